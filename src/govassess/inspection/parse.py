@@ -1,0 +1,287 @@
+"""What the inspector reads from one HTML page (selectolax / lexbor).
+
+The page is reduced at once to a small :class:`PageInfo` (links, list entries, dates, markers) and
+the HTML is dropped, so memory stays bounded however large the crawl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from govassess.inspection.urls import normalize_url
+
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?")
+# Labels before an article's own date; 来源 lines usually share the info bar with it.
+_DATE_LABEL = re.compile(r"(发布时间|发布日期|发文日期|成文日期|更新时间|日期|时间)\s*[:：]?\s*")
+_SOURCE = re.compile(r"(信息来源|文章来源|稿件来源|来源)\s*[:：]\s*([^\s|｜丨/]{1,40})")
+_NAV_HINT = re.compile(r"(^|[\s_-])(nav|menu|daohang|dh|topnav|mainnav|subnav|lanmu|column)", re.I)
+_FOOTER_HINT = re.compile(r"(^|[\s_-])(foot|footer|bottom|copyright|dibu)", re.I)
+_POPUP_HINT = re.compile(r"(piaochuang|piao|float|popup|pop-up|modal|飘窗|floatad|fudong)", re.I)
+_CLOSE_HINT = re.compile(r"(close|guanbi|shut|btn-x)", re.I)
+_CLOSE_TEXT = re.compile(r"^\s*(×|x|X|✕|✖|关闭|关 闭|close)\s*$")
+_SHARE_HOSTS = (
+    "service.weibo.com/share",
+    "v.t.sina.com.cn/share",
+    "sns.qzone.qq.com",
+    "connect.qq.com",
+    "share.v.t.qq.com",
+    "widget.renren.com",
+    "bshare.cn",
+    "share.baidu.com",
+)
+_SHARE_CLASS = re.compile(r"(bdshare|bshare|share|fenxiang)", re.I)
+_SITEMAP_TEXT = ("网站地图", "站点地图", "网站导航")
+_SEARCH_HINT = re.compile(r"(search|sousuo|query|keyword|kw|检索|搜索|q$|searchword)", re.I)
+IDENT_CODE = re.compile(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{10})")
+ICP = re.compile(
+    r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s*ICP\s*备\s*\d+\s*号(?:\s*-\s*\d+)?)",
+    re.I,
+)
+POLICE = re.compile(
+    r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s*公网安备\s*\d+\s*号)"
+)
+_EMPTY_MARKERS = ("暂无信息", "暂无数据", "暂无内容", "没有信息", "无相关信息", "暂无记录", "本栏目暂无")
+_ATTACHMENT_EXT = re.compile(
+    r"\.(pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|jpg|jpeg|png|gif|bmp|mp4|mp3|avi|txt|csv|ofd)$", re.I
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+    area: str  # "nav", "footer" or "content"
+    is_resource: bool  # image, attachment or other non-page target
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a list page: a link with a date beside it."""
+
+    url: str
+    title: str
+    date: dt.date | None
+
+
+@dataclass
+class PageInfo:
+    url: str
+    title: str = ""
+    links: list[Link] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    date: dt.date | None = None  # the article's own date (发布时间 …)
+    date_snippet: str = ""
+    source: str | None = None  # 信息来源 value, if the page states one
+    source_snippet: str = ""
+    empty_marker: bool = False
+    has_search: bool = False
+    sitemap_links: list[str] = field(default_factory=list)
+    share_evidence: str | None = None
+    popups: list[dict[str, object]] = field(default_factory=list)
+    identifiers: dict[str, str] = field(default_factory=dict)
+    content_text_len: int = 0
+    fingerprint: str = ""  # the home page's list entries, for change detection across runs
+
+
+def parse_date(text: str) -> dt.date | None:
+    m = _DATE.search(text)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _hint(node: LexborNode) -> str:
+    attrs = node.attributes
+    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+
+
+def _area(node: LexborNode) -> str:
+    cur: LexborNode | None = node.parent
+    depth = 0
+    while cur is not None and depth < 12:
+        tag = cur.tag
+        if tag == "nav":
+            return "nav"
+        if tag == "footer":
+            return "footer"
+        if tag in ("body", "html"):
+            break
+        hint = _hint(cur)
+        if _NAV_HINT.search(hint):
+            return "nav"
+        if _FOOTER_HINT.search(hint):
+            return "footer"
+        cur = cur.parent
+        depth += 1
+    return "content"
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_page(url: str, html: str, *, home: bool = False) -> PageInfo:
+    tree = LexborHTMLParser(html)
+    info = PageInfo(url=url)
+    title_node = tree.css_first("title")
+    h1 = tree.css_first("h1")
+    info.title = _snippet((h1.text() if h1 else "") or (title_node.text() if title_node else ""), 200)
+    base_node = tree.css_first("base[href]")
+    base = normalize_url(base_node.attributes.get("href") or "", url) if base_node else None
+    base = base or url
+
+    seen: set[str] = set()
+    for a in tree.css("a[href], area[href]"):
+        href = a.attributes.get("href") or ""
+        target = normalize_url(href, base)
+        text = _snippet(a.text(), 60) or _snippet(a.attributes.get("title") or "", 60)
+        if target is None:
+            continue
+        lowered = href.lower()
+        if any(h in lowered for h in _SHARE_HOSTS):
+            info.share_evidence = info.share_evidence or _snippet(a.html or "", 160)
+            continue  # share endpoints are not links to check
+        if any(t in text for t in _SITEMAP_TEXT) or "sitemap" in lowered:
+            info.sitemap_links.append(target)
+        if target in seen:
+            continue
+        seen.add(target)
+        path = target.split("?")[0]
+        info.links.append(Link(target, text, _area(a), bool(_ATTACHMENT_EXT.search(path))))
+    for img in tree.css("img[src]"):
+        target = normalize_url(img.attributes.get("src") or "", base)
+        if target and target not in seen:
+            seen.add(target)
+            info.links.append(Link(target, _snippet(img.attributes.get("alt") or "", 60), _area(img), True))
+
+    _read_entries(tree, info, base)
+    body = tree.body
+    text = body.text(separator=" ") if body is not None else ""
+    info.content_text_len = len(text)
+    info.empty_marker = any(m in text for m in _EMPTY_MARKERS)
+    _read_article_meta(tree, info, text)
+    info.has_search = _has_search(tree)
+    if info.share_evidence is None:
+        for node in tree.css("[class], [id]"):
+            if _SHARE_CLASS.search(_hint(node)):
+                info.share_evidence = _snippet(node.html or "", 160)
+                break
+        else:
+            m = re.search(r"分享到\s*[:：]?", text)
+            if m:
+                info.share_evidence = _snippet(text[m.start() : m.start() + 60])
+    if home:
+        info.popups = _popups(tree)
+        info.identifiers = _identifiers(tree, text)
+        info.fingerprint = "\n".join(sorted(f"{e.url} {e.title}" for e in info.entries))
+    return info
+
+
+def _read_entries(tree: LexborHTMLParser, info: PageInfo, base: str) -> None:
+    """List entries: an <li> or <tr> holding exactly one page link and a date."""
+    seen: set[str] = set()
+    for item in tree.css("li, tr, dd, dl > dt, div.item, div.list-item"):
+        anchors = item.css("a[href]")
+        if len(anchors) != 1:
+            continue
+        a = anchors[0]
+        target = normalize_url(a.attributes.get("href") or "", base)
+        if not target or target in seen:
+            continue
+        text = item.text(separator=" ")
+        date = parse_date(text)
+        if date is None:
+            continue
+        if _area(item) == "nav":
+            continue
+        seen.add(target)
+        title = _snippet(a.attributes.get("title") or a.text(), 100)
+        info.entries.append(Entry(target, title, date))
+
+
+def _read_article_meta(tree: LexborHTMLParser, info: PageInfo, text: str) -> None:
+    # Prefer a labelled date (发布时间：2024-05-01); otherwise the first date of the page's main text.
+    for m in _DATE_LABEL.finditer(text):
+        date = parse_date(text[m.end() : m.end() + 30])
+        if date is not None and _DATE.match(text[m.end() : m.end() + 30].lstrip()):
+            info.date = date
+            info.date_snippet = _snippet(text[max(0, m.start() - 20) : m.end() + 40])
+            break
+    m = _SOURCE.search(text)
+    if m:
+        info.source = m.group(2)
+        info.source_snippet = _snippet(text[max(0, m.start() - 30) : m.end() + 20])
+    elif info.date_snippet:
+        info.source_snippet = info.date_snippet
+
+
+def _has_search(tree: LexborHTMLParser) -> bool:
+    for form in tree.css("form"):
+        action = form.attributes.get("action") or ""
+        for inp in form.css("input"):
+            kind = (inp.attributes.get("type") or "text").lower()
+            if kind not in ("text", "search"):
+                continue
+            hints = " ".join(
+                str(inp.attributes.get(k) or "") for k in ("name", "id", "placeholder", "class", "title")
+            )
+            if kind == "search" or _SEARCH_HINT.search(hints) or _SEARCH_HINT.search(action):
+                return True
+    for inp in tree.css("input[type=search], input[placeholder]"):
+        if (
+            _SEARCH_HINT.search(inp.attributes.get("placeholder") or "")
+            or inp.attributes.get("type") == "search"
+        ):
+            return True
+    return False
+
+
+def _popups(tree: LexborHTMLParser) -> list[dict[str, object]]:
+    found = []
+    for node in tree.css("[class], [id]"):
+        if not _POPUP_HINT.search(_hint(node)):
+            continue
+        # Skip nested matches: the outermost floating element is the pop-up.
+        parent = node.parent
+        nested = False
+        while parent is not None and parent.tag not in ("body", "html"):
+            if _POPUP_HINT.search(_hint(parent)):
+                nested = True
+                break
+            parent = parent.parent
+        if nested:
+            continue
+        closable = False
+        for child in node.traverse(include_text=False):
+            if child is node:
+                continue
+            if _CLOSE_HINT.search(_hint(child)) or _CLOSE_TEXT.match(child.text(deep=False) or ""):
+                closable = True
+                break
+            if child.tag in ("a", "span", "button", "div", "img") and _CLOSE_TEXT.match(
+                child.attributes.get("title") or child.attributes.get("alt") or "-"
+            ):
+                closable = True
+                break
+        found.append({"closable": closable, "snippet": _snippet(node.html or "", 200)})
+    return found
+
+
+def _identifiers(tree: LexborHTMLParser, text: str) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for name, pattern in (("网站标识码", IDENT_CODE), ("ICP备案号", ICP), ("公安机关备案号", POLICE)):
+        m = pattern.search(text)
+        if m:
+            ids[name] = " ".join(m.group(1).split()) if name != "网站标识码" else m.group(1)
+    for node in tree.css("a[href*='conac.cn'], img[src*='dzjg'], img[alt*='党政机关'], img[src*='red.png']"):
+        ids["党政机关网站标识"] = _snippet(node.html or "", 160)
+        break
+    return ids
