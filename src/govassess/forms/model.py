@@ -1,0 +1,286 @@
+"""Survey form definitions: YAML → typed, validated objects (format in docs/forms.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from govassess.errors import Problem, UserError
+
+FIELD_TYPES = (
+    "text",
+    "choice",
+    "number",
+    "integer",
+    "date",
+    "year",
+    "credit_code",
+    "uscc",
+    "org_code",
+    "id_card",
+    "phone",
+)
+RULE_TYPES = ("sum_equals", "order", "requires_if", "forbidden_value", "allowed_if", "unique", "exists_in")
+# Names a rule or a bound may use instead of a field: the survey cut-off date and its year.
+SPECIAL_VALUES = ("cutoff", "cutoff_year")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool = False
+    note: str | None = None
+    options: tuple[str, ...] = ()
+    aliases: dict[str, str] = dc_field(default_factory=dict)
+    unit: str | None = None
+    decimals: int | None = None
+    min: float | None = None
+    max: Any = None  # a number, or "cutoff" / "cutoff_year"
+    pattern: str | None = None
+    pattern_message: str | None = None
+
+    @property
+    def header(self) -> str:
+        """The column header written into templates: ``*名称（单位）``."""
+        unit = f"（{self.unit}）" if self.unit else ""
+        return f"{'*' if self.required else ''}{self.name}{unit}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    type: str
+    spec: dict[str, Any]
+    message: str | None = None
+
+    def fields(self) -> list[str]:
+        """Every field name the rule refers to (for checking the definition)."""
+        s = self.spec
+        names: list[str] = []
+        for key in ("field", "total"):
+            if key in s:
+                names.append(s[key])
+        for key in ("parts", "fields"):
+            names += list(s.get(key, []))
+        for key in ("when", "unless"):
+            names += list((s.get(key) or {}).keys())
+        return [n for n in names if n not in SPECIAL_VALUES]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    id: str
+    name: str
+    fields: tuple[Field, ...]
+    rules: tuple[Rule, ...] = ()
+    note: str | None = None
+    key: tuple[str, ...] = ()
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class SummaryColumn:
+    name: str
+    agg: str  # count | sum
+    sheet: str
+    field: str | None = None
+    where: dict[str, Any] = dc_field(default_factory=dict)
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    name: str
+    sheets: tuple[Sheet, ...]
+    cutoff: dt.date
+    summary_name: str = "汇总表"
+    summary: tuple[SummaryColumn, ...] = ()
+    description: str | None = None
+    source: str | None = None
+
+    def sheet(self, sheet_id: str) -> Sheet:
+        for s in self.sheets:
+            if s.id == sheet_id:
+                return s
+        raise KeyError(sheet_id)
+
+    def sheet_by_name(self, name: str) -> Sheet | None:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        return None
+
+    def with_cutoff(self, cutoff: dt.date) -> Form:
+        from dataclasses import replace
+
+        return replace(self, cutoff=cutoff)
+
+
+def _definitions_dir():
+    return resources.files("govassess.forms") / "definitions"
+
+
+def list_forms() -> list[tuple[str, str]]:
+    """Built-in forms as (id, name)."""
+    out = []
+    for entry in sorted(_definitions_dir().iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".yaml"):
+            data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            out.append((data["id"], data["name"]))
+    return out
+
+
+def load_form(ref: str | Path = "info-system-survey") -> Form:
+    """Load a built-in form by id, or a form YAML file by path. Raises a located UserError."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.exists():
+            raise UserError(f"找不到表单定义文件：{ref}")
+        text = path.read_text(encoding="utf-8")
+        name = str(path)
+    else:
+        entry = _definitions_dir() / f"{ref}.yaml"
+        if not entry.is_file():
+            known = "、".join(i for i, _ in list_forms())
+            raise UserError(f"没有名为 {ref} 的内置表单（可用：{known}）")
+        text = entry.read_text(encoding="utf-8")
+        name = f"{ref}.yaml"
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise UserError(f"表单定义不是有效的 YAML：{err}", file=name) from None
+    return form_from_dict(data, file=name)
+
+
+def form_from_dict(data: Any, *, file: str | None = None) -> Form:
+    problems: list[Problem] = []
+
+    def bad(msg: str, **where: Any) -> None:
+        problems.append(Problem(msg, file=file, **where))
+
+    if not isinstance(data, dict):
+        raise UserError("表单定义的顶层应为映射（id、name、sheets …）", file=file)
+    for key in ("id", "name", "sheets", "cutoff"):
+        if key not in data:
+            bad(f"缺少必填项 {key}")
+    if problems:
+        raise UserError(problems=problems)
+    cutoff = data["cutoff"]
+    if isinstance(cutoff, str):
+        try:
+            cutoff = dt.date.fromisoformat(cutoff)
+        except ValueError:
+            bad(f"cutoff 应为日期（如 2017-12-31），实际为 {cutoff!r}")
+            cutoff = dt.date(2000, 1, 1)
+    choices = data.get("choices") or {}
+    sheets: list[Sheet] = []
+    seen_ids: set[str] = set()
+    for sd in data["sheets"]:
+        sid = str(sd.get("id", ""))
+        sname = str(sd.get("name", sid))
+        if not sid or sid in seen_ids:
+            bad(f"子表 id 缺失或重复：{sid!r}", sheet=sname)
+        seen_ids.add(sid)
+        fields: list[Field] = []
+        for fd in sd.get("fields") or []:
+            fname = str(fd.get("name", ""))
+            ftype = fd.get("type", "text")
+            if ftype not in FIELD_TYPES:
+                bad(f"未知的字段类型 {ftype}（可用：{'、'.join(FIELD_TYPES)}）", sheet=sname, field=fname)
+            options = fd.get("options") or ()
+            if isinstance(options, str):
+                if options not in choices:
+                    bad(f"未定义的选项集 {options}", sheet=sname, field=fname)
+                options = choices.get(options, ())
+            if ftype == "choice" and not options:
+                bad("下拉字段须列出选项 options", sheet=sname, field=fname)
+            aliases = {str(k): str(v) for k, v in (fd.get("aliases") or {}).items()}
+            for target in aliases.values():
+                if target not in options:
+                    bad(f"别名指向了不存在的选项 {target}", sheet=sname, field=fname)
+            fields.append(
+                Field(
+                    name=fname,
+                    type=ftype,
+                    required=bool(fd.get("required", False)),
+                    note=fd.get("note"),
+                    options=tuple(str(o) for o in options),
+                    aliases=aliases,
+                    unit=fd.get("unit"),
+                    decimals=fd.get("decimals"),
+                    min=fd.get("min"),
+                    max=fd.get("max"),
+                    pattern=fd.get("pattern"),
+                    pattern_message=fd.get("pattern_message"),
+                )
+            )
+        names = [f.name for f in fields]
+        if len(set(names)) != len(names):
+            bad("字段名称重复", sheet=sname)
+        rules: list[Rule] = []
+        for rd in sd.get("rules") or []:
+            rtype = rd.get("type")
+            spec = {k: v for k, v in rd.items() if k not in ("type", "message")}
+            rule = Rule(type=rtype, spec=spec, message=rd.get("message"))
+            if rtype not in RULE_TYPES:
+                bad(f"未知的规则类型 {rtype}（可用：{'、'.join(RULE_TYPES)}）", sheet=sname)
+                continue
+            for ref in rule.fields():
+                if ref not in names:
+                    bad(f"规则 {rtype} 引用了不存在的字段 {ref}", sheet=sname)
+            rules.append(rule)
+        sheets.append(
+            Sheet(
+                id=sid,
+                name=sname,
+                fields=tuple(fields),
+                rules=tuple(rules),
+                note=sd.get("note"),
+                key=tuple(sd.get("key") or ()),
+            )
+        )
+    by_id = {s.id: s for s in sheets}
+    for s in sheets:
+        for r in s.rules:
+            if r.type == "exists_in":
+                target = by_id.get(r.spec.get("sheet"))
+                if target is None or r.spec.get("target") not in [f.name for f in target.fields]:
+                    bad(f"exists_in 规则指向了不存在的子表或字段：{r.spec}", sheet=s.name)
+    summary = data.get("summary") or {}
+    columns: list[SummaryColumn] = []
+    for cd in summary.get("columns") or []:
+        col = SummaryColumn(
+            name=cd["name"],
+            agg=cd.get("agg", "count"),
+            sheet=cd["sheet"],
+            field=cd.get("field"),
+            where=dict(cd.get("where") or {}),
+            unit=cd.get("unit"),
+        )
+        if col.sheet not in by_id or col.agg not in ("count", "sum") or (col.agg == "sum" and not col.field):
+            bad(f"汇总列定义有误：{col.name}", sheet=summary.get("name", "汇总表"))
+        columns.append(col)
+    if problems:
+        raise UserError(problems=problems)
+    return Form(
+        id=str(data["id"]),
+        name=str(data["name"]),
+        sheets=tuple(sheets),
+        cutoff=cutoff,
+        summary_name=summary.get("name", "汇总表"),
+        summary=tuple(columns),
+        description=data.get("description"),
+        source=data.get("source"),
+    )
