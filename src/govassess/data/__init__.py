@@ -1,0 +1,299 @@
+"""Units and inputs files (CSV / XLSX): reading, parsing and validation, all-or-nothing.
+
+Units file: ``unit, name, class`` then attribute columns.
+Inputs file (long form): ``unit, indicator, input, value`` and optional ``note``.
+Chinese headers (单位编码, 指标编码, 输入项, 填报值, 备注 …) are accepted as aliases, so the
+data-entry template written by :func:`govassess.data.template.write_template` reads back unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from govassess.errors import Problem, ProblemCollector, UserError
+from govassess.indicators.model import IndicatorSystem
+from govassess.rules import BOOL, CHOICE, COUNT, SCORE
+
+UNIT_ALIASES = {"unit": "unit", "单位编码": "unit", "单位代码": "unit", "name": "name", "单位名称": "name",
+                "class": "class", "类别": "class", "单位类别": "class"}
+INPUT_ALIASES = {"unit": "unit", "单位编码": "unit", "单位代码": "unit", "indicator": "indicator", "指标编码": "indicator",
+                 "input": "input", "输入项": "input", "输入": "input", "value": "value", "填报值": "value", "值": "value",
+                 "note": "note", "备注": "note", "备注（理由）": "note", "理由": "note", "说明": "note"}
+COLUMN_LABELS = {"unit": "unit（单位编码）", "name": "name（单位名称）", "class": "class（类别）",
+                 "indicator": "indicator（指标编码）", "input": "input（输入项）", "value": "value（填报值）", "note": "note（备注）"}
+TRUE_WORDS = {"是", "有", "true", "yes", "y", "√", "✓", "1"}
+FALSE_WORDS = {"否", "无", "false", "no", "n", "×", "0"}
+MAX_LISTED = 200
+
+
+# --- reading tables ------------------------------------------------------------------------------
+
+def _cell_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, float):
+        if v != v:  # NaN
+            return None
+        return str(int(v)) if v.is_integer() else repr(v)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    s = str(v).strip()
+    return s or None
+
+
+def read_table(path: str | Path, *, sheet: str | None = None, aliases: Mapping[str, str],
+               required: Iterable[str], what: str) -> tuple[pl.DataFrame, str | None]:
+    """Read a CSV or XLSX sheet as strings, headers mapped through ``aliases``; adds ``_row`` (1-based, header = 1).
+
+    Returns the frame and the sheet name (None for CSV).
+    """
+    p = Path(path)
+    file = str(path)
+    if not p.exists():
+        raise UserError("文件不存在", file=file)
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        header, rows, sheet_name, header_row = _read_xlsx(p, sheet, aliases, what)
+    elif suffix in (".csv", ".txt"):
+        header, rows = _read_csv(p)
+        sheet_name, header_row = None, 1
+    else:
+        raise UserError(f"不支持的文件类型 {p.suffix}：{what}应为 CSV 或 XLSX", file=file)
+    mapped = []
+    for h in header:
+        key = (h or "").strip()
+        mapped.append(aliases.get(key, aliases.get(key.lower(), key)))
+    missing = [c for c in required if c not in mapped]
+    if missing:
+        raise UserError(f"缺少列 {'、'.join(COLUMN_LABELS.get(m, m) for m in missing)}；{what}的表头应包含 "
+                        f"{'、'.join(COLUMN_LABELS.get(r, r) for r in required)}", file=file, sheet=sheet_name, row=header_row)
+    dup = sorted({m for m in mapped if m and mapped.count(m) > 1})
+    if dup:
+        raise UserError(f"表头列重复：{'、'.join(dup)}", file=file, sheet=sheet_name, row=header_row)
+    keep = [i for i, m in enumerate(mapped) if m]
+    data: dict[str, list[str | None]] = {mapped[i]: [] for i in keep}
+    row_numbers: list[int] = []
+    for offset, row in enumerate(rows, start=header_row + 1):
+        cells = [_cell_text(row[i]) if i < len(row) else None for i in keep]
+        if all(c is None for c in cells):
+            continue
+        for i, c in zip(keep, cells, strict=True):
+            data[mapped[i]].append(c)
+        row_numbers.append(offset)
+    frame = pl.DataFrame({**data, "_row": row_numbers}, schema={**{k: pl.String for k in data}, "_row": pl.Int64})
+    return frame, sheet_name
+
+
+def _read_csv(p: Path) -> tuple[list[str], list[list[Any]]]:
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")  # CSV saved by Excel/WPS on Chinese Windows
+        except UnicodeDecodeError:
+            raise UserError("无法识别文件编码（应为 UTF-8 或 GBK）", file=str(p)) from None
+    if not text.strip():
+        raise UserError("文件为空", file=str(p))
+    try:
+        df = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
+    except Exception as e:  # polars raises several error types for malformed CSV
+        raise UserError(f"CSV 格式错误：{str(e).splitlines()[0][:200]}", file=str(p)) from None
+    return list(df.columns), df.rows()
+
+
+def _read_xlsx(p: Path, sheet: str | None, aliases: Mapping[str, str], what: str) -> tuple[list[str], list[list[Any]], str, int]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+    except Exception:  # calamine raises its own error types for broken files
+        raise UserError("无法打开工作簿：文件已损坏或不是 Excel 文件", file=str(p)) from None
+    names = wb.sheet_names
+    candidates = [sheet] if sheet else names
+    if sheet and sheet not in names:
+        raise UserError(f"找不到工作表「{sheet}」，工作簿中有：{'、'.join(names)}", file=str(p))
+    for name in candidates:
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        # the header is the first of the first 10 rows holding a known column name
+        for i, row in enumerate(rows[:10]):
+            cells = [(_cell_text(c) or "") for c in row]
+            if any(c in aliases or c.lower() in aliases for c in cells):
+                return cells, rows[i + 1:], name, i + 1
+    raise UserError(f"工作簿中找不到{what}的表头（应包含 {'、'.join(sorted(set(aliases.values())))}）", file=str(p))
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+def _to_number(col: pl.Expr) -> pl.Expr:
+    """Parse text to Float64: full-width digits, 97.5% → 0.975, 是/否 → 1/0; unparsable → null."""
+    s = col.str.strip_chars().str.replace_many(list("０１２３４５６７８９．％－＋"), list("0123456789.%-+"))
+    s = s.str.replace_all(",", "")
+    low = s.str.to_lowercase()
+    pct = s.str.ends_with("%")
+    number = pl.when(pct).then(s.str.strip_suffix("%").cast(pl.Float64, strict=False) / 100).otherwise(
+        s.cast(pl.Float64, strict=False))
+    return (pl.when(low.is_in(list(TRUE_WORDS - {"1"}))).then(1.0)
+            .when(low.is_in(list(FALSE_WORDS - {"0"}))).then(0.0)
+            .otherwise(number))
+
+
+def units_frame(df: pl.DataFrame, *, file: str | None = None, sheet: str | None = None) -> pl.DataFrame:
+    """Validate a units frame (strings, with ``_row``) and type its attribute columns."""
+    if "_row" not in df.columns:
+        df = df.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
+    problems = ProblemCollector()
+    for col in ("unit", "name", "class"):
+        if col not in df.columns:
+            raise UserError(f"缺少列 {COLUMN_LABELS[col]}", file=file, sheet=sheet)
+        for r in df.filter(pl.col(col).is_null())["_row"].to_list()[:MAX_LISTED]:
+            problems.add(f"{COLUMN_LABELS[col]} 不能为空", file=file, sheet=sheet, row=r, column=col)
+    dups = df.filter(pl.col("unit").is_not_null() & pl.col("unit").is_duplicated())
+    for unit, rows in dups.group_by("unit", maintain_order=True).agg("_row").rows():
+        problems.add(f"单位编码「{unit}」重复出现（第 {'、'.join(map(str, rows))} 行）", file=file, sheet=sheet,
+                     row=rows[1], column="unit")
+    problems.raise_if_any()
+    attrs = [c for c in df.columns if c not in ("unit", "name", "class", "_row")]
+    typed = []
+    for c in attrs:
+        parsed = _to_number(pl.col(c))
+        ok = df.select((pl.col(c).is_null() | parsed.is_not_null()).all()).item()
+        typed.append(parsed.alias(c) if ok else pl.col(c))
+    return df.with_columns(typed) if typed else df
+
+
+def read_units(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
+    """Read a units file: columns unit, name, class, then attributes (numbers and 是/否 become numbers)."""
+    df, sheet_name = read_table(path, sheet=sheet, aliases=UNIT_ALIASES, required=("unit", "name", "class"), what="单位文件")
+    if df.height == 0:
+        raise UserError("单位文件没有任何单位", file=str(path), sheet=sheet_name)
+    return units_frame(df, file=str(path), sheet=sheet_name)
+
+
+def units_from_rows(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    """Units from plain dicts (web platform, tests)."""
+    rows = list(rows)
+    keys: list[str] = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
+    data = {k: [_cell_text(r.get(k)) for r in rows] for k in keys}
+    df = pl.DataFrame(data, schema={k: pl.String for k in keys})
+    return units_frame(df.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64)))
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+def spec_frame(system: IndicatorSystem) -> pl.DataFrame:
+    specs = system.inputs()
+    return pl.DataFrame(
+        {
+            "indicator": [s.indicator for s in specs],
+            "input": [s.input for s in specs],
+            "_kind": [s.kind for s in specs],
+            "_choices": [list(s.choices) if s.choices else None for s in specs],
+            "_min": [s.min for s in specs],
+            "_max": [s.max for s in specs],
+            "_needs_note": [s.needs_note for s in specs],
+        },
+        schema={"indicator": pl.String, "input": pl.String, "_kind": pl.String, "_choices": pl.List(pl.String),
+                "_min": pl.Float64, "_max": pl.Float64, "_needs_note": pl.Boolean},
+    )
+
+
+def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFrame, *, file: str | None = None,
+                   sheet: str | None = None) -> pl.DataFrame:
+    """Validate long-form inputs against the system and units; returns unit, indicator, input, value, note, num.
+
+    Every problem is collected and raised together (nothing is half-accepted). Empty values mean "not filled".
+    """
+    if "_row" not in df.columns:
+        df = df.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
+    for col in ("unit", "indicator", "input", "value"):
+        if col not in df.columns:
+            raise UserError(f"缺少列 {COLUMN_LABELS[col]}", file=file, sheet=sheet)
+    if "note" not in df.columns:
+        df = df.with_columns(pl.lit(None, dtype=pl.String).alias("note"))
+    df = df.select(
+        [pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in ("unit", "indicator", "input", "value", "note")]
+        + ["_row"]
+    ).filter(pl.col("value").is_not_null())
+    where = {"file": file, "sheet": sheet}
+    problems: list[Problem] = []
+
+    def report(frame: pl.DataFrame, column: str, message: Any) -> None:
+        for row in frame.head(MAX_LISTED).iter_rows(named=True):
+            problems.append(Problem(message(row), row=row["_row"], column=column, indicator=row.get("indicator"), **where))
+        if frame.height > MAX_LISTED:
+            problems.append(Problem(f"……同类问题另有 {frame.height - MAX_LISTED} 处", column=column, **where))
+
+    for col in ("unit", "indicator", "input"):
+        report(df.filter(pl.col(col).is_null()), col, lambda r, c=col: f"{COLUMN_LABELS[c]} 不能为空")
+    df = df.drop_nulls(["unit", "indicator", "input"])
+    known_units = units.select("unit")
+    report(df.join(known_units, on="unit", how="anti"), "unit", lambda r: f"未知单位「{r['unit']}」（不在单位文件中）")
+    specs = spec_frame(system)
+    codes = set(specs["indicator"].to_list())
+    by_code: dict[str, list[str]] = {}
+    for code, name in specs.select("indicator", "input").iter_rows():
+        by_code.setdefault(code, []).append(name)
+    unknown = df.join(specs.select("indicator", "input"), on=["indicator", "input"], how="anti")
+    report(unknown.filter(~pl.col("indicator").is_in(list(codes))), "indicator",
+           lambda r: f"指标编码「{r['indicator']}」不在体系 {system.id} 中")
+    report(unknown.filter(pl.col("indicator").is_in(list(codes))), "input",
+           lambda r: f"指标 {r['indicator']} 没有输入项「{r['input']}」，应为：{'、'.join(by_code[r['indicator']])}")
+    dup = df.filter(pl.struct("unit", "indicator", "input").is_duplicated())
+    first_rows = dup.group_by("unit", "indicator", "input").agg(pl.col("_row").min().alias("_first"))
+    report(dup.join(first_rows, on=["unit", "indicator", "input"]).filter(pl.col("_row") != pl.col("_first")), "value",
+           lambda r: f"重复数据：单位 {r['unit']} 指标 {r['indicator']} 输入项「{r['input']}」已在第 {r['_first']} 行出现")
+
+    df = df.join(specs, on=["indicator", "input"], how="inner").with_columns(_to_number(pl.col("value")).alias("num"))
+    is_choice = pl.col("_kind") == CHOICE
+    report(df.filter(~is_choice & pl.col("num").is_null()), "value",
+           lambda r: f"「{r['value']}」不是数字；输入项「{r['input']}」应填数字（百分数可写 97.5% 或 0.975）")
+    report(df.filter((pl.col("_kind") == BOOL) & pl.col("num").is_not_null() & ~pl.col("num").is_in([0.0, 1.0])), "value",
+           lambda r: f"「{r['value']}」无效；输入项「{r['input']}」应填 是/否 或 1/0")
+    report(df.filter(is_choice & ~pl.col("value").is_in(pl.col("_choices"))), "value",
+           lambda r: f"「{r['value']}」不是允许的选项；输入项「{r['input']}」应为：{'、'.join(r['_choices'] or [])}")
+    numeric = ~is_choice & pl.col("num").is_not_null()
+    report(df.filter(numeric & pl.col("_min").is_not_null() & (pl.col("num") < pl.col("_min"))), "value",
+           lambda r: f"「{r['value']}」超出范围；输入项「{r['input']}」不能小于 {r['_min']:g}")
+    report(df.filter(numeric & pl.col("_max").is_not_null() & (pl.col("num") > pl.col("_max") + 1e-9)), "value",
+           lambda r: f"「{r['value']}」超出范围；输入项「{r['input']}」应在 {r['_min'] or 0:g} 到 {r['_max']:g} 之间"
+           + ("（人工评分不能超过本指标分值）" if r["_kind"] == SCORE else ""))
+    report(df.filter((pl.col("_kind") == COUNT) & numeric & (pl.col("num") != pl.col("num").round(0))), "value",
+           lambda r: f"「{r['value']}」应为整数（个数或名次）")
+    report(df.filter(pl.col("_needs_note") & pl.col("note").is_null()), "note",
+           lambda r: f"人工评分必须在 note（备注）中写明理由（指标 {r['indicator']}）")
+    if problems:
+        raise UserError(problems=problems)
+    return df.select("unit", "indicator", "input", "value", "note",
+                     pl.when(is_choice).then(None).otherwise(pl.col("num")).alias("num"))
+
+
+def read_inputs(path: str | Path, system: IndicatorSystem, units: pl.DataFrame, *, sheet: str | None = None) -> pl.DataFrame:
+    """Read and validate a long-form inputs file (CSV/XLSX) against a system and its units."""
+    df, sheet_name = read_table(path, sheet=sheet, aliases=INPUT_ALIASES, required=("unit", "indicator", "input", "value"),
+                                what="输入数据文件")
+    return prepare_inputs(system, units, df, file=str(path), sheet=sheet_name)
+
+
+def inputs_from_rows(system: IndicatorSystem, units: pl.DataFrame, rows: Iterable[Mapping[str, Any]], *,
+                     source: str | None = None) -> pl.DataFrame:
+    """Inputs from plain dicts {unit, indicator, input, value, note} (web forms, API); ``row`` numbers are 1-based."""
+    rows = list(rows)
+    cols = ("unit", "indicator", "input", "value", "note")
+    df = pl.DataFrame({c: [_cell_text(r.get(c)) for r in rows] for c in cols}, schema={c: pl.String for c in cols})
+    df = df.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
+    return prepare_inputs(system, units, df, file=source)
+
+
+def empty_inputs() -> pl.DataFrame:
+    return pl.DataFrame(schema={"unit": pl.String, "indicator": pl.String, "input": pl.String, "value": pl.String,
+                                "note": pl.String, "num": pl.Float64})

@@ -1,0 +1,259 @@
+"""Core subcommands: systems, check-system, import-system, export-system, template, score, combine, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from govassess.errors import UserError
+
+console = Console(highlight=False)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("systems", help="列出内置指标体系")
+    p.set_defaults(handler=cmd_systems)
+
+    p = sub.add_parser("check-system", help="检查指标体系（内置 id 或 YAML/XLSX 文件）")
+    p.add_argument("system", help="内置体系 id 或文件路径")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出摘要")
+    p.set_defaults(handler=cmd_check_system)
+
+    p = sub.add_parser("import-system", help="从 Excel 指标表导入，写出 YAML")
+    p.add_argument("file", help="指标表 .xlsx")
+    p.add_argument("--out", required=True, help="输出 YAML 文件")
+    p.add_argument("--id", dest="system_id", help="体系 id（默认取文件名）")
+    p.add_argument("--name", help="体系名称")
+    p.set_defaults(handler=cmd_import_system)
+
+    p = sub.add_parser("export-system", help="导出指标体系为 Excel 指标表或 YAML")
+    p.add_argument("system", help="内置体系 id 或文件路径")
+    p.add_argument("--format", choices=("xlsx", "yaml"), default="xlsx")
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=cmd_export_system)
+
+    p = sub.add_parser("template", help="生成数据填报工作簿")
+    p.add_argument("system")
+    p.add_argument("--units", required=True, help="单位文件 CSV/XLSX")
+    p.add_argument("--inputs", help="已有数据（预填）")
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=cmd_template)
+
+    p = sub.add_parser("score", help="评分：得分、排名、等次、失分项")
+    p.add_argument("system")
+    p.add_argument("--units", required=True)
+    p.add_argument("--inputs", required=True)
+    p.add_argument("--round", dest="round_name", help="轮次名称，如 2021年上半年")
+    p.add_argument("--out", required=True, help="结果 JSON")
+    p.add_argument("--xlsx", help="结果工作簿")
+    p.set_defaults(handler=cmd_score)
+
+    p = sub.add_parser("combine", help="多轮结果按权重合并（如 上半年40%% / 下半年60%%）")
+    p.add_argument("results", nargs="+", help="各轮结果 JSON")
+    p.add_argument("--weights", required=True, help="如 0.4,0.6")
+    p.add_argument("--partial", choices=("report", "reweight"), default="report",
+                   help="某单位缺少某轮结果时：report 不计算合并分并报告（默认）；reweight 按其余轮次权重折算")
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=cmd_combine)
+
+    p = sub.add_parser("demo", help="演示：阳江 2021 两个体系、两轮评分并合并")
+    p.add_argument("--out", default="demo-output", help="输出目录（默认 demo-output）")
+    p.add_argument("--seed", type=int, default=2021)
+    p.set_defaults(handler=cmd_demo)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+@contextmanager
+def atomic_outputs(*paths: str | None) -> Iterator[list[Path]]:
+    """Yield temporary paths; move them over the real ones only if the block succeeds (no partial output)."""
+    real = [Path(p) for p in paths if p]
+    temps = []
+    for p in real:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=p.parent)
+        os.close(fd)
+        temps.append(Path(tmp))
+    try:
+        yield temps
+    except BaseException:
+        for t in temps:
+            t.unlink(missing_ok=True)
+        raise
+    for t, p in zip(temps, real, strict=True):
+        os.replace(t, p)
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def read_json(path: str) -> Any:
+    p = Path(path)
+    if not p.exists():
+        raise UserError("文件不存在", file=path)
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UserError(f"不是有效的结果 JSON（{e}）", file=path) from None
+
+
+def _progress() -> Callable[[str, int, int], None]:
+    def show(stage: str, done: int, total: int) -> None:
+        console.print(f"  [{done}/{total}] {stage}", style="dim")
+    return show
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+def cmd_systems(args: argparse.Namespace) -> int:
+    from govassess.indicators import check_system, list_systems
+
+    table = Table(title="内置指标体系")
+    for col in ("id", "名称", "常规指标", "加分项", "减分项", "满分"):
+        table.add_column(col)
+    for system in list_systems():
+        s = check_system(system).summary
+        table.add_row(system.id, system.name, str(s["leaves"]), str(len(s["bonus"])), str(len(s["penalty"])), f"{system.total:g}")
+    console.print(table)
+    return 0
+
+
+def cmd_check_system(args: argparse.Namespace) -> int:
+    from govassess.indicators import check_system, load_system
+
+    report = check_system(load_system(args.system))
+    s = report.summary
+    if args.json:
+        print(json.dumps({"summary": s, "problems": [p.to_dict() for p in report.problems]}, ensure_ascii=False, indent=2))
+    else:
+        console.print(f"[bold]{s['name']}[/bold]（{s['id']}）")
+        console.print(f"  层级 {s['levels']}，节点 {s['nodes']}，常规叶子指标 {s['leaves']} 个，分值合计 {s['weighted_points']:g}"
+                      f"（total {s['total']:g}，折算为 {s['scale']:g}）")
+        for b in s["bonus"]:
+            console.print(f"  加分项 {b['code']} {b['name']}：上限 {b['cap']:g}")
+        for b in s["penalty"]:
+            console.print(f"  减分项 {b['code']} {b['name']}：上限 {b['cap']:g}")
+        console.print("  一级指标：" + "；".join(f"{f['name']} {f['points']:g}" for f in s["first_level"]))
+        console.print("  规则：" + "，".join(f"{k} {v}" for k, v in s["rules"].items()) + f"；输入项 {s['inputs']} 个")
+    if report.problems:
+        raise UserError(problems=report.problems)
+    if not args.json:
+        console.print("检查通过", style="green")
+    return 0
+
+
+def cmd_import_system(args: argparse.Namespace) -> int:
+    from govassess.indicators import dump_yaml, system_from_dict
+    from govassess.indicators.excel import read_system_table
+
+    data, notes = read_system_table(args.file, system_id=args.system_id, name=args.name)
+    system = system_from_dict(data, file=args.file)
+    with atomic_outputs(args.out) as (out,):
+        out.write_text(dump_yaml(system), encoding="utf-8")
+    for n in notes:
+        console.print(f"  推断：{n}")
+    console.print(f"已写出 {args.out}：{len(system.leaves())} 个叶子指标")
+    return 0
+
+
+def cmd_export_system(args: argparse.Namespace) -> int:
+    from govassess.indicators import dump_yaml, load_system
+
+    system = load_system(args.system)
+    with atomic_outputs(args.out) as (out,):
+        if args.format == "yaml":
+            out.write_text(dump_yaml(system), encoding="utf-8")
+        else:
+            from govassess.indicators.excel import write_system_table
+
+            write_system_table(system.to_dict(), out)
+    console.print(f"已写出 {args.out}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from govassess.data import read_inputs, read_units
+    from govassess.data.template import write_template
+    from govassess.indicators import load_system
+
+    system = load_system(args.system)
+    units = read_units(args.units)
+    inputs = read_inputs(args.inputs, system, units) if args.inputs else None
+    with atomic_outputs(args.out) as (out,):
+        n = write_template(system, units, out, inputs=inputs)
+    console.print(f"已写出 {args.out}：{n} 行待填")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from govassess.data import read_inputs, read_units
+    from govassess.indicators import load_system
+    from govassess.scoring import score_round
+
+    system = load_system(args.system)
+    units = read_units(args.units)
+    inputs = read_inputs(args.inputs, system, units)
+    result = score_round(system, units, inputs, round_name=args.round_name, progress=_progress())
+    data = result.to_dict()
+    with atomic_outputs(args.out, args.xlsx) as outs:
+        write_json(outs[0], data)
+        if args.xlsx:
+            from govassess.reports.workbook import write_results_workbook
+
+            write_results_workbook(data, outs[1])
+    for w in data["warnings"]:
+        console.print(f"注意：{w}", style="yellow")
+    print_ranking(data)
+    return 0
+
+
+def cmd_combine(args: argparse.Namespace) -> int:
+    from govassess.scoring import combine_results
+
+    try:
+        weights = [float(w) for w in args.weights.replace("，", ",").split(",")]
+    except ValueError:
+        raise UserError(f"--weights 应为逗号分隔的数字，如 0.4,0.6，实际为 {args.weights}") from None
+    results = [read_json(p) for p in args.results]
+    for path, r in zip(args.results, results, strict=True):
+        if not isinstance(r, dict) or "units" not in r or "system" not in r:
+            raise UserError("不是 govassess score 输出的结果 JSON（缺少 system / units）", file=path)
+    data = combine_results(results, weights, partial=args.partial)
+    with atomic_outputs(args.out) as (out,):
+        write_json(out, data)
+    for w in data["warnings"]:
+        console.print(f"注意：{w}", style="yellow")
+    print_ranking(data, title="合并结果")
+    return 0
+
+
+def print_ranking(data: dict[str, Any], *, top: int = 10, title: str | None = None) -> None:
+    classes: dict[str, list[dict[str, Any]]] = {}
+    for u in data["units"]:
+        classes.setdefault(u["class"], []).append(u)
+    for cls, units in classes.items():
+        units = sorted(units, key=lambda u: (u["rank"] is None, u["rank"] or 0, u["unit"]))
+        table = Table(title=f"{title or data['system']['name']} · {cls}（前 {min(top, len(units))} 名 / 共 {len(units)} 个）")
+        for col in ("名次", "单位", "总分", "等次"):
+            table.add_column(col)
+        for u in units[:top]:
+            score = "—" if u["score"] is None else f"{u['score']:.2f}"
+            table.add_row(str(u["rank"] or "—"), u["name"], score, u.get("grade") or "")
+        console.print(table)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from govassess.demo import run_demo
+
+    run_demo(Path(args.out), seed=args.seed, console=console)
+    return 0

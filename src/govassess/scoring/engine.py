@@ -1,0 +1,434 @@
+"""The scoring engine: one vectorised pass per round over all units (Polars).
+
+Inputs are pivoted once into a wide frame (one row per unit, one column per indicator input);
+each leaf's rule becomes a handful of column expressions evaluated for every unit at once;
+groups, totals, ranks and grades are further column expressions. No Python loop runs per unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from govassess import expr as ex
+from govassess.errors import Problem, UserError
+from govassess.indicators.model import IndicatorNode, IndicatorSystem
+from govassess.rules import STRING_KINDS, Context, RuleError, fmt
+
+SEP = "\x1f"
+Progress = Callable[[str, int, int], None]
+RESERVED = {"unit", "name", "class", "_row"}
+
+
+def _in(code: str, name: str) -> str:
+    return f"in{SEP}{code}{SEP}{name}"
+
+
+def _note(code: str, name: str) -> str:
+    return f"note{SEP}{code}{SEP}{name}"
+
+
+def col_score(code: str) -> str:
+    return f"s{SEP}{code}"
+
+
+def col_points(code: str) -> str:
+    return f"p{SEP}{code}"
+
+
+def col_applicable(code: str) -> str:
+    return f"a{SEP}{code}"
+
+
+def col_text(code: str) -> str:
+    return f"e{SEP}{code}"
+
+
+def col_missing(code: str) -> str:
+    return f"m{SEP}{code}"
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+@dataclass
+class RoundResult:
+    system: IndicatorSystem
+    round_name: str | None
+    frame: pl.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    # --- tabular views -----------------------------------------------------------------------
+    def totals(self) -> pl.DataFrame:
+        """unit, name, class, score, weighted, bonus, penalty, rank, grade, vetoed — in ranking order."""
+        return self.frame.select("unit", "name", "class", "score", "weighted", "bonus", "penalty", "rank", "grade",
+                                 "vetoed").sort(["class", "rank", "unit"], nulls_last=True)
+
+    def leaf_scores(self) -> pl.DataFrame:
+        """Long form: unit, indicator, score, points, applicable, lost, explanation, missing."""
+        parts = []
+        for leaf in self.system.leaves():
+            c = leaf.code
+            assert c is not None
+            lost = (pl.col(col_score(c)) if leaf.kind == "penalty" else pl.lit(leaf.points) - pl.col(col_score(c)))
+            parts.append(self.frame.select(
+                "unit", pl.lit(c).alias("indicator"), pl.col(col_score(c)).alias("score"),
+                pl.lit(leaf.points, dtype=pl.Float64).alias("points"), pl.col(col_applicable(c)).alias("applicable"),
+                pl.when(pl.col(col_applicable(c)) & (leaf.kind != "bonus")).then(lost).otherwise(0.0).alias("lost"),
+                pl.col(col_text(c)).alias("explanation"), pl.col(col_missing(c)).alias("missing")))
+        return pl.concat(parts)
+
+    # --- the results JSON ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        system = self.system
+        digits = system.precision
+        nodes = system.nodes()
+        indicators = [{"code": n.code, "name": n.name, "level": n.level, "parent": n.parent_code,
+                       "points": n.points if n.points is not None else None, "kind": n.kind, "is_leaf": n.is_leaf}
+                      for n in nodes if n.code]
+        coded = [n for n in nodes if n.code]
+        cols = ["unit", "name", "class", "score", "weighted", "bonus", "penalty", "rank", "grade", "vetoed"]
+        for n in coded:
+            assert n.code
+            cols += [col_score(n.code), col_points(n.code), col_applicable(n.code), col_text(n.code)]
+            if n.is_leaf:
+                cols.append(col_missing(n.code))
+        frame = self.totals().select("unit").join(self.frame.select(cols), on="unit", how="left", maintain_order="left")
+        units = []
+        for row in frame.iter_rows(named=True):
+            per: dict[str, Any] = {}
+            lost: list[dict[str, Any]] = []
+            missing: list[dict[str, str]] = []
+            for n in coded:
+                c = n.code
+                assert c
+                s, p, a = row[col_score(c)], row[col_points(c)], bool(row[col_applicable(c)])
+                per[c] = {"score": _round(s, digits), "points": _round(p, digits), "applicable": a,
+                          "explanation": row[col_text(c)]}
+                if not n.is_leaf or not a:
+                    continue
+                if row[col_missing(c)]:
+                    missing += [{"indicator": c, "input": i} for i in row[col_missing(c)].split(SEP)]
+                gone = (s or 0.0) if n.kind == "penalty" else (0.0 if n.kind == "bonus" else (p or 0.0) - (s or 0.0))
+                if gone > 1e-9:
+                    lost.append({"indicator": c, "name": n.name, "lost": _round(gone, digits), "reason": row[col_text(c)]})
+            lost.sort(key=lambda x: (-x["lost"], _code_key(x["indicator"])))
+            units.append({
+                "unit": row["unit"], "name": row["name"], "class": row["class"],
+                "score": _round(row["score"], digits), "weighted": _round(row["weighted"], digits),
+                "bonus": _round(row["bonus"], digits), "penalty": _round(row["penalty"], digits),
+                "rank": row["rank"], "grade": row["grade"], "vetoed": bool(row["vetoed"]),
+                "missing": missing, "indicators": per, "lost": lost,
+            })
+        return {
+            "system": {"id": system.id, "name": system.name, "total": system.total, "scale": system.scale,
+                       "precision": digits, "grades": [{"name": g.name, "min": g.min} for g in system.grades]},
+            "round": self.round_name, "indicators": indicators, "units": units, "warnings": list(self.warnings),
+        }
+
+
+def _round(x: Any, digits: int) -> Any:
+    return None if x is None else round(float(x) + 0.0, digits)
+
+
+def _code_key(code: str) -> tuple[Any, ...]:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in code.replace("-", ".").split("."))
+
+
+def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame, *, round_name: str | None = None,
+                progress: Progress | None = None, explain: bool = True) -> RoundResult:
+    """Score every unit of the system's classes. ``inputs`` may be raw (strings) or from ``read_inputs``."""
+    from govassess.data import prepare_inputs
+
+    step = progress or (lambda stage, done, total: None)
+    warnings: list[str] = []
+    step("准备数据", 0, 4)
+    if system.classes is not None:
+        outside = units.filter(~pl.col("class").is_in(list(system.classes)))
+        if outside.height:
+            warnings.append(f"{outside.height} 个单位不属于本体系适用类别（{'、'.join(system.classes)}），未参与评分")
+        units = units.filter(pl.col("class").is_in(list(system.classes)))
+    if units.height == 0:
+        raise UserError(f"没有可评分的单位：体系 {system.id} 适用于 {'、'.join(system.classes or ())}，单位文件中没有这些类别的单位")
+    inputs = inputs.filter(pl.col("unit").is_in(units["unit"].implode()))
+    if "num" not in inputs.columns:
+        inputs = prepare_inputs(system, units, inputs)
+    wide = _pivot(system, units, inputs)
+    step("计算指标得分", 1, 4)
+    engine = _Engine(system, wide, explain)
+    wide = engine.leaves()
+    if system.missing == "error":
+        _raise_missing(system, wide)
+    step("汇总", 2, 4)
+    wide = engine.groups(wide)
+    wide = engine.totals(wide)
+    step("排名", 3, 4)
+    wide = engine.ranks(wide)
+    step("完成", 4, 4)
+    no_points = wide.filter(pl.col("weighted").is_null()).height
+    if no_points:
+        warnings.append(f"{no_points} 个单位没有任何适用的常规指标，无法计算总分")
+    return RoundResult(system, round_name, wide, warnings)
+
+
+def _pivot(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame) -> pl.DataFrame:
+    specs = system.inputs()
+    kinds = {(s.indicator, s.input): s.kind for s in specs}
+    wide = units
+    key = pl.concat_str([pl.lit(f"in{SEP}"), pl.col("indicator"), pl.lit(SEP), pl.col("input")])
+    string_keys = [(c, i) for (c, i), k in kinds.items() if k in STRING_KINDS]
+    is_string = pl.struct("indicator", "input").is_in(
+        pl.DataFrame({"indicator": [c for c, _ in string_keys], "input": [i for _, i in string_keys]},
+                     schema={"indicator": pl.String, "input": pl.String}).to_struct().implode())
+    for values, frame in (("num", inputs.filter(~is_string)), ("value", inputs.filter(is_string))):
+        if frame.height:
+            piv = frame.select("unit", key.alias("key"), values).pivot(on="key", index="unit", values=values)
+            wide = wide.join(piv, on="unit", how="left")
+    noted = [(s.indicator, s.input) for s in specs if s.needs_note]
+    if noted:
+        notes = inputs.filter(pl.col("note").is_not_null() & pl.struct("indicator", "input").is_in(
+            pl.DataFrame({"indicator": [c for c, _ in noted], "input": [i for _, i in noted]}).to_struct().implode()))
+        if notes.height:
+            nkey = pl.concat_str([pl.lit(f"note{SEP}"), pl.col("indicator"), pl.lit(SEP), pl.col("input")])
+            wide = wide.join(notes.select("unit", nkey.alias("key"), "note").pivot(on="key", index="unit", values="note"),
+                             on="unit", how="left")
+    absent = []
+    for s in specs:
+        name = _in(s.indicator, s.input)
+        if name not in wide.columns:
+            absent.append(pl.lit(None, dtype=pl.String if s.kind in STRING_KINDS else pl.Float64).alias(name))
+        if s.needs_note and _note(s.indicator, s.input) not in wide.columns:
+            absent.append(pl.lit(None, dtype=pl.String).alias(_note(s.indicator, s.input)))
+    return wide.with_columns(absent) if absent else wide
+
+
+class _Engine:
+    def __init__(self, system: IndicatorSystem, wide: pl.DataFrame, explain: bool):
+        self.system = system
+        self.explain = explain
+        self.attributes = {c: wide.schema[c] for c in wide.columns if c in ("class",) or not (c in RESERVED or SEP in c)}
+        self.applicable: dict[int, pl.Expr] = {}
+        self.vetoed: dict[int, pl.Expr] = {}
+        self.veto_text: dict[int, pl.Expr] = {}
+        self.wide = wide
+
+    # --- names in expressions ----------------------------------------------------------------
+    def attr_resolver(self, node_code: str, field_name: str) -> Callable[[str], tuple[pl.Expr, str]]:
+        def resolve(name: str) -> tuple[pl.Expr, str]:
+            if name not in self.attributes:
+                avail = "、".join(a for a in self.attributes) or "（单位文件没有属性列）"
+                raise UserError(f"表达式引用了未知的单位属性「{name}」；单位文件中的属性有：{avail}",
+                                indicator=node_code, field=field_name)
+            dtype = self.attributes[name]
+            return pl.col(name), ("str" if dtype == pl.String else "num")
+        return resolve
+
+    def veto_resolver(self, code: str) -> Callable[[str], tuple[pl.Expr, str]]:
+        attrs = self.attr_resolver(code, "veto")
+
+        def resolve(name: str) -> tuple[pl.Expr, str]:
+            if name in self.attributes:
+                return attrs(name)
+            return pl.col(_in(code, name)), "num"
+        return resolve
+
+    def _condition(self, node: IndicatorNode, ast: ex.Node | None, code: str, field_name: str,
+                   resolve: Callable[[str], tuple[pl.Expr, str]] | None = None) -> pl.Expr:
+        if ast is None:
+            return pl.lit(True)
+        e = ex.to_polars(ast, resolve or self.attr_resolver(code, field_name))
+        return e.cast(pl.Boolean, strict=False).fill_null(False)
+
+    # --- leaves ----------------------------------------------------------------------------------
+    def _node_state(self, node: IndicatorNode) -> None:
+        code = node.code or node.name
+        parent_a = self.applicable[id(node.parent)] if node.parent is not None else pl.lit(True)
+        a = parent_a
+        if node.classes is not None:
+            a = a & pl.col("class").is_in(list(node.classes))
+        if node.applies_ast is not None:
+            a = a & self._condition(node, node.applies_ast, code, "applies")
+        self.applicable[id(node)] = a
+        parent_v = self.vetoed[id(node.parent)] if node.parent is not None else pl.lit(False)
+        parent_t = self.veto_text[id(node.parent)] if node.parent is not None else pl.lit(None, dtype=pl.String)
+        if node.veto_ast is not None and node.code:
+            own = self._condition(node, node.veto_ast, code, "veto", self.veto_resolver(node.code))
+            self.vetoed[id(node)] = parent_v | own
+            self.veto_text[id(node)] = pl.when(own & ~parent_v).then(
+                pl.lit(f"否决：「{node.name}」的否决条件「{node.veto}」成立，得 0 分")).otherwise(parent_t)
+        else:
+            self.vetoed[id(node)] = parent_v
+            self.veto_text[id(node)] = parent_t
+
+    def leaves(self) -> pl.DataFrame:
+        exprs: list[pl.Expr] = []
+        for node in self.system.nodes():
+            self._node_state(node)
+            if node.is_leaf:
+                exprs += self._leaf(node)
+        return self.wide.with_columns(exprs)
+
+    def _leaf(self, node: IndicatorNode) -> list[pl.Expr]:
+        code = node.code
+        assert code is not None and node.rule is not None and node.points is not None
+        points = float(node.points)
+        decls = node.rule.inputs(points)
+        present = pl.all_horizontal([pl.col(_in(code, d.name)).is_not_null() for d in decls]) if decls else pl.lit(True)
+        a = self.applicable[id(node)]
+        ctx = Context(points=points, inp=lambda n: pl.col(_in(code, n)), note=lambda n: pl.col(_note(code, n)),
+                      attr=self.attr_resolver(code, "rule"), peer="class", applicable=a & present)
+        try:
+            scored = node.rule.score(ctx)
+        except RuleError as e:
+            raise UserError(str(e), indicator=code, field=e.field) from None
+        if scored.not_applicable is not None:
+            a = a & ~scored.not_applicable
+        missing_names = pl.concat_str([pl.when(pl.col(_in(code, d.name)).is_null()).then(pl.lit(d.name)) for d in decls],
+                                      separator=SEP, ignore_nulls=True)
+        missing = pl.when(a & ~present).then(missing_names).otherwise(None)
+        vetoed = self.vetoed[id(node)]
+        raw = scored.score.cast(pl.Float64).clip(0.0, points).fill_nan(None).fill_null(0.0)
+        s = pl.when(~a).then(None).when(vetoed | ~present).then(0.0).otherwise(raw)
+        out = [s.alias(col_score(code)), a.alias(col_applicable(code)),
+               pl.when(a).then(points).otherwise(None).alias(col_points(code)),
+               pl.when(node.kind == "normal").then(missing).otherwise(None).alias(col_missing(code))]
+        if self.explain:
+            verb = {"normal": "得分", "bonus": "加", "penalty": "扣"}[node.kind]
+            done = pl.concat_str([scored.text, pl.lit(f"；{verb} "), fmt(s), pl.lit(f" 分（满分 {_num(points)}）"
+                                  if node.kind == "normal" else f" 分（上限 {_num(points)}）")])
+            absent_text = (pl.concat_str([pl.lit("缺少输入："), missing_names.str.replace_all(SEP, "、", literal=True),
+                                          pl.lit("，按 0 分计")]) if node.kind == "normal"
+                           else pl.lit("未报送，" + ("不加分" if node.kind == "bonus" else "不扣分")))
+            text = (pl.when(~a).then(pl.lit(self._na_text(node)))
+                    .when(vetoed).then(self.veto_text[id(node)])
+                    .when(~present).then(absent_text)
+                    .otherwise(done))
+            out.append(text.alias(col_text(code)))
+        else:
+            out.append(pl.lit(None, dtype=pl.String).alias(col_text(code)))
+        return out
+
+    def _na_text(self, node: IndicatorNode) -> str:
+        for n in [node, *node.ancestors()]:
+            if n.applies:
+                return f"不适用（适用条件：{n.applies}）"
+            if n.classes:
+                return f"不适用（仅适用于：{'、'.join(n.classes)}）"
+        return "不适用"
+
+    # --- groups and totals ------------------------------------------------------------------------
+    def groups(self, wide: pl.DataFrame) -> pl.DataFrame:
+        groups = [n for n in self.system.nodes() if not n.is_leaf and n.code]
+        by_depth: dict[int, list[IndicatorNode]] = {}
+        for g in groups:
+            by_depth.setdefault(g.level, []).append(g)
+        for level in sorted(by_depth, reverse=True):
+            exprs: list[pl.Expr] = []
+            for g in by_depth[level]:
+                exprs += self._group(g)
+            wide = wide.with_columns(exprs)
+        return wide
+
+    def _child_cols(self, g: IndicatorNode) -> list[IndicatorNode]:
+        # Only same-kind children count in a group's subtotal; uncoded intermediate groups are looked through.
+        out = []
+        for c in g.children:
+            if c.kind != g.kind:
+                continue
+            if c.code:
+                out.append(c)
+            else:
+                out += self._child_cols(c)
+        return out
+
+    def _group(self, g: IndicatorNode) -> list[pl.Expr]:
+        assert g.code
+        kids = self._child_cols(g)
+        if not kids:  # a 加减分 group holding only bonus/penalty items: show the net adjustment
+            signed = [(c, 1.0 if c.kind == "bonus" else -1.0) for c in g.children if c.code]
+            plus = pl.sum_horizontal([pl.col(col_score(c.code or "")).fill_null(0.0) for c, w in signed if w > 0] or [pl.lit(0.0)])
+            minus = pl.sum_horizontal([pl.col(col_score(c.code or "")).fill_null(0.0) for c, w in signed if w < 0] or [pl.lit(0.0)])
+            text = pl.concat_str([pl.lit("加分 "), fmt(plus), pl.lit("，减分 "), fmt(minus)])
+            return [(plus - minus).alias(col_score(g.code)), pl.lit(None, dtype=pl.Float64).alias(col_points(g.code)),
+                    pl.lit(True).alias(col_applicable(g.code)), text.alias(col_text(g.code))]
+        a = pl.any_horizontal([pl.col(col_applicable(k.code or "")) for k in kids])
+        s = pl.sum_horizontal([pl.col(col_score(k.code or "")).fill_null(0.0) for k in kids])
+        p = pl.sum_horizontal([pl.col(col_points(k.code or "")).fill_null(0.0) for k in kids])
+        if g.kind != "normal" and g.points is not None:
+            s = pl.min_horizontal(s, pl.lit(float(g.points)))
+            p = pl.lit(float(g.points))
+        s = pl.when(a).then(s)
+        p = pl.when(a).then(p)
+        text = pl.when(a).then(pl.concat_str([pl.lit("下级指标合计 "), fmt(s), pl.lit(" / "), fmt(p), pl.lit(" 分")
+                                              ])).otherwise(pl.lit(self._na_text(g)))
+        return [s.alias(col_score(g.code)), p.alias(col_points(g.code)), a.alias(col_applicable(g.code)),
+                text.alias(col_text(g.code))]
+
+    def _top(self, kind: str) -> list[IndicatorNode]:
+        """Outermost coded nodes of a kind (a bonus group counts once, capped)."""
+        out = []
+        for n in self.system.nodes():
+            if n.kind == kind and n.code and not any(p.kind == kind and p.code for p in n.ancestors()):
+                out.append(n)
+        return out
+
+    def totals(self, wide: pl.DataFrame) -> pl.DataFrame:
+        system = self.system
+        normal = [n for n in system.leaves() if n.kind == "normal"]
+        got = pl.sum_horizontal([pl.col(col_score(n.code or "")).fill_null(0.0) for n in normal]) if normal else pl.lit(0.0)
+        full = pl.sum_horizontal([pl.col(col_points(n.code or "")).fill_null(0.0) for n in normal]) if normal else pl.lit(0.0)
+        weighted = pl.when(full > 0).then(got / full * system.scale)
+
+        def extra(kind: str) -> pl.Expr:
+            nodes = self._top(kind)
+            if not nodes:
+                return pl.lit(0.0)
+            return pl.sum_horizontal([pl.col(col_score(n.code or "")).fill_null(0.0) for n in nodes])
+
+        root_veto = pl.lit(False)
+        if system.veto_ast is not None:
+            root_veto = ex.to_polars(system.veto_ast, self.veto_resolver(system.id)).cast(pl.Boolean, strict=False).fill_null(False)
+        total = (pl.col("weighted") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0)
+        return (wide.with_columns(weighted.alias("weighted"), extra("bonus").alias("bonus"), extra("penalty").alias("penalty"),
+                                  root_veto.alias("vetoed"))
+                .with_columns(pl.when(pl.col("vetoed") & pl.col("weighted").is_not_null()).then(0.0).otherwise(total).alias("score")))
+
+    def ranks(self, wide: pl.DataFrame) -> pl.DataFrame:
+        system = self.system
+        shown = pl.col("score").round(system.precision)
+        rank = shown.rank("min", descending=True).over("class").cast(pl.Int64)
+        grade: Any = pl.lit(None, dtype=pl.String)
+        for g in reversed(system.grades):  # lowest first, so the highest matching band wins
+            grade = pl.when(shown >= g.min).then(pl.lit(g.name)).otherwise(grade)
+        return wide.with_columns(rank.alias("rank"), pl.when(pl.col("score").is_not_null()).then(grade).alias("grade"))
+
+
+def _raise_missing(system: IndicatorSystem, wide: pl.DataFrame) -> None:
+    problems: list[Problem] = []
+    for leaf in system.leaves():
+        if leaf.kind != "normal" or not leaf.code:
+            continue
+        col = col_missing(leaf.code)
+        for unit, names in wide.filter(pl.col(col).is_not_null()).select("unit", col).iter_rows():
+            for n in names.split(SEP):
+                problems.append(Problem(f"单位 {unit} 缺少输入「{n}」", indicator=leaf.code, field=n))
+    if problems:
+        problems.insert(0, Problem(f"体系 {system.id} 规定缺数时拒绝评分（missing: error），共缺 {len(problems)} 项输入"))
+        raise UserError(problems=problems)
+
+
+def applicability(system: IndicatorSystem, units: pl.DataFrame) -> pl.DataFrame:
+    """unit × leaf applicability from classes and ``applies`` (inputs not needed): unit, indicator, applicable."""
+    engine = _Engine(system, units, explain=False)
+    cols = []
+    for node in system.nodes():
+        engine._node_state(node)
+        if node.is_leaf and node.code:
+            cols.append(engine.applicable[id(node)].alias(node.code))
+    if not cols:
+        return pl.DataFrame(schema={"unit": pl.String, "indicator": pl.String, "applicable": pl.Boolean})
+    return units.select("unit", *cols).unpivot(index="unit", variable_name="indicator", value_name="applicable")
