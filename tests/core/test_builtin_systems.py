@@ -1,0 +1,378 @@
+"""The four built-in indicator systems, checked against the seeds they were transcribed from.
+
+Every expected number below was counted by hand from the seed tables (seeds/004 阳江 附件2/附件3,
+seeds/003 黑河 附表, seeds/001 2019年电子政务考评表); the arithmetic is in the comments.
+The YAML files are read with PyYAML directly (what a user sees) and again through
+``govassess.indicators.load_system`` / ``check_system`` (what the engine sees).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from govassess import expr as ex
+from govassess.indicators import check_system, load_system
+
+BUILTIN = Path(__file__).resolve().parents[2] / "src" / "govassess" / "indicators" / "builtin"
+SYSTEM_IDS = ["yangjiang-2021-dept", "yangjiang-2021-county", "heihe-2023", "egov-2019-annual"]
+
+
+def raw(system_id: str) -> dict[str, Any]:
+    with open(BUILTIN / f"{system_id}.yaml", encoding="utf-8") as f:
+        data: dict[str, Any] = yaml.safe_load(f)
+    return data
+
+
+def walk(nodes: list[dict[str, Any]], kind: str = "normal", level: int = 1):
+    """(node, effective kind, level) in tree order; kind is inherited from the nearest ancestor."""
+    for n in nodes:
+        k = n.get("kind", kind)
+        yield n, k, level
+        yield from walk(n.get("children", []), k, level + 1)
+
+
+def leaves(data: dict[str, Any], kind: str | None = None) -> list[dict[str, Any]]:
+    return [n for n, k, _ in walk(data["indicators"]) if "children" not in n and (kind is None or k == kind)]
+
+
+def by_code(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {str(n["code"]): n for n, _, _ in walk(data["indicators"]) if "code" in n}
+
+
+def subtotal(node: dict[str, Any]) -> float:
+    if "children" not in node:
+        return float(node["points"])
+    return sum(subtotal(c) for c in node["children"])
+
+
+def formula(node: dict[str, Any], **env: float) -> float:
+    """Evaluate a leaf's formula by hand-given inputs, clamped to [0, points] as the engine does."""
+    value = ex.evaluate(ex.parse(node["rule"]["expr"]), env)
+    return max(0.0, min(float(node["points"]), float(value)))
+
+
+# --- properties shared by all four ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("system_id", SYSTEM_IDS)
+def test_codes_unique_and_every_leaf_has_code_rule_criteria(system_id):
+    data = raw(system_id)
+    assert data["id"] == system_id
+    codes = [str(n["code"]) for n, _, _ in walk(data["indicators"]) if "code" in n]
+    assert len(codes) == len(set(codes)), [c for c, k in Counter(codes).items() if k > 1]
+    for leaf in leaves(data):
+        assert isinstance(leaf["code"], str)  # quoted in YAML: "001" must not become 1
+        assert leaf["rule"]["type"]
+        assert leaf["criteria"].strip()
+        assert leaf["points"] > 0
+
+
+@pytest.mark.parametrize("system_id", SYSTEM_IDS)
+def test_declared_group_points_equal_sum_of_children(system_id):
+    data = raw(system_id)
+    checked = 0
+    for node, kind, _ in walk(data["indicators"]):
+        if "children" in node and "points" in node and kind == "normal":
+            assert subtotal(node) == pytest.approx(node["points"]), node.get("code")
+            checked += 1
+    assert checked > 0
+
+
+SEEDS = {
+    "yangjiang-2021-dept": "seeds/004_f7a5438dae4cbef6.txt",
+    "yangjiang-2021-county": "seeds/004_f7a5438dae4cbef6.txt",
+    "heihe-2023": "seeds/003_c1d3a052319f85cf.txt",
+    "egov-2019-annual": "seeds/001_7a44bafcfd1e5c27.txt",
+}
+
+
+@pytest.mark.parametrize("system_id", SYSTEM_IDS)
+def test_description_names_the_source_and_inconsistencies(system_id):
+    description = raw(system_id)["description"]
+    assert SEEDS[system_id] in description
+    assert "不一致之处" in description
+
+
+# Counts per system: (weighted leaves, bonus {code: cap}, penalty {code: cap}).
+EXPECTED = {
+    # 阳江 附件2: 序号 1–41 carry a % weight, 42 服务创新 10分, 43 安全事件 5分, 44 虚假材料 5分.
+    "yangjiang-2021-dept": (41, {"42": 10}, {"43": 5, "44": 5}),
+    # 阳江 附件3: 序号 1–38 weighted, 39 服务创新 10分, 40 安全事件 5分, 41 虚假材料 5分.
+    "yangjiang-2021-county": (38, {"39": 10}, {"40": 5, "41": 5}),
+    # 黑河 附表: 54 rows, all weighted, no bonus/penalty.
+    "heihe-2023": (54, {}, {}),
+    # 2019 电子政务: 编号 001–035, all weighted.
+    "egov-2019-annual": (35, {}, {}),
+}
+
+
+@pytest.mark.parametrize("system_id", SYSTEM_IDS)
+def test_weighted_leaves_sum_to_100_and_caps(system_id):
+    data = raw(system_id)
+    n_leaves, bonus, penalty = EXPECTED[system_id]
+    normal = leaves(data, "normal")
+    assert len(normal) == n_leaves
+    assert sum(n["points"] for n in normal) == pytest.approx(100)
+    assert data["total"] == 100 and data["scale"] == 100
+    assert {n["code"]: n["points"] for n in leaves(data, "bonus")} == bonus
+    assert {n["code"]: n["points"] for n in leaves(data, "penalty")} == penalty
+    assert "grades" not in data  # none of the seeds states grades
+
+
+@pytest.mark.parametrize("system_id", SYSTEM_IDS)
+def test_loads_and_checks_clean_through_the_loader(system_id):
+    system = load_system(system_id)
+    report = check_system(system)
+    assert report.ok, report.problems
+    n_leaves, bonus, penalty = EXPECTED[system_id]
+    assert report.summary["leaves"] == n_leaves
+    assert report.summary["weighted_points"] == pytest.approx(100)
+    assert {b["code"]: b["cap"] for b in report.summary["bonus"]} == bonus
+    assert {b["code"]: b["cap"] for b in report.summary["penalty"]} == penalty
+    # Every input a leaf takes is named; a manual leaf takes the reviewer's score.
+    assert all(spec.input for spec in system.inputs())
+
+
+# --- 阳江 2021 ----------------------------------------------------------------------------------
+
+
+def test_yangjiang_dept_structure_and_weights():
+    data = raw("yangjiang-2021-dept")
+    assert data["classes"] == ["市级部门"]
+    first = {n["name"]: subtotal(n) for n in data["indicators"] if n.get("points")}
+    # 数字化支撑能力: 2+2 (办件信息汇聚) + 1+1+2 (数据支撑) + 3+2 (证照印章) + 2+4+2+2+2 (应用支撑) = 25
+    # 数字化服务能力: 3+2+2+2+2+5 (服务事项管理) + 3+3+3+2+2+2 (服务供给方式) = 16 + 15 = 31
+    # 数字化服务成效: 2+2 (用户使用度) + 9×2+4+4+4 (服务满意度) + 2+5+3 (服务监督) = 4 + 30 + 10 = 44
+    assert first == {"数字化支撑能力": 25, "数字化服务能力": 31, "数字化服务成效": 44}
+    codes = by_code(data)
+    assert [n["code"] for n in leaves(data)] == [str(i) for i in range(1, 45)]  # 序号 1–44
+    # 11 二级指标: 4 + 2 + 3 weighted + 加分项 + 减分项 (附件1: “4项一级指标，11项二级指标”)
+    assert sum(1 for _, _, level in walk(data["indicators"]) if level == 2) == 11
+    assert codes["18"]["name"] == "主题式服务" and codes["18"]["points"] == 5
+    assert codes["40"]["name"] == "评价数据汇聚" and codes["40"]["points"] == 5
+    assert [codes[c]["points"] for c in ("36", "37", "38")] == [4, 4, 4]  # 减时间 减跑动 即办程度
+    assert codes["9"]["points"] == 4  # “四免”专项优化 4%
+    assert codes["18"]["lead"] == "审批协调服务科、规划统筹科"  # two 工作联系科室 in the table
+    assert codes["39"]["lead"] == "市政府热线服务中心"
+    # Prose says 42 三级指标, the table has 44 rows: the description must say which was followed.
+    assert "42项三级指标" in data["description"] and "44行" in data["description"]
+
+
+def test_yangjiang_dept_applicability_attributes():
+    data = raw("yangjiang-2021-dept")
+    applies = {n["code"]: n["applies"] for n in leaves(data) if "applies" in n}
+    # 33 事项进驻率 is the only 要点 about 行政许可事项; 13, 16, 28–31 are about 依申请 items.
+    assert applies == {
+        "13": "has_application_items",
+        "16": "has_application_items",
+        "28": "has_application_items",
+        "29": "has_application_items",
+        "30": "has_application_items",
+        "31": "has_application_items",
+        "33": "has_license_items",
+    }
+    system = load_system("yangjiang-2021-dept")
+    assert system.node("33").applies == "has_license_items"
+
+
+def test_yangjiang_bonus_penalty_under_group_with_kind():
+    for system_id, bonus_code in (("yangjiang-2021-dept", "42"), ("yangjiang-2021-county", "39")):
+        data = raw(system_id)
+        group = data["indicators"][-1]
+        assert group["name"] == "加减分" and "points" not in group
+        kinds = {c["name"]: c["kind"] for c in group["children"]}
+        assert kinds == {"加分项": "bonus", "减分项": "penalty"}
+        assert by_code(data)[bonus_code]["name"] == "服务创新"
+
+
+def test_yangjiang_county_structure_and_weights():
+    data = raw("yangjiang-2021-county")
+    assert data["classes"] == ["县(市、区)"]
+    first = {n["name"]: subtotal(n) for n in data["indicators"] if n.get("points")}
+    # 数字化支撑能力: 2+2 + 2 + 3+2 + 4 = 15
+    # 数字化服务能力: 3+2+2+2+2+4 + 2+3+3+2+2+2 = 15 + 14 = 29
+    # 数字化服务成效: 2+2+2+1+2 + 9×2+6+6+6 + 2+7+2 = 9 + 36 + 11 = 56
+    assert first == {"数字化支撑能力": 15, "数字化服务能力": 29, "数字化服务成效": 56}
+    codes = by_code(data)
+    assert [n["code"] for n in leaves(data)] == [str(i) for i in range(1, 42)]  # 序号 1–41
+    assert codes["22"]["name"] == "粤政易用户数" and codes["22"]["points"] == 1
+    assert codes["37"]["name"] == "评价数据汇聚" and codes["37"]["points"] == 7
+    assert [codes[c]["points"] for c in ("33", "34", "35")] == [6, 6, 6]
+    # The 行政许可/依申请 exemption in 附件1 is for 市级部门 only.
+    assert not any("applies" in n for n in leaves(data))
+    assert "40项三级指标" in data["description"] and "41行" in data["description"]
+
+
+def test_yangjiang_rate_indicators_are_ratios_of_the_rate():
+    data = raw("yangjiang-2021-dept")
+    codes = by_code(data)
+    assert codes["30"]["rule"] == {"type": "ratio", "value": "网上受理率"}
+    rates = {n["name"] for n in leaves(data) if n["rule"]["type"] == "ratio"}
+    assert rates == {
+        "预约率",
+        "一窗受理率",
+        "网上可办率",
+        "网上受理率",
+        "全程网办率",
+        "按时办结率",
+        "事项进驻率",
+        "综合受理率",
+        "就近办率",
+    }
+    assert all(n["rule"] == {"type": "manual"} for n in leaves(data) if n["name"] not in rates)
+
+
+# --- 黑河 2023 ----------------------------------------------------------------------------------
+
+
+def test_heihe_categories_and_counts():
+    data = raw("heihe-2023")
+    first = {n["name"]: subtotal(n) for n in data["indicators"]}
+    # 统筹管理: 5+3 + 3+2+1+2+2 + 3+1 + 3+3 = 28 (rows 1–11)
+    # 项目建设: 1+1+1 + 1+1+1+1 + 2+2+2+3+3+1 = 20 (rows 12–24)
+    # 数据共享开放: 3+2+2+2+2+2 + 1+1+2 = 17 (rows 25–33)
+    # 安全保障: 1+1+1+1+1 = 5 (rows 34–38)
+    # 应用成效: 1+1+2+2+2+2+1+1+1 + 1+1+3+3+5 + 2+2 = 13 + 13 + 4 = 30 (rows 39–54)
+    assert first == {"统筹管理": 28, "项目建设": 20, "数据共享开放": 17, "安全保障": 5, "应用成效": 30}
+    assert [n["code"] for n in leaves(data)] == [str(i) for i in range(1, 55)]
+    levels = Counter(level for _, _, level in walk(data["indicators"]))
+    # 一级指标 4+3+2+1+3 = 13; 二级指标 7+13+9+5+10 = 44 (the prose's “44项具体指标”).
+    assert levels[2] == 13
+    assert levels[3] == 44
+    codes = by_code(data)
+    assert codes["8"]["classes"] == ["县(市、区)"]  # 关联单位: 各县市区人民政府 only
+    assert codes["52"]["name"] == "移动政务服务" and codes["52"]["points"] == 5
+    assert codes["1"]["points"] == 5 and codes["2"]["points"] == 3
+
+
+def test_heihe_rules():
+    codes = by_code(raw("heihe-2023"))
+    assert codes["3"]["rule"] == {"type": "choice", "input": "成立领导小组", "options": {"是": 3, "否": 0}}
+    assert codes["25"]["rule"] == {"type": "ratio", "value": "领域覆盖率"}
+    assert codes["43"]["rule"] == {"type": "ratio", "num": "指南覆盖部门数", "den": "对外服务部门数"}
+    # Row 42 lists 4 levels (市级、县级、乡镇级、村级) for 2 points: 3 levels → 3/4×2 = 1.5.
+    assert formula(codes["42"], 覆盖层级数=3) == pytest.approx(1.5)
+    # Row 44 lists 7 清单 for 2 points: all 7 → 2; 5 → 5/7×2 ≈ 1.4286.
+    assert formula(codes["44"], 已发布清单数=7) == pytest.approx(2)
+    assert formula(codes["44"], 已发布清单数=5) == pytest.approx(10 / 7)
+    # Choice leaves score their full weight for 是.
+    for node in codes.values():
+        rule = node.get("rule", {})
+        if rule.get("type") == "choice":
+            assert rule["options"] == {"是": node["points"], "否": 0}, node["code"]
+
+
+# --- 2019 电子政务 ----------------------------------------------------------------------------------
+
+
+def test_egov_groups_and_items():
+    data = raw("egov-2019-annual")
+    assert [(n["name"], n["points"]) for n in data["indicators"]] == [
+        ("发展环境", 14),
+        ("基础设施", 6),
+        ("重点系统应用", 42),
+        ("政务信息资源交换共享和开发利用", 28),
+        ("安全保障", 10),
+    ]
+    # 14 = 4+2+2 (工作统筹协调 8) + 3+3 (项目管理 6); 6 = 3+3; 42 = 10+6+6+10+8+2;
+    # 28 = 18+6+4; 10 = 2+2+2+4.
+    assert [subtotal(n) for n in data["indicators"]] == [14, 6, 42, 28, 10]
+    assert [n["code"] for n in leaves(data)] == [f"{i:03d}" for i in range(1, 36)]
+    codes = by_code(data)
+    second = {n["name"]: n["points"] for n, _, level in walk(data["indicators"]) if level == 2}
+    assert second["公共信用信息共享服务平台"] == 10 and second["投资项目在线审批监管平台"] == 8
+    assert second["政务信息资源整合共享"] == 18 and second["管理安全"] == 4
+    # Multi-item 三级指标 are groups: 平台应用 009+010 = 3+3; 数据共享情况 012–015 = 4×2;
+    # 系统整合情况 025+026 = 2+2; 制证情况 027+028 = 3+2.
+    groups = {
+        n["name"]: [c["code"] for c in n["children"]]
+        for n, _, level in walk(data["indicators"])
+        if level == 3 and "children" in n
+    }
+    assert groups == {
+        "平台应用": ["009", "010"],
+        "数据共享情况": ["012", "013", "014", "015"],
+        "系统整合情况": ["025", "026"],
+        "制证情况": ["027", "028"],
+    }
+    assert codes["C4.1"]["points"] == 8 and codes["D2.1"]["points"] == 5
+
+
+def test_egov_rules_from_the_scoring_details():
+    codes = by_code(raw("egov-2019-annual"))
+
+    def rule(code: str) -> dict[str, Any]:
+        return codes[code]["rule"]
+
+    assert rule("006") == {"type": "choice", "input": "接入方式", "options": {"是": 3, "否": 1, "未接入": 0}}
+    assert rule("031")["options"] == {"是": 2, "否但经安全设备访问并备案": 1, "未经安全设备访问": 0}
+    assert rule("021") == {"type": "ratio", "num": "挂接目录数", "den": "目录总数"}
+    assert rule("027") == {"type": "ratio", "num": "制证种类", "den": "认领种类"}
+    assert rule("011") == {"type": "ratio", "value": "平台得分率"}
+    assert rule("028") == {"type": "rank", "input": "全省排名", "given": True, "bands": [[5, 2], [10, 1]]}
+    assert rule("029") == {"type": "per_item", "input": "应用证照类数", "each": 0.5}
+    assert codes["029"]["points"] == 1
+    assert rule("003") == {"type": "per_item", "input": "参加培训次数", "each": 1}
+    assert rule("008") == {"type": "external", "input": "平台考核结果", "max": 100}
+    assert sum(rule("002")["items"].values()) == 2  # 得1分 + 得1分
+    assert sum(rule("020")["items"].values()) == 4  # 得2分 + 得2分
+    assert sum(rule("025")["items"].values()) == 2  # 得1分 + 得1分
+    for code in ("007", "009", "010"):  # 'X的，得3分' yes/no items
+        assert rule(code)["type"] == "choice" and rule(code)["options"] == {"是": 3, "否": 0}
+    types = Counter(n["rule"]["type"] for n in codes.values() if "rule" in n)
+    # manual: 004 005 012 013 014 015 016 017 018 022 023 024 033 034 = 14
+    assert types["manual"] == 14
+
+
+def test_egov_formulas_by_hand():
+    codes = by_code(raw("egov-2019-annual"))
+    # 001: 每项1分最高2分 + 每次1分最高2分. 3 meetings, 1 contact → 2 + 1 = 3; 5 and 4 → 2 + 2 = 4.
+    assert formula(codes["001"], 参会项数=3, 对接次数=1) == 3
+    assert formula(codes["001"], 参会项数=5, 对接次数=4) == 4
+    assert formula(codes["001"], 参会项数=0, 对接次数=0) == 0
+    # 032: 备案+测评+整改 all done → 2; any one (or two) → 1; none → 0.
+    assert formula(codes["032"], 等保备案=1, 安全测评=1, 整改=1) == 2
+    assert formula(codes["032"], 等保备案=1, 安全测评=1, 整改=0) == 1
+    assert formula(codes["032"], 等保备案=0, 安全测评=0, 整改=1) == 1
+    assert formula(codes["032"], 等保备案=0, 安全测评=0, 整改=0) == 0
+    # 019: ≤0.8 + ≤0.8 + ≤0.4; given 1.0, 0.5, 0.4 → 0.8 + 0.5 + 0.4 = 1.7.
+    assert formula(codes["019"], 办理及时性得分=1.0, 办理质量得分=0.5, 互动反馈得分=0.4) == pytest.approx(1.7)
+    # 026: 清理率 90% (1分×0.9) + 整合率 50% (1分×0.5) = 1.4.
+    assert formula(codes["026"], 系统清理率=0.9, 系统整合率=0.5) == pytest.approx(1.4)
+    # 030: 专门分析 → 2; 3 要素 × 0.5 = 1.5 → 3.5; 6 要素 capped at 2 → 4.
+    assert formula(codes["030"], 专门分析共享需求=1, 明确要素数=3) == pytest.approx(3.5)
+    assert formula(codes["030"], 专门分析共享需求=1, 明确要素数=6) == 4
+    assert formula(codes["030"], 专门分析共享需求=0, 明确要素数=2) == 1
+    # 035: two sub-items of at most 1 each.
+    assert formula(codes["035"], 应急预案得分=1, 应急演练得分=0.5) == pytest.approx(1.5)
+    assert formula(codes["035"], 应急预案得分=2, 应急演练得分=2) == 2
+
+
+def test_egov_descriptive_fields_kept():
+    codes = by_code(raw("egov-2019-annual"))
+    assert codes["008"]["provider"] == "市政务服务中心"
+    assert codes["011"]["lead"] == "装备科" and codes["011"]["support"] == "计财科"
+    assert codes["001"]["lead"] == "政策法规科" and codes["001"]["support"] == "办公室、信息中心"
+    assert codes["012"]["provider"] == "市发改委" and codes["012"]["lead"] == "诚信办"
+    assert codes["021"]["evidence"] == "平台检查"
+    assert codes["006"]["criteria"].endswith("是,得3分;否,得1分;未接入市电子政务外网的,不得分。")
+    assert codes["028"]["criteria"].startswith(
+        "制证量情况,按照各类证照制证量与人口总数的比例在全省16个地市的排名取分"
+    )
+    with_provider = sorted(c for c, n in codes.items() if "provider" in n)
+    # 备注 naming a provider: 007 020 027 028 031 (市大数据资源局) 5 + 008 1 + 009 010 2 + 011 1
+    # + 012–018 (市发改委) 7 + 019 1 = 17
+    assert len(with_provider) == 17
+
+
+def test_egov_inputs_through_loader():
+    system = load_system("egov-2019-annual")
+    specs = {(s.indicator, s.input): s for s in system.inputs()}
+    assert specs[("006", "接入方式")].choices == ("是", "否", "未接入")
+    assert specs[("028", "全省排名")].kind == "count"
+    assert specs[("004", "score")].needs_note  # manual leaves take a reviewer's score with a reason
