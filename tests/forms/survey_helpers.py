@@ -89,3 +89,35 @@ def write_book(
             ws.append([row.get(f.name) for f in sheet.fields])
     wb.save(path)
     return path
+
+
+def run(argv: list[str]) -> int:
+    """The `govassess survey …` commands through this area's register(), as the main CLI runs them."""
+    import argparse
+
+    from govassess.errors import UserError
+    from govassess.forms.cli import register
+
+    parser = argparse.ArgumentParser(prog="govassess")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except UserError as err:
+        print(f"错误：{err}")
+        return 2
+
+
+def fill_template(template: Path, out: Path, sheets: dict[str, list[dict[str, Any]]], form: Form) -> Path:
+    """Type rows into a downloaded template, below its header, as a filler would."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(template)
+    for sheet in form.sheets:
+        ws = wb[sheet.name]
+        for r, row in enumerate(sheets.get(sheet.id, []), 2):
+            for c, f in enumerate(sheet.fields, 1):
+                if row.get(f.name) is not None:
+                    ws.cell(row=r, column=c, value=row[f.name])
+    wb.save(out)
+    return out
