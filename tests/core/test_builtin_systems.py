@@ -376,3 +376,158 @@ def test_egov_inputs_through_loader():
     assert specs[("006", "接入方式")].choices == ("是", "否", "未接入")
     assert specs[("028", "全省排名")].kind == "count"
     assert specs[("004", "score")].needs_note  # manual leaves take a reviewer's score with a reason
+
+
+# --- end to end through the scoring engine: the encodings score as the seeds say ------------------
+
+
+def _score(system_id: str, units: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from govassess.data import inputs_from_rows, units_from_rows
+    from govassess.scoring import score_round
+
+    system = load_system(system_id)
+    unit_frame = units_from_rows(units)
+    result: dict[str, Any] = score_round(
+        system, unit_frame, inputs_from_rows(system, unit_frame, rows)
+    ).to_dict()
+    return {u["unit"]: u for u in result["units"]}
+
+
+def _full_marks(system_id: str, unit: str) -> list[dict[str, Any]]:
+    """Input rows that earn every weighted leaf its full points (values chosen by reading each rule)."""
+    rows = []
+    formulas = {"42": {"覆盖层级数": 4}, "44": {"已发布清单数": 7}}  # 黑河: 4 of 4 levels, 7 of 7 清单
+    for leaf, kind, _ in walk(raw(system_id)["indicators"]):
+        if "children" in leaf or kind != "normal":
+            continue
+        rule, code = leaf["rule"], leaf["code"]
+        values: dict[str, str] = {}
+        if rule["type"] == "manual":
+            rows.append(
+                {
+                    "unit": unit,
+                    "indicator": code,
+                    "input": "score",
+                    "value": str(leaf["points"]),
+                    "note": "满分",
+                }
+            )
+        elif rule["type"] == "ratio" and "value" in rule:
+            values = {rule["value"]: "100%"}
+        elif rule["type"] == "ratio":
+            values = {rule["num"]: "5", rule["den"]: "5"}
+        elif rule["type"] == "choice":
+            values = {rule["input"]: "是"}
+        elif rule["type"] == "formula":
+            values = {k: str(v) for k, v in formulas[code].items()}
+        else:
+            raise AssertionError(f"no full-mark input written for {code} {rule['type']}")
+        rows += [{"unit": unit, "indicator": code, "input": k, "value": v} for k, v in values.items()]
+    return rows
+
+
+def test_yangjiang_dept_not_applicable_items_are_rescaled():
+    units = [
+        {
+            "unit": "d1",
+            "name": "市民政局",
+            "class": "市级部门",
+            "has_license_items": 0,
+            "has_application_items": 1,
+        },
+        {
+            "unit": "d2",
+            "name": "市统计局",
+            "class": "市级部门",
+            "has_license_items": 1,
+            "has_application_items": 0,
+        },
+    ]
+    rows = [r for r in _full_marks("yangjiang-2021-dept", "d1") if r["indicator"] != "30"]
+    rows.append({"unit": "d1", "indicator": "30", "input": "网上受理率", "value": "50%"})
+    rows += _full_marks("yangjiang-2021-dept", "d2")
+    rows += [
+        {"unit": "d1", "indicator": "42", "input": "score", "value": "3", "note": "秒批"},
+        {"unit": "d1", "indicator": "43", "input": "score", "value": "1", "note": "安全事件一起"},
+    ]
+    got = _score("yangjiang-2021-dept", units, rows)
+    # d1 has no 行政许可 items: 33 (2) drops out, 98 applicable points; 网上受理率 50% × 2 = 1, so 97 earned.
+    # weighted = 97 / 98 × 100 = 98.9796 → 98.98; total = 98.98 + 3 (服务创新) − 1 (安全事件) = 100.98.
+    assert got["d1"]["indicators"]["33"]["applicable"] is False
+    assert got["d1"]["indicators"]["30"]["score"] == pytest.approx(1)
+    assert got["d1"]["weighted"] == pytest.approx(98.98)
+    assert got["d1"]["score"] == pytest.approx(100.98)
+    # d2 has no 依申请 items: 13 (3) + 16 (2) + 28–31 (4 × 2) = 13 points drop out; the rest full → 100.
+    assert [got["d2"]["indicators"][c]["applicable"] for c in ("13", "16", "28", "29", "30", "31", "33")] == [
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert got["d2"]["weighted"] == pytest.approx(100)
+
+
+def test_heihe_row_8_only_for_counties():
+    units = [
+        {"unit": "x1", "name": "爱辉区", "class": "县(市、区)"},
+        {"unit": "b1", "name": "市某局", "class": "市级部门"},
+    ]
+    rows = _full_marks("heihe-2023", "x1") + [
+        r for r in _full_marks("heihe-2023", "b1") if r["indicator"] not in ("3", "8")
+    ]
+    rows.append({"unit": "b1", "indicator": "3", "input": "成立领导小组", "value": "否"})
+    got = _score("heihe-2023", units, rows)
+    assert got["x1"]["weighted"] == pytest.approx(100)
+    # b1: row 8 (3 points) not applicable → 97 applicable; row 3 否 loses 3 → 94 / 97 × 100 = 96.907 → 96.91.
+    assert got["b1"]["indicators"]["8"]["applicable"] is False
+    assert got["b1"]["indicators"]["3"]["score"] == 0
+    assert got["b1"]["weighted"] == pytest.approx(96.91)
+
+
+def test_egov_rules_score_as_the_scoring_details_say():
+    units = [
+        {"unit": "u1", "name": "甲局", "class": "市直单位"},
+        {"unit": "u2", "name": "乙局", "class": "市直单位"},
+    ]
+    given = {
+        "001": {"参会项数": "3", "对接次数": "1"},  # MIN(3,2) + MIN(1,2) = 3
+        "002": {"本年度工作计划及完成情况": "是", "下年度工作计划": "否"},  # 1 + 0 = 1
+        "006": {"接入方式": "否"},  # 否 → 1
+        "008": {"平台考核结果": "90"},  # 90 / 100 × 10 = 9
+        "011": {"平台得分率": "85%"},  # 0.85 × 6 = 5.1
+        "021": {"挂接目录数": "30", "目录总数": "40"},  # 30 / 40 × 3 = 2.25
+        "028": {"全省排名": "7"},  # 5–10名 → 1
+        "029": {"应用证照类数": "3"},  # 3 × 0.5 = 1.5, capped at 1
+        "030": {"专门分析共享需求": "1", "明确要素数": "3"},  # 2 + 3 × 0.5 = 3.5
+        "032": {"等保备案": "1", "安全测评": "0", "整改": "0"},  # any one → 1
+    }
+    rows = [
+        {"unit": "u1", "indicator": code, "input": k, "value": v}
+        for code, values in given.items()
+        for k, v in values.items()
+    ]
+    rows += [
+        {"unit": "u2", "indicator": "006", "input": "接入方式", "value": "未接入"},  # 0
+        {"unit": "u2", "indicator": "028", "input": "全省排名", "value": "5"},  # 前5名 → 2
+    ]
+    got = _score("egov-2019-annual", units, rows)
+    expected = {
+        "001": 3,
+        "002": 1,
+        "006": 1,
+        "008": 9,
+        "011": 5.1,
+        "021": 2.25,
+        "028": 1,
+        "029": 1,
+        "030": 3.5,
+        "032": 1,
+    }
+    assert {c: got["u1"]["indicators"][c]["score"] for c in expected} == pytest.approx(expected)
+    # Everything else is missing and scores 0: 3+1+1+9+5.1+2.25+1+1+3.5+1 = 27.85 of 100.
+    assert got["u1"]["score"] == pytest.approx(27.85)
+    assert got["u2"]["indicators"]["006"]["score"] == 0 and got["u2"]["indicators"]["028"]["score"] == 2
+    assert got["u2"]["score"] == pytest.approx(2)
