@@ -1,9 +1,117 @@
-"""Subcommands of this area (filled in by its own work)."""
+"""`govassess metrics …`: compute indicator inputs from raw records, and monitoring exports."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from govassess.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
-    """No subcommands yet."""
+    p = sub.add_parser(
+        "metrics", help="由办件、好差评等原始记录计算指标输入", description="由原始记录计算指标输入"
+    )
+    msub = p.add_subparsers(dest="metrics_command", metavar="子命令")
+
+    c = msub.add_parser("compute", help="计算一个期间的全部指标，写出长表输入文件")
+    c.add_argument(
+        "--records",
+        required=True,
+        type=Path,
+        help="记录目录（cases.csv、好差评.xlsx 等，见 docs/records.md）",
+    )
+    c.add_argument("--from", dest="start", required=True, help="期间开始日期，如 2021-01-01")
+    c.add_argument("--to", dest="end", required=True, help="期间结束日期（含），如 2021-06-30")
+    c.add_argument("--out", required=True, type=Path, help="输出的输入文件（.csv 或 .xlsx）")
+    c.add_argument("--map", help="映射文件或内置映射 id（如 yangjiang-2021-county）")
+    c.add_argument("--units", type=Path, help="评估对象文件（缺省时使用记录目录中的 units 文件）")
+    c.add_argument("--definitions", type=Path, help="自定义指标定义 YAML（缺省用内置定义）")
+    c.add_argument("--info-rules", type=Path, help="自定义信息报送积分规则 YAML")
+    c.add_argument("--strict", action="store_true", help="发现任何无效记录即停止（默认排除并报告）")
+    c.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="计算引擎（默认 duckdb）")
+    c.add_argument("--problems", type=Path, help="无效记录报告 CSV（默认与输出文件同名加 .problems.csv）")
+    c.set_defaults(handler=cmd_compute)
+
+    m = msub.add_parser("monitor", help="监测导出：总量分析、评价分析、差评提醒")
+    m.add_argument(
+        "report",
+        choices=("volume", "ratings", "alerts"),
+        help="volume=总量分析 ratings=评价分析 alerts=差评提醒",
+    )
+    m.add_argument("--records", required=True, type=Path, help="记录目录")
+    m.add_argument("--from", dest="start", help="期间开始日期（总量、评价分析）")
+    m.add_argument("--to", dest="end", help="期间结束日期（含）")
+    m.add_argument("--as-of", dest="as_of", help="差评提醒的基准日期（默认今天）")
+    m.add_argument("--unit", help="只导出该单位（差评提醒给单位本身时使用）")
+    m.add_argument("--units", type=Path, help="评估对象文件（区域分析需要 region 列）")
+    m.add_argument("--out", required=True, type=Path, help="输出文件（.csv 或 .xlsx）")
+    m.set_defaults(handler=cmd_monitor)
+
+    p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
+
+
+def _engine(name: str):  # noqa: ANN202
+    from .engines import DuckDBEngine, SparkEngine
+
+    return SparkEngine() if name == "spark" else DuckDBEngine()
+
+
+def cmd_compute(args: argparse.Namespace) -> int:
+    from .compute import compute
+    from .definitions import load_definitions, parse_period
+    from .infowork import load_info_rules
+    from .output import input_rows, load_map, write_inputs, write_problems
+
+    period = parse_period(args.start, args.end)
+    defs = load_definitions(args.definitions)
+    mmap = load_map(args.map, defs) if args.map else None
+    warnings: list[str] = []
+    if mmap is not None and mmap.system:
+        try:
+            from govassess.indicators import load_system
+
+            from .output import check_map_against_system
+
+            warnings += check_map_against_system(mmap, load_system(mmap.system))
+        except ImportError:
+            pass
+    info_rules = load_info_rules(args.info_rules) if args.info_rules else None
+    if args.out.suffix.lower() not in (".csv", ".xlsx"):
+        raise UserError("输出文件应为 .csv 或 .xlsx", file=str(args.out))
+    engine = _engine(args.engine)
+    try:
+        result = compute(
+            engine,
+            args.records,
+            period,
+            units_file=args.units,
+            definitions=defs,
+            info_rules=info_rules,
+            strict=args.strict,
+            progress=lambda msg: print(msg, file=sys.stderr),
+        )
+    finally:
+        engine.close()
+    rows, left_out = input_rows(result, mmap)
+    write_inputs(rows, args.out)
+    problems = args.problems or args.out.with_name(args.out.stem + ".problems.csv")
+    if result.rule_results:
+        write_problems(result, problems)
+    for line in result.summary_lines() + warnings:
+        print(line, file=sys.stderr)
+    if left_out:
+        print(f"未写出 {len(left_out)} 项（分母为 0 或无记录），例如：", file=sys.stderr)
+        for line in left_out[:10]:
+            print(f"  {line}", file=sys.stderr)
+    print(f"已写出 {len(rows)} 行输入到 {args.out}（{len(result.units)} 个评估对象）")
+    if result.rule_results:
+        print(f"无效记录报告：{problems}")
+    return 0
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from . import monitor
+
+    return monitor.cli(args)

@@ -1,0 +1,246 @@
+"""Metric definitions as data: load ``definitions.yaml`` (or an office's own file), validate it and compile
+each metric's parts into SQL aggregate expressions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import sqlglot
+import yaml
+from sqlglot import exp
+
+from govassess.errors import ProblemCollector, UserError
+
+from .schemas import RECORD_SETS
+
+AGG_KINDS = ("count", "sum", "avg", "min", "max")
+
+
+@dataclass(frozen=True)
+class Part:
+    kind: str  # count | sum | avg | min | max
+    expr: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    name: str
+    records: str
+    filter: str | None
+    numerator: Part | None
+    denominator: Part | None
+    aggregate: Part | None
+    doc: str = ""
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.numerator is not None
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str
+    label: str
+    needs: tuple[str, ...]
+    sql: str
+
+
+@dataclass(frozen=True)
+class Definitions:
+    metrics: tuple[Metric, ...]
+    derived: dict[str, Derived]
+    params: dict[str, Any]
+    source: str
+
+    def metric(self, code: str) -> Metric:
+        for m in self.metrics:
+            if m.code == code:
+                return m
+        raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive last day
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def placeholders(self) -> dict[str, str]:
+        after = self.end + dt.timedelta(days=1)
+        return {
+            "from": f"DATE '{self.start.isoformat()}'",
+            "to": f"DATE '{self.end.isoformat()}'",
+            "end": f"TIMESTAMP '{after.isoformat()} 00:00:00'",
+            "start_ts": f"TIMESTAMP '{self.start.isoformat()} 00:00:00'",
+            "days": str(self.days),
+        }
+
+
+def parse_period(start: str, end: str) -> Period:
+    try:
+        a = dt.date.fromisoformat(start)
+        b = dt.date.fromisoformat(end)
+    except ValueError:
+        raise UserError(f"期间应写成 2021-01-01 这样的日期：{start} 至 {end}") from None
+    if b < a:
+        raise UserError(f"期间结束日期 {end} 早于开始日期 {start}")
+    return Period(a, b)
+
+
+def _workday_index(arg: str) -> str:
+    # Working days from the Monday 1970-01-05 up to and including the day: 5 per full week + the rest.
+    n = f"DATEDIFF('day', DATE '1970-01-05', CAST({arg} AS DATE))"
+    return f"(5 * CAST(FLOOR({n} / 7) AS BIGINT) + LEAST({n} % 7 + 1, 5))"
+
+
+def expand_workdays(sql: str) -> str:
+    """Replace WORKDAYS(a, b) by arithmetic both engines understand."""
+    tree = sqlglot.parse_one(f"SELECT {sql}", read="duckdb")
+
+    def repl(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and node.name.upper() == "WORKDAYS":
+            a, b = (e.sql(dialect="duckdb") for e in node.expressions)
+            return sqlglot.parse_one(f"({_workday_index(b)} - {_workday_index(a)})", read="duckdb")
+        return node
+
+    out = tree.transform(repl)
+    return ", ".join(e.sql(dialect="duckdb") for e in out.expressions)
+
+
+def substitute(sql: str, values: dict[str, Any], *, where: str) -> str:
+    try:
+        return Template(sql).substitute({k: str(v) for k, v in values.items()})
+    except KeyError as err:
+        raise UserError(f"表达式中的占位符 ${{{err.args[0]}}} 未定义", field=where) from None
+    except ValueError as err:
+        raise UserError(f"表达式中的 $ 写法有误：{err}", field=where) from None
+
+
+def _part(raw: Any, where: str, problems: ProblemCollector) -> Part | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.add("应写成 {count: 条件} 或 {sum|avg|min|max: 表达式}", field=where)
+        return None
+    kinds = [k for k in raw if k in AGG_KINDS]
+    unknown = [k for k in raw if k not in (*AGG_KINDS, "name")]
+    if len(kinds) != 1 or unknown:
+        problems.add(
+            f"须且只能有一个 {'/'.join(AGG_KINDS)}，另可有 name；发现：{', '.join(map(str, raw))}",
+            field=where,
+        )
+        return None
+    kind = kinds[0]
+    return Part(kind, str(raw[kind]), str(raw["name"]) if raw.get("name") is not None else None)
+
+
+def load_definitions(path: Path | None = None) -> Definitions:
+    """The shipped definitions, or an office's own YAML file of the same shape."""
+    if path is None:
+        text = resources.files("govassess.metrics").joinpath("definitions.yaml").read_text(encoding="utf-8")
+        source = "definitions.yaml"
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as err:
+            raise UserError(f"无法读取指标定义文件：{err.strerror}", file=str(path)) from None
+        source = Path(path).name
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        raise UserError(f"指标定义文件不是有效的 YAML：{err}", file=source) from None
+    problems = ProblemCollector()
+    params = dict(data.get("params") or {})
+    derived: dict[str, Derived] = {}
+    for i, d in enumerate(data.get("derived") or [], 1):
+        where = f"derived[{i}]"
+        if not isinstance(d, dict) or not d.get("name") or not d.get("sql"):
+            problems.add("派生记录集须有 name 和 sql", file=source, field=where)
+            continue
+        needs = tuple(d.get("needs") or ())
+        bad = [n for n in needs if n not in RECORD_SETS]
+        if bad:
+            problems.add(f"needs 中的记录集未定义：{', '.join(bad)}", file=source, field=where)
+        derived[d["name"]] = Derived(d["name"], str(d.get("label") or d["name"]), needs, str(d["sql"]))
+    metrics: list[Metric] = []
+    seen: set[str] = set()
+    for i, m in enumerate(data.get("metrics") or [], 1):
+        where = f"metrics[{i}]"
+        if not isinstance(m, dict):
+            problems.add("每个指标应是一个映射", file=source, field=where)
+            continue
+        code, name, records = m.get("code"), m.get("name"), m.get("records")
+        if not code or not name or not records:
+            problems.add("指标须有 code、name、records", file=source, field=where)
+            continue
+        where = f"metrics.{code}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(code)):
+            problems.add("code 只能用小写字母、数字和下划线，并以字母开头", file=source, field=where)
+        if code in seen:
+            problems.add("code 重复", file=source, field=where)
+        seen.add(code)
+        if records not in RECORD_SETS and records not in derived:
+            problems.add(f"records「{records}」不是已知的记录集或派生记录集", file=source, field=where)
+        num = _part(m.get("numerator"), f"{where}.numerator", problems)
+        den = _part(m.get("denominator"), f"{where}.denominator", problems)
+        agg = _part(m.get("aggregate"), f"{where}.aggregate", problems)
+        if (num is None) != (den is None):
+            problems.add("numerator 与 denominator 须同时给出", file=source, field=where)
+        if (num is None) == (agg is None):
+            problems.add("须给出 numerator+denominator 或 aggregate 之一", file=source, field=where)
+        metric = Metric(
+            str(code), str(name), str(records), m.get("filter"), num, den, agg, str(m.get("doc") or "")
+        )
+        _check_sql(metric, params, source, problems)
+        metrics.append(metric)
+    problems.raise_if_any()
+    return Definitions(tuple(metrics), derived, params, source)
+
+
+def _check_sql(metric: Metric, params: dict[str, Any], source: str, problems: ProblemCollector) -> None:
+    dummy = Period(dt.date(2021, 1, 1), dt.date(2021, 6, 30)).placeholders() | params
+    exprs = [("filter", metric.filter)] + [
+        (label, p.expr)
+        for label, p in (
+            ("numerator", metric.numerator),
+            ("denominator", metric.denominator),
+            ("aggregate", metric.aggregate),
+        )
+        if p is not None
+    ]
+    for label, text in exprs:
+        if text is None:
+            continue
+        try:
+            expand_workdays(substitute(str(text), dummy, where=f"metrics.{metric.code}.{label}"))
+        except UserError as err:
+            problems.extend(err.problems)
+        except sqlglot.errors.ParseError as err:
+            problems.add(
+                f"SQL 表达式无法解析：{str(err).splitlines()[0]}",
+                file=source,
+                field=f"metrics.{metric.code}.{label}",
+            )
+
+
+def compile_expr(text: str, values: dict[str, Any], where: str) -> str:
+    return expand_workdays(substitute(text, values, where=where))
+
+
+def aggregate_sql(part: Part, condition: str, values: dict[str, Any], where: str) -> str:
+    """One FILTERed aggregate; `condition` already holds validity, period and the metric's filter."""
+    expr = compile_expr(part.expr, values, where)
+    if part.kind == "count":
+        return f"COUNT(*) FILTER (WHERE {condition} AND COALESCE(({expr}), FALSE))"
+    return f"{part.kind.upper()}({expr}) FILTER (WHERE {condition})"

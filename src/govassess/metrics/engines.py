@@ -1,0 +1,255 @@
+"""SQL engines the metrics run on. Every statement is written once in the DuckDB dialect; the Spark engine
+transpiles it with sqlglot. Engines only register source files, run statements and fetch rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import sqlglot
+
+from govassess.errors import UserError
+
+# Kinds a source column can already have (anything else is read as text and parsed).
+_DUCK_KINDS = {
+    "VARCHAR": "str",
+    "BIGINT": "int",
+    "INTEGER": "int",
+    "SMALLINT": "int",
+    "TINYINT": "int",
+    "UBIGINT": "int",
+    "UINTEGER": "int",
+    "HUGEINT": "int",
+    "DOUBLE": "float",
+    "FLOAT": "float",
+    "BOOLEAN": "bool",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP_MS": "timestamp",
+    "TIMESTAMP_S": "timestamp",
+    "DATE": "date",
+}
+
+
+def _cell_text(value: Any) -> str | None:
+    """Excel cells as the text a user typed, so Excel and CSV go through the same parsing and checks."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value):
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.timedelta):  # calamine returns durations for bare times
+        minutes = int(value.total_seconds() // 60)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return str(value).strip()
+
+
+def read_xlsx_rows(path: Path) -> tuple[list[str], list[list[str | None]]]:
+    """First sheet of an XLSX as header + text rows."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as err:  # calamine raises its own types for corrupt files
+        raise UserError(f"无法读取 Excel 文件：{err}", file=path.name) from None
+    if not rows:
+        raise UserError("Excel 文件第一个工作表为空", file=path.name)
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    body = [[_cell_text(v) for v in row] for row in rows[1:]]
+    body = [r for r in body if any(v is not None for v in r)]
+    return header, body
+
+
+class DuckDBEngine:
+    """The default engine: embedded, out of core, SQL straight over Parquet and CSV."""
+
+    name = "duckdb"
+    has_row_numbers = True
+
+    def __init__(
+        self,
+        *,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        temp_directory: str | None = None,
+    ):
+        self.con = duckdb.connect()
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if temp_directory:
+            self.con.execute(f"SET temp_directory = '{temp_directory}'")
+
+    def register_files(self, view: str, files: Sequence[Path]) -> dict[str, str]:
+        """Create view `view` over the files with `_file` and `_row` (the row a user sees, header = 1;
+        for Parquet the 1-based record number). Returns column -> kind."""
+        suffix = files[0].suffix.lower()
+        names = [str(f) for f in files]
+        if suffix == ".parquet":
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, "
+                f"regexp_extract(filename, '[^/\\\\]+$') AS _file, file_row_number + 1 AS _row "
+                f"FROM read_parquet({names!r}, filename = true, file_row_number = true)"
+            )
+        elif suffix == ".csv":
+            # Materialised so that rowid is the line in the file (insertion order is preserved).
+            parts = []
+            for i, f in enumerate(files):
+                tmp = f"{view}__csv{i}"
+                try:
+                    self.con.execute(
+                        f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM read_csv(?, all_varchar = true, "
+                        "header = true, encoding = 'utf-8')",
+                        [str(f)],
+                    )
+                except duckdb.Error as err:
+                    raise UserError(
+                        f"无法读取 CSV 文件（应为 UTF-8 编码、首行为列名）：{err}", file=f.name
+                    ) from None
+                parts.append(f"SELECT *, {_sql_str(f.name)} AS _file, rowid + 2 AS _row FROM {tmp}")
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS " + " UNION ALL BY NAME ".join(parts))
+        elif suffix == ".xlsx":
+            import pyarrow as pa
+
+            tables = []
+            for f in files:
+                header, body = read_xlsx_rows(f)
+                cols = {h: [r[i] if i < len(r) else None for r in body] for i, h in enumerate(header) if h}
+                cols["_file"] = [f.name] * len(body)
+                cols["_row"] = list(range(2, len(body) + 2))
+                tables.append(pa.table(cols))
+            self.con.register(f"{view}__arrow", pa.concat_tables(tables, promote_options="default"))
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {view}__arrow")
+        else:  # pragma: no cover - callers only pass known suffixes
+            raise UserError("不支持的文件类型（支持 CSV、Parquet、XLSX）", file=files[0].name)
+        described = self.con.execute(f"DESCRIBE {view}").fetchall()
+        return {row[0]: _DUCK_KINDS.get(str(row[1]).upper(), "other") for row in described}
+
+    def register_rows(self, view: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        import pyarrow as pa
+
+        table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+        self.con.register(f"{view}__arrow", table)
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {view}__arrow")
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+        cur = self.con.execute(sql)
+        cols = [d[0] for d in cur.description]
+        return cols, cur.fetchall()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def to_spark(sql: str) -> str:
+    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+
+
+class SparkEngine:
+    """Apache Spark (local mode unless a master is given); runs the same DuckDB-dialect SQL transpiled
+    by sqlglot. Row numbers are not available from Spark's readers, so examples cite record keys."""
+
+    name = "spark"
+    has_row_numbers = False
+
+    def __init__(self, *, master: str = "local[2]", spark: Any = None):
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise UserError("未安装 pyspark，无法使用 Spark 引擎（pip install 'pyspark>=4,<5'）") from None
+        self.spark = spark or (
+            SparkSession.builder.master(master)
+            .appName("govassess-metrics")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate()
+        )
+        self.spark.conf.set("spark.sql.session.timeZone", "UTC")
+        self._owned = spark is None
+
+    def register_files(self, view: str, files: Sequence[Path]) -> dict[str, str]:
+        from pyspark.sql import functions as F
+
+        suffix = files[0].suffix.lower()
+        names = [str(f) for f in files]
+        if suffix == ".parquet":
+            df = self.spark.read.parquet(*names).withColumn(
+                "_file", F.regexp_extract(F.input_file_name(), r"[^/]+$", 0)
+            )
+        elif suffix == ".csv":
+            df = self.spark.read.option("header", True).option("inferSchema", False).csv(names)
+            df = df.withColumn("_file", F.regexp_extract(F.input_file_name(), r"[^/]+$", 0))
+        elif suffix == ".xlsx":
+            rows: list[list[str | None]] = []
+            header: list[str] = []
+            for f in files:
+                header, body = read_xlsx_rows(f)
+                rows += [[*r[: len(header)], *([None] * (len(header) - len(r))), f.name] for r in body]
+            from pyspark.sql.types import StringType, StructField, StructType
+
+            schema = StructType([StructField(h, StringType()) for h in [*header, "_file"]])
+            df = self.spark.createDataFrame(rows, schema)
+        else:  # pragma: no cover
+            raise UserError("不支持的文件类型（支持 CSV、Parquet、XLSX）", file=files[0].name)
+        df = df.withColumn("_row", F.lit(None).cast("bigint"))
+        df.createOrReplaceTempView(view)
+        kinds = {
+            "string": "str",
+            "bigint": "int",
+            "int": "int",
+            "smallint": "int",
+            "double": "float",
+            "float": "float",
+            "boolean": "bool",
+            "timestamp": "timestamp",
+            "timestamp_ntz": "timestamp",
+            "date": "date",
+        }
+        return {name: kinds.get(t, "other") for name, t in df.dtypes}
+
+    def register_rows(self, view: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        schema = StructType([StructField(c, StringType()) for c in columns])
+        self.spark.createDataFrame([list(r) for r in rows], schema).createOrReplaceTempView(view)
+
+    def execute(self, sql: str) -> None:
+        prefix = "CREATE OR REPLACE TEMP TABLE "
+        if sql.startswith(prefix):
+            # A DuckDB temp table becomes a cached temp view in Spark.
+            name, _, select = sql[len(prefix) :].partition(" AS ")
+            self.spark.sql(to_spark(select)).cache().createOrReplaceTempView(name.strip())
+            return
+        self.spark.sql(to_spark(sql))
+
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+        df = self.spark.sql(to_spark(sql))
+        cols = df.columns
+        return cols, [tuple(r) for r in df.collect()]
+
+    def close(self) -> None:
+        if self._owned:
+            self.spark.stop()

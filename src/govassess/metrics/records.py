@@ -1,0 +1,397 @@
+"""Find record files in a folder, register them on an engine as typed views and validate them.
+
+For each record set ``s`` found, the engine gets:
+- ``s__src``    the file(s) as read (with ``_file`` and ``_row``);
+- ``s__flagged`` typed columns plus one boolean ``_r_<n>`` per rule (true = the record breaks it) and ``_bad``;
+- ``s``         the valid records only (what metrics read).
+Rule counts are computed by the caller in the same scan as the metrics (see ``compute``), so a large
+file is read once; ``examples`` fetches the first offending rows only for rules that fired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govassess.errors import Problem, UserError
+
+from .schemas import GENERIC_MESSAGES, RECORD_SETS, Column, RecordSet
+
+SUFFIXES = (".parquet", ".csv", ".xlsx")
+# Record sets other sets refer to; they are loaded (and cleaned) first.
+ORDER = ("units", "items", "systems", "cases", "ratings", "tickets", "info_reports", "downtime", "usage")
+
+
+@dataclass
+class Rule:
+    id: str  # e.g. "bad_timestamp:accepted_at"
+    kind: str
+    column: str | None
+    message: str
+    sql: str  # true for a bad record, over the typed (and __raw) columns
+    show: tuple[str, ...]  # columns shown in examples
+
+
+@dataclass
+class RuleResult:
+    record_set: str
+    files: str
+    rule: str
+    message: str
+    count: int
+    examples: list[tuple[str | None, int | None, str]] = field(default_factory=list)  # (file, row, values)
+
+    def problem(self) -> Problem:
+        first = self.examples[0] if self.examples else (None, None, "")
+        rows = "、".join(f"第 {r} 行" if r is not None else "（无行号）" for _, r, _ in self.examples)
+        values = "；".join(v for _, _, v in self.examples)
+        return Problem(
+            f"{self.message}：共 {self.count} 条记录（例如 {rows}：{values}）",
+            file=first[0] or self.files,
+            row=first[1],
+        )
+
+
+@dataclass
+class LoadedSet:
+    schema: RecordSet
+    files: list[Path]
+    rules: list[Rule]
+    has_unit: bool
+
+
+@dataclass
+class Store:
+    """Record sets registered on an engine."""
+
+    engine: object
+    sets: dict[str, LoadedSet]
+    notices: list[str]
+
+    def has(self, name: str) -> bool:
+        return name in self.sets
+
+
+def find_files(records_dir: Path) -> dict[str, list[Path]]:
+    """Record set name -> files. A set is `NAME.ext`, a Chinese alias (`办件.csv`) or a folder `NAME/` of
+    files of one type (e.g. monthly Parquet files)."""
+    if not records_dir.is_dir():
+        raise UserError(f"记录目录不存在：{records_dir}")
+    stems: dict[str, str] = {}
+    for rs in RECORD_SETS.values():
+        for stem in (rs.name, *rs.aliases):
+            stems[stem] = rs.name
+    found: dict[str, list[Path]] = {}
+    for entry in sorted(records_dir.iterdir()):
+        if entry.name.startswith((".", "~$")):
+            continue
+        if entry.is_dir() and entry.name in stems:
+            files = sorted(
+                p for p in entry.iterdir() if p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
+            )
+            if not files:
+                continue
+            if len({p.suffix.lower() for p in files}) > 1:
+                raise UserError(
+                    "同一文件夹中的记录文件类型应一致（全部 CSV、Parquet 或 XLSX）", file=entry.name
+                )
+            name = stems[entry.name]
+        elif entry.is_file() and entry.suffix.lower() in SUFFIXES and entry.stem in stems:
+            files = [entry]
+            name = stems[entry.stem]
+        else:
+            continue
+        if name in found:
+            raise UserError(
+                f"记录集「{RECORD_SETS[name].label}」有多个来源：{found[name][0].name} 与 {entry.name}"
+            )
+        found[name] = files
+    return found
+
+
+def _typed_expr(col: Column, src: str, kind: str | None) -> tuple[str, str | None]:
+    """(typed SQL expression, bad-value SQL or None) for column `col` read from source column `src` whose
+    engine kind is `kind` (None = missing from the file)."""
+    q = f'"{src}"'
+    target = {
+        "str": "VARCHAR",
+        "int": "BIGINT",
+        "float": "DOUBLE",
+        "bool": "BOOLEAN",
+        "timestamp": "TIMESTAMP",
+        "date": "DATE",
+        "time": "BIGINT",
+    }[col.type]
+    if kind is None:
+        return f"CAST(NULL AS {target})", None
+    if col.type == "str":
+        if kind == "str":
+            return f"NULLIF(TRIM({q}), '')", None
+        return f"CAST({q} AS VARCHAR)", None
+    same = {
+        "int": ("int",),
+        "float": ("int", "float"),
+        "bool": ("bool",),
+        "timestamp": ("timestamp", "date"),
+        "date": ("date", "timestamp"),
+    }.get(col.type, ())
+    if kind in same:
+        return f"CAST({q} AS {target})", None
+    text = f"TRIM(CAST({q} AS VARCHAR))"
+    if col.type == "int":
+        typed = f"TRY_CAST({text} AS BIGINT)"
+    elif col.type == "float":
+        typed = f"TRY_CAST(REPLACE({text}, '%', '') AS DOUBLE) / CASE WHEN {text} LIKE '%\\%' ESCAPE '\\' THEN 100 ELSE 1 END"
+    elif col.type == "bool":
+        typed = (
+            f"CASE WHEN LOWER({text}) IN ('1', '是', 'true', 't', 'y', 'yes') THEN TRUE "
+            f"WHEN LOWER({text}) IN ('0', '否', 'false', 'f', 'n', 'no') THEN FALSE END"
+        )
+    elif col.type == "timestamp":
+        typed = f"TRY_CAST(REPLACE({text}, '/', '-') AS TIMESTAMP)"
+    elif col.type == "date":
+        typed = f"TRY_CAST(TRY_CAST(REPLACE({text}, '/', '-') AS TIMESTAMP) AS DATE)"
+    else:  # time of day as minutes since midnight
+        typed = (
+            f"CASE WHEN REGEXP_MATCHES({text}, '^[0-9]{{1,2}}:[0-9]{{2}}$') THEN "
+            f"CAST(SPLIT_PART({text}, ':', 1) AS BIGINT) * 60 + CAST(SPLIT_PART({text}, ':', 2) AS BIGINT) END"
+        )
+        typed = f"CASE WHEN ({typed}) <= 1440 THEN ({typed}) END"
+    bad = f"{q} IS NOT NULL AND {text} <> '' AND ({typed}) IS NULL"
+    return typed, bad
+
+
+def _source_columns(rs: RecordSet, kinds: dict[str, str], files: list[Path]) -> dict[str, str]:
+    """Schema column -> source column, accepting the English name or the Chinese label."""
+    mapping: dict[str, str] = {}
+    for col in rs.columns:
+        for cand in (col.name, col.label):
+            if cand in kinds:
+                mapping[col.name] = cand
+                break
+    missing = [c for c in rs.columns if c.required and c.name not in mapping]
+    if missing:
+        need = "、".join(f"{c.name}（{c.label}）" for c in missing)
+        raise UserError(f"缺少必需的列：{need}", file=files[0].name)
+    return mapping
+
+
+def register(engine, records_dir: Path, *, units_file: Path | None = None) -> Store:  # noqa: ANN001
+    """Register every record file found in `records_dir` (and the units file) on `engine`."""
+    found = find_files(records_dir)
+    if units_file is not None:
+        if not units_file.is_file():
+            raise UserError(f"评估对象文件不存在：{units_file}")
+        if units_file.suffix.lower() not in SUFFIXES:
+            raise UserError("评估对象文件应为 CSV、XLSX 或 Parquet", file=units_file.name)
+        found["units"] = [units_file]
+    if not found or set(found) == {"units"}:
+        raise UserError(
+            f"目录 {records_dir} 中没有可识别的记录文件（如 cases.csv、办件.xlsx，见 docs/records.md）"
+        )
+    store = Store(engine=engine, sets={}, notices=[])
+    if "units" not in found:
+        store.notices.append("未提供评估对象名单（units 文件或 --units），未检查记录中的单位是否在名单中")
+    for name in ORDER:
+        if name in found:
+            _register_set(store, RECORD_SETS[name], found[name])
+    if "cases" in store.sets and "items" not in store.sets:
+        store.notices.append("未提供事项目录（items），未检查办件的事项编码")
+    return store
+
+
+def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
+    engine = store.engine
+    kinds = engine.register_files(f"{rs.name}__src", files)
+    mapping = _source_columns(rs, kinds, files)
+    selects = ["_file", "_row"]
+    rules: list[Rule] = []
+    for col in rs.columns:
+        src = mapping.get(col.name)
+        typed, bad = _typed_expr(col, src or col.name, kinds.get(src) if src else None)
+        selects.append(f"{typed} AS {col.name}")
+        if bad is not None:
+            selects.append(f'CAST("{src}" AS VARCHAR) AS {col.name}__raw')
+        label = col.label
+        if col.required and src is not None:
+            empty = (
+                f"({col.name}__raw IS NULL OR TRIM({col.name}__raw) = '')" if bad else f"{col.name} IS NULL"
+            )
+            rules.append(
+                Rule(
+                    f"missing:{col.name}",
+                    "missing",
+                    col.name,
+                    GENERIC_MESSAGES["missing"].format(col=label),
+                    empty,
+                    (col.name,),
+                )
+            )
+        if bad is not None:
+            kind = f"bad_{col.type}"
+            raw = f"{col.name}__raw"
+            rules.append(
+                Rule(
+                    f"{kind}:{col.name}",
+                    kind,
+                    col.name,
+                    GENERIC_MESSAGES[kind].format(col=label),
+                    f"{raw} IS NOT NULL AND TRIM({raw}) <> '' AND {col.name} IS NULL",
+                    (raw,),
+                )
+            )
+        if col.choices and src is not None:
+            allowed = ", ".join("'" + c + "'" for c in col.choices)
+            rules.append(
+                Rule(
+                    f"bad_choice:{col.name}",
+                    "bad_choice",
+                    col.name,
+                    GENERIC_MESSAGES["bad_choice"].format(col=label, choices="/".join(col.choices)),
+                    f"{col.name} NOT IN ({allowed})",
+                    (col.name,),
+                )
+            )
+        if col.min is not None and src is not None:
+            rules.append(
+                Rule(
+                    f"below_min:{col.name}",
+                    "below_min",
+                    col.name,
+                    GENERIC_MESSAGES["below_min"].format(col=label, min=_num(col.min)),
+                    f"{col.name} < {_num(col.min)}",
+                    (col.name,),
+                )
+            )
+    for check in rs.checks:
+        if all(c in mapping for c in check.columns):
+            rules.append(Rule(f"{check.code}", check.code, None, check.message, check.sql, check.columns))
+
+    typed_view = f"{rs.name}__typed"
+    engine.execute(
+        f"CREATE OR REPLACE TEMP VIEW {typed_view} AS SELECT {', '.join(selects)} FROM {rs.name}__src"
+    )
+
+    joins: list[str] = []
+    extra: list[str] = []
+    if rs.key:
+        dup_table = f"{rs.name}__dups"
+        keys = ", ".join(rs.key)
+        not_null = " AND ".join(f"{k} IS NOT NULL" for k in rs.key)
+        engine.execute(
+            f"CREATE OR REPLACE TEMP TABLE {dup_table} AS SELECT {keys}, TRUE AS _dup FROM {typed_view} "
+            f"WHERE {not_null} GROUP BY {keys} HAVING COUNT(*) > 1"
+        )
+        on = " AND ".join(f"t.{k} = d.{k}" for k in rs.key)
+        joins.append(f"LEFT JOIN {dup_table} d ON {on}")
+        extra.append("d._dup AS _dup")
+        rules.append(
+            Rule(
+                "duplicate",
+                "duplicate",
+                None,
+                GENERIC_MESSAGES["duplicate"].format(col="、".join(rs.column(k).label for k in rs.key)),
+                "_dup",
+                rs.key,
+            )
+        )
+    if rs.unit_column and "units" in store.sets and rs.name != "units":
+        joins.append("LEFT JOIN (SELECT DISTINCT unit AS _uu FROM units) uu ON t.unit = uu._uu")
+        extra.append("uu._uu AS _known_unit")
+        rules.append(
+            Rule(
+                "unknown_unit",
+                "unknown_unit",
+                "unit",
+                "单位不在评估对象名单中",
+                "unit IS NOT NULL AND _known_unit IS NULL",
+                ("unit",),
+            )
+        )
+    if rs.item_ref and "items" in store.sets:
+        joins.append(
+            "LEFT JOIN (SELECT DISTINCT unit AS _iu, item_code AS _ic FROM items) ii "
+            "ON t.unit = ii._iu AND t.item_code = ii._ic"
+        )
+        extra.append("ii._ic AS _known_item")
+        rules.append(
+            Rule(
+                "unknown_item",
+                "unknown_item",
+                "item_code",
+                GENERIC_MESSAGES["unknown_item"],
+                "item_code IS NOT NULL AND _known_item IS NULL",
+                ("unit", "item_code"),
+            )
+        )
+    if rs.system_ref and "systems" in store.sets:
+        joins.append("LEFT JOIN (SELECT DISTINCT system_id AS _ss FROM systems) ss ON t.system_id = ss._ss")
+        extra.append("ss._ss AS _known_system")
+        rules.append(
+            Rule(
+                "unknown_system",
+                "unknown_system",
+                "system_id",
+                GENERIC_MESSAGES["unknown_system"],
+                "system_id IS NOT NULL AND _known_system IS NULL",
+                ("system_id",),
+            )
+        )
+
+    inner = f"SELECT t.*{''.join(', ' + e for e in extra)} FROM {typed_view} t {' '.join(joins)}"
+    flags = [f"COALESCE({r.sql}, FALSE) AS _r{i}" for i, r in enumerate(rules)]
+    any_bad = " OR ".join(f"_r{i}" for i in range(len(rules))) or "FALSE"
+    engine.execute(
+        f"CREATE OR REPLACE TEMP VIEW {rs.name}__flagged AS SELECT *, {any_bad} AS _bad FROM "
+        f"(SELECT *{''.join(', ' + f for f in flags)} FROM ({inner}) j) f"
+    )
+    cols = ", ".join(rs.names)
+    engine.execute(
+        f"CREATE OR REPLACE TEMP VIEW {rs.name} AS SELECT {cols} FROM {rs.name}__flagged WHERE NOT _bad"
+    )
+    store.sets[rs.name] = LoadedSet(rs, files, rules, has_unit=rs.unit_column is not None)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def rule_count_columns(loaded: LoadedSet) -> list[str]:
+    """Aggregate expressions counting each rule's breaches and the excluded records."""
+    cols = [f"COUNT(*) FILTER (WHERE _r{i}) AS _n{i}" for i in range(len(loaded.rules))]
+    cols.append("COUNT(*) FILTER (WHERE _bad) AS _nbad")
+    cols.append("COUNT(*) AS _nall")
+    return cols
+
+
+def examples(
+    store: Store, name: str, rule_index: int, limit: int = 3
+) -> list[tuple[str | None, int | None, str]]:
+    loaded = store.sets[name]
+    rule = loaded.rules[rule_index]
+    shown = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in rule.show)
+    _, rows = store.engine.fetch(
+        f"SELECT _file, _row, {shown} FROM {name}__flagged WHERE _r{rule_index} ORDER BY _file, _row LIMIT {limit}"
+    )
+    out = []
+    for row in rows:
+        labels = []
+        for col, value in zip(rule.show, row[2:]):
+            base = col.removesuffix("__raw")
+            label = loaded.schema.column(base).label if base in loaded.schema.names else base
+            labels.append(f"{label}={value if value is not None else '空'}")
+        out.append((row[0], int(row[1]) if row[1] is not None else None, "，".join(labels)))
+    return out
+
+
+def collect_results(store: Store, counts: dict[str, dict[str, int]]) -> list[RuleResult]:
+    """Turn summed rule counts (record set -> {"_n0": …}) into results with examples."""
+    results: list[RuleResult] = []
+    for name, loaded in store.sets.items():
+        c = counts.get(name, {})
+        for i, rule in enumerate(loaded.rules):
+            n = int(c.get(f"_n{i}", 0) or 0)
+            if n:
+                files = "、".join(f.name for f in loaded.files)
+                results.append(RuleResult(name, files, rule.id, rule.message, n, examples(store, name, i)))
+    return results
