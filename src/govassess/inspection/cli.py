@@ -1,9 +1,139 @@
-"""Subcommands of this area (filled in by its own work)."""
+"""`govassess inspect`: crawl a government website and write report.json (and optional inputs CSV)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import sys
+
+from govassess.errors import UserError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，而不是「{text}」") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
-    """No subcommands yet."""
+    p = sub.add_parser(
+        "inspect",
+        help="检查政府网站（抓取、失效链接、栏目更新、信息来源等），输出检查报告",
+        description="礼貌地抓取一个政府网站并按《政府网站与政务新媒体检查指标》等要求检查，输出 report.json。",
+    )
+    p.add_argument("url", metavar="URL", help="网站首页地址")
+    p.add_argument("--as-of", type=_date, help="检查基准日期（YYYY-MM-DD），用于判断栏目是否更新；默认今天")
+    p.add_argument("--max-pages", type=int, default=500, help="最多抓取的页面数（默认 500）")
+    p.add_argument("--max-depth", type=int, default=8, help="最大链接深度（默认 8）")
+    p.add_argument("--out", default="report.json", help="检查报告输出文件（默认 report.json）")
+    p.add_argument("--state", metavar="DIR", help="保存多次检查之间状态的目录（首页变化、可访问性监测）")
+    p.add_argument("--host", action="append", default=[], help="同样纳入抓取范围的其他主机名，可重复")
+    p.add_argument("--delay", type=float, default=0.5, help="同一主机两次请求的最小间隔秒数（默认 0.5）")
+    p.add_argument("--per-host", type=int, default=2, help="同一主机的最大并发请求数（默认 2）")
+    p.add_argument("--workers", type=int, default=8, help="抓取线程数（默认 8）")
+    p.add_argument("--timeout", type=float, default=15.0, help="单个请求超时秒数（默认 15）")
+    p.add_argument("--max-bytes", type=int, default=5_000_000, help="单个页面的最大字节数（默认 5000000）")
+    p.add_argument(
+        "--external",
+        choices=["check", "loopback", "none"],
+        default="check",
+        help="外部链接：check 逐个检查可否打开（不抓取其内容），none 不检查，loopback 仅检查本机地址",
+    )
+    p.add_argument("--rules", help="检查规则文件（YAML，格式同内置 rules.yaml）")
+    p.add_argument(
+        "--inputs-out", help="把检查结果转为指标体系的输入数据（CSV：unit, indicator, input, value, note）"
+    )
+    p.add_argument("--unit", help="与 --inputs-out 同用：评估对象编码")
+    p.add_argument(
+        "--map",
+        help="与 --inputs-out 同用：检查结果到指标输入的映射文件（YAML），默认对应内置国家检查指标体系",
+    )
+    p.add_argument("--quiet", action="store_true", help="不输出进度和摘要")
+    p.set_defaults(handler=run_inspect)
+
+    m = sub.add_parser(
+        "inspect-inputs",
+        help="把已有的检查报告转换为指标体系的输入数据（CSV）",
+        description="读取 govassess inspect 生成的 report.json，按映射文件生成 unit, indicator, input, value, note 输入数据。",
+    )
+    m.add_argument("report", metavar="REPORT", help="检查报告 report.json")
+    m.add_argument("--unit", required=True, help="评估对象编码")
+    m.add_argument("--map", help="映射文件（YAML），默认对应内置国家检查指标体系")
+    m.add_argument("--out", required=True, help="输出 CSV 文件")
+    m.set_defaults(handler=run_inspect_inputs)
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    from govassess.inspection.crawler import CrawlConfig
+    from govassess.inspection.inputs import load_map, report_to_rows, write_inputs_csv
+    from govassess.inspection.report import inspect_site, write_report
+    from govassess.inspection.rules import load_rules
+
+    if args.inputs_out and not args.unit:
+        raise UserError("使用 --inputs-out 时必须用 --unit 指定评估对象编码", field="--unit")
+    mapping = load_map(args.map) if args.inputs_out else None  # checked before a long crawl, not after
+    rules = load_rules(args.rules)
+    for name in ("max_pages", "max_depth", "per_host", "workers"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} 必须至少为 1", field=f"--{name.replace('_', '-')}")
+    if args.delay < 0 or args.timeout <= 0:
+        raise UserError("--delay 不能为负数，--timeout 必须大于 0")
+
+    def progress(done: int, queued: int) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            print(f"\r已抓取 {done} 页，待抓取 {queued} 页", end="", file=sys.stderr, flush=True)
+
+    config = CrawlConfig(
+        args.url,
+        hosts=tuple(args.host),
+        max_pages=args.max_pages,
+        max_depth=args.max_depth,
+        workers=args.workers,
+        per_host=args.per_host,
+        delay=args.delay,
+        timeout=args.timeout,
+        max_bytes=args.max_bytes,
+        external=args.external,
+        progress=progress,
+    )
+    report = inspect_site(config, as_of=args.as_of, rules=rules, state_dir=args.state)
+    write_report(report, args.out)
+    if args.inputs_out:
+        assert mapping is not None
+        rows = report_to_rows(report, mapping, unit=args.unit)
+        write_inputs_csv(rows, args.inputs_out)
+    if not args.quiet:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print(summary(report))
+        print(
+            f"检查报告已写入 {args.out}" + (f"；输入数据已写入 {args.inputs_out}" if args.inputs_out else "")
+        )
+    return 0
+
+
+def run_inspect_inputs(args: argparse.Namespace) -> int:
+    from govassess.inspection.inputs import load_map, report_to_rows, write_inputs_csv
+    from govassess.inspection.report import read_report
+
+    mapping = load_map(args.map)
+    rows = report_to_rows(read_report(args.report), mapping, unit=args.unit)
+    write_inputs_csv(rows, args.out)
+    print(f"已写入 {len(rows)} 行输入数据到 {args.out}")
+    return 0
+
+
+def summary(report: dict) -> str:
+    lines = [
+        f"网站：{report['site']}  基准日期：{report['as_of']}  抓取页面：{report['pages_crawled']}  "
+        f"用时：{report['elapsed_seconds']} 秒",
+        f"结论：{report['verdict']}",
+    ]
+    names = {"pass": "通过", "fail": "不通过", "deduct": "扣分"}
+    for c in report["checks"]:
+        pts = f"，扣 {c['points']:g}" if c["result"] == "deduct" and c["points"] is not None else ""
+        lines.append(f"  {c['check']}：{names.get(c['result'], c['result'])}（{c['value']}{pts}）")
+    if report["crawl_errors"]:
+        lines.append(f"抓取问题 {len(report['crawl_errors'])} 个，详见报告 crawl_errors")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""One inspection run: crawl, analyse, update the state, and the report.json structure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from govassess.errors import UserError
+from govassess.inspection.analysis import analyse
+from govassess.inspection.crawler import CrawlConfig, CrawlResult, crawl_site
+from govassess.inspection.rules import Rules, load_rules
+from govassess.inspection.state import load_state, save_state
+
+REPORT_VERSION = 1
+
+
+def inspect_site(
+    config: CrawlConfig,
+    *,
+    as_of: dt.date | None = None,
+    rules: Rules | None = None,
+    state_dir: str | Path | None = None,
+) -> dict[str, Any]:
+    """Crawl ``config.start_url`` and return the report (a JSON-ready dict)."""
+    rules = rules or load_rules()
+    as_of = as_of or dt.date.today()
+    state = load_state(state_dir, config.start_url) if state_dir else None
+    crawl = crawl_site(config)
+    an = analyse(crawl, rules, as_of, state)
+    report = build_report(crawl, an, config, as_of)
+    if state_dir and state is not None:
+        state["runs"].append(
+            {
+                "date": as_of.isoformat(),
+                "time": crawl.started_at,
+                "home_fingerprint": an.home["fingerprint"],
+                "home_latest_item": an.home["latest_item"],
+                "probe": an.home["probe"],
+            }
+        )
+        report["state_file"] = str(save_state(state_dir, config.start_url, state))
+    return report
+
+
+def build_report(crawl: CrawlResult, an: Any, config: CrawlConfig, as_of: dt.date) -> dict[str, Any]:
+    vetoed = [c["check"] for c in an.checks if c["kind"] == "veto" and c["result"] == "fail"]
+    return {
+        "version": REPORT_VERSION,
+        "site": crawl.start_url,
+        "hosts": sorted(config.scope),
+        "as_of": as_of.isoformat(),
+        "started_at": crawl.started_at,
+        "finished_at": crawl.finished_at,
+        "elapsed_seconds": crawl.elapsed,
+        "pages_crawled": len(crawl.pages),
+        "pages_parsed": sum(1 for p in crawl.pages.values() if p.info is not None),
+        "links_checked": len(crawl.link_status),
+        "verdict": "不合格（单项否决：" + "、".join(vetoed) + "）" if vetoed else "未触发单项否决",
+        "home": an.home,
+        "broken_links": an.broken_links,
+        "columns": [c.to_dict() for c in an.columns],
+        "articles": an.articles,
+        "pages_without_source": an.pages_without_source,
+        "sample": an.sample,
+        "checks": an.checks,
+        "findings": an.findings,
+        "crawl_errors": sorted(crawl.errors, key=lambda e: str(e["url"])),
+        "redirects": dict(sorted(crawl.redirects.items())),
+        "not_checked": [{"url": u, "reason": r} for u, r in sorted(crawl.not_checked.items())],
+        "skipped": dict(sorted(crawl.skipped.items())),
+        "skipped_examples": crawl.skipped_examples,
+        "settings": {
+            "max_pages": config.max_pages,
+            "max_depth": config.max_depth,
+            "per_host": config.per_host,
+            "delay": config.delay,
+            "timeout": config.timeout,
+            "max_bytes": config.max_bytes,
+            "external": config.external,
+            "obey_robots": config.obey_robots,
+        },
+    }
+
+
+def write_report(report: dict[str, Any], path: str | Path) -> None:
+    try:
+        Path(path).write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), "utf-8")
+    except OSError as exc:
+        raise UserError(f"无法写入检查报告：{exc.strerror}", file=str(path)) from None
+
+
+def read_report(path: str | Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except OSError as exc:
+        raise UserError(f"无法读取检查报告：{exc.strerror}", file=str(path)) from None
+    except ValueError as exc:
+        raise UserError(f"检查报告不是有效的 JSON：{exc}", file=str(path)) from None
+    for key in ("site", "as_of", "checks", "sample"):
+        if key not in data:
+            raise UserError(f"检查报告缺少字段「{key}」，不是 govassess inspect 生成的报告", file=str(path))
+    return data

@@ -1,0 +1,93 @@
+"""Loading the inspector's thresholds (rules.yaml) and classifying columns by them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from govassess.errors import UserError
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    type: str
+    keywords: tuple[str, ...]
+    max_age: dict[str, int]
+    counts_for_stale_veto: bool
+    first_level_only: bool
+
+    def cutoff(self, as_of: dt.date) -> dt.date:
+        """The oldest date that still counts as updated within the window."""
+        days = self.max_age.get("days", 0)
+        months = self.max_age.get("months", 0) + 12 * self.max_age.get("years", 0)
+        y, m = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
+        day = as_of.day
+        while True:  # 31 August minus 6 months is the last day of February
+            try:
+                date = dt.date(y, m + 1, day)
+                break
+            except ValueError:
+                day -= 1
+        return date - dt.timedelta(days=days)
+
+    def describe(self) -> str:
+        parts = [
+            f"{v}{ {'days': '天', 'months': '个月', 'years': '年'}[k] }" for k, v in self.max_age.items()
+        ]
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Rules:
+    column_types: tuple[ColumnType, ...]
+    vetoes: dict[str, Any]
+    deductions: dict[str, Any]
+
+    def classify(self, name: str) -> ColumnType | None:
+        for kind in self.column_types:
+            if any(k in name for k in kind.keywords):
+                return kind
+        return None
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    where = str(path) if path else "rules.yaml"
+    try:
+        if path is None:
+            text = resources.files("govassess.inspection").joinpath("rules.yaml").read_text("utf-8")
+        else:
+            text = Path(path).read_text("utf-8")
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        raise UserError(f"无法读取检查规则文件：{exc.strerror}", file=where) from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"检查规则文件不是有效的 YAML：{exc}", file=where) from None
+    try:
+        kinds = tuple(
+            ColumnType(
+                type=str(c["type"]),
+                keywords=tuple(str(k) for k in c["keywords"]),
+                max_age={str(k): int(v) for k, v in c["max_age"].items()},
+                counts_for_stale_veto=bool(c.get("counts_for_stale_veto", False)),
+                first_level_only=bool(c.get("first_level_only", False)),
+            )
+            for c in data["column_types"]
+        )
+        for key in (
+            "stale_columns",
+            "abandoned_columns",
+            "blank_columns",
+            "home_unchanged_days",
+            "availability",
+        ):
+            data["vetoes"][key]  # noqa: B018 - presence check
+        for key in ("broken_link_home", "broken_link_other", "source_sample"):
+            data["deductions"][key]  # noqa: B018
+        return Rules(kinds, dict(data["vetoes"]), dict(data["deductions"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UserError(f"检查规则文件缺少或写错了字段：{exc}", file=where) from None
