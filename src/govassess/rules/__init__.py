@@ -476,6 +476,7 @@ class Formula(Rule):
     tree: ex.Node
     input_names: tuple[str, ...]
     declared: bool
+    input_kinds: tuple[str, ...]
 
     @classmethod
     def build(cls, p: Mapping[str, Any]) -> Formula:
@@ -485,18 +486,27 @@ class Formula(Rule):
         except ex.ExprError as e:
             raise RuleError(f"公式无法解析：{e}", "rule.expr") from None
         declared = "inputs" in p
+        kinds: dict[str, str] = {}
         if declared:
-            if not isinstance(p["inputs"], list) or not all(isinstance(i, str) for i in p["inputs"]):
-                raise RuleError("应为输入名称列表", "rule.inputs")
-            names = tuple(p["inputs"])
+            raw = p["inputs"]
+            if isinstance(raw, dict):  # {name: kind} types the inputs (drop-downs for 是/否 in templates)
+                for k, v in raw.items():
+                    if v not in (NUMBER, PERCENT, COUNT, BOOL):
+                        raise RuleError(f"输入「{k}」的类型应为 number、percent、count 或 bool，实际为 {v!r}", "rule.inputs")
+                    kinds[str(k)] = str(v)
+                names = tuple(kinds)
+            elif isinstance(raw, list) and all(isinstance(i, str) for i in raw):
+                names = tuple(raw)
+            else:
+                raise RuleError("应为输入名称列表，或 {输入名称: 类型} 映射", "rule.inputs")
         else:
             names = tuple(sorted(ex.names(tree)))
         if not names:
             raise RuleError("公式没有引用任何输入", "rule.expr")
-        return cls(p, text, tree, names, declared)
+        return cls(p, text, tree, names, declared, tuple(kinds.get(n, NUMBER) for n in names))
 
     def inputs(self, points: float) -> list[InputDecl]:
-        return [InputDecl(n, NUMBER) for n in self.input_names]
+        return [InputDecl(n, k, min=0 if k == COUNT else None) for n, k in zip(self.input_names, self.input_kinds, strict=True)]
 
     def score(self, ctx: Context) -> Scored:
         own = set(self.input_names)
