@@ -1,0 +1,317 @@
+"""Screening of surveyed systems: “僵尸”信息系统 candidates and duplicate-spending hints.
+
+The seed (政务信息系统基本情况表 填表说明 2) names three criteria; each is a list of configurable checks over survey
+fields and usage figures (``screening.yaml``). A system is a candidate when any check fires; every fired check is
+listed as a reason, so a reviewer sees why.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from govassess.errors import Problem, UserError
+from govassess.forms.cells import nfkc
+from govassess.forms.survey import SurveyData
+
+KEY = ("部门全称", "信息系统名称")
+_OPS = ("eq", "ne", "in", "lt", "le", "gt", "ge", "blank", "filled")
+_CUTOFF_RE = re.compile(r"^cutoff_year\s*([+-])\s*(\d+)$")
+
+
+# ---------------------------------------------------------------- usage data
+def _parse(value: Any) -> Any:
+    """Usage cells: numbers (full-width too, 97.5% → 0.975) become floats; blanks None; other text stays."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = nfkc(str(value)).strip()
+    if not text:
+        return None
+    try:
+        if text.endswith("%"):
+            return float(text[:-1].replace(",", "")) / 100
+        return float(text.replace(",", ""))
+    except ValueError:
+        return text
+
+
+def read_usage(path: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """Usage figures, one row per system, keyed by (部门全称, 信息系统名称). CSV (UTF-8 or GBK) or XLSX (first sheet)."""
+    p = Path(path)
+    if not p.is_file():
+        raise UserError("找不到使用情况数据文件", file=str(path))
+    try:
+        if p.suffix.lower() == ".csv":
+            raw = p.read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("gbk", errors="replace")
+            table = list(csv.reader(text.splitlines()))
+        else:
+            import python_calamine as pc
+
+            wb = pc.CalamineWorkbook.from_path(str(p))
+            table = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as err:  # unreadable file: tell the user, no traceback
+        raise UserError(f"无法读取使用情况数据（{type(err).__name__}）", file=p.name) from None
+    if not table:
+        raise UserError("使用情况数据为空", file=p.name)
+    header = [nfkc(str(h)).strip() if h is not None else "" for h in table[0]]
+    missing = [k for k in KEY if k not in header]
+    if missing:
+        raise UserError(f"使用情况数据缺少列：{'、'.join(missing)}", file=p.name, row=1)
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for i, cells in enumerate(table[1:], 2):
+        row = {h: _parse(cells[j]) if j < len(cells) else None for j, h in enumerate(header) if h}
+        dept, name = row.get("部门全称"), row.get("信息系统名称")
+        if dept is None and name is None:
+            continue
+        if not isinstance(dept, str) or not isinstance(name, str):
+            problems.append(Problem("部门全称和信息系统名称须填写", file=p.name, row=i))
+            continue
+        key = (str(dept).strip(), str(name).strip())
+        if key in out:
+            problems.append(
+                Problem(f"与第 {out[key]['_row']} 行重复", file=p.name, row=i, column="信息系统名称")
+            )
+            continue
+        row["_row"] = i
+        row["_file"] = p.name
+        out[key] = row
+    if problems:
+        raise UserError(problems=problems)
+    return out
+
+
+# ---------------------------------------------------------------- 僵尸系统
+def load_screening_config(path: str | Path | None = None) -> dict[str, Any]:
+    """The zombie-screening checks: the built-in ``screening.yaml`` or a user's file of the same shape."""
+    if path is None:
+        text = (resources.files("govassess.forms") / "screening.yaml").read_text(encoding="utf-8")
+        name = "screening.yaml"
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise UserError("找不到筛查条件文件", file=str(path))
+        text, name = p.read_text(encoding="utf-8"), p.name
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise UserError(f"筛查条件不是有效的 YAML：{err}", file=name) from None
+    problems = []
+    if not isinstance(config, dict) or not isinstance(config.get("criteria"), list):
+        raise UserError("筛查条件须有 criteria 列表", file=name)
+    for c in config["criteria"]:
+        conds = [cond for check in c.get("checks") or [] for cond in check.get("all") or []]
+        for cond in conds + list(c.get("except") or []):
+            if (
+                not isinstance(cond, dict)
+                or cond.get("op") not in _OPS
+                or not ("field" in cond or "ratio" in cond)
+            ):
+                problems.append(
+                    Problem(
+                        f"筛查条件有误：{cond}（op 可用：{'、'.join(_OPS)}）",
+                        file=name,
+                        indicator=str(c.get("id")),
+                    )
+                )
+        if "id" not in c or not all("reason" in check for check in c.get("checks") or []):
+            problems.append(
+                Problem("每个条件须有 id，每项检查须有 reason", file=name, indicator=str(c.get("id")))
+            )
+    if problems:
+        raise UserError(problems=problems)
+    return config
+
+
+def _bound(value: Any, cutoff_year: int) -> Any:
+    if isinstance(value, str):
+        match = _CUTOFF_RE.match(value.replace(" ", ""))
+        if match:
+            n = int(match[2])
+            return cutoff_year + n if match[1] == "+" else cutoff_year - n
+        if value == "cutoff_year":
+            return cutoff_year
+    return value
+
+
+def _holds(cond: dict[str, Any], row: dict[str, Any], cutoff_year: int) -> bool:
+    op = cond["op"]
+    if "ratio" in cond:
+        num, den = (row.get(n) for n in cond["ratio"])
+        if not isinstance(num, (int, float)) or not isinstance(den, (int, float)) or den == 0:
+            return False
+        value: Any = num / den
+    else:
+        value = row.get(cond["field"])
+    if op == "blank":
+        return value is None
+    if op == "filled":
+        return value is not None
+    if value is None:
+        return False  # no data: a check cannot fire on what is unknown
+    target = _bound(cond.get("value"), cutoff_year)
+    try:
+        if op == "eq":
+            return value == target
+        if op == "ne":
+            return value != target
+        if op == "in":
+            return value in target
+        if op == "lt":
+            return value < target
+        if op == "le":
+            return value <= target
+        if op == "gt":
+            return value > target
+        return value >= target
+    except TypeError:  # text against a number: the check does not apply
+        return False
+
+
+def zombie_candidates(
+    datasets: list[SurveyData],
+    *,
+    usage: dict[tuple[str, str], dict[str, Any]] | None = None,
+    config: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Service: every surveyed system for which at least one check fires, with the criteria and reasons."""
+    config = config or load_screening_config()
+    usage = usage or {}
+    out = []
+    for data in datasets:
+        cutoff_year = data.form.cutoff.year
+        for sys_row in data.rows("systems"):
+            key = (sys_row.get("部门全称"), sys_row.get("信息系统名称"))
+            row = dict(sys_row)
+            for k, v in (usage.get(key) or {}).items():  # type: ignore[arg-type]
+                if not k.startswith("_") and row.get(k) is None:  # survey answers win over usage figures
+                    row[k] = v
+            fired_criteria, reasons = [], []
+            for criterion in config["criteria"]:
+                exempt = criterion.get("except")
+                if exempt and all(_holds(c, row, cutoff_year) for c in exempt):
+                    continue  # “有特殊规定的除外”
+                for check in criterion.get("checks") or []:
+                    if all(_holds(c, row, cutoff_year) for c in check.get("all") or []):
+                        if criterion["id"] not in fired_criteria:
+                            fired_criteria.append(criterion["id"])
+                        reasons.append(f"（{criterion['id']}）{check['reason']}")
+            if reasons:
+                out.append(
+                    {
+                        "部门全称": key[0],
+                        "信息系统名称": key[1],
+                        "系统状态": sys_row.get("系统状态"),
+                        "符合条件": fired_criteria,
+                        "原因": reasons,
+                        "文件": data.file,
+                    }
+                )
+    return out
+
+
+# ---------------------------------------------------------------- 重复建设
+_GENERIC = re.compile(r"系统|平台|管理|信息|综合|服务|软件|建设|项目|工程|[()（）\s\-—_·]")
+
+
+def _grams(text: str | None, n: int = 2) -> frozenset[str]:
+    core = _GENERIC.sub("", nfkc(text or ""))
+    if len(core) < n:
+        return frozenset([core]) if core else frozenset()
+    return frozenset(core[i : i + n] for i in range(len(core) - n + 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def duplicate_hints(
+    datasets: list[SurveyData], *, threshold: float = 0.6, max_bucket: int = 500
+) -> list[dict[str, Any]]:
+    """Service: pairs of systems of different units whose names or main functions are near-identical
+    (character-bigram Jaccard ≥ threshold, after dropping generic words such as 系统、平台、管理).
+
+    Candidate pairs come from an inverted index of bigrams; bigrams shared by more than ``max_bucket`` systems
+    are too common to suggest anything and are not used for pairing, which keeps 20,000 systems tractable.
+    """
+    systems = []
+    for data in datasets:
+        for r in data.rows("systems"):
+            systems.append(
+                (
+                    r.get("部门全称"),
+                    r.get("信息系统名称"),
+                    _grams(r.get("信息系统名称")),
+                    _grams(r.get("主要功能")),
+                )
+            )
+    index: dict[str, list[int]] = {}
+    for i, (_, _, name_g, func_g) in enumerate(systems):
+        for g in name_g | func_g:
+            index.setdefault(g, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in index.values():
+        if len(members) > max_bucket:
+            continue
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                pairs.add((members[x], members[y]))
+    out = []
+    for i, j in sorted(pairs):
+        a, b = systems[i], systems[j]
+        if a[0] == b[0]:
+            continue  # same unit: not duplicate spending between units
+        name_sim, func_sim = jaccard(a[2], b[2]), jaccard(a[3], b[3])
+        if max(name_sim, func_sim) < threshold:
+            continue
+        basis = []
+        if name_sim >= threshold:
+            basis.append(f"名称相似度 {name_sim:.2f}")
+        if func_sim >= threshold:
+            basis.append(f"主要功能相似度 {func_sim:.2f}")
+        out.append(
+            {
+                "单位甲": a[0],
+                "系统甲": a[1],
+                "单位乙": b[0],
+                "系统乙": b[1],
+                "名称相似度": round(name_sim, 2),
+                "功能相似度": round(func_sim, 2),
+                "依据": "，".join(basis),
+            }
+        )
+    out.sort(key=lambda r: -max(r["名称相似度"], r["功能相似度"]))
+    return out
+
+
+def write_rows(rows: list[dict[str, Any]], path: str | Path, title: str) -> Path:
+    """Write screening results to an .xlsx (lists joined with “；”)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title
+    headers = list(rows[0].keys()) if rows else ["结果"]
+    ws.append(headers)
+    for r in rows:
+        ws.append(["；".join(map(str, v)) if isinstance(v, list) else v for v in r.values()])
+    ws.freeze_panes = "A2"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
