@@ -166,6 +166,7 @@ class Crawler:
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._lock = threading.Lock()
         self._patterns: Counter[str] = Counter()
+        self._seen: set[str] = set()
 
     # --- politeness -------------------------------------------------------------------------
     def _gate(self, url: str) -> _HostGate:
@@ -183,10 +184,11 @@ class Crawler:
         want_body: bool = True,
         any_type: bool = False,
         allow: Callable[[str], bool] | None = None,
+        stop_at: Callable[[str], bool] | None = None,
     ) -> Response:
         with self._gate(url):
             return self.fetcher.fetch(
-                url, want_body=want_body, any_type=any_type, allow=allow or self.in_scope
+                url, want_body=want_body, any_type=any_type, allow=allow or self.in_scope, stop_at=stop_at
             )
 
     def _may_check(self, url: str) -> bool:
@@ -267,7 +269,8 @@ class Crawler:
         return True
 
     def _load(self, url: str, depth: int, found_on: str | None) -> PageRecord:
-        resp = self._fetch(url)
+        # A redirect to a page already fetched or queued stops there: each page is fetched once.
+        resp = self._fetch(url, stop_at=self._seen.__contains__)
         record = PageRecord(
             url=url,
             final_url=resp.final_url,
@@ -297,6 +300,7 @@ class Crawler:
         started = time.monotonic()
         result = CrawlResult(start_url=cfg.start_url, started_at=_now())
         seen: set[str] = {cfg.start_url}
+        self._seen = seen  # read by worker threads (redirect targets), written by this thread only
         level: list[tuple[str, str | None]] = [(cfg.start_url, None)]
         to_check: dict[str, bool] = {}  # link targets to check by status only -> external?
         with ThreadPoolExecutor(max_workers=max(1, cfg.workers), thread_name_prefix="inspect") as pool:

@@ -101,8 +101,10 @@ class Fetcher:
         want_body: bool = True,
         any_type: bool = False,
         allow: Callable[[str], bool] | None = None,
+        stop_at: Callable[[str], bool] | None = None,
     ) -> Response:
-        """GET ``url`` following redirects. ``allow`` vets each redirect target before it is fetched."""
+        """GET ``url`` following redirects. ``allow`` vets each redirect target before it is fetched;
+        a target for which ``stop_at`` is true (e.g. already fetched) ends the chain without error."""
         start = time.monotonic()
         resp = Response(url=url, final_url=url)
         seen = {url}
@@ -124,6 +126,9 @@ class Fetcher:
                 break
             resp.redirects.append(target)
             seen.add(target)
+            if stop_at is not None and stop_at(target):
+                resp.final_url = target
+                break
             if allow is not None and not allow(target):
                 resp.final_url = target
                 resp.error, resp.message = "redirect_out", f"重定向到检查范围之外：{target}"

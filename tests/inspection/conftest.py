@@ -1,0 +1,67 @@
+"""Fixtures: the generated government site on loopback, inspected once per session.
+
+A guard makes any connection to a non-loopback address fail the test, so no request leaves the machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import socket
+
+import pytest
+
+from govassess.inspection.crawler import CrawlConfig
+from govassess.inspection.report import inspect_site
+from govassess.inspection.testsite import build_site, external_routes, serve
+
+AS_OF = dt.date(2024, 6, 30)
+OFF_MACHINE: list[object] = []
+
+
+def _guarded(original):
+    def create_connection(address, *args, **kwargs):
+        host = address[0]
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            OFF_MACHINE.append(address)
+            raise OSError(f"test guard: refused non-loopback connection to {address}")
+        return original(address, *args, **kwargs)
+
+    return create_connection
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_only():
+    mp = pytest.MonkeyPatch()
+    mp.setattr(socket, "create_connection", _guarded(socket.create_connection))
+    yield
+    mp.undo()
+    assert not OFF_MACHINE, f"requests left loopback: {OFF_MACHINE}"
+
+
+def config(base: str, **kw) -> CrawlConfig:
+    defaults = dict(delay=0, workers=8, per_host=8, timeout=1.0, max_bytes=200_000, external="loopback")
+    defaults.update(kw)
+    return CrawlConfig(base + "/", **defaults)
+
+
+@pytest.fixture(scope="session")
+def site(loopback_only, tmp_path_factory):
+    """(report, facts, base URL, external base URL, requested paths) for one inspection of the fixture site."""
+    with serve(external_routes()) as (ext, ext_hits):
+        routes, facts = build_site(ext)
+        with serve(routes) as (base, hits):
+            state = tmp_path_factory.mktemp("state")
+            report = inspect_site(config(base), as_of=AS_OF, state_dir=state)
+            yield {
+                "report": report,
+                "facts": facts,
+                "base": base,
+                "ext": ext,
+                "hits": list(hits),
+                "ext_hits": list(ext_hits),
+            }
