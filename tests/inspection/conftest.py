@@ -49,6 +49,12 @@ def config(base: str, **kw) -> CrawlConfig:
     return CrawlConfig(base + "/", **defaults)
 
 
+@pytest.fixture(name="config")
+def config_fixture():
+    """The loopback crawl settings, as a function of the base URL."""
+    return config
+
+
 @pytest.fixture(scope="session")
 def site(loopback_only, tmp_path_factory):
     """(report, facts, base URL, external base URL, requested paths) for one inspection of the fixture site."""

@@ -283,7 +283,7 @@ class Crawler:
         if resp.error:
             record.error_kind, record.error = resp.error, resp.message or resp.error
             return record
-        if resp.status is None or resp.status >= 400 or not resp.is_html:
+        if resp.status is None or not 200 <= resp.status < 300 or not resp.is_html:
             return record
         try:
             decoded = decode_html(resp.body, resp.content_type)
@@ -354,10 +354,28 @@ class Crawler:
             for url, _found_on in level:  # queued when the page limit was reached
                 result.not_checked.setdefault(url, "超出页面数上限，未抓取")
             self._check_links(pool, to_check, result)
+        self._resolve_redirect_chains(result)
         self.fetcher.close()
         result.finished_at = _now()
         result.elapsed = round(time.monotonic() - started, 3)
         return result
+
+    def _resolve_redirect_chains(self, result: CrawlResult) -> None:
+        """A redirect stopped at an already-known page may still be a loop across pages (a -> b -> a)."""
+        for url in sorted(result.pages):
+            rec = result.pages[url]
+            if rec.error_kind or rec.info is not None or rec.status not in (301, 302, 303, 307, 308):
+                continue
+            chain = [url]
+            cur = rec
+            while cur.final_url != cur.url and cur.final_url in result.pages and len(chain) < 20:
+                nxt = cur.final_url
+                if nxt in chain:
+                    rec.error_kind, rec.error = "redirect_loop", "重定向循环：" + " → ".join([*chain, nxt])
+                    self._after_page(rec, result)
+                    break
+                chain.append(nxt)
+                cur = result.pages[nxt]
 
     def _after_page(self, record: PageRecord, result: CrawlResult) -> None:
         if record.error:

@@ -1,0 +1,133 @@
+"""State across runs (home-page change, availability) and hostile servers."""
+
+import datetime as dt
+import gzip
+import json
+
+from govassess.inspection.crawler import crawl_site
+from govassess.inspection.report import inspect_site
+from govassess.inspection.testsite import html, page, redirect, serve
+
+
+def _home(items):
+    lis = "".join(f'<li><a href="/a{i}.html">信息{i}</a><span>{d}</span></li>' for i, d in enumerate(items))
+    return page(html(f'<div class="nav"><a href="/">首页</a></div><ul>{lis}</ul>'))
+
+
+def _check(report, name):
+    return next(c for c in report["checks"] if c["check"] == name)
+
+
+def test_home_unchanged_for_two_weeks_across_runs_is_a_veto(tmp_path, config):
+    # Items dated 2024-06-01: by date alone the home page is stale at as-of 2024-06-10? No: 06-01 >= 06-10 - 14 days.
+    routes = {"/": _home(["2024-06-01"]), "/robots.txt": (404, {}, b"")}
+    with serve(routes) as (base, _):
+        r1 = inspect_site(config(base), as_of=dt.date(2024, 6, 10), state_dir=tmp_path)
+        assert _check(r1, "首页不更新")["result"] == "pass"
+        assert r1["home"]["changed_since_last_run"] is None  # first run: nothing to compare
+        # Same home page 14 days later: unchanged since 06-10 (14 days) and newest item 06-01 < 06-10.
+        r2 = inspect_site(config(base), as_of=dt.date(2024, 6, 24), state_dir=tmp_path)
+        c = _check(r2, "首页不更新")
+        assert c["result"] == "fail"
+        assert r2["home"]["changed_since_last_run"] is False
+        assert r2["home"]["unchanged_since"] == "2024-06-10"
+        assert r2["verdict"].startswith("不合格")
+        # The home page gets a new item: changed since the last run.
+        routes["/"] = _home(["2024-06-25", "2024-06-01"])
+        r3 = inspect_site(config(base), as_of=dt.date(2024, 6, 26), state_dir=tmp_path)
+        assert r3["home"]["changed_since_last_run"] is True
+        assert _check(r3, "首页不更新")["result"] == "pass"
+    state = json.loads(next(tmp_path.iterdir()).read_text("utf-8"))
+    assert [r["date"] for r in state["runs"]] == ["2024-06-10", "2024-06-24", "2024-06-26"]
+
+
+def test_availability_ratio_across_runs(tmp_path, config):
+    routes = {"/": _home(["2024-06-01"]), "/robots.txt": (404, {}, b"")}
+    with serve(routes) as (base, _):
+        for day in range(1, 20):  # 19 good visits
+            inspect_site(config(base), as_of=dt.date(2024, 6, 1), state_dir=tmp_path)
+        ok = inspect_site(config(base), as_of=dt.date(2024, 6, 1), state_dir=tmp_path)
+        assert _check(ok, "站点无法访问")["result"] == "pass"
+        routes["/"] = (503, {"Content-Type": "text/html"}, b"busy")
+        bad = inspect_site(config(base), as_of=dt.date(2024, 6, 2), state_dir=tmp_path)
+    c = _check(bad, "站点无法访问")
+    # 21 visits in the 7-day window, 1 failed: 1/21 = 4.76 % < 5 % -> pass, value rounded to 4 places.
+    assert c["value"] == round(1 / 21, 4) and c["result"] == "pass"
+    assert "少于规定的 140 次" in c["criteria"]  # 7 days x 20 visits
+
+
+def test_availability_failure_share_at_threshold_fails(tmp_path, config):
+    routes = {"/": (500, {"Content-Type": "text/html"}, b"down"), "/robots.txt": (404, {}, b"")}
+    with serve(routes) as (base, _):
+        r = inspect_site(config(base), as_of=dt.date(2024, 6, 1), state_dir=tmp_path)
+    c = _check(r, "站点无法访问")
+    assert c["value"] == 1.0 and c["result"] == "fail"  # 1 of 1 visits failed
+    assert r["pages_crawled"] == 1 and r["home"]["status"] == 500
+
+
+def test_hostile_server_never_crashes(config):
+    big = b"<html><body>" + b"<p>x</p>" * 50_000 + b"</body></html>"
+    bomb = gzip.compress(b"<html>" + b" " * 5_000_000)
+    routes = {
+        "/robots.txt": (200, {"Content-Type": "text/plain"}, b"\xff\xfe garbage \x00 robots"),
+        "/": page(
+            html(
+                "".join(
+                    f'<a href="/{p}">{p}</a>'
+                    for p in (
+                        "big",
+                        "bomb",
+                        "self",
+                        "ping",
+                        "pong",
+                        "nolocation",
+                        "empty",
+                        "pdf",
+                        "deep/a/b/a/b/a/b/",
+                    )
+                )
+            )
+        ),
+        "/big": (200, {"Content-Type": "text/html"}, big),
+        "/bomb": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, bomb),
+        "/self": redirect("/self"),
+        "/ping": redirect("/pong", 302),
+        "/pong": redirect("/ping", 307),
+        "/nolocation": (302, {"Content-Type": "text/html"}, b""),
+        "/empty": (200, {"Content-Type": "text/html; charset=klingon"}, b""),
+        "/pdf": (200, {"Content-Type": "text/html; charset=utf-8"}, b"%PDF-1.7\n" + bytes(range(256))),
+    }
+    with serve(routes) as (base, hits):
+        result = crawl_site(config(base, max_bytes=100_000))
+    errors = {e["url"].replace(base, ""): e["kind"] for e in result.errors}
+    assert errors["/big"] == "too_large"  # 400 KB > 100 KB
+    assert errors["/bomb"] == "too_large"  # 5 MB once decompressed
+    assert errors["/self"] == "redirect_loop"
+    assert errors["/ping"] == "redirect_loop"
+    assert errors["/nolocation"] == "bad_redirect"
+    assert errors["/pdf"] == "binary"
+    assert "/empty" not in errors  # an empty page is odd but not an error
+    assert "/deep/a/b/a/b/a/b/" not in hits and result.skipped["路径重复"] == 1
+
+
+def test_page_limit_is_deterministic(config):
+    lis = "".join(f'<li><a href="/p{i:02d}.html">第{i}条</a> 2024-06-01</li>' for i in range(30))
+    routes = {"/": page(html(f"<ul>{lis}</ul>")), "/robots.txt": (404, {}, b"")}
+    routes.update({f"/p{i:02d}.html": page(html(f"<p>{i}</p>")) for i in range(30)})
+    with serve(routes) as (base, _):
+        a = crawl_site(config(base, max_pages=11))
+        b = crawl_site(config(base, max_pages=11, workers=3, per_host=3))
+    # Home + the first 10 links in sorted order, whatever the concurrency.
+    expected = {base + "/"} | {f"{base}/p{i:02d}.html" for i in range(10)}
+    assert set(a.pages) == set(b.pages) == expected
+    assert a.skipped["超出页面数上限"] == 20
+
+
+def test_robots_crawl_delay_and_unreachable_robots(config):
+    routes = {"/": page(html('<a href="/x.html">x</a>')), "/x.html": page(html("x"))}
+    routes["/robots.txt"] = (503, {"Content-Type": "text/plain"}, b"")
+    with serve(routes) as (base, hits):
+        result = crawl_site(config(base))
+    # RFC 9309: robots.txt answering 5xx means "assume complete disallow".
+    assert hits == ["/robots.txt"] and result.pages == {}
+    assert result.errors[0]["kind"] == "robots"
