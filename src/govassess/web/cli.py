@@ -1,9 +1,92 @@
-"""Subcommands of this area (filled in by its own work)."""
+"""`govassess serve` and `govassess web …`: the web platform from the command line."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govassess.web.settings")
+    import django
+
+    django.setup()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    print(f"数据目录：{settings.DATA_DIR}")
+    call_command("migrate", interactive=False, verbosity=0)
+    if not args.no_demo:
+        from govassess.web.demo import demo_load
+
+        accounts = demo_load()
+        print("演示账号（用户名 / 角色 / 密码）：")
+        for username, label, password in accounts:
+            print(f"  {username:<14} {label:<10} {password}")
+    url = f"http://{args.host}:{args.port}/"
+    print(f"平台地址：{url}（按 Ctrl+C 停止）")
+    # Django's development server is the embedded default; docs/web.md describes a production setup.
+    call_command(
+        "runserver", f"{args.host}:{args.port}", use_reloader=False, insecure_serving=True, use_threading=True
+    )
+    return 0
+
+
+def _manage(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["govassess web manage", *args.rest])
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    from govassess.web.demo import demo_load
+
+    call_command("migrate", interactive=False, verbosity=0)
+    for username, label, password in demo_load():
+        print(f"{username}\t{label}\t{password}")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    _setup()
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from govassess.errors import UserError
+
+    user = get_user_model().objects.filter(username=args.username).first()
+    if user is None:
+        raise UserError(f"账号「{args.username}」不存在")
+    token, _ = Token.objects.get_or_create(user=user)
+    print(token.key)
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
-    """No subcommands yet."""
+    p = sub.add_parser("serve", help="启动网页平台（首次运行自动建库并载入阳江演示数据）")
+    p.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
+    p.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1")
+    p.add_argument("--no-demo", action="store_true", help="不载入演示单位和账号")
+    p.set_defaults(handler=_serve)
+
+    web = sub.add_parser("web", help="网页平台管理命令")
+    wsub = web.add_subparsers(dest="web_command", metavar="子命令")
+    m = wsub.add_parser("manage", help="执行 Django 管理命令，例如 migrate、createsuperuser、collectstatic")
+    m.add_argument("rest", nargs=argparse.REMAINDER)
+    m.set_defaults(handler=_manage)
+    d = wsub.add_parser("demo", help="建库并载入阳江演示数据，打印演示账号")
+    d.set_defaults(handler=_demo)
+    t = wsub.add_parser("token", help="为账号生成（或显示）接口令牌")
+    t.add_argument("username")
+    t.set_defaults(handler=_token)
+    web.set_defaults(handler=lambda a: (web.print_help(file=sys.stderr), 2)[1])

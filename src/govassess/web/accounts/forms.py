@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from govassess.web.audit.selectors import login_failures_since
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """Refuses further attempts on an account after too many recent failures."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "用户名或密码不正确。",
+        "locked": "登录失败次数过多，请 %(minutes)s 分钟后再试。",
+    }
+
+    def clean(self):
+        username = (self.data.get("username") or "").strip()
+        since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+        if username and login_failures_since(username=username, since=since) >= settings.LOGIN_MAX_FAILURES:
+            raise forms.ValidationError(
+                self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_MINUTES}
+            )
+        return super().clean()

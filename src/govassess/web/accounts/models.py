@@ -1,0 +1,30 @@
+"""Accounts: one profile per Django user carrying its role and, for fillers, its unit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OFFICE = "office", "评估办管理员"
+    FILLER = "filler", "被评估单位填报员"
+    PROVIDER = "provider", "数据提供部门"
+    REVIEWER = "reviewer", "评审/复核专家"
+    LEADER = "leader", "领导"
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    unit = models.ForeignKey(
+        "organisation.Unit", verbose_name="所属评估对象", null=True, blank=True, on_delete=models.PROTECT
+    )
+    department = models.CharField("部门名称", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "账号角色"
+        verbose_name_plural = "账号角色"
+
+    def __str__(self) -> str:
+        return f"{self.user.username}（{self.get_role_display()}）"

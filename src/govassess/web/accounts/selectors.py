@@ -1,0 +1,29 @@
+"""Read-side helpers for accounts."""
+
+from __future__ import annotations
+
+from govassess.web.accounts.models import Profile, Role
+
+
+def user_profile(*, user) -> Profile | None:
+    if not user or not user.is_authenticated:
+        return None
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        return None
+
+
+def user_role(*, user) -> str | None:
+    """The role of a user; a superuser without a profile acts as the office."""
+    profile = user_profile(user=user)
+    if profile is not None:
+        return profile.role
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return Role.OFFICE
+    return None
+
+
+def user_unit_id(*, user) -> int | None:
+    profile = user_profile(user=user)
+    return profile.unit_id if profile and profile.role == Role.FILLER else None

@@ -1,0 +1,12 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from govassess.web.api import views
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/v1/rounds/", views.RoundList.as_view(), name="api_rounds"),
+    path("api/v1/units/", views.UnitList.as_view(), name="api_units"),
+    path("api/v1/rounds/<int:pk>/fields/", views.FieldList.as_view(), name="api_fields"),
+    path("api/v1/rounds/<int:pk>/inputs/", views.InputList.as_view(), name="api_inputs"),
+]

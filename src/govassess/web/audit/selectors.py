@@ -1,0 +1,26 @@
+"""Reading the audit log (office only)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from govassess.web.audit.models import AuditEntry
+
+
+def audit_list(
+    *, round=None, unit_code: str = "", indicator: str = "", action: str = ""
+) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.select_related("user")
+    if round is not None:
+        qs = qs.filter(round=round)
+    if unit_code:
+        qs = qs.filter(unit_code=unit_code)
+    if indicator:
+        qs = qs.filter(indicator=indicator)
+    if action:
+        qs = qs.filter(action=action)
+    return qs
+
+
+def login_failures_since(*, username: str, since) -> int:
+    return AuditEntry.objects.filter(action="login_failed", username=username, at__gte=since).count()

@@ -1,0 +1,292 @@
+"""Read-side of rounds: what a page shows, already filtered by what the user may see."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from govassess.web.accounts.models import Role
+from govassess.web.accounts.selectors import user_role, user_unit_id
+from govassess.web.organisation.models import Unit
+from govassess.web.organisation.selectors import unit_list
+from govassess.web.rounds import policy
+from govassess.web.rounds.models import (
+    Appeal,
+    Evidence,
+    InputValue,
+    JobStatus,
+    Round,
+    RoundState,
+    ScoringRun,
+    Submission,
+    SubmissionStatus,
+)
+from govassess.web.systems.selectors import (
+    InputField,
+    not_applicable,
+    system_core,
+    system_fields,
+    system_level1,
+)
+
+
+def round_list(*, user) -> list[Round]:
+    return [r for r in Round.objects.select_related("system") if policy.can_view_round(user, r)]
+
+
+def round_units(round: Round) -> QuerySet[Unit]:
+    classes = list(system_core(round.system).classes or [])
+    return unit_list(classes=classes or None)
+
+
+def unit_fields(round: Round, unit: Unit) -> list[InputField]:
+    """The inputs that apply to this unit (classes and `applies`, decided by the core)."""
+    na = not_applicable(round.system, [unit])
+    return [f for f in system_fields(round.system) if (unit.code, f.indicator) not in na]
+
+
+def values_for(round: Round, unit: Unit) -> dict[tuple[str, str], InputValue]:
+    return {
+        (v.indicator, v.input): v
+        for v in InputValue.objects.filter(round=round, unit=unit).select_related("updated_by")
+    }
+
+
+@dataclass
+class FormRow:
+    field: InputField
+    value: InputValue | None
+    editable: bool
+    i: int = 0
+
+
+@dataclass
+class FormGroup:
+    key: str
+    name: str
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+
+
+def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
+    """The fill form of one unit: first-level groups → indicators → inputs (with criteria), only the inputs
+    the user may read, each marked editable or not."""
+    fields = policy.visible_fields(user, round, unit_fields(round, unit))
+    if user_role(user=user) == Role.FILLER:
+        fields = [f for f in fields if f.owner == "unit"]
+    values = values_for(round, unit)
+    evidence = defaultdict(list)
+    if policy.can_view_evidence(user, round, unit):
+        for ev in Evidence.objects.filter(round=round, unit=unit, appeal__isnull=True):
+            evidence[ev.indicator].append(ev)
+    groups = {key: FormGroup(key, name) for key, name in system_level1(round.system)}
+    by_indicator: dict[str, dict[str, Any]] = {}
+    for f in fields:
+        ind = by_indicator.get(f.indicator)
+        if ind is None:
+            ind = {
+                "code": f.indicator,
+                "name": f.indicator_name,
+                "criteria": f.criteria,
+                "points": f.points,
+                "evidence_rule": f.evidence,
+                "source": f.source,
+                "rows": [],
+                "evidence": evidence[f.indicator],
+                "editable": False,
+            }
+            by_indicator[f.indicator] = ind
+            groups.setdefault(
+                f.level1 or "", FormGroup(f.level1 or "", f.level1 or "其他")
+            ).indicators.append(ind)
+        editable = policy.can_edit_field(user, round, unit, f)
+        ind["editable"] = ind["editable"] or editable
+        ind["rows"].append(FormRow(f, values.get((f.indicator, f.input)), editable))
+    out = [g for g in groups.values() if g.indicators]
+    i = 0
+    for g in out:
+        for ind in g.indicators:
+            for row in ind["rows"]:
+                row.i = i
+                i += 1
+    return out
+
+
+@dataclass
+class Completeness:
+    unit: Unit
+    total: int
+    filled: int
+    missing: list[InputField]
+    status: str
+    status_label: str
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else round(100 * self.filled / self.total)
+
+
+def completeness(*, round: Round, units, owners=("unit", "provider", "reviewer")) -> list[Completeness]:
+    """What is still missing per unit (required inputs of the unit's class, by owner)."""
+    units = list(units)
+    filled = defaultdict(set)
+    for code, ind, inp in InputValue.objects.filter(round=round, unit__in=units).values_list(
+        "unit__code", "indicator", "input"
+    ):
+        filled[code].add((ind, inp))
+    subs = {s.unit_id: s for s in Submission.objects.filter(round=round, unit__in=units)}
+    out = []
+    fields = system_fields(round.system)
+    na = not_applicable(round.system, units)
+    for u in units:
+        wanted = [f for f in fields if f.required and f.owner in owners and (u.code, f.indicator) not in na]
+        missing = [f for f in wanted if (f.indicator, f.input) not in filled[u.code]]
+        sub = subs.get(u.pk)
+        status = sub.status if sub else SubmissionStatus.DRAFT
+        out.append(
+            Completeness(
+                u, len(wanted), len(wanted) - len(missing), missing, status, SubmissionStatus(status).label
+            )
+        )
+    return out
+
+
+def review_queue(*, round: Round) -> QuerySet[Submission]:
+    return Submission.objects.filter(round=round).select_related("unit").order_by("status", "submitted_at")
+
+
+def latest_run(round: Round) -> ScoringRun | None:
+    return round.runs.filter(status=JobStatus.DONE).order_by("-created_at", "-id").first()
+
+
+def active_run(round: Round) -> ScoringRun | None:
+    return round.runs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).order_by("-id").first()
+
+
+def rank_band(rank: int | None, count: int) -> str:
+    """Preliminary results show a band, not the exact rank (ranks are published with the final results)."""
+    if not rank or not count:
+        return "—"
+    quarter = (rank - 1) * 4 // count
+    return ["前 25%", "25%–50%", "50%–75%", "后 25%"][min(quarter, 3)]
+
+
+def ranking(results: dict) -> list[dict[str, Any]]:
+    """The 通报 table: per class, units by rank; totals only."""
+    by_class: dict[str, list] = defaultdict(list)
+    for u in results.get("units", []):
+        by_class[u.get("class") or ""].append(
+            {
+                k: u.get(k)
+                for k in (
+                    "unit",
+                    "name",
+                    "class",
+                    "score",
+                    "weighted",
+                    "bonus",
+                    "penalty",
+                    "rank",
+                    "grade",
+                    "vetoed",
+                )
+            }
+        )
+    return [
+        {"class": cls, "units": sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))}
+        for cls, rows in by_class.items()
+    ]
+
+
+def unit_result(results: dict, unit_code: str) -> dict | None:
+    return next((u for u in results.get("units", []) if u.get("unit") == unit_code), None)
+
+
+def level1_codes(results: dict) -> list[tuple[str, str]]:
+    return [
+        (i.get("code") or i.get("name"), i.get("name"))
+        for i in results.get("indicators", [])
+        if i.get("level") == 1
+    ]
+
+
+def _pct(entry: dict | None) -> float | None:
+    if not entry or not entry.get("applicable", True):
+        return None
+    points = entry.get("points") or 0
+    return round(100 * (entry.get("score") or 0) / points, 1) if points else None
+
+
+def scorecard(*, results: dict, unit_code: str, with_heatmap: bool) -> dict[str, Any]:
+    """Data for the scorecard page and its charts: ranking bar (class totals), radar of first-level
+    indicators (percent of points) against the class average, and an indicator × unit heat map."""
+    me = unit_result(results, unit_code)
+    if me is None:
+        return {}
+    same = [u for u in results.get("units", []) if u.get("class") == me.get("class")]
+    same_sorted = sorted(same, key=lambda u: (u.get("rank") or 10**9, u.get("unit")))
+    lvl1 = level1_codes(results)
+    radar_me, radar_avg = [], []
+    for code, _ in lvl1:
+        radar_me.append(_pct(me.get("indicators", {}).get(code)) or 0)
+        vals = [p for p in (_pct(u.get("indicators", {}).get(code)) for u in same) if p is not None]
+        radar_avg.append(round(sum(vals) / len(vals), 1) if vals else 0)
+    indicators = []
+    for ind in results.get("indicators", []):
+        entry = me.get("indicators", {}).get(ind.get("code"))
+        if entry is None:
+            continue
+        indicators.append(
+            {**ind, **entry, "score": entry.get("score"), "indent": (ind.get("level") or 1) - 1}
+        )
+    charts: dict[str, Any] = {
+        "bar": {
+            "names": [u.get("name") for u in same_sorted],
+            "scores": [u.get("score") for u in same_sorted],
+            "highlight": me.get("name"),
+        },
+        "radar": {
+            "indicators": [{"name": n, "max": 100} for _, n in lvl1],
+            "unit": radar_me,
+            "average": radar_avg,
+            "unit_name": me.get("name"),
+        },
+    }
+    if with_heatmap:
+        cells = []
+        for x, u in enumerate(same_sorted):
+            for y, (code, _) in enumerate(lvl1):
+                v = _pct(u.get("indicators", {}).get(code))
+                cells.append([x, y, v if v is not None else "-"])
+        charts["heatmap"] = {
+            "units": [u.get("name") for u in same_sorted],
+            "indicators": [n for _, n in lvl1],
+            "cells": cells,
+        }
+    return {
+        "unit": me,
+        "class_count": len(same),
+        "indicators": indicators,
+        "lost": me.get("lost", []),
+        "charts": charts,
+    }
+
+
+def appeals_for(*, user, round: Round) -> QuerySet[Appeal]:
+    qs = Appeal.objects.filter(round=round).select_related("unit")
+    if user_role(user=user) in (Role.OFFICE, Role.REVIEWER):
+        return qs
+    uid = user_unit_id(user=user)
+    return qs.filter(unit_id=uid) if uid else qs.none()
+
+
+def dashboard_state_counts(round: Round) -> dict[str, int]:
+    counts = {s: 0 for s in SubmissionStatus.values}
+    for status in Submission.objects.filter(round=round).values_list("status", flat=True):
+        counts[status] += 1
+    return counts
+
+
+__all__ = ["RoundState"]

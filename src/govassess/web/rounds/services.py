@@ -1,0 +1,858 @@
+"""Write-side workflow of a round: lifecycle, inputs, evidence, submissions, appeals, scoring, annual results.
+
+Every function is keyword-only, checks permissions itself (rounds.policy), validates values through the
+evaluation core and writes an audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import close_old_connections, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from govassess.errors import Problem, UserError
+from govassess.web.accounts.models import Profile, Role
+from govassess.web.accounts.selectors import user_role
+from govassess.web.audit.services import audit_record
+from govassess.web.organisation.models import Unit
+from govassess.web.organisation.selectors import unit_list, units_frame
+from govassess.web.rounds import policy
+from govassess.web.rounds.models import (
+    AnnualResult,
+    Appeal,
+    AppealStatus,
+    Evidence,
+    Extension,
+    InputValue,
+    JobStatus,
+    Notification,
+    Round,
+    RoundState,
+    ScoringRun,
+    Submission,
+    SubmissionStatus,
+)
+from govassess.web.systems.models import System
+from govassess.web.systems.selectors import InputField, system_core, system_fields
+
+log = logging.getLogger(__name__)
+
+# ---- errors --------------------------------------------------------------------------------------------
+
+
+class InputConflict(UserError):
+    """Two users changed the same value: the later save is refused and shown both values."""
+
+    def __init__(self, *, field: InputField, mine: str, theirs: str, by: str):
+        self.mine, self.theirs, self.by = mine, theirs, by
+        super().__init__(
+            f"该值已被 {by or '其他用户'} 修改为「{theirs}」，您提交的是「{mine}」；请确认后重新保存。",
+            indicator=field.indicator,
+            field=field.input,
+        )
+
+
+# ---- notifications -------------------------------------------------------------------------------------
+
+
+def notification_send(*, users, message: str, link: str = "") -> None:
+    Notification.objects.bulk_create([Notification(user=u, message=message[:500], link=link) for u in users])
+
+
+def _unit_fillers(unit):
+    return [p.user for p in Profile.objects.filter(role=Role.FILLER, unit=unit).select_related("user")]
+
+
+def _role_users(*roles):
+    return [p.user for p in Profile.objects.filter(role__in=roles).select_related("user")]
+
+
+# ---- round lifecycle -----------------------------------------------------------------------------------
+
+TRANSITIONS = {
+    RoundState.DRAFT: {RoundState.COLLECTING},
+    RoundState.COLLECTING: {RoundState.REVIEWING},
+    RoundState.REVIEWING: {RoundState.COLLECTING, RoundState.PRELIMINARY},
+    RoundState.PRELIMINARY: {RoundState.REVIEWING, RoundState.FINAL},
+    RoundState.FINAL: set(),
+}
+
+
+def round_create(*, user, system: System, name: str, deadline: datetime | None = None) -> Round:
+    policy.require(policy.can_manage(user))
+    with transaction.atomic():
+        rnd = Round.objects.create(system=system, name=name, deadline=deadline)
+        audit_record(
+            user=user,
+            action="round_create",
+            object_type="round",
+            object_id=rnd.pk,
+            round=rnd,
+            after={
+                "name": name,
+                "system": system.slug,
+                "deadline": deadline.isoformat() if deadline else None,
+            },
+        )
+    return rnd
+
+
+def round_update(*, user, round: Round, name: str, deadline: datetime | None, appeal_deadline=None) -> Round:
+    policy.require(policy.can_manage(user))
+    policy.require_unlocked(round)
+    with transaction.atomic():
+        before = {
+            "name": round.name,
+            "deadline": _iso(round.deadline),
+            "appeal_deadline": _iso(round.appeal_deadline),
+        }
+        round.name, round.deadline, round.appeal_deadline = name, deadline, appeal_deadline
+        round.save()
+        audit_record(
+            user=user,
+            action="round_update",
+            object_type="round",
+            object_id=round.pk,
+            round=round,
+            before=before,
+            after={"name": name, "deadline": _iso(deadline), "appeal_deadline": _iso(appeal_deadline)},
+        )
+    return round
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def round_latest_run(round: Round) -> ScoringRun | None:
+    return round.runs.filter(status=JobStatus.DONE).order_by("-created_at", "-id").first()
+
+
+def round_transition(*, user, round: Round, to_state: str, appeal_deadline: datetime | None = None) -> Round:
+    policy.require(policy.can_manage(user))
+    with transaction.atomic():
+        rnd = Round.objects.select_for_update().get(pk=round.pk)
+        policy.require_unlocked(rnd)
+        if to_state not in TRANSITIONS[rnd.state]:
+            raise UserError(f"不能从「{rnd.get_state_display()}」转到「{RoundState(to_state).label}」。")
+        if to_state in (RoundState.PRELIMINARY, RoundState.FINAL):
+            latest = round_latest_run(rnd)
+            if latest is None:
+                raise UserError("尚未完成评分，请先运行评分。")
+            changed_after = rnd.inputs.filter(updated_at__gt=latest.created_at).exists()
+            if changed_after:
+                raise UserError("评分后又有数据被修改，请重新运行评分后再发布。")
+        if to_state == RoundState.FINAL:
+            pending = rnd.appeals.filter(status=AppealStatus.PENDING).count()
+            if pending:
+                raise UserError(f"还有 {pending} 件申诉未处理，不能定稿。")
+        before = rnd.state
+        rnd.state = to_state
+        if to_state == RoundState.PRELIMINARY:
+            rnd.appeal_deadline = appeal_deadline or rnd.appeal_deadline
+        if to_state == RoundState.FINAL:
+            rnd.finalised_at = timezone.now()
+        rnd.save()
+        audit_record(
+            user=user,
+            action="round_state",
+            object_type="round",
+            object_id=rnd.pk,
+            round=rnd,
+            before={"state": before},
+            after={"state": to_state},
+        )
+        label = RoundState(to_state).label
+        notification_send(
+            users=_role_users(Role.FILLER, Role.PROVIDER, Role.REVIEWER)
+            + (_role_users(Role.LEADER) if to_state == RoundState.FINAL else []),
+            message=f"「{rnd.name}」进入「{label}」阶段。",
+            link=f"/rounds/{rnd.pk}/",
+        )
+    round.refresh_from_db()
+    return round
+
+
+def extension_set(*, user, round: Round, unit: Unit, deadline: datetime, reason: str = "") -> Extension:
+    policy.require(policy.can_manage(user))
+    policy.require_unlocked(round)
+    with transaction.atomic():
+        ext = Extension.objects.filter(round=round, unit=unit).first()
+        before = {"deadline": _iso(ext.deadline)} if ext else None
+        if ext is None:
+            ext = Extension(round=round, unit=unit)
+        ext.deadline, ext.reason = deadline, reason
+        ext.save()
+        audit_record(
+            user=user,
+            action="extension_set",
+            object_type="extension",
+            object_id=ext.pk,
+            round=round,
+            unit_code=unit.code,
+            before=before,
+            after={"deadline": _iso(deadline), "reason": reason},
+        )
+        notification_send(
+            users=_unit_fillers(unit),
+            message=f"「{round.name}」填报截止时间已延期至 {timezone.localtime(deadline):%Y-%m-%d %H:%M}。",
+            link=f"/rounds/{round.pk}/",
+        )
+    return ext
+
+
+# ---- inputs --------------------------------------------------------------------------------------------
+
+
+def _field(round: Round, indicator: str, input: str) -> InputField:
+    for f in system_fields(round.system):
+        if f.indicator == indicator and f.input == input:
+            return f
+    raise UserError(f"指标体系中没有输入「{input}」", indicator=indicator)
+
+
+def _validate(round: Round, unit: Unit, rows: list[dict[str, Any]], source: str):
+    """Let the core check values (types, choices, ranges); its located UserError reaches the user as is."""
+    from govassess.data import inputs_from_rows
+
+    return inputs_from_rows(system_core(round.system), units_frame([unit]), rows, source=source)
+
+
+def _source_for(user) -> str:
+    return {
+        Role.FILLER: "网页填报",
+        Role.PROVIDER: "部门提供",
+        Role.REVIEWER: "评审录入",
+        Role.OFFICE: "评估办录入",
+    }.get(user_role(user=user), "网页填报")
+
+
+def input_value_set(
+    *,
+    user,
+    round: Round,
+    unit: Unit,
+    indicator: str,
+    input: str,
+    value: str,
+    note: str = "",
+    expected_version: int | None = None,
+    source: str | None = None,
+    check: bool = True,
+) -> InputValue | None:
+    """Save one value. `expected_version` is the version the user's form was built from (optimistic lock);
+    None means "no value existed". An empty value clears the input. Returns the stored row (None if cleared)."""
+    field = _field(round, indicator, input)
+    if check:
+        policy.check_edit_input(user, round, unit, field)
+    value = (value or "").strip()
+    note = (note or "").strip()
+    src = source or _source_for(user)
+    if (field.needs_note or field.kind == "score") and value and not note:
+        raise UserError("该项必须在说明中写明理由。", indicator=indicator, field=input)
+    if value:
+        _validate(
+            round,
+            unit,
+            [
+                {
+                    "unit": unit.code,
+                    "indicator": indicator,
+                    "input": input,
+                    "value": value,
+                    "note": note or None,
+                }
+            ],
+            src,
+        )
+    with transaction.atomic():
+        current = (
+            InputValue.objects.select_for_update()
+            .filter(round=round, unit=unit, indicator=indicator, input=input)
+            .first()
+        )
+        if current is not None and expected_version is not None and current.version != expected_version:
+            raise InputConflict(
+                field=field,
+                mine=value,
+                theirs=current.value,
+                by=current.updated_by.get_username() if current.updated_by else "",
+            )
+        if current is not None and expected_version is None and check and current.value != value:
+            # The form was built when there was no value; someone created one meanwhile.
+            raise InputConflict(
+                field=field,
+                mine=value,
+                theirs=current.value,
+                by=current.updated_by.get_username() if current.updated_by else "",
+            )
+        before = {"value": current.value, "note": current.note} if current else None
+        if not value:
+            if current is not None:
+                current.delete()
+                audit_record(
+                    user=user,
+                    action="input_clear",
+                    object_type="input",
+                    object_id=f"{indicator}/{input}",
+                    round=round,
+                    unit_code=unit.code,
+                    indicator=indicator,
+                    before=before,
+                    after=None,
+                )
+            return None
+        after = {"value": value, "note": note}
+        if before == after:
+            return current
+        if current is None:
+            current = InputValue.objects.create(
+                round=round,
+                unit=unit,
+                indicator=indicator,
+                input=input,
+                value=value,
+                note=note,
+                source=src,
+                updated_by=user if user and user.is_authenticated else None,
+            )
+        else:
+            InputValue.objects.filter(pk=current.pk).update(
+                value=value,
+                note=note,
+                source=src,
+                version=F("version") + 1,
+                updated_by=user if user and user.is_authenticated else None,
+                updated_at=timezone.now(),
+            )
+            current.refresh_from_db()
+        audit_record(
+            user=user,
+            action="input_set",
+            object_type="input",
+            object_id=f"{indicator}/{input}",
+            round=round,
+            unit_code=unit.code,
+            indicator=indicator,
+            before=before,
+            after=after,
+        )
+    return current
+
+
+def input_values_save_form(
+    *, user, round: Round, unit: Unit, entries: list[dict[str, Any]]
+) -> tuple[int, list[UserError]]:
+    """Save the changed entries of a fill form, each independently (a conflict on one value must not lose
+    the others). entries: {indicator, input, value, note, version}. Returns (saved, problems)."""
+    saved, problems = 0, []
+    for e in entries:
+        try:
+            input_value_set(
+                user=user,
+                round=round,
+                unit=unit,
+                indicator=e["indicator"],
+                input=e["input"],
+                value=e.get("value", ""),
+                note=e.get("note", ""),
+                expected_version=e.get("version"),
+            )
+            saved += 1
+        except UserError as err:
+            problems.append(err)
+    return saved, problems
+
+
+def input_values_import(
+    *, user, round: Round, frame, scope_unit: Unit | None = None, source: str | None = None
+) -> int:
+    """Store a frame returned by the core's `read_inputs` (columns unit, indicator, input, value, note).
+    All-or-nothing: every row is permission-checked first; one refusal changes nothing."""
+    fields = {(f.indicator, f.input): f for f in system_fields(round.system)}
+    units = {u.code: u for u in Unit.objects.all()}
+    problems: list[Problem] = []
+    rows = list(frame.iter_rows(named=True))
+    for i, row in enumerate(rows, 1):
+        where = {"row": row.get("_row") or i}
+        unit = units.get(str(row["unit"]))
+        field = fields.get((str(row["indicator"]), str(row["input"])))
+        if unit is None or field is None:
+            problems.append(
+                Problem(
+                    "评估对象或输入不存在", indicator=str(row["indicator"]), field=str(row["input"]), **where
+                )
+            )
+            continue
+        if scope_unit is not None and unit.pk != scope_unit.pk:
+            problems.append(
+                Problem(
+                    f"只能导入本单位（{scope_unit.code}）的数据，发现 {unit.code}",
+                    indicator=field.indicator,
+                    field=field.input,
+                    **where,
+                )
+            )
+            continue
+        try:
+            policy.check_edit_input(user, round, unit, field)
+        except PermissionDenied as err:
+            problems.append(
+                Problem(f"{unit.code}：{err}", indicator=field.indicator, field=field.input, **where)
+            )
+        except UserError as err:
+            problems.extend(
+                Problem(p.message, indicator=field.indicator, field=field.input, **where)
+                for p in err.problems
+            )
+    if problems:
+        raise UserError(problems=problems)
+    src = source or _source_for(user)
+    with transaction.atomic():
+        for row in rows:
+            value = "" if row["value"] is None else str(row["value"])
+            input_value_set(
+                user=user,
+                round=round,
+                unit=units[str(row["unit"])],
+                indicator=str(row["indicator"]),
+                input=str(row["input"]),
+                value=value,
+                note=str(row.get("note") or ""),
+                source=src,
+                check=False,
+            )
+    return len(rows)
+
+
+# ---- evidence ------------------------------------------------------------------------------------------
+
+ALLOWED_EVIDENCE = {
+    ".pdf": ("application/pdf", (b"%PDF",)),
+    ".png": ("image/png", (b"\x89PNG",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".gif": ("image/gif", (b"GIF8",)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
+    ".doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
+    ".xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
+    ".ppt": ("application/vnd.ms-powerpoint", (b"\xd0\xcf\x11\xe0",)),
+    ".wps": ("application/vnd.ms-works", (b"\xd0\xcf\x11\xe0",)),
+    ".ofd": ("application/ofd", (b"PK\x03\x04",)),
+}
+
+
+def _check_evidence_file(upload) -> tuple[str, str]:
+    name = Path(upload.name or "").name
+    ext = Path(name).suffix.lower()
+    if ext not in ALLOWED_EVIDENCE:
+        raise UserError(
+            f"文件「{name}」类型不允许；允许：PDF、图片（PNG/JPG/GIF）、Office 文档"
+            "（DOC/DOCX/XLS/XLSX/PPT/PPTX/WPS）、OFD。",
+            field="佐证材料",
+        )
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        limit = settings.EVIDENCE_MAX_BYTES / 1024 / 1024
+        raise UserError(f"文件「{name}」超过大小上限 {limit:g} MB。", field="佐证材料")
+    if upload.size == 0:
+        raise UserError(f"文件「{name}」是空文件。", field="佐证材料")
+    content_type, magics = ALLOWED_EVIDENCE[ext]
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(m) for m in magics):
+        raise UserError(f"文件「{name}」的内容与扩展名 {ext} 不符。", field="佐证材料")
+    return name, content_type
+
+
+def evidence_add(
+    *, user, round: Round, unit: Unit, indicator: str, upload, appeal: Appeal | None = None
+) -> Evidence:
+    fields = [f for f in system_fields(round.system) if f.indicator == indicator]
+    if not fields:
+        raise UserError("指标体系中没有该指标", indicator=indicator)
+    if appeal is None:
+        # Evidence belongs to whoever may edit at least one input of the indicator (units: own unit).
+        allowed = [f for f in fields if policy.can_edit_field(user, round, unit, f)]
+        if not allowed:
+            policy.check_edit_input(user, round, unit, fields[0])
+            policy.require(False)
+    name, content_type = _check_evidence_file(upload)
+    digest = hashlib.sha256()
+    rel_dir = Path(str(round.pk)) / unit.code
+    target_dir = Path(settings.EVIDENCE_DIR) / rel_dir
+    target_dir.mkdir(parents=True, exist_ok=True)
+    stored = rel_dir / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+    size = 0
+    with open(Path(settings.EVIDENCE_DIR) / stored, "wb") as out:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    with transaction.atomic():
+        ev = Evidence.objects.create(
+            round=round,
+            unit=unit,
+            indicator=indicator,
+            appeal=appeal,
+            original_name=name[:255],
+            stored_path=str(stored),
+            sha256=digest.hexdigest(),
+            size=size,
+            content_type=content_type,
+            uploaded_by=user,
+        )
+        audit_record(
+            user=user,
+            action="evidence_add",
+            object_type="evidence",
+            object_id=ev.pk,
+            round=round,
+            unit_code=unit.code,
+            indicator=indicator,
+            after={"file": name, "sha256": ev.sha256, "size": size},
+        )
+    return ev
+
+
+def evidence_path(evidence: Evidence) -> Path:
+    root = Path(settings.EVIDENCE_DIR).resolve()
+    path = (root / evidence.stored_path).resolve()
+    if root not in path.parents:
+        raise PermissionDenied("非法的文件路径")
+    return path
+
+
+def evidence_delete(*, user, evidence: Evidence) -> None:
+    rnd = evidence.round
+    fields = [f for f in system_fields(rnd.system) if f.indicator == evidence.indicator]
+    if not any(policy.can_edit_field(user, rnd, evidence.unit, f) for f in fields):
+        policy.require_unlocked(rnd)
+        policy.require(False)
+    with transaction.atomic():
+        audit_record(
+            user=user,
+            action="evidence_delete",
+            object_type="evidence",
+            object_id=evidence.pk,
+            round=rnd,
+            unit_code=evidence.unit.code,
+            indicator=evidence.indicator,
+            before={"file": evidence.original_name, "sha256": evidence.sha256},
+            after=None,
+        )
+        path = evidence_path(evidence)
+        evidence.delete()
+    path.unlink(missing_ok=True)
+
+
+# ---- submissions ---------------------------------------------------------------------------------------
+
+
+def _submission(round: Round, unit: Unit) -> Submission:
+    sub, _ = Submission.objects.get_or_create(round=round, unit=unit)
+    return sub
+
+
+def submission_submit(*, user, round: Round, unit: Unit) -> Submission:
+    policy.require(
+        user_role(user=user) == Role.FILLER and policy.is_own_unit(user, unit) or policy.can_manage(user)
+    )
+    ok, why = policy.unit_may_fill(round, unit)
+    if not ok:
+        raise UserError(why)
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update().get(pk=_submission(round, unit).pk)
+        before = sub.status
+        sub.status, sub.submitted_at = SubmissionStatus.SUBMITTED, timezone.now()
+        sub.save()
+        audit_record(
+            user=user,
+            action="submission_submit",
+            object_type="submission",
+            object_id=sub.pk,
+            round=round,
+            unit_code=unit.code,
+            before={"status": before},
+            after={"status": sub.status},
+        )
+        notification_send(
+            users=_role_users(Role.REVIEWER),
+            message=f"{unit.name} 已提交「{round.name}」的数据，待审核。",
+            link=f"/rounds/{round.pk}/review/{unit.code}/",
+        )
+    return sub
+
+
+def submission_review(*, user, round: Round, unit: Unit, accept: bool, reason: str = "") -> Submission:
+    policy.require(policy.can_review(user))
+    policy.require_unlocked(round)
+    if round.state not in (RoundState.COLLECTING, RoundState.REVIEWING):
+        raise UserError(f"本轮评估当前状态为「{round.get_state_display()}」，不能审核报送。")
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise UserError("退回必须写明原因。", field="原因")
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update().get(pk=_submission(round, unit).pk)
+        if sub.status != SubmissionStatus.SUBMITTED:
+            raise UserError(f"该报送当前为「{sub.get_status_display()}」，只有已提交的报送可以审核。")
+        before = {"status": sub.status, "reason": sub.reason}
+        sub.status = SubmissionStatus.ACCEPTED if accept else SubmissionStatus.RETURNED
+        sub.reason, sub.reviewed_by, sub.reviewed_at = reason, user, timezone.now()
+        sub.save()
+        audit_record(
+            user=user,
+            action="submission_accept" if accept else "submission_return",
+            object_type="submission",
+            object_id=sub.pk,
+            round=round,
+            unit_code=unit.code,
+            before=before,
+            after={"status": sub.status, "reason": reason},
+        )
+        msg = (
+            f"「{round.name}」的报送已审核通过。"
+            if accept
+            else f"「{round.name}」的报送被退回，原因：{reason}。请修改后重新提交。"
+        )
+        notification_send(
+            users=_unit_fillers(unit), message=msg, link=f"/rounds/{round.pk}/units/{unit.code}/"
+        )
+    return sub
+
+
+# ---- appeals -------------------------------------------------------------------------------------------
+
+
+def appeal_file(*, user, round: Round, unit: Unit, indicator: str, reason: str, uploads=()) -> Appeal:
+    policy.require(
+        user_role(user=user) == Role.FILLER and policy.is_own_unit(user, unit), "只能为本单位提出申诉。"
+    )
+    policy.require_unlocked(round)
+    if round.state != RoundState.PRELIMINARY:
+        raise UserError("只有在初步结果公示期间才能申诉。")
+    if round.appeal_deadline and timezone.now() > round.appeal_deadline:
+        raise UserError(f"申诉已于 {timezone.localtime(round.appeal_deadline):%Y-%m-%d %H:%M} 截止。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("请填写申诉理由。", field="申诉理由")
+    if not any(f.indicator == indicator for f in system_fields(round.system)):
+        raise UserError("指标体系中没有该指标", indicator=indicator)
+    for up in uploads:
+        _check_evidence_file(up)
+    with transaction.atomic():
+        appeal = Appeal.objects.create(
+            round=round, unit=unit, indicator=indicator, reason=reason, created_by=user
+        )
+        for up in uploads:
+            evidence_add(user=user, round=round, unit=unit, indicator=indicator, upload=up, appeal=appeal)
+        audit_record(
+            user=user,
+            action="appeal_file",
+            object_type="appeal",
+            object_id=appeal.pk,
+            round=round,
+            unit_code=unit.code,
+            indicator=indicator,
+            after={"reason": reason},
+        )
+        notification_send(
+            users=_role_users(Role.REVIEWER, Role.OFFICE),
+            message=f"{unit.name} 对指标 {indicator} 提出申诉。",
+            link=f"/appeals/{appeal.pk}/",
+        )
+    return appeal
+
+
+def appeal_decide(
+    *,
+    user,
+    appeal: Appeal,
+    upheld: bool,
+    decision: str,
+    changes: dict[str, str] | None = None,
+    rescore: bool = True,
+    background: bool = True,
+) -> Appeal:
+    """Rule on an appeal. Upheld: `changes` ({input name: new value}) correct the unit's inputs of that
+    indicator and the round is re-scored."""
+    policy.require(policy.can_review(user))
+    rnd = appeal.round
+    policy.require_unlocked(rnd)
+    if rnd.state != RoundState.PRELIMINARY:
+        raise UserError("只有在初步结果公示期间才能处理申诉。")
+    decision = (decision or "").strip()
+    if not decision:
+        raise UserError("请填写处理意见。", field="处理意见")
+    changes = {k: v for k, v in (changes or {}).items() if v is not None and str(v).strip() != ""}
+    with transaction.atomic():
+        ap = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if ap.status != AppealStatus.PENDING:
+            raise UserError("该申诉已处理。")
+        if upheld:
+            for name, value in changes.items():
+                input_value_set(
+                    user=user,
+                    round=rnd,
+                    unit=ap.unit,
+                    indicator=ap.indicator,
+                    input=name,
+                    value=str(value),
+                    note=f"申诉更正（申诉 {ap.pk}）：{decision}",
+                    source="申诉更正",
+                    check=False,
+                )
+        ap.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
+        ap.decision, ap.changes, ap.decided_by, ap.decided_at = decision, changes, user, timezone.now()
+        ap.save()
+        audit_record(
+            user=user,
+            action="appeal_decide",
+            object_type="appeal",
+            object_id=ap.pk,
+            round=rnd,
+            unit_code=ap.unit.code,
+            indicator=ap.indicator,
+            before={"status": AppealStatus.PENDING},
+            after={"status": ap.status, "decision": decision, "changes": changes},
+        )
+        notification_send(
+            users=_unit_fillers(ap.unit),
+            message=f"指标 {ap.indicator} 的申诉{ap.get_status_display()}：{decision}",
+            link=f"/rounds/{rnd.pk}/units/{ap.unit.code}/scorecard/",
+        )
+    if upheld and changes and rescore:
+        scoring_start(user=user, round=rnd, background=background)
+    appeal.refresh_from_db()
+    return appeal
+
+
+# ---- scoring -------------------------------------------------------------------------------------------
+
+
+def round_inputs_frame(round: Round, units):
+    """All stored inputs of a round as the core's inputs frame (validated by the core)."""
+    from govassess.data import inputs_from_rows
+
+    rows = [
+        {"unit": code, "indicator": ind, "input": inp, "value": val, "note": note or None}
+        for code, ind, inp, val, note in InputValue.objects.filter(round=round).values_list(
+            "unit__code", "indicator", "input", "value", "note"
+        )
+    ]
+    return inputs_from_rows(system_core(round.system), units, rows, source="平台汇总")
+
+
+def scoring_start(*, user, round: Round, background: bool = True) -> ScoringRun:
+    policy.require(policy.can_manage(user) or policy.can_review(user))
+    policy.require_unlocked(round)
+    if round.state not in (RoundState.REVIEWING, RoundState.PRELIMINARY):
+        raise UserError("只有在「审核中」或「初步结果公示」阶段才能运行评分。")
+    with transaction.atomic():
+        if round.runs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
+            raise UserError("已有评分任务在运行，请稍候。")
+        run = ScoringRun.objects.create(round=round, created_by=user)
+        audit_record(
+            user=user, action="scoring_start", object_type="scoring_run", object_id=run.pk, round=round
+        )
+    if background:
+        # In-process thread on the embedded default; see docs/web.md for a task queue in production.
+        transaction.on_commit(
+            lambda: threading.Thread(target=scoring_execute, args=(run.pk,), daemon=True).start()
+        )
+    else:
+        scoring_execute(run.pk)
+        run.refresh_from_db()
+    return run
+
+
+def scoring_execute(run_id: int) -> None:
+    from govassess.scoring import score_round
+
+    close_old_connections()
+    try:
+        run = ScoringRun.objects.select_related("round__system").get(pk=run_id)
+        rnd = run.round
+        ScoringRun.objects.filter(pk=run_id).update(
+            status=JobStatus.RUNNING, progress=0.05, message="读取数据"
+        )
+        core = system_core(rnd.system)
+        classes = list(getattr(core, "classes", None) or [])
+        units = units_frame(unit_list(classes=classes or None))
+        inputs = round_inputs_frame(rnd, units)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            frac = done / total if total else 0.0
+            ScoringRun.objects.filter(pk=run_id).update(progress=0.1 + 0.85 * frac, message=str(stage)[:200])
+
+        result = score_round(core, units, inputs, round_name=rnd.name, progress=progress)
+        ScoringRun.objects.filter(pk=run_id).update(
+            status=JobStatus.DONE,
+            progress=1.0,
+            message="完成",
+            results=result.to_dict(),
+            finished_at=timezone.now(),
+        )
+    except UserError as err:
+        ScoringRun.objects.filter(pk=run_id).update(
+            status=JobStatus.FAILED, message=str(err)[:4000], finished_at=timezone.now()
+        )
+    except Exception:  # a failed job must be visible, not a silent dead thread
+        log.exception("scoring run %s failed", run_id)
+        ScoringRun.objects.filter(pk=run_id).update(
+            status=JobStatus.FAILED,
+            message="评分出现内部错误，请查看服务器日志。",
+            finished_at=timezone.now(),
+        )
+    finally:
+        close_old_connections()
+
+
+# ---- annual results ------------------------------------------------------------------------------------
+
+
+def annual_combine(*, user, name: str, rounds: list[tuple[Round, float]]) -> AnnualResult:
+    """Combine final rounds with weights through the core (e.g. 上半年 0.4, 下半年 0.6)."""
+    from govassess.scoring import combine_results
+
+    policy.require(policy.can_manage(user))
+    if len(rounds) < 2:
+        raise UserError("至少选择两个轮次。")
+    total = sum(w for _, w in rounds)
+    if abs(total - 1) > 1e-6:
+        raise UserError(f"权重之和应为 100%，现在是 {total * 100:g}%。")
+    results = []
+    for rnd, _ in rounds:
+        if rnd.state != RoundState.FINAL:
+            raise UserError(f"轮次「{rnd.name}」尚未定稿。")
+        run = round_latest_run(rnd)
+        if run is None:
+            raise UserError(f"轮次「{rnd.name}」没有评分结果。")
+        results.append(run.results)
+    combined = combine_results(results, weights=[w for _, w in rounds])
+    with transaction.atomic():
+        ar = AnnualResult.objects.create(
+            name=name,
+            rounds=[{"round": r.pk, "weight": w} for r, w in rounds],
+            results=combined if isinstance(combined, dict) else combined.to_dict(),
+        )
+        audit_record(
+            user=user,
+            action="annual_combine",
+            object_type="annual_result",
+            object_id=ar.pk,
+            after={"name": name, "rounds": ar.rounds},
+        )
+    return ar

@@ -1,0 +1,635 @@
+"""Round pages. Views only check access, call a selector or a service, and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from govassess.errors import UserError
+from govassess.web.accounts.models import Role
+from govassess.web.accounts.selectors import user_role, user_unit_id
+from govassess.web.audit.selectors import audit_list
+from govassess.web.common import get_round, get_unit, show_user_error, user_errors_to_messages
+from govassess.web.organisation.models import Unit
+from govassess.web.rounds import excel, policy, selectors, services
+from govassess.web.rounds.forms import (
+    AnnualForm,
+    AppealDecisionForm,
+    AppealForm,
+    ExtensionForm,
+    ReviewForm,
+    RoundForm,
+    UploadForm,
+)
+from govassess.web.rounds.models import AnnualResult, Appeal, Evidence, RoundState, ScoringRun
+from govassess.web.systems.selectors import assigned_indicators, system_fields
+
+
+def _round_url(request, pk, *args, **kwargs):
+    return reverse("round_detail", args=[pk])
+
+
+def _unit_url(request, pk, code, *args, **kwargs):
+    return reverse("unit_form", args=[pk, code])
+
+
+# ---- dashboard & round -----------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    rounds = selectors.round_list(user=request.user)
+    role = user_role(user=request.user)
+    unit_id = user_unit_id(user=request.user)
+    unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
+    return render(request, "rounds/dashboard.html", {"rounds": rounds, "unit": unit, "role": role})
+
+
+@login_required
+def round_create(request):
+    policy.require(policy.can_manage(request.user))
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rnd = services.round_create(
+            user=request.user,
+            system=form.cleaned_data["system"],
+            name=form.cleaned_data["name"],
+            deadline=form.cleaned_data["deadline"],
+        )
+        return redirect("round_detail", rnd.pk)
+    return render(request, "rounds/round_form.html", {"form": form})
+
+
+@login_required
+def round_detail(request, pk):
+    rnd = get_round(request.user, pk)
+    role = user_role(user=request.user)
+    ctx = {
+        "round": rnd,
+        "states": RoundState,
+        "next_states": sorted(services.TRANSITIONS[rnd.state], key=policy.ORDER.index),
+    }
+    if role in (Role.OFFICE, Role.REVIEWER):
+        ctx["counts"] = selectors.dashboard_state_counts(rnd)
+        ctx["latest_run"] = selectors.latest_run(rnd)
+        ctx["active_run"] = selectors.active_run(rnd)
+        ctx["pending_appeals"] = rnd.appeals.filter(status="pending").count()
+    if role == Role.OFFICE:
+        ctx["edit_form"] = RoundForm(instance=rnd)
+        ctx["extension_form"] = ExtensionForm()
+        ctx["extensions"] = rnd.extensions.select_related("unit")
+    if role == Role.FILLER:
+        unit = Unit.objects.filter(pk=user_unit_id(user=request.user)).first()
+        ctx["unit"] = unit
+        if unit:
+            ctx["my"] = selectors.completeness(round=rnd, units=[unit], owners=("unit",))[0]
+            ctx["may_fill"], ctx["why_not"] = policy.unit_may_fill(rnd, unit)
+            ctx["deadline"] = policy.effective_deadline(rnd, unit)
+    return render(request, "rounds/round_detail.html", ctx)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_round_url)
+def round_edit(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_manage(request.user))
+    form = RoundForm(request.POST, instance=rnd)
+    if not form.is_valid():
+        raise UserError(problems=[p for p in _form_problems(form)])
+    services.round_update(
+        user=request.user,
+        round=rnd,
+        name=form.cleaned_data["name"],
+        deadline=form.cleaned_data["deadline"],
+        appeal_deadline=form.cleaned_data["appeal_deadline"],
+    )
+    messages.success(request, "已保存。")
+    return redirect("round_detail", pk)
+
+
+def _form_problems(form):
+    from govassess.errors import Problem
+
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for e in errors:
+            yield Problem(str(e), field=str(label) if label else None)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_round_url)
+def round_state(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_manage(request.user))
+    services.round_transition(user=request.user, round=rnd, to_state=request.POST.get("to", ""))
+    messages.success(request, f"已转入「{rnd.get_state_display()}」。")
+    return redirect("round_detail", pk)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_round_url)
+def round_extension(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_manage(request.user))
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        raise UserError(problems=list(_form_problems(form)))
+    services.extension_set(user=request.user, round=rnd, **form.cleaned_data)
+    messages.success(request, "已设置延期。")
+    return redirect("round_detail", pk)
+
+
+@login_required
+def round_completeness(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_review(request.user))
+    rows = selectors.completeness(round=rnd, units=selectors.round_units(rnd))
+    return render(request, "rounds/completeness.html", {"round": rnd, "rows": rows})
+
+
+# ---- unit fill form ----------------------------------------------------------------------------------------
+
+
+def _check_unit_access(request, rnd, unit):
+    if not policy.can_view_unit_data(request.user, rnd, unit):
+        raise PermissionDenied("您无权查看该单位的数据。")
+
+
+@login_required
+def unit_form(request, pk, code):
+    rnd = get_round(request.user, pk)
+    unit = get_unit(code)
+    _check_unit_access(request, rnd, unit)
+    if request.method == "POST":
+        return _unit_form_save(request, rnd, unit)
+    groups = selectors.fill_form(user=request.user, round=rnd, unit=unit)
+    comp = selectors.completeness(
+        round=rnd,
+        units=[unit],
+        owners=("unit",) if user_role(user=request.user) == Role.FILLER else ("unit", "provider", "reviewer"),
+    )[0]
+    sub = rnd.submissions.filter(unit=unit).first()
+    may_fill, why_not = policy.unit_may_fill(rnd, unit)
+    return render(
+        request,
+        "rounds/unit_form.html",
+        {
+            "round": rnd,
+            "unit": unit,
+            "groups": groups,
+            "completeness": comp,
+            "submission": sub,
+            "may_fill": may_fill,
+            "why_not": why_not,
+            "deadline": policy.effective_deadline(rnd, unit),
+            "is_filler": user_role(user=request.user) == Role.FILLER,
+            "upload_form": UploadForm(),
+            "field_count": sum(len(ind["rows"]) for g in groups for ind in g.indicators),
+        },
+    )
+
+
+def _unit_form_save(request, rnd, unit):
+    """Save the values that changed in the form; each value carries the version it was read at."""
+    fields = {f.key: f for f in system_fields(rnd.system)}
+    entries = []
+    count = int(request.POST.get("count", "0") or 0)
+    for i in range(min(count, 5000)):
+        key = request.POST.get(f"key_{i}")
+        if key not in fields:
+            continue
+        value = request.POST.get(f"v_{i}", "")
+        note = request.POST.get(f"n_{i}", "")
+        if value == request.POST.get(f"ov_{i}", "") and note == request.POST.get(f"on_{i}", ""):
+            continue
+        ver = request.POST.get(f"ver_{i}", "")
+        f = fields[key]
+        entries.append(
+            {
+                "indicator": f.indicator,
+                "input": f.input,
+                "value": value,
+                "note": note,
+                "version": int(ver) if ver.isdigit() else None,
+            }
+        )
+    saved, problems = services.input_values_save_form(
+        user=request.user, round=rnd, unit=unit, entries=entries
+    )
+    for err in problems:
+        show_user_error(request, err)
+    if saved:
+        messages.success(request, f"已保存 {saved} 项。")
+    elif not problems:
+        messages.info(request, "没有需要保存的修改。")
+    return redirect("unit_form", rnd.pk, unit.code)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_unit_url)
+def unit_submit(request, pk, code):
+    rnd = get_round(request.user, pk)
+    unit = get_unit(code)
+    _check_unit_access(request, rnd, unit)
+    services.submission_submit(user=request.user, round=rnd, unit=unit)
+    messages.success(request, "已提交，等待审核。")
+    return redirect("unit_form", pk, code)
+
+
+@login_required
+def unit_template(request, pk, code):
+    rnd = get_round(request.user, pk)
+    unit = get_unit(code)
+    _check_unit_access(request, rnd, unit)
+    try:
+        data = excel.template_bytes(round=rnd, units=[unit])
+    except UserError as err:
+        show_user_error(request, err)
+        return redirect("unit_form", pk, code)
+    resp = HttpResponse(data, content_type=excel.XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="template-{rnd.pk}-{unit.code}.xlsx"'
+    return resp
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_unit_url)
+def unit_upload(request, pk, code):
+    rnd = get_round(request.user, pk)
+    unit = get_unit(code)
+    _check_unit_access(request, rnd, unit)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise UserError("请选择要上传的文件。")
+    frame = excel.read_upload(round=rnd, units=[unit], upload=form.cleaned_data["file"])
+    n = services.input_values_import(user=request.user, round=rnd, frame=frame, scope_unit=unit)
+    messages.success(request, f"已导入 {n} 项数据。")
+    return redirect("unit_form", pk, code)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_unit_url)
+def evidence_upload(request, pk, code):
+    rnd = get_round(request.user, pk)
+    unit = get_unit(code)
+    _check_unit_access(request, rnd, unit)
+    files = request.FILES.getlist("file")
+    if not files:
+        raise UserError("请选择要上传的佐证材料。")
+    indicator = request.POST.get("indicator", "")
+    for f in files[:20]:
+        services.evidence_add(user=request.user, round=rnd, unit=unit, indicator=indicator, upload=f)
+    messages.success(request, f"已上传 {min(len(files), 20)} 个文件。")
+    return redirect(reverse("unit_form", args=[pk, code]) + f"#ind-{indicator}")
+
+
+@login_required
+def evidence_download(request, pk):
+    ev = get_object_or_404(Evidence.objects.select_related("round", "unit"), pk=pk)
+    if not policy.can_view_evidence(request.user, ev.round, ev.unit):
+        raise PermissionDenied("您无权查看该佐证材料。")
+    path = services.evidence_path(ev)
+    if not path.exists():
+        raise PermissionDenied("文件不存在。")
+    resp = FileResponse(
+        open(path, "rb"), content_type=ev.content_type, as_attachment=True, filename=ev.original_name
+    )
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@login_required
+@require_POST
+def evidence_delete(request, pk):
+    ev = get_object_or_404(Evidence.objects.select_related("round", "unit"), pk=pk)
+    if not policy.can_view_evidence(request.user, ev.round, ev.unit):
+        raise PermissionDenied("您无权操作该佐证材料。")
+    target = reverse("unit_form", args=[ev.round_id, ev.unit.code])
+    try:
+        services.evidence_delete(user=request.user, evidence=ev)
+        messages.success(request, "已删除。")
+    except UserError as err:
+        show_user_error(request, err)
+    return redirect(target)
+
+
+# ---- provider ------------------------------------------------------------------------------------------------
+
+
+@login_required
+def provider_page(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(user_role(user=request.user) in (Role.PROVIDER, Role.OFFICE))
+    mine = assigned_indicators(system=rnd.system, user=request.user)
+    fields = [
+        f
+        for f in system_fields(rnd.system)
+        if (f.indicator in mine if user_role(user=request.user) == Role.PROVIDER else f.owner == "provider")
+    ]
+    units = list(selectors.round_units(rnd))
+    comp = selectors.completeness(round=rnd, units=units, owners=("provider",))
+    return render(
+        request,
+        "rounds/provider.html",
+        {"round": rnd, "fields": fields, "units": units, "completeness": comp, "upload_form": UploadForm()},
+    )
+
+
+@login_required
+def provider_template(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(user_role(user=request.user) in (Role.PROVIDER, Role.OFFICE))
+    data = excel.template_bytes(round=rnd, units=list(selectors.round_units(rnd)))
+    resp = HttpResponse(data, content_type=excel.XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="template-{rnd.pk}-all.xlsx"'
+    return resp
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(lambda request, pk: reverse("provider_page", args=[pk]))
+def provider_upload(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(user_role(user=request.user) in (Role.PROVIDER, Role.OFFICE))
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise UserError("请选择要上传的文件。")
+    frame = excel.read_upload(
+        round=rnd, units=list(selectors.round_units(rnd)), upload=form.cleaned_data["file"]
+    )
+    n = services.input_values_import(user=request.user, round=rnd, frame=frame)
+    messages.success(request, f"已导入 {n} 项数据。")
+    return redirect("provider_page", pk)
+
+
+# ---- review ----------------------------------------------------------------------------------------------------
+
+
+@login_required
+def review_queue(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_review(request.user))
+    subs = selectors.review_queue(round=rnd)
+    return render(request, "rounds/review_queue.html", {"round": rnd, "submissions": subs})
+
+
+@login_required
+def review_unit(request, pk, code):
+    rnd = get_round(request.user, pk)
+    unit = get_unit(code)
+    policy.require(policy.can_review(request.user))
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise UserError(problems=list(_form_problems(form)))
+            services.submission_review(
+                user=request.user,
+                round=rnd,
+                unit=unit,
+                accept=form.cleaned_data["decision"] == "accept",
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, "已审核。")
+            return redirect("review_queue", pk)
+        except UserError as err:
+            show_user_error(request, err)
+            return redirect("review_unit", pk, code)
+    groups = selectors.fill_form(user=request.user, round=rnd, unit=unit)
+    sub = rnd.submissions.filter(unit=unit).first()
+    return render(
+        request,
+        "rounds/review_unit.html",
+        {"round": rnd, "unit": unit, "groups": groups, "submission": sub, "form": ReviewForm()},
+    )
+
+
+# ---- scoring & results -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_round_url)
+def round_score(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_manage(request.user))
+    services.scoring_start(user=request.user, round=rnd, background=True)
+    messages.success(request, "评分任务已开始。")
+    return redirect("round_detail", pk)
+
+
+@login_required
+def run_status(request, pk):
+    run = get_object_or_404(ScoringRun.objects.select_related("round"), pk=pk)
+    policy.require(policy.can_review(request.user))
+    return JsonResponse(
+        {
+            "status": run.status,
+            "status_label": run.get_status_display(),
+            "progress": round(run.progress, 3),
+            "message": run.message,
+        }
+    )
+
+
+def _results_or_none(rnd):
+    run = selectors.latest_run(rnd)
+    return run.results if run else None
+
+
+@login_required
+def round_results(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_view_results(request.user, rnd), "结果尚未发布。")
+    results = _results_or_none(rnd)
+    ctx = {"round": rnd, "results": results, "published": rnd.state == RoundState.FINAL}
+    if results:
+        ctx["ranking"] = selectors.ranking(results)
+        ctx["warnings"] = results.get("warnings", [])
+        ctx["full"] = policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER
+    return render(request, "rounds/results.html", ctx)
+
+
+@login_required
+def round_results_export(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_view_results(request.user, rnd), "结果尚未发布。")
+    results = _results_or_none(rnd)
+    if results is None:
+        messages.error(request, "尚无评分结果。")
+        return redirect("round_detail", pk)
+    if not (policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER):
+        # Other roles get the ranking only: no indicator detail of other units.
+        results = {
+            **results,
+            "units": [
+                {k: v for k, v in u.items() if k not in ("indicators", "lost", "missing")}
+                for u in results.get("units", [])
+            ],
+        }
+    data = excel.results_workbook_bytes(results=results, title=rnd.name)
+    resp = HttpResponse(data, content_type=excel.XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="results-{rnd.pk}.xlsx"'
+    return resp
+
+
+@login_required
+def scorecard(request, pk, code):
+    rnd = get_round(request.user, pk)
+    unit = get_unit(code)
+    if not policy.can_view_scorecard(request.user, rnd, unit):
+        raise PermissionDenied("您无权查看该单位的成绩单。")
+    results = _results_or_none(rnd)
+    data = (
+        selectors.scorecard(
+            results=results,
+            unit_code=unit.code,
+            with_heatmap=policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER,
+        )
+        if results
+        else {}
+    )
+    me = data.get("unit") if data else None
+    appeals = rnd.appeals.filter(unit=unit)
+    return render(
+        request,
+        "rounds/scorecard.html",
+        {
+            "round": rnd,
+            "unit": unit,
+            "data": data,
+            "me": me,
+            "published": rnd.state == RoundState.FINAL,
+            "band": selectors.rank_band(me.get("rank"), data.get("class_count", 0)) if me else "",
+            "charts": data.get("charts") if data else None,
+            "appeals": appeals,
+            "can_appeal": (rnd.state == RoundState.PRELIMINARY and policy.is_own_unit(request.user, unit)),
+            "appeal_form": AppealForm(),
+        },
+    )
+
+
+# ---- appeals ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(lambda request, pk, code: reverse("scorecard", args=[pk, code]))
+def appeal_create(request, pk, code):
+    rnd = get_round(request.user, pk)
+    unit = get_unit(code)
+    form = AppealForm(request.POST)
+    if not form.is_valid():
+        raise UserError(problems=list(_form_problems(form)))
+    services.appeal_file(
+        user=request.user,
+        round=rnd,
+        unit=unit,
+        indicator=form.cleaned_data["indicator"],
+        reason=form.cleaned_data["reason"],
+        uploads=request.FILES.getlist("file")[:10],
+    )
+    messages.success(request, "申诉已提交。")
+    return redirect("scorecard", pk, code)
+
+
+@login_required
+def appeal_list(request, pk):
+    rnd = get_round(request.user, pk)
+    appeals = selectors.appeals_for(user=request.user, round=rnd)
+    return render(request, "rounds/appeals.html", {"round": rnd, "appeals": appeals})
+
+
+@login_required
+def appeal_detail(request, pk):
+    appeal = get_object_or_404(Appeal.objects.select_related("round__system", "unit"), pk=pk)
+    rnd = appeal.round
+    if not (policy.can_review(request.user) or policy.is_own_unit(request.user, appeal.unit)):
+        raise PermissionDenied("您无权查看该申诉。")
+    fields = [f for f in system_fields(rnd.system) if f.indicator == appeal.indicator]
+    values = selectors.values_for(rnd, appeal.unit)
+    if request.method == "POST":
+        policy.require(policy.can_review(request.user))
+        form = AppealDecisionForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise UserError(problems=list(_form_problems(form)))
+            changes = {f.input: request.POST.get(f"c_{i}", "") for i, f in enumerate(fields)}
+            services.appeal_decide(
+                user=request.user,
+                appeal=appeal,
+                upheld=form.cleaned_data["outcome"] == "upheld",
+                decision=form.cleaned_data["decision"],
+                changes=changes,
+            )
+            messages.success(request, "已处理。申诉成立并更正数据时，系统已自动重新评分。")
+        except UserError as err:
+            show_user_error(request, err)
+        return redirect("appeal_detail", pk)
+    rows = [{"i": i, "field": f, "value": values.get((f.indicator, f.input))} for i, f in enumerate(fields)]
+    return render(
+        request,
+        "rounds/appeal_detail.html",
+        {
+            "appeal": appeal,
+            "round": rnd,
+            "rows": rows,
+            "form": AppealDecisionForm(),
+            "can_decide": policy.can_review(request.user),
+        },
+    )
+
+
+# ---- audit & annual --------------------------------------------------------------------------------------------
+
+
+@login_required
+def round_audit(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_manage(request.user))
+    entries = audit_list(
+        round=rnd,
+        unit_code=request.GET.get("unit", "").strip(),
+        indicator=request.GET.get("indicator", "").strip(),
+        action=request.GET.get("action", "").strip(),
+    )[:500]
+    return render(request, "rounds/audit.html", {"round": rnd, "entries": entries, "q": request.GET})
+
+
+@login_required
+def annual_list(request):
+    policy.require(policy.can_manage(request.user) or user_role(user=request.user) == Role.LEADER)
+    form = AnnualForm(request.POST or None)
+    if request.method == "POST":
+        policy.require(policy.can_manage(request.user))
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                ar = services.annual_combine(
+                    user=request.user,
+                    name=d["name"],
+                    rounds=[(d["first"], d["first_weight"] / 100), (d["second"], d["second_weight"] / 100)],
+                )
+                return redirect("annual_detail", ar.pk)
+            except UserError as err:
+                show_user_error(request, err)
+    return render(request, "rounds/annual_list.html", {"items": AnnualResult.objects.all(), "form": form})
+
+
+@login_required
+def annual_detail(request, pk):
+    policy.require(policy.can_manage(request.user) or user_role(user=request.user) == Role.LEADER)
+    ar = get_object_or_404(AnnualResult, pk=pk)
+    return render(
+        request, "rounds/annual_detail.html", {"item": ar, "ranking": selectors.ranking(ar.results or {})}
+    )

@@ -1,0 +1,48 @@
+// Scorecard charts drawn with the bundled ECharts (static/govassess/vendor/echarts, Apache-2.0).
+(function () {
+  var el = document.getElementById("chart-data");
+  if (!el || typeof echarts === "undefined") return;
+  var d = JSON.parse(el.textContent);
+  if (!d) return;
+  window.govassessCharts = [];
+  function draw(id, option) {
+    var node = document.getElementById(id);
+    if (!node) return;
+    var chart = echarts.init(node);
+    chart.setOption(option);
+    window.govassessCharts.push(chart);
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+  if (d.bar) {
+    draw("chart-bar", {
+      title: { text: "同类排名", left: "center" },
+      tooltip: {}, grid: { left: 140, right: 30, top: 40, bottom: 30 },
+      xAxis: { type: "value" },
+      yAxis: { type: "category", inverse: true, data: d.bar.names },
+      series: [{ type: "bar", data: d.bar.scores.map(function (v, i) {
+        return { value: v, itemStyle: { color: d.bar.names[i] === d.bar.highlight ? "#a61b1b" : "#9fb3c8" } };
+      }) }]
+    });
+  }
+  if (d.radar) {
+    draw("chart-radar", {
+      title: { text: "一级指标得分率（%）", left: "center" },
+      tooltip: {}, legend: { bottom: 0, data: [d.radar.unit_name, "同类平均"] },
+      radar: { indicator: d.radar.indicators, radius: "60%" },
+      series: [{ type: "radar", data: [
+        { name: d.radar.unit_name, value: d.radar.unit },
+        { name: "同类平均", value: d.radar.average }
+      ] }]
+    });
+  }
+  if (d.heatmap) {
+    draw("chart-heatmap", {
+      title: { text: "指标 × 单位 得分率（%）", left: "center" },
+      tooltip: { position: "top" }, grid: { left: 160, right: 30, top: 40, bottom: 110 },
+      xAxis: { type: "category", data: d.heatmap.units, axisLabel: { rotate: 45 } },
+      yAxis: { type: "category", data: d.heatmap.indicators },
+      visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0 },
+      series: [{ type: "heatmap", data: d.heatmap.cells, label: { show: false } }]
+    });
+  }
+})();

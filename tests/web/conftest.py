@@ -1,0 +1,37 @@
+"""Fixtures of the web tests. Settings come from the environment, set here before Django starts."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govassess.web.settings")
+os.environ.setdefault("GOVASSESS_DATA_DIR", tempfile.mkdtemp(prefix="govassess-web-test-"))
+
+# pytest-django reads DJANGO_SETTINGS_MODULE before this conftest is imported; load the apps now so test
+# modules can import models at collection time.
+import django  # noqa: E402
+
+django.setup()
+
+from webtools import Org  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    # Every web test talks to the database in transactional mode (background threads, live server).
+    for item in items:
+        if "tests/web/" in str(item.fspath).replace(os.sep, "/") and not item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture
+def org(db):
+    return Org()
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # PBKDF2's deliberate slowness only slows the suite; production keeps Django's default hashers.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
