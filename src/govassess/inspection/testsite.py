@@ -124,22 +124,24 @@ FOOTER = (
 )
 
 
-def _list_page(name: str, entries: list[tuple[str, str, dt.date]], *, empty_text: str = "") -> str:
+def _list_page(
+    name: str, entries: list[tuple[str, str, dt.date]], *, empty_text: str = "", nav: str = NAV
+) -> str:
     items = "".join(
         f'<li><a href="{href}" title="{title}">{title}</a><span class="date">{d.isoformat()}</span></li>'
         for href, title, d in entries
     )
-    body = f"{NAV}<div class='main'><h2>{name}</h2><ul class='list'>{items}</ul>{empty_text}</div>{FOOTER}"
+    body = f"{nav}<div class='main'><h2>{name}</h2><ul class='list'>{items}</ul>{empty_text}</div>{FOOTER}"
     return html(body, title=f"{name}_示例市人民政府")
 
 
-def _article(title: str, d: dt.date, source: str | None, extra: str = "") -> str:
+def _article(title: str, d: dt.date, source: str | None, extra: str = "", nav: str = NAV) -> str:
     src = f"来源：{source}" if source else ""
     share = (
         '<div class="share">分享到：<a href="http://service.weibo.com/share/share.php?url=x">微博</a></div>'
     )
     info = f'<div class="info">发布时间：{d.isoformat()} 10:00 {src}</div>'
-    return html(f"{NAV}<h1>{title}</h1>{info}<div class='content'><p>正文。</p>{extra}</div>{share}{FOOTER}")
+    return html(f"{nav}<h1>{title}</h1>{info}<div class='content'><p>正文。</p>{extra}</div>{share}{FOOTER}")
 
 
 # Column path -> (name, type, dates of its entries newest first, how many articles lack 来源)
@@ -287,17 +289,20 @@ def build_big_site(n_pages: int, *, per_list: int = 50) -> dict[str, Route]:
     """``n_pages`` pages for the benchmark: columns of list pages, each listing ``per_list`` articles."""
     routes: dict[str, Route] = {}
     n_lists = max(1, n_pages // (per_list + 1))
-    list_links = []
+    list_links = [f'<li><a href="/c{c}/">栏目{c}</a></li>' for c in range(n_lists)]
+    nav = f"<div class='nav'><ul>{''.join(list_links)}</ul></div>"
     base = dt.date(2024, 6, 30)
+    routes["/sitemap.html"] = page(html(nav, title="网站地图"))
     for c in range(n_lists):
         entries = []
         for i in range(per_list):
             art = f"/c{c}/a{i}.html"
             d = base - dt.timedelta(days=(c * 7 + i) % 400)
-            routes[art] = page(_article(f"栏目{c}文章{i}", d, "示例市政府办公室" if i % 10 else None))
+            routes[art] = page(
+                _article(f"栏目{c}文章{i}", d, "示例市政府办公室" if i % 10 else None, nav=nav)
+            )
             entries.append((art, f"栏目{c}文章{i}", d))
-        routes[f"/c{c}/"] = page(_list_page(f"栏目{c}", entries))
-        list_links.append(f'<li><a href="/c{c}/">栏目{c}</a></li>')
-    routes["/"] = page(html(f"<div class='nav'><ul>{''.join(list_links)}</ul></div>{FOOTER}"))
+        routes[f"/c{c}/"] = page(_list_page(f"栏目{c}", entries, nav=nav))
+    routes["/"] = page(html(f"{nav}{FOOTER}"))
     routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n")
     return routes
