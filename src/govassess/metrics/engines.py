@@ -3,8 +3,10 @@ transpiles it with sqlglot. Engines only register source files, run statements a
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -57,8 +59,8 @@ def _cell_text(value: Any) -> str | None:
     return str(value).strip()
 
 
-def read_xlsx_rows(path: Path) -> tuple[list[str], list[list[str | None]]]:
-    """First sheet of an XLSX as header + text rows."""
+def read_xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+    """First sheet of an XLSX as header + (sheet row number, text cells), empty rows dropped."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -69,9 +71,8 @@ def read_xlsx_rows(path: Path) -> tuple[list[str], list[list[str | None]]]:
     if not rows:
         raise UserError("Excel 文件第一个工作表为空", file=path.name)
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    body = [[_cell_text(v) for v in row] for row in rows[1:]]
-    body = [r for r in body if any(v is not None for v in r)]
-    return header, body
+    body = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(rows[1:], start=2)]
+    return header, [(i, r) for i, r in body if any(v is not None for v in r)]
 
 
 class DuckDBEngine:
@@ -88,6 +89,7 @@ class DuckDBEngine:
         temp_directory: str | None = None,
     ):
         self.con = duckdb.connect()
+        self._tmp: tempfile.TemporaryDirectory | None = None
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if threads:
@@ -124,28 +126,36 @@ class DuckDBEngine:
                 parts.append(f"SELECT *, {_sql_str(f.name)} AS _file, rowid + 2 AS _row FROM {tmp}")
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS " + " UNION ALL BY NAME ".join(parts))
         elif suffix == ".xlsx":
-            import pyarrow as pa
-
-            tables = []
-            for f in files:
+            # Cells become text in a temporary CSV (with their sheet row numbers), then follow the CSV path.
+            parts = []
+            for i, f in enumerate(files):
                 header, body = read_xlsx_rows(f)
-                cols = {h: [r[i] if i < len(r) else None for r in body] for i, h in enumerate(header) if h}
-                cols["_file"] = [f.name] * len(body)
-                cols["_row"] = list(range(2, len(body) + 2))
-                tables.append(pa.table(cols))
-            self.con.register(f"{view}__arrow", pa.concat_tables(tables, promote_options="default"))
-            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {view}__arrow")
+                tmp_csv = Path(self._tmpdir()) / f"{view}_{i}.csv"
+                with tmp_csv.open("w", newline="", encoding="utf-8") as fh:
+                    w = csv.writer(fh)
+                    w.writerow([*header, "_row"])
+                    for row_no, r in body:
+                        w.writerow(
+                            [
+                                *(v if v is not None else "" for v in r[: len(header)]),
+                                *([""] * (len(header) - len(r))),
+                                row_no,
+                            ]
+                        )
+                tmp = f"{view}__xlsx{i}"
+                self.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM read_csv(?, all_varchar = true, "
+                    "header = true)",
+                    [str(tmp_csv)],
+                )
+                parts.append(
+                    f"SELECT * REPLACE (CAST(_row AS BIGINT) AS _row), {_sql_str(f.name)} AS _file FROM {tmp}"
+                )
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS " + " UNION ALL BY NAME ".join(parts))
         else:  # pragma: no cover - callers only pass known suffixes
             raise UserError("不支持的文件类型（支持 CSV、Parquet、XLSX）", file=files[0].name)
         described = self.con.execute(f"DESCRIBE {view}").fetchall()
         return {row[0]: _DUCK_KINDS.get(str(row[1]).upper(), "other") for row in described}
-
-    def register_rows(self, view: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        import pyarrow as pa
-
-        table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
-        self.con.register(f"{view}__arrow", table)
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {view}__arrow")
 
     def execute(self, sql: str) -> None:
         self.con.execute(sql)
@@ -155,8 +165,15 @@ class DuckDBEngine:
         cols = [d[0] for d in cur.description]
         return cols, cur.fetchall()
 
+    def _tmpdir(self) -> str:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="govassess-xlsx-")
+        return self._tmp.name
+
     def close(self) -> None:
         self.con.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
 
 def _sql_str(text: str) -> str:
@@ -207,7 +224,7 @@ class SparkEngine:
             header: list[str] = []
             for f in files:
                 header, body = read_xlsx_rows(f)
-                rows += [[*r[: len(header)], *([None] * (len(header) - len(r))), f.name] for r in body]
+                rows += [[*r[: len(header)], *([None] * (len(header) - len(r))), f.name] for _, r in body]
             from pyspark.sql.types import StringType, StructField, StructType
 
             schema = StructType([StructField(h, StringType()) for h in [*header, "_file"]])
@@ -229,12 +246,6 @@ class SparkEngine:
             "date": "date",
         }
         return {name: kinds.get(t, "other") for name, t in df.dtypes}
-
-    def register_rows(self, view: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        from pyspark.sql.types import StringType, StructField, StructType
-
-        schema = StructType([StructField(c, StringType()) for c in columns])
-        self.spark.createDataFrame([list(r) for r in rows], schema).createOrReplaceTempView(view)
 
     def execute(self, sql: str) -> None:
         prefix = "CREATE OR REPLACE TEMP TABLE "

@@ -1,0 +1,155 @@
+"""The `govassess metrics compute` command, the maps onto the 阳江 systems, and Excel / Parquet inputs."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from govassess.cli import main
+from govassess.metrics.compute import compute
+from govassess.metrics.definitions import load_definitions, parse_period
+from govassess.metrics.engines import DuckDBEngine
+from govassess.metrics.output import load_map
+
+from .conftest import write_records
+
+PERIOD = ("--from", "2021-01-01", "--to", "2021-06-30")
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_compute_without_map_writes_metric_codes(tmp_path, capsys):
+    records = write_records(tmp_path / "r")
+    out = tmp_path / "inputs.csv"
+    assert main(["metrics", "compute", "--records", str(records), *PERIOD, "--out", str(out)]) == 0
+    rows = {(r["unit"], r["indicator"], r["input"]): r for r in read_rows(out)}
+    assert rows[("A", "on_time_rate", "按时办结率")]["value"] == "0.6"  # 3 / 5, see test_metrics_handbuilt
+    assert "按时办结件数 3 / 应办结件数 5" in rows[("A", "on_time_rate", "按时办结率")]["note"]
+    assert "已排除本单位无效记录 6 条" in rows[("A", "on_time_rate", "按时办结率")]["note"]
+    assert rows[("A", "info_work", "信息工作得分")]["value"] == "61"
+    # B's 差评整改率 is 0/0: no row, and the output says so
+    assert ("B", "bad_rectified_rate", "差评整改率") not in rows
+    err = capsys.readouterr().err
+    assert "办件：读取 16 条，排除无效记录 7 条" in err
+    assert "B 差评整改率" in err
+    problems = read_rows(tmp_path / "inputs.problems.csv")
+    assert any(p["规则"] == "finished_before_accepted" and p["示例行"] == "10" for p in problems)
+
+
+def test_strict_exits_2(tmp_path, capsys):
+    records = write_records(tmp_path / "r")
+    code = main(
+        [
+            "metrics",
+            "compute",
+            "--records",
+            str(records),
+            *PERIOD,
+            "--out",
+            str(tmp_path / "o.csv"),
+            "--strict",
+        ]
+    )
+    assert code == 2
+    assert "办结时间早于受理时间" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(("system", "first"), [("yangjiang-2021-county", 24), ("yangjiang-2021-dept", 27)])
+def test_builtin_maps_match_system_inputs(system, first):
+    from govassess.indicators import load_system
+    from govassess.metrics.output import check_map_against_system
+
+    mmap = load_map(system, load_definitions())
+    assert check_map_against_system(mmap, load_system(system)) == []
+    # 预约率 is the first 服务满意度 indicator: county 24, department 27 (seed 004 附件2/3)
+    assert (mmap.entries[0].indicator, mmap.entries[0].input) == (str(first), "预约率")
+
+
+def test_mapped_inputs_score_in_the_round(tmp_path):
+    from govassess.data import read_inputs, read_units
+    from govassess.indicators import load_system
+    from govassess.scoring import score_round
+
+    records = write_records(tmp_path / "r")
+    (records / "units.csv").write_text(
+        "unit,name,class,region\nA,江城区,县(市、区),江城\nB,阳东区,县(市、区),阳东\n", encoding="utf-8"
+    )
+    out = tmp_path / "inputs.csv"
+    args = ["metrics", "compute", "--records", str(records), *PERIOD, "--map", "yangjiang-2021-county"]
+    assert main([*args, "--out", str(out)]) == 0
+    system = load_system("yangjiang-2021-county")
+    units = read_units(records / "units.csv")
+    result = score_round(system, units, read_inputs(out, system, units)).to_dict()
+    a = next(u for u in result["units"] if u["unit"] == "A")
+    # 24 预约率 2 points x 2/4 = 1.0; 29 按时办结率 2 x 3/5 = 1.2; 25 一窗受理率 2 x 3/5 = 1.2
+    assert a["indicators"]["24"]["score"] == pytest.approx(1.0)
+    assert a["indicators"]["29"]["score"] == pytest.approx(1.2)
+    assert a["indicators"]["25"]["score"] == pytest.approx(1.2)
+
+
+def _results(folder: Path):
+    r = compute(DuckDBEngine(), folder, parse_period("2021-01-01", "2021-06-30"))
+    return {(v.unit, v.metric.code): (v.value, v.num, v.den) for v in r.values}, r
+
+
+def test_parquet_folder_and_xlsx_give_the_same_results(tmp_path):
+    csv_dir = write_records(tmp_path / "csv")
+    expected, _ = _results(csv_dir)
+    other = tmp_path / "mixed"
+    other.mkdir()
+    con = duckdb.connect()
+    # cases as a folder of Parquet files (typed columns), ratings as XLSX, everything else CSV
+    (other / "cases").mkdir()
+    con.execute(
+        f"COPY (SELECT * FROM read_csv('{csv_dir / 'cases.csv'}', all_varchar=true) WHERE case_id < 'a5') "
+        f"TO '{other / 'cases' / 'part1.parquet'}' (FORMAT parquet)"
+    )
+    con.execute(
+        f"COPY (SELECT * FROM read_csv('{csv_dir / 'cases.csv'}', all_varchar=true) WHERE case_id >= 'a5') "
+        f"TO '{other / 'cases' / 'part2.parquet'}' (FORMAT parquet)"
+    )
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in csv.reader((csv_dir / "ratings.csv").read_text(encoding="utf-8").splitlines()):
+        ws.append([v if v != "" else None for v in row])
+    wb.save(other / "好差评.xlsx")
+    for name in ("units", "items", "tickets", "info_reports", "systems", "downtime", "usage"):
+        shutil.copy(csv_dir / f"{name}.csv", other / f"{name}.csv")
+    got, result = _results(other)
+    assert got == expected
+    dup = next(r for r in result.rule_results if r.record_set == "cases" and r.rule == "duplicate")
+    assert dup.count == 2 and {e[0] for e in dup.examples} <= {"part1.parquet", "part2.parquet"}
+    # r10 (level 很好) is the 11th sheet row: header on row 1, r1 on row 2
+    bad = next(r for r in result.rule_results if r.record_set == "ratings" and r.rule == "bad_choice:level")
+    assert bad.examples == [("好差评.xlsx", 11, "评价等级=很好")]
+
+
+def test_chinese_headers_are_accepted(tmp_path):
+    folder = write_records(tmp_path / "r")
+    text = (folder / "tickets.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    (folder / "tickets.csv").unlink()
+    (folder / "12345工单.csv").write_text(
+        "工单编号,单位,受理时间,办理时限,办结时间,满意度\n" + rest, encoding="utf-8"
+    )
+    got, _ = _results(folder)
+    assert got[("A", "ticket_on_time_rate")][1:] == (1, 4)
+
+
+def test_missing_required_column_is_a_located_error(tmp_path):
+    from govassess.errors import UserError
+
+    folder = write_records(tmp_path / "r", {"cases.csv": "case_id,unit\nx,A\n"})
+    with pytest.raises(UserError) as err:
+        compute(DuckDBEngine(), folder, parse_period("2021-01-01", "2021-06-30"))
+    assert "cases.csv" in str(err.value) and "accepted_at（受理时间）" in str(err.value)
