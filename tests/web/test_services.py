@@ -7,13 +7,12 @@ import hashlib
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from webtools import fill_all
 
 from govassess.errors import UserError
 from govassess.web.audit.models import AuditEntry
 from govassess.web.rounds import services
 from govassess.web.rounds.models import InputValue, Notification, RoundState
-
-from webtools import fill_all
 
 PDF = b"%PDF-1.4\n% test evidence\n"
 
@@ -61,15 +60,21 @@ def test_lifecycle_order_and_lock(org):
         (org.reviewer, org.d1, "4", "score", "1"),
     ):
         with pytest.raises(UserError, match="已定稿"):
-            services.input_value_set(user=user, round=org.round, unit=unit, indicator=ind, input=inp, value=val,
-                                     note="x")
+            services.input_value_set(
+                user=user, round=org.round, unit=unit, indicator=ind, input=inp, value=val, note="x"
+            )
     with pytest.raises(UserError, match="已定稿"):
         services.scoring_start(user=org.office, round=org.round, background=False)
     with pytest.raises(UserError, match="已定稿"):
         services.round_transition(user=org.office, round=org.round, to_state="reviewing")
     with pytest.raises(UserError, match="已定稿"):
-        services.evidence_add(user=org.office, round=org.round, unit=org.d1, indicator="1",
-                              upload=SimpleUploadedFile("a.pdf", PDF))
+        services.evidence_add(
+            user=org.office,
+            round=org.round,
+            unit=org.d1,
+            indicator="1",
+            upload=SimpleUploadedFile("a.pdf", PDF),
+        )
     assert InputValue.objects.get(unit=org.d1, indicator="1").value == "90%"
 
 
@@ -77,21 +82,43 @@ def test_publishing_needs_a_fresh_score(org):
     fill_all(org)
     _to(org, "reviewing")
     _score(org)
-    services.input_value_set(user=org.office, round=org.round, unit=org.d1, indicator="1", input="网上办理率",
-                             value="95%", expected_version=1)
+    services.input_value_set(
+        user=org.office,
+        round=org.round,
+        unit=org.d1,
+        indicator="1",
+        input="网上办理率",
+        value="95%",
+        expected_version=1,
+    )
     with pytest.raises(UserError, match="重新运行评分"):
         services.round_transition(user=org.office, round=org.round, to_state="preliminary")
 
 
 def test_optimistic_locking_reports_both_values(org):
-    first = services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="1",
-                                     input="网上办理率", value="80%")
+    first = services.input_value_set(
+        user=org.filler1, round=org.round, unit=org.d1, indicator="1", input="网上办理率", value="80%"
+    )
     assert first.version == 1
-    services.input_value_set(user=org.office, round=org.round, unit=org.d1, indicator="1", input="网上办理率",
-                             value="85%", expected_version=1)
+    services.input_value_set(
+        user=org.office,
+        round=org.round,
+        unit=org.d1,
+        indicator="1",
+        input="网上办理率",
+        value="85%",
+        expected_version=1,
+    )
     with pytest.raises(services.InputConflict) as err:
-        services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="1",
-                                 input="网上办理率", value="82%", expected_version=1)
+        services.input_value_set(
+            user=org.filler1,
+            round=org.round,
+            unit=org.d1,
+            indicator="1",
+            input="网上办理率",
+            value="82%",
+            expected_version=1,
+        )
     assert "85%" in str(err.value) and "82%" in str(err.value) and "office" in str(err.value)
     assert InputValue.objects.get(unit=org.d1, indicator="1").value == "85%"
     assert InputValue.objects.get(unit=org.d1, indicator="1").version == 2
@@ -99,35 +126,43 @@ def test_optimistic_locking_reports_both_values(org):
 
 def test_value_validation_comes_from_the_core(org):
     with pytest.raises(UserError) as err:
-        services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="2", input="接入方式",
-                                 value="也许")
+        services.input_value_set(
+            user=org.filler1, round=org.round, unit=org.d1, indicator="2", input="接入方式", value="也许"
+        )
     assert err.value.problems[0].indicator == "2"
     with pytest.raises(UserError, match="理由"):
-        services.input_value_set(user=org.reviewer, round=org.round, unit=org.d1, indicator="4", input="score",
-                                 value="5")
+        services.input_value_set(
+            user=org.reviewer, round=org.round, unit=org.d1, indicator="4", input="score", value="5"
+        )
 
 
 def test_roles_are_enforced_by_services(org):
     # a filler cannot write another unit, nor a provider input of its own unit
     with pytest.raises(PermissionDenied):
-        services.input_value_set(user=org.filler1, round=org.round, unit=org.d2, indicator="1",
-                                 input="网上办理率", value="10%")
+        services.input_value_set(
+            user=org.filler1, round=org.round, unit=org.d2, indicator="1", input="网上办理率", value="10%"
+        )
     with pytest.raises(PermissionDenied):
-        services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="3",
-                                 input="目录总数", value="10")
+        services.input_value_set(
+            user=org.filler1, round=org.round, unit=org.d1, indicator="3", input="目录总数", value="10"
+        )
     # a provider only writes its assigned indicator, but for every unit
-    services.input_value_set(user=org.provider, round=org.round, unit=org.d2, indicator="3", input="目录总数",
-                             value="10")
+    services.input_value_set(
+        user=org.provider, round=org.round, unit=org.d2, indicator="3", input="目录总数", value="10"
+    )
     with pytest.raises(PermissionDenied):
-        services.input_value_set(user=org.provider, round=org.round, unit=org.d2, indicator="1",
-                                 input="网上办理率", value="10%")
+        services.input_value_set(
+            user=org.provider, round=org.round, unit=org.d2, indicator="1", input="网上办理率", value="10%"
+        )
     # reviewers enter manual scores only; leaders nothing
     with pytest.raises(PermissionDenied):
-        services.input_value_set(user=org.reviewer, round=org.round, unit=org.d2, indicator="1",
-                                 input="网上办理率", value="10%")
+        services.input_value_set(
+            user=org.reviewer, round=org.round, unit=org.d2, indicator="1", input="网上办理率", value="10%"
+        )
     with pytest.raises(PermissionDenied):
-        services.input_value_set(user=org.leader, round=org.round, unit=org.d2, indicator="4", input="score",
-                                 value="1", note="x")
+        services.input_value_set(
+            user=org.leader, round=org.round, unit=org.d2, indicator="4", input="score", value="1", note="x"
+        )
 
 
 def test_deadline_and_extension(org):
@@ -138,53 +173,102 @@ def test_deadline_and_extension(org):
     org.round.deadline = timezone.now() - timedelta(hours=1)
     org.round.save()
     with pytest.raises(UserError, match="截止"):
-        services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="1",
-                                 input="网上办理率", value="10%")
-    services.extension_set(user=org.office, round=org.round, unit=org.d1,
-                           deadline=timezone.now() + timedelta(days=1), reason="系统故障")
-    services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="1", input="网上办理率",
-                             value="10%")
+        services.input_value_set(
+            user=org.filler1, round=org.round, unit=org.d1, indicator="1", input="网上办理率", value="10%"
+        )
+    services.extension_set(
+        user=org.office,
+        round=org.round,
+        unit=org.d1,
+        deadline=timezone.now() + timedelta(days=1),
+        reason="系统故障",
+    )
+    services.input_value_set(
+        user=org.filler1, round=org.round, unit=org.d1, indicator="1", input="网上办理率", value="10%"
+    )
     with pytest.raises(UserError, match="截止"):
-        services.input_value_set(user=org.filler2, round=org.round, unit=org.d2, indicator="1",
-                                 input="网上办理率", value="10%")
+        services.input_value_set(
+            user=org.filler2, round=org.round, unit=org.d2, indicator="1", input="网上办理率", value="10%"
+        )
 
 
 def test_evidence_type_size_and_hash(org, settings):
-    ev = services.evidence_add(user=org.filler1, round=org.round, unit=org.d1, indicator="1",
-                               upload=SimpleUploadedFile("截图.pdf", PDF))
+    ev = services.evidence_add(
+        user=org.filler1,
+        round=org.round,
+        unit=org.d1,
+        indicator="1",
+        upload=SimpleUploadedFile("截图.pdf", PDF),
+    )
     assert ev.sha256 == hashlib.sha256(PDF).hexdigest()
     assert ev.size == len(PDF)
     path = services.evidence_path(ev)
     assert path.read_bytes() == PDF
     assert str(path).startswith(str(settings.EVIDENCE_DIR))
     with pytest.raises(UserError, match="类型不允许"):
-        services.evidence_add(user=org.filler1, round=org.round, unit=org.d1, indicator="1",
-                              upload=SimpleUploadedFile("x.html", b"<script>"))
+        services.evidence_add(
+            user=org.filler1,
+            round=org.round,
+            unit=org.d1,
+            indicator="1",
+            upload=SimpleUploadedFile("x.html", b"<script>"),
+        )
     with pytest.raises(UserError, match="不符"):
-        services.evidence_add(user=org.filler1, round=org.round, unit=org.d1, indicator="1",
-                              upload=SimpleUploadedFile("x.pdf", b"<html>not a pdf"))
+        services.evidence_add(
+            user=org.filler1,
+            round=org.round,
+            unit=org.d1,
+            indicator="1",
+            upload=SimpleUploadedFile("x.pdf", b"<html>not a pdf"),
+        )
     settings.EVIDENCE_MAX_BYTES = 10
     with pytest.raises(UserError, match="大小上限"):
-        services.evidence_add(user=org.filler1, round=org.round, unit=org.d1, indicator="1",
-                              upload=SimpleUploadedFile("big.pdf", PDF))
+        services.evidence_add(
+            user=org.filler1,
+            round=org.round,
+            unit=org.d1,
+            indicator="1",
+            upload=SimpleUploadedFile("big.pdf", PDF),
+        )
     with pytest.raises(PermissionDenied):
-        services.evidence_add(user=org.filler2, round=org.round, unit=org.d1, indicator="1",
-                              upload=SimpleUploadedFile("y.pdf", PDF))
+        services.evidence_add(
+            user=org.filler2,
+            round=org.round,
+            unit=org.d1,
+            indicator="1",
+            upload=SimpleUploadedFile("y.pdf", PDF),
+        )
 
 
 def test_submission_return_resubmit_accept_with_notifications(org):
     fill_all(org)
     services.submission_submit(user=org.filler1, round=org.round, unit=org.d1)
     with pytest.raises(UserError, match="已提交"):
-        services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="1",
-                                 input="网上办理率", value="91%", expected_version=1)
+        services.input_value_set(
+            user=org.filler1,
+            round=org.round,
+            unit=org.d1,
+            indicator="1",
+            input="网上办理率",
+            value="91%",
+            expected_version=1,
+        )
     with pytest.raises(UserError, match="原因"):
         services.submission_review(user=org.reviewer, round=org.round, unit=org.d1, accept=False)
-    services.submission_review(user=org.reviewer, round=org.round, unit=org.d1, accept=False, reason="缺少截图")
+    services.submission_review(
+        user=org.reviewer, round=org.round, unit=org.d1, accept=False, reason="缺少截图"
+    )
     note = Notification.objects.filter(user=org.filler1).first()
     assert "缺少截图" in note.message
-    services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="1", input="网上办理率",
-                             value="91%", expected_version=1)
+    services.input_value_set(
+        user=org.filler1,
+        round=org.round,
+        unit=org.d1,
+        indicator="1",
+        input="网上办理率",
+        value="91%",
+        expected_version=1,
+    )
     services.submission_submit(user=org.filler1, round=org.round, unit=org.d1)
     sub = services.submission_review(user=org.reviewer, round=org.round, unit=org.d1, accept=True)
     assert sub.status == "accepted"
@@ -198,13 +282,25 @@ def test_upheld_appeal_changes_inputs_and_rescores(org):
     _to(org, "preliminary")
     with pytest.raises(PermissionDenied):
         services.appeal_file(user=org.filler1, round=org.round, unit=org.d2, indicator="2", reason="x")
-    appeal = services.appeal_file(user=org.filler2, round=org.round, unit=org.d2, indicator="2",
-                                  reason="已全面接入，见截图", uploads=[SimpleUploadedFile("接入.png", b"\x89PNG\r\n")])
+    appeal = services.appeal_file(
+        user=org.filler2,
+        round=org.round,
+        unit=org.d2,
+        indicator="2",
+        reason="已全面接入，见截图",
+        uploads=[SimpleUploadedFile("接入.png", b"\x89PNG\r\n")],
+    )
     assert appeal.evidence.count() == 1
     with pytest.raises(UserError, match="未处理"):
         services.round_transition(user=org.office, round=org.round, to_state="final")
-    services.appeal_decide(user=org.reviewer, appeal=appeal, upheld=True, decision="核实已接入",
-                           changes={"接入方式": "是"}, background=False)
+    services.appeal_decide(
+        user=org.reviewer,
+        appeal=appeal,
+        upheld=True,
+        decision="核实已接入",
+        changes={"接入方式": "是"},
+        background=False,
+    )
     appeal.refresh_from_db()
     assert appeal.status == "upheld"
     latest = services.round_latest_run(org.round)
@@ -215,10 +311,18 @@ def test_upheld_appeal_changes_inputs_and_rescores(org):
 
 
 def test_audit_log_records_who_what_before_after(org):
-    services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="1", input="网上办理率",
-                             value="80%")
-    services.input_value_set(user=org.filler1, round=org.round, unit=org.d1, indicator="1", input="网上办理率",
-                             value="70%", expected_version=1)
+    services.input_value_set(
+        user=org.filler1, round=org.round, unit=org.d1, indicator="1", input="网上办理率", value="80%"
+    )
+    services.input_value_set(
+        user=org.filler1,
+        round=org.round,
+        unit=org.d1,
+        indicator="1",
+        input="网上办理率",
+        value="70%",
+        expected_version=1,
+    )
     entries = AuditEntry.objects.filter(action="input_set", unit_code="D01", indicator="1").order_by("id")
     assert [e.after["value"] for e in entries] == ["80%", "70%"]
     assert entries[1].before["value"] == "80%"

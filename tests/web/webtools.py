@@ -35,15 +35,30 @@ class Org:
         self.provider = mk(actor=None, username="provider", password=PASSWORD, role=Role.PROVIDER)
         self.reviewer = mk(actor=None, username="reviewer", password=PASSWORD, role=Role.REVIEWER)
         self.leader = mk(actor=None, username="leader", password=PASSWORD, role=Role.LEADER)
-        assignment_set(user=self.office, system=self.system, indicator="3", assignee=self.provider,
-                       kind=AssignmentKind.PROVIDER)
-        self.round = round_create(user=self.office, system=self.system, name="2021年上半年",
-                                  deadline=timezone.now() + timedelta(days=7))
+        assignment_set(
+            user=self.office,
+            system=self.system,
+            indicator="3",
+            assignee=self.provider,
+            kind=AssignmentKind.PROVIDER,
+        )
+        self.round = round_create(
+            user=self.office,
+            system=self.system,
+            name="2021年上半年",
+            deadline=timezone.now() + timedelta(days=7),
+        )
         round_transition(user=self.office, round=self.round, to_state="collecting")
 
     def users(self):
-        return {"office": self.office, "filler1": self.filler1, "filler2": self.filler2,
-                "provider": self.provider, "reviewer": self.reviewer, "leader": self.leader}
+        return {
+            "office": self.office,
+            "filler1": self.filler1,
+            "filler2": self.filler2,
+            "provider": self.provider,
+            "reviewer": self.reviewer,
+            "leader": self.leader,
+        }
 
 
 def fill_all(org, rnd=None, *, d1=("90%", "是", "8", "10", "7"), d2=("50%", "否", "5", "10", "6"), d3=None):
@@ -58,7 +73,16 @@ def fill_all(org, rnd=None, *, d1=("90%", "是", "8", "10", "7"), d2=("50%", "�
         filler = org.filler1 if unit == org.d1 else org.filler2 if unit == org.d2 else org.office
         input_value_set(user=filler, round=rnd, unit=unit, indicator="1", input="网上办理率", value=rate)
         input_value_set(user=filler, round=rnd, unit=unit, indicator="2", input="接入方式", value=access)
-        input_value_set(user=org.provider, round=rnd, unit=unit, indicator="3", input="挂接目录数", value=linked)
+        input_value_set(
+            user=org.provider, round=rnd, unit=unit, indicator="3", input="挂接目录数", value=linked
+        )
         input_value_set(user=org.provider, round=rnd, unit=unit, indicator="3", input="目录总数", value=total)
-        input_value_set(user=org.reviewer, round=rnd, unit=unit, indicator="4", input="score", value=score,
-                        note="材料完整")
+        input_value_set(
+            user=org.reviewer,
+            round=rnd,
+            unit=unit,
+            indicator="4",
+            input="score",
+            value=score,
+            note="材料完整",
+        )

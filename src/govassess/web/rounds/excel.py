@@ -3,7 +3,6 @@ results workbooks by `write_results_workbook`. This module only adapts files to 
 
 from __future__ import annotations
 
-import inspect
 import tempfile
 from pathlib import Path
 
@@ -15,21 +14,17 @@ from govassess.web.systems.selectors import system_core
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _call(func, *args, **kwargs):
-    # Pass only the keyword arguments the core function declares.
-    params = inspect.signature(func).parameters
-    if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        kwargs = {k: v for k, v in kwargs.items() if k in params}
-    return func(*args, **kwargs)
-
-
-def template_bytes(*, round: Round, units, values=None) -> bytes:
+def template_bytes(*, round: Round, units, values: list[dict] | None = None) -> bytes:
+    """The core's data-entry workbook for these units, pre-filled with `values` (rows of stored inputs)."""
+    from govassess.data import inputs_from_rows
     from govassess.data.template import write_template
 
     core = system_core(round.system)
+    frame = units_frame(units)
+    inputs = inputs_from_rows(core, frame, values, source="平台已存数据") if values else None
     with tempfile.TemporaryDirectory(prefix="govassess-tpl-") as tmp:
         path = Path(tmp) / "template.xlsx"
-        _call(write_template, core, units_frame(units), path, inputs=values, round_name=round.name)
+        write_template(core, frame, path, inputs=inputs)
         return path.read_bytes()
 
 
@@ -49,12 +44,10 @@ def read_upload(*, round: Round, units, upload):
         return read_inputs(path, system_core(round.system), units_frame(units))
 
 
-def results_workbook_bytes(*, results: dict, title: str = "") -> bytes:
+def results_workbook_bytes(*, results: dict) -> bytes:
     from govassess.reports.workbook import write_results_workbook
 
     with tempfile.TemporaryDirectory(prefix="govassess-res-") as tmp:
         path = Path(tmp) / "results.xlsx"
-        out = _call(write_results_workbook, results, path, title=title)
-        if isinstance(out, bytes | bytearray):
-            return bytes(out)
+        write_results_workbook(results, path)
         return path.read_bytes()

@@ -114,6 +114,19 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
     return out
 
 
+def template_values(*, user, round: Round, units) -> list[dict[str, Any]]:
+    """Stored values a user may read, as rows for pre-filling the Excel template."""
+    units = [u for u in units if policy.can_view_unit_data(user, round, u)]
+    visible = {f.indicator for f in policy.visible_fields(user, round, system_fields(round.system))}
+    return [
+        {"unit": code, "indicator": ind, "input": inp, "value": val, "note": note or None}
+        for code, ind, inp, val, note in InputValue.objects.filter(round=round, unit__in=units).values_list(
+            "unit__code", "indicator", "input", "value", "note"
+        )
+        if ind in visible
+    ]
+
+
 @dataclass
 class Completeness:
     unit: Unit

@@ -382,7 +382,19 @@ def input_values_import(
     fields = {(f.indicator, f.input): f for f in system_fields(round.system)}
     units = {u.code: u for u in Unit.objects.all()}
     problems: list[Problem] = []
-    rows = list(frame.iter_rows(named=True))
+    stored = {
+        (code, ind, inp): (val, note or "")
+        for code, ind, inp, val, note in InputValue.objects.filter(round=round).values_list(
+            "unit__code", "indicator", "input", "value", "note"
+        )
+    }
+    # Rows that repeat the stored value (a pre-filled template sent back) change nothing and need no right.
+    rows = [
+        row
+        for row in frame.iter_rows(named=True)
+        if stored.get((str(row["unit"]), str(row["indicator"]), str(row["input"])))
+        != ("" if row["value"] is None else str(row["value"]), str(row.get("note") or ""))
+    ]
     for i, row in enumerate(rows, 1):
         where = {"row": row.get("_row") or i}
         unit = units.get(str(row["unit"]))

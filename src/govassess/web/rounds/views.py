@@ -251,7 +251,11 @@ def unit_template(request, pk, code):
     unit = get_unit(code)
     _check_unit_access(request, rnd, unit)
     try:
-        data = excel.template_bytes(round=rnd, units=[unit])
+        data = excel.template_bytes(
+            round=rnd,
+            units=[unit],
+            values=selectors.template_values(user=request.user, round=rnd, units=[unit]),
+        )
     except UserError as err:
         show_user_error(request, err)
         return redirect("unit_form", pk, code)
@@ -349,7 +353,10 @@ def provider_page(request, pk):
 def provider_template(request, pk):
     rnd = get_round(request.user, pk)
     policy.require(user_role(user=request.user) in (Role.PROVIDER, Role.OFFICE))
-    data = excel.template_bytes(round=rnd, units=list(selectors.round_units(rnd)))
+    units = list(selectors.round_units(rnd))
+    data = excel.template_bytes(
+        round=rnd, units=units, values=selectors.template_values(user=request.user, round=rnd, units=units)
+    )
     resp = HttpResponse(data, content_type=excel.XLSX)
     resp["Content-Disposition"] = f'attachment; filename="template-{rnd.pk}-all.xlsx"'
     return resp
@@ -477,7 +484,7 @@ def round_results_export(request, pk):
                 for u in results.get("units", [])
             ],
         }
-    data = excel.results_workbook_bytes(results=results, title=rnd.name)
+    data = excel.results_workbook_bytes(results=results)
     resp = HttpResponse(data, content_type=excel.XLSX)
     resp["Content-Disposition"] = f'attachment; filename="results-{rnd.pk}.xlsx"'
     return resp
