@@ -347,6 +347,10 @@ class Crawler:
                             next_level.append((link.url, record.url))
                         else:
                             result.not_checked[link.url] = "疑似抓取陷阱，未抓取"
+                    if depth >= 2:
+                        # Bounded memory: deep pages repeat the site navigation; columns are named from
+                        # the navigation of the home page and first-level pages.
+                        record.info.links = [lk for lk in record.info.links if lk.area == "content"]
                     if cfg.progress:
                         cfg.progress(len(result.pages), len(next_level))
                 level = next_level
