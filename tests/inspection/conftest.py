@@ -34,13 +34,15 @@ def _guarded(original):
     return create_connection
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True, scope="module")
 def loopback_only():
+    # Module scope: undone after each module, so other areas' tests never run under this guard.
     mp = pytest.MonkeyPatch()
     mp.setattr(socket, "create_connection", _guarded(socket.create_connection))
     yield
     mp.undo()
     assert not OFF_MACHINE, f"requests left loopback: {OFF_MACHINE}"
+    OFF_MACHINE.clear()
 
 
 def config(base: str, **kw) -> CrawlConfig:
@@ -55,7 +57,7 @@ def config_fixture():
     return config
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site(loopback_only, tmp_path_factory):
     """(report, facts, base URL, external base URL, requested paths) for one inspection of the fixture site."""
     with serve(external_routes()) as (ext, ext_hits):

@@ -138,7 +138,12 @@ def test_cli_inspect_writes_report_and_inputs_read_by_core(site, tmp_path, capsy
                 "--out", str(out), "--inputs-out", str(inputs), "--unit", "U1", "--state", str(tmp_path / "st"),
             ]
         )  # fmt: skip
+        assert (
+            main(["inspect-probe", base + "/", "--state", str(tmp_path / "st"), "--as-of", "2024-06-30"]) == 0
+        )
     assert code == 0
+    state = json.loads(next((tmp_path / "st").iterdir()).read_text("utf-8"))
+    assert [r["kind"] for r in state["runs"]] == ["inspect", "probe"]
     report = json.loads(out.read_text("utf-8"))
     for key in ("pages_crawled", "broken_links", "columns", "pages_without_source", "checks", "crawl_errors"):
         assert key in report

@@ -131,3 +131,23 @@ def test_robots_crawl_delay_and_unreachable_robots(config):
     # RFC 9309: robots.txt answering 5xx means "assume complete disallow".
     assert hits == ["/robots.txt"] and result.pages == {}
     assert result.errors[0]["kind"] == "robots"
+
+
+def test_probe_runs_feed_availability_without_breaking_home_history(tmp_path, config):
+    from govassess.inspection.report import probe_site
+
+    routes = {"/": _home(["2024-06-01"]), "/robots.txt": (404, {}, b"")}
+    with serve(routes) as (base, _):
+        inspect_site(config(base), as_of=dt.date(2024, 6, 10), state_dir=tmp_path)
+        for _ in range(18):
+            assert probe_site(base + "/", state_dir=tmp_path, as_of=dt.date(2024, 6, 11), timeout=2)["ok"]
+        routes["/"] = (502, {"Content-Type": "text/html"}, b"bad gateway")
+        assert not probe_site(base + "/", state_dir=tmp_path, as_of=dt.date(2024, 6, 11), timeout=2)["ok"]
+        routes["/"] = _home(["2024-06-01"])
+        r = inspect_site(config(base), as_of=dt.date(2024, 6, 12), state_dir=tmp_path)
+    # Visits in the window 06-06..06-12: 1 inspection + 18 good probes + 1 failed probe + this run = 21.
+    c = _check(r, "站点无法访问")
+    assert c["value"] == round(1 / 21, 4) and c["result"] == "pass"
+    assert c["evidence"][0]["status"] == 502
+    # The probes carry no home fingerprint: the home page is compared with the 06-10 inspection.
+    assert r["home"]["changed_since_last_run"] is False and r["home"]["unchanged_since"] == "2024-06-10"

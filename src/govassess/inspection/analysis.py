@@ -302,11 +302,15 @@ def analyse(
     latest = max(home_dates) if home_dates else None
     fp = fingerprint_hash(hinfo.fingerprint) if hinfo else None
     unchanged_since = as_of
-    for run in reversed(runs):
+    crawls = [
+        r for r in runs if r.get("kind", "inspect") == "inspect"
+    ]  # probe-only runs carry no fingerprint
+    for run in reversed(crawls):
         if run.get("home_fingerprint") != fp or fp is None:
             break
         unchanged_since = dt.date.fromisoformat(run["date"])
-    changed = bool(runs) and runs[-1].get("home_fingerprint") != fp
+    changed = bool(crawls) and crawls[-1].get("home_fingerprint") != fp
+    runs_before = bool(crawls)
     by_date = latest is None or latest < as_of - dt.timedelta(days=days)
     by_runs = (as_of - unchanged_since).days >= days
     an.home = {
@@ -315,8 +319,8 @@ def analyse(
         "elapsed": home.elapsed if home else None,
         "latest_item": latest.isoformat() if latest else None,
         "fingerprint": fp,
-        "changed_since_last_run": changed if runs else None,
-        "unchanged_since": unchanged_since.isoformat() if runs else None,
+        "changed_since_last_run": changed if runs_before else None,
+        "unchanged_since": unchanged_since.isoformat() if runs_before else None,
         "probe": probe,
     }
     evidence: list[Any] = []

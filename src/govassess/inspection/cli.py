@@ -63,6 +63,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     m.add_argument("--out", required=True, help="输出 CSV 文件")
     m.set_defaults(handler=run_inspect_inputs)
 
+    q = sub.add_parser(
+        "inspect-probe",
+        help="访问一次网站首页并记入监测状态（供定时任务每天多次运行，判断“站点无法访问”）",
+        description="访问一次首页，记录状态码和用时；govassess inspect 据此计算近 7 天打不开的次数占比。",
+    )
+    q.add_argument("url", metavar="URL", help="网站首页地址")
+    q.add_argument(
+        "--state", metavar="DIR", required=True, help="监测状态目录（与 govassess inspect --state 相同）"
+    )
+    q.add_argument("--as-of", type=_date, help="记入的日期（YYYY-MM-DD），默认今天")
+    q.add_argument("--timeout", type=float, default=15.0, help="超过该秒数仍未打开即记为打不开（默认 15）")
+    q.set_defaults(handler=run_inspect_probe)
+
 
 def run_inspect(args: argparse.Namespace) -> int:
     from govassess.inspection.crawler import CrawlConfig
@@ -121,6 +134,18 @@ def run_inspect_inputs(args: argparse.Namespace) -> int:
     rows = report_to_rows(read_report(args.report), mapping, unit=args.unit)
     write_inputs_csv(rows, args.out)
     print(f"已写入 {len(rows)} 行输入数据到 {args.out}")
+    return 0
+
+
+def run_inspect_probe(args: argparse.Namespace) -> int:
+    from govassess.inspection.report import probe_site
+
+    probe = probe_site(args.url, state_dir=args.state, as_of=args.as_of, timeout=args.timeout)
+    result = "正常" if probe["ok"] else "打不开"
+    print(
+        f"{args.url}：{result}（状态 {probe['status']}，用时 {probe['elapsed']} 秒）"
+        + (f"，{probe['error']}" if probe["error"] else "")
+    )
     return 0
 
 

@@ -68,7 +68,10 @@ class CrawlConfig:
 
     @property
     def scope(self) -> frozenset[str]:
-        return frozenset({netloc_of(self.start_url), *(h.lower() for h in self.hosts)})
+        """Hosts crawled: the start URL's, the configured ones, and each with or without "www."."""
+        names = {netloc_of(self.start_url), *(h.lower() for h in self.hosts)}
+        variants = {n[4:] if n.startswith("www.") else "www." + n for n in names if not _is_ip(n)}
+        return frozenset(names | variants)
 
 
 @dataclass
@@ -124,6 +127,11 @@ class CrawlResult:
     @property
     def home(self) -> PageRecord | None:
         return self.pages.get(self.start_url)
+
+
+def _is_ip(netloc: str) -> bool:
+    host = netloc.rsplit(":", 1)[0].strip("[]") if not netloc.endswith("]") else netloc.strip("[]")
+    return host.replace(".", "").isdigit() or ":" in host or host == "localhost"
 
 
 def _now() -> str:

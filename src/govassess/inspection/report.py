@@ -33,6 +33,7 @@ def inspect_site(
     if state_dir and state is not None:
         state["runs"].append(
             {
+                "kind": "inspect",
                 "date": as_of.isoformat(),
                 "time": crawl.started_at,
                 "home_fingerprint": an.home["fingerprint"],
@@ -102,3 +103,37 @@ def read_report(path: str | Path) -> dict[str, Any]:
         if key not in data:
             raise UserError(f"检查报告缺少字段「{key}」，不是 govassess inspect 生成的报告", file=str(path))
     return data
+
+
+def probe_site(
+    url: str, *, state_dir: str | Path, as_of: dt.date | None = None, timeout: float = 15.0
+) -> dict[str, Any]:
+    """One availability visit of the home page, recorded in the state (for 站点无法访问 monitoring).
+
+    Meant to be run by a scheduler many times a day between full inspections.
+    """
+    from govassess.inspection.fetch import Fetcher
+    from govassess.inspection.urls import normalize_url
+
+    start = normalize_url(url)
+    if start is None:
+        raise UserError(f"网址「{url}」不是有效的 http/https 地址", field="URL")
+    as_of = as_of or dt.date.today()
+    state = load_state(state_dir, start)
+    fetcher = Fetcher(timeout=timeout)
+    resp = fetcher.fetch(start)
+    fetcher.close()
+    probe = {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "date": as_of.isoformat(),
+        "status": resp.status,
+        "elapsed": round(resp.elapsed, 3),
+        "ok": resp.error is None
+        and resp.status is not None
+        and 200 <= resp.status < 300
+        and resp.elapsed < timeout,
+        "error": resp.message,
+    }
+    state["runs"].append({"kind": "probe", "date": as_of.isoformat(), "time": probe["time"], "probe": probe})
+    save_state(state_dir, start, state)
+    return probe
