@@ -156,6 +156,27 @@ def check_edit_input(user, round: Round, unit, field: InputField) -> None:
     raise PermissionDenied("您没有权限修改数据。")
 
 
+def check_edit_indicator(user, round: Round, unit, fields: list[InputField]) -> None:
+    """Evidence of an indicator belongs to whoever may edit one of its inputs. When the role may but the
+    time is wrong, the UserError (a message) wins over PermissionDenied."""
+    time_error: UserError | None = None
+    for f in fields:
+        try:
+            check_edit_input(user, round, unit, f)
+            return
+        except UserError as err:
+            time_error = time_error or err
+        except PermissionDenied:
+            pass
+    if time_error is not None:
+        raise time_error
+    raise PermissionDenied("您无权为该指标上传或删除佐证材料。")
+
+
+def check_appeal(user, unit) -> None:
+    require(user_role(user=user) == Role.FILLER and is_own_unit(user, unit), "只能为本单位提出申诉。")
+
+
 def can_edit_field(user, round: Round, unit, field: InputField) -> bool:
     try:
         check_edit_input(user, round, unit, field)

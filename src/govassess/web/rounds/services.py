@@ -140,6 +140,8 @@ def round_latest_run(round: Round) -> ScoringRun | None:
 
 def round_transition(*, user, round: Round, to_state: str, appeal_deadline: datetime | None = None) -> Round:
     policy.require(policy.can_manage(user))
+    if to_state not in RoundState.values:
+        raise UserError(f"未知的轮次状态「{to_state}」。")
     with transaction.atomic():
         rnd = Round.objects.select_for_update().get(pk=round.pk)
         policy.require_unlocked(rnd)
@@ -496,11 +498,7 @@ def evidence_add(
     if not fields:
         raise UserError("指标体系中没有该指标", indicator=indicator)
     if appeal is None:
-        # Evidence belongs to whoever may edit at least one input of the indicator (units: own unit).
-        allowed = [f for f in fields if policy.can_edit_field(user, round, unit, f)]
-        if not allowed:
-            policy.check_edit_input(user, round, unit, fields[0])
-            policy.require(False)
+        policy.check_edit_indicator(user, round, unit, fields)
     name, content_type = _check_evidence_file(upload)
     digest = hashlib.sha256()
     rel_dir = Path(str(round.pk)) / unit.code
@@ -550,9 +548,7 @@ def evidence_path(evidence: Evidence) -> Path:
 def evidence_delete(*, user, evidence: Evidence) -> None:
     rnd = evidence.round
     fields = [f for f in system_fields(rnd.system) if f.indicator == evidence.indicator]
-    if not any(policy.can_edit_field(user, rnd, evidence.unit, f) for f in fields):
-        policy.require_unlocked(rnd)
-        policy.require(False)
+    policy.check_edit_indicator(user, rnd, evidence.unit, fields)
     with transaction.atomic():
         audit_record(
             user=user,
@@ -649,9 +645,7 @@ def submission_review(*, user, round: Round, unit: Unit, accept: bool, reason: s
 
 
 def appeal_file(*, user, round: Round, unit: Unit, indicator: str, reason: str, uploads=()) -> Appeal:
-    policy.require(
-        user_role(user=user) == Role.FILLER and policy.is_own_unit(user, unit), "只能为本单位提出申诉。"
-    )
+    policy.check_appeal(user, unit)
     policy.require_unlocked(round)
     if round.state != RoundState.PRELIMINARY:
         raise UserError("只有在初步结果公示期间才能申诉。")

@@ -535,6 +535,7 @@ def scorecard(request, pk, code):
 def appeal_create(request, pk, code):
     rnd = get_round(request.user, pk)
     unit = get_unit(code)
+    policy.check_appeal(request.user, unit)
     form = AppealForm(request.POST)
     if not form.is_valid():
         raise UserError(problems=list(_form_problems(form)))

@@ -1,0 +1,223 @@
+"""Authorisation matrix: every URL and API endpoint × every role × own/other unit, in the collecting,
+preliminary and final states. "allow" means the role gets past the permission checks (200, or a redirect
+carrying a business message); "deny" means 403 (pages, API) or the login redirect (anonymous, admin)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from webtools import PASSWORD, fill_all
+
+from govassess.web.rounds import services
+from govassess.web.rounds.models import AnnualResult, Appeal, InputValue, ScoringRun
+
+ROLES = ("anon", "office", "filler_own", "filler_other", "provider", "reviewer", "leader")
+ALL = set(ROLES) - {"anon"}
+USERNAMES = {
+    "office": "office",
+    "filler_own": "filler1",
+    "filler_other": "filler2",
+    "provider": "provider",
+    "reviewer": "reviewer",
+    "leader": "leader",
+}
+PDF = b"%PDF-1.4 matrix"
+
+
+def _evidence(org):
+    ev = services.evidence_add(
+        user=org.office, round=org.round, unit=org.d1, indicator="1", upload=SimpleUploadedFile("m.pdf", PDF)
+    )
+    return ev.pk
+
+
+# (name, method, url(org, ctx), {state: allowed roles}); unit in URLs is always D01 (filler1's own unit).
+def endpoints():
+    r = lambda org: org.round.pk  # noqa: E731
+    office, review = {"office"}, {"office", "reviewer"}
+    unit_readers = {"office", "reviewer", "provider", "filler_own"}
+    c, p, f = "collecting", "preliminary", "final"
+    not_leader_until_final = {c: ALL - {"leader"}, p: ALL - {"leader"}, f: ALL}
+    return [
+        ("dashboard", "GET", lambda o, x: "/", {c: ALL, p: ALL, f: ALL}),
+        ("notifications", "GET", lambda o, x: "/notifications/", {c: ALL, f: ALL}),
+        ("round_detail", "GET", lambda o, x: f"/rounds/{r(o)}/", not_leader_until_final),
+        ("round_create", "GET", lambda o, x: "/rounds/new/", {c: office, f: office}),
+        ("round_edit", "POST", lambda o, x: f"/rounds/{r(o)}/edit/", {c: office, f: office}),
+        ("round_state", "POST", lambda o, x: f"/rounds/{r(o)}/state/", {c: office, f: office}),
+        ("round_extension", "POST", lambda o, x: f"/rounds/{r(o)}/extensions/", {c: office, f: office}),
+        ("round_completeness", "GET", lambda o, x: f"/rounds/{r(o)}/completeness/", {c: review, f: review}),
+        ("unit_form", "GET", lambda o, x: f"/rounds/{r(o)}/units/D01/", {c: unit_readers, f: unit_readers}),
+        (
+            "unit_form_save",
+            "POST",
+            lambda o, x: f"/rounds/{r(o)}/units/D01/",
+            {c: unit_readers, f: unit_readers},
+        ),
+        (
+            "unit_submit",
+            "POST",
+            lambda o, x: f"/rounds/{r(o)}/units/D01/submit/",
+            {c: {"office", "filler_own"}, f: {"office", "filler_own"}},
+        ),
+        ("unit_template", "GET", lambda o, x: f"/rounds/{r(o)}/units/D01/template.xlsx", {c: unit_readers}),
+        ("unit_upload", "POST", lambda o, x: f"/rounds/{r(o)}/units/D01/upload/", {c: unit_readers}),
+        ("evidence_upload", "POST", lambda o, x: f"/rounds/{r(o)}/units/D01/evidence/", {c: unit_readers}),
+        (
+            "evidence_download",
+            "GET",
+            lambda o, x: f"/evidence/{x['evidence']}/",
+            {c: {"office", "reviewer", "filler_own"}, f: {"office", "reviewer", "filler_own"}},
+        ),
+        (
+            "evidence_delete",
+            "POST",
+            lambda o, x: f"/evidence/{_evidence(o)}/delete/",
+            {c: {"office", "filler_own"}},
+        ),
+        ("provider_page", "GET", lambda o, x: f"/rounds/{r(o)}/provider/", {c: {"office", "provider"}}),
+        (
+            "provider_template",
+            "GET",
+            lambda o, x: f"/rounds/{r(o)}/provider/template.xlsx",
+            {c: {"office", "provider"}},
+        ),
+        (
+            "provider_upload",
+            "POST",
+            lambda o, x: f"/rounds/{r(o)}/provider/upload/",
+            {c: {"office", "provider"}},
+        ),
+        ("review_queue", "GET", lambda o, x: f"/rounds/{r(o)}/review/", {c: review, f: review}),
+        ("review_unit", "GET", lambda o, x: f"/rounds/{r(o)}/review/D01/", {c: review, f: review}),
+        ("round_score", "POST", lambda o, x: f"/rounds/{r(o)}/score/", {c: office, f: office}),
+        ("run_status", "GET", lambda o, x: f"/runs/{x['run']}/", {c: review, f: review}),
+        ("round_results", "GET", lambda o, x: f"/rounds/{r(o)}/results/", {c: set(), p: review, f: ALL}),
+        ("round_results_export", "GET", lambda o, x: f"/rounds/{r(o)}/results.xlsx", {p: review, f: ALL}),
+        (
+            "scorecard",
+            "GET",
+            lambda o, x: f"/rounds/{r(o)}/units/D01/scorecard/",
+            {
+                c: set(),
+                p: {"office", "reviewer", "filler_own"},
+                f: {"office", "reviewer", "filler_own", "leader"},
+            },
+        ),
+        (
+            "appeal_create",
+            "POST",
+            lambda o, x: f"/rounds/{r(o)}/units/D01/appeal/",
+            {c: {"filler_own"}, p: {"filler_own"}},
+        ),
+        ("appeal_list", "GET", lambda o, x: f"/rounds/{r(o)}/appeals/", not_leader_until_final),
+        (
+            "appeal_detail",
+            "GET",
+            lambda o, x: f"/appeals/{x['appeal']}/",
+            {c: {"office", "reviewer", "filler_own"}, f: {"office", "reviewer", "filler_own"}},
+        ),
+        ("round_audit", "GET", lambda o, x: f"/rounds/{r(o)}/audit/", {c: office, f: office}),
+        ("annual_list", "GET", lambda o, x: "/annual/", {c: {"office", "leader"}}),
+        ("annual_detail", "GET", lambda o, x: f"/annual/{x['annual']}/", {c: {"office", "leader"}}),
+        ("admin", "GET", lambda o, x: "/admin/", {c: office}),
+        ("admin_units", "GET", lambda o, x: "/admin/organisation/unit/", {c: office}),
+        ("api_rounds", "GET", lambda o, x: "/api/v1/rounds/", {c: ALL}),
+        ("api_units", "GET", lambda o, x: "/api/v1/units/", {c: ALL}),
+        ("api_fields", "GET", lambda o, x: f"/api/v1/rounds/{r(o)}/fields/", not_leader_until_final),
+        (
+            "api_inputs",
+            "GET",
+            lambda o, x: f"/api/v1/rounds/{r(o)}/inputs/",
+            {c: {"office", "reviewer", "provider", "filler_own", "filler_other"}},
+        ),
+    ]
+
+
+def _client(role: str) -> Client:
+    client = Client()
+    if role != "anon":
+        assert client.login(username=USERNAMES[role], password=PASSWORD)
+    return client
+
+
+def _denied(name: str, role: str, resp) -> bool:
+    if role == "anon":
+        return resp.status_code in (302, 401, 403) and (
+            resp.status_code != 302 or "login" in resp["Location"]
+        )
+    if name.startswith("admin"):
+        return resp.status_code == 302 and "/admin/login/" in resp["Location"]
+    return resp.status_code == 403
+
+
+def _prepare(org, state: str) -> dict:
+    fill_all(org)
+    ctx = {"evidence": _evidence(org)}
+    ctx["appeal"] = Appeal.objects.create(round=org.round, unit=org.d1, indicator="2", reason="矩阵测试").pk
+    ctx["annual"] = AnnualResult.objects.create(name="年度", rounds=[], results={"units": []}).pk
+    if state in ("preliminary", "final"):
+        services.round_transition(user=org.office, round=org.round, to_state="reviewing")
+        services.scoring_start(user=org.office, round=org.round, background=False)
+        services.round_transition(user=org.office, round=org.round, to_state="preliminary")
+        if state == "final":
+            Appeal.objects.filter(pk=ctx["appeal"]).update(status="rejected")
+            services.round_transition(user=org.office, round=org.round, to_state="final")
+    ctx["run"] = ScoringRun.objects.create(round=org.round, status="done").pk
+    return ctx
+
+
+@pytest.mark.parametrize("state", ["collecting", "preliminary", "final"])
+def test_authorisation_matrix(org, state):
+    ctx = _prepare(org, state)
+    failures = []
+    for name, method, url, expected in endpoints():
+        if state not in expected:
+            continue
+        for role in ROLES:
+            client = _client(role)
+            target = url(org, ctx)
+            resp = client.get(target) if method == "GET" else client.post(target, {})
+            denied = _denied(name, role, resp)
+            allowed = not denied and resp.status_code in (200, 302)
+            want = role in expected[state]
+            if want != allowed or (not want and not denied):
+                failures.append(
+                    f"{state} {name} {method} {target} as {role}: HTTP {resp.status_code}, "
+                    f"expected {'allow' if want else 'deny'}"
+                )
+    assert not failures, "\n".join(failures)
+
+
+def test_api_inputs_only_show_what_the_role_may_see(org):
+    fill_all(org)
+    data = json.loads(_client("filler_own").get(f"/api/v1/rounds/{org.round.pk}/inputs/").content)
+    assert {row["unit"] for row in data} == {"D01"}
+    data = json.loads(_client("provider").get(f"/api/v1/rounds/{org.round.pk}/inputs/").content)
+    assert {row["indicator"] for row in data} == {"3"}
+    assert {row["unit"] for row in data} == {"D01", "D02"}
+
+
+def test_api_push_respects_roles_and_is_all_or_nothing(org):
+    url = f"/api/v1/rounds/{org.round.pk}/inputs/"
+    body = {"rows": [{"unit": "D01", "indicator": "1", "input": "网上办理率", "value": "66%"}]}
+    resp = _client("filler_own").post(url, body, content_type="application/json")
+    assert resp.status_code == 200 and resp.json() == {"stored": 1}
+    before = InputValue.objects.count()
+    body = {"rows": [{"unit": "D02", "indicator": "1", "input": "网上办理率", "value": "66%"}]}
+    for role in ("filler_own", "provider", "reviewer", "leader", "anon"):
+        resp = _client(role).post(url, body, content_type="application/json")
+        assert resp.status_code in (400, 401, 403), (role, resp.status_code)
+    body = {
+        "rows": [
+            {"unit": "D01", "indicator": "3", "input": "目录总数", "value": "10"},
+            {"unit": "D01", "indicator": "1", "input": "网上办理率", "value": "10%"},
+        ]
+    }
+    resp = _client("provider").post(url, body, content_type="application/json")
+    assert resp.status_code == 400
+    assert "未分配" in resp.json()["message"]
+    assert InputValue.objects.count() == before
