@@ -622,7 +622,7 @@ def test_written_layout_is_the_office_layout(tmp_path: Path) -> None:
     info = {r[0]: r[2] for r in wb["体系信息"].iter_rows(min_row=2, values_only=True)}
     assert info["grades"] == "优秀≥90；良好≥80；合格≥60.5；不合格≥0"
     assert info["classes"] == "市级部门；县(市、区)"
-    assert info["total"] == 40
+    assert info["total"] == 42
 
 
 def test_round_trip_of_an_imported_office_table(tmp_path: Path) -> None:
@@ -654,3 +654,43 @@ def test_writer_refuses_leaf_without_code(tmp_path: Path) -> None:
         write_system_table(system, tmp_path / "x.xlsx")
     assert _problem(exc).indicator == "甲"
     assert not (tmp_path / "x.xlsx").exists()
+
+
+# --------------------------------------------------------------------------- with the core
+
+
+def test_full_system_fixture_is_a_valid_system() -> None:
+    from govassess.indicators import check_system, system_from_dict
+
+    system = system_from_dict(builders.full_system())
+    assert check_system(system).problems == []
+
+
+def _builtin_ids() -> list[str]:
+    from govassess.indicators import builtin_ids
+
+    return list(builtin_ids())
+
+
+@pytest.mark.parametrize("system_id", _builtin_ids())
+def test_builtin_systems_round_trip(tmp_path: Path, system_id: str) -> None:
+    from govassess.indicators import load_system
+
+    data = load_system(system_id).to_dict()
+    back, notes = read_system_table(write_system_table(data, tmp_path / f"{system_id}.xlsx"))
+    assert back == data
+    assert notes == []
+
+
+@pytest.mark.parametrize("build", [builders.yangjiang_table, builders.heihe_table])
+def test_imported_tables_load_and_check_with_the_core(tmp_path: Path, build: Any) -> None:
+    import yaml
+
+    from govassess.indicators import check_system, load_system
+
+    data, _ = read_system_table(build(tmp_path / "t.xlsx"), system_id="imported")
+    path = tmp_path / "imported.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    system = load_system(str(path))
+    assert check_system(system).problems == []
+    assert system.to_dict()["indicators"] == data["indicators"]

@@ -946,7 +946,7 @@ def _build_tree(
                 else:
                     leaf["evidence"] = extra_note
             native_cols: dict[str, Any] = {
-                k: row.fields[k] for k in ("rule", "kind", "applies", "classes", "veto") if k in row.fields
+                k: row.fields[k] for k in ("rule", "kind", "applies", "classes", "veto", "extra") if k in row.fields
             }
             leaf.update(_node_fields(native_cols, problems, row_where, col_letters))
             # Columns with no field of their own are kept in the note rather than dropped.
@@ -1003,7 +1003,7 @@ def _build_tree(
                     f"第{r}行 指标 {leaf.get('code')}：由“{row.raw['rule_fragment']}”推断为{_RULE_NAMES[row.raw['rule_type']]}"
                     f"（{_flow(leaf['rule'])}）"
                 )
-        manual = sum(1 for n in _walk(roots) if n.get("rule", {}).get("type") == "manual")
+        manual = sum(1 for x in rows if x.raw.get("rule_type") == "manual")
         if manual:
             notes.append(
                 f"{manual} 条指标的评分细则无法可靠推断为计算规则，设为人工评分（manual），细则原文保留在 criteria"

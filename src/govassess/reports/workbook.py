@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ class _Book:
         self.wb = Workbook(write_only=True)
         self.st = _Styles()
         self.titles: list[str] = []
+        self._protos: dict[str, Any] = {}
 
     def sheet(self, title: str) -> Any:
         name = sheet_title(title, self.titles)
@@ -74,6 +76,15 @@ class _Book:
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(ws, value=value)
+        # Styling each cell through openpyxl's style lookups dominates the run time on big rounds;
+        # style one prototype cell per kind and copy its style ids (what openpyxl's own copy does).
+        proto = self._protos.get(kind)
+        if proto is None:
+            proto = self._protos[kind] = self._styled(WriteOnlyCell(ws, value=None), kind)
+        cell._style = copy(proto._style)
+        return cell
+
+    def _styled(self, cell: Any, kind: str) -> Any:
         st = self.st
         if kind == "head":
             cell.font, cell.fill, cell.alignment, cell.border = (
