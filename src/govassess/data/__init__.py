@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from govassess.errors import Problem, ProblemCollector, UserError
@@ -212,6 +213,8 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
     """Validate long-form inputs against the system and units; returns unit, indicator, input, value, note, num.
 
     Every problem is collected and raised together (nothing is half-accepted). Empty values mean "not filled".
+    Built for millions of rows: two hash joins, integer keys for duplicates, and the slow text
+    normalisation (是/否, full-width digits, %) only on the rows a plain number cast cannot read.
     """
     if "_row" not in df.columns:
         df = df.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
@@ -220,10 +223,9 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
             raise UserError(f"缺少列 {COLUMN_LABELS[col]}", file=file, sheet=sheet)
     if "note" not in df.columns:
         df = df.with_columns(pl.lit(None, dtype=pl.String).alias("note"))
-    df = df.select(
-        [pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in ("unit", "indicator", "input", "value", "note")]
-        + ["_row"]
-    ).filter(pl.col("value").is_not_null())
+    keys = ("unit", "indicator", "input")
+    df = df.select([pl.col(c).cast(pl.String) for c in (*keys, "value", "note")] + ["_row"]).filter(
+        pl.col("value").is_not_null() & (pl.col("value") != ""))
     where = {"file": file, "sheet": sheet}
     problems: list[Problem] = []
 
@@ -233,48 +235,93 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
         if frame.height > MAX_LISTED:
             problems.append(Problem(f"……同类问题另有 {frame.height - MAX_LISTED} 处", column=column, **where))
 
-    for col in ("unit", "indicator", "input"):
+    specs = spec_frame(system).with_row_index("_sid")
+    unit_ids = units.select("unit").with_row_index("_uidx").lazy()
+    spec_ids = specs.select("indicator", "input", "_sid").lazy()
+
+    def join_ids(frame: pl.DataFrame) -> pl.DataFrame:
+        # Join only integer ids; per-spec facts are looked up by id (no list columns copied per row).
+        return (frame.lazy().join(unit_ids, on="unit", how="left").join(spec_ids, on=["indicator", "input"], how="left")
+                .collect())
+
+    df = join_ids(df)
+    failed = pl.col("_uidx").is_null() | pl.col("_sid").is_null()
+    if df.select(failed.any()).item():
+        # Stray spaces are common in hand-filled sheets: strip and retry only the rows that did not match.
+        retry = df.filter(failed).drop("_uidx", "_sid").with_columns(
+            [pl.col(c).str.strip_chars().replace("", None) for c in keys])
+        df = pl.concat([df.filter(~failed), join_ids(retry)], how="vertical_relaxed").sort("_row")
+    for col in keys:
         report(df.filter(pl.col(col).is_null()), col, lambda r, c=col: f"{COLUMN_LABELS[c]} 不能为空")
-    df = df.drop_nulls(["unit", "indicator", "input"])
-    known_units = units.select("unit")
-    report(df.join(known_units, on="unit", how="anti"), "unit", lambda r: f"未知单位「{r['unit']}」（不在单位文件中）")
-    specs = spec_frame(system)
+    df = df.drop_nulls(list(keys)).with_columns(pl.col("note").str.strip_chars().replace("", None))
+    sid_of = {k: [i for i, v in enumerate(specs[k].to_list()) if v] for k in ("_needs_note",)}
+    kinds = specs["_kind"].to_list()
+    choices_by_sid = {i: c for i, c in enumerate(specs["_choices"].to_list()) if c}
+
+    def sids(kind: str) -> pl.Expr:
+        return pl.col("_sid").is_in([i for i, k in enumerate(kinds) if k == kind])
+
+    def per_sid(column: str) -> pl.Expr:
+        mapping = {i: v for i, v in enumerate(specs[column].to_list()) if v is not None}
+        return pl.col("_sid").replace_strict(mapping, default=None, return_dtype=pl.Float64)
+
+    report(df.filter(pl.col("_uidx").is_null()), "unit", lambda r: f"未知单位「{r['unit']}」（不在单位文件中）")
     codes = set(specs["indicator"].to_list())
     by_code: dict[str, list[str]] = {}
     for code, name in specs.select("indicator", "input").iter_rows():
         by_code.setdefault(code, []).append(name)
-    unknown = df.join(specs.select("indicator", "input"), on=["indicator", "input"], how="anti")
+    unknown = df.filter(pl.col("_sid").is_null())
     report(unknown.filter(~pl.col("indicator").is_in(list(codes))), "indicator",
            lambda r: f"指标编码「{r['indicator']}」不在体系 {system.id} 中")
     report(unknown.filter(pl.col("indicator").is_in(list(codes))), "input",
            lambda r: f"指标 {r['indicator']} 没有输入项「{r['input']}」，应为：{'、'.join(by_code[r['indicator']])}")
-    dup = df.filter(pl.struct("unit", "indicator", "input").is_duplicated())
-    first_rows = dup.group_by("unit", "indicator", "input").agg(pl.col("_row").min().alias("_first"))
-    report(dup.join(first_rows, on=["unit", "indicator", "input"]).filter(pl.col("_row") != pl.col("_first")), "value",
-           lambda r: f"重复数据：单位 {r['unit']} 指标 {r['indicator']} 输入项「{r['input']}」已在第 {r['_first']} 行出现")
+    df = df.filter(pl.col("_sid").is_not_null() & pl.col("_uidx").is_not_null())
+    # Duplicates: count (spec, unit) pairs with bincount; only build the located report when there are any.
+    pair = df["_sid"].to_numpy().astype(np.int64) * (units.height + 1) + df["_uidx"].to_numpy().astype(np.int64)
+    if pair.size and np.bincount(pair).max() > 1:
+        dup = df.filter(pl.Series(pair).is_duplicated())
+        first_rows = dup.group_by(*keys).agg(pl.col("_row").min().alias("_first"))
+        report(dup.join(first_rows, on=list(keys)).filter(pl.col("_row") != pl.col("_first")), "value",
+               lambda r: f"重复数据：单位 {r['unit']} 指标 {r['indicator']} 输入项「{r['input']}」已在第 {r['_first']} 行出现")
+    df = df.with_columns(pl.when(sids(CHOICE)).then(pl.col("value").str.strip_chars()).otherwise(pl.col("value")))
 
-    df = df.join(specs, on=["indicator", "input"], how="inner").with_columns(_to_number(pl.col("value")).alias("num"))
-    is_choice = pl.col("_kind") == CHOICE
+    is_choice = sids(CHOICE)
+    df = df.with_columns(pl.when(is_choice).then(None).otherwise(pl.col("value").cast(pl.Float64, strict=False)).alias("num"))
+    bad_float = pl.col("num").is_nan() | pl.col("num").is_infinite()
+    df = df.with_columns(pl.when(bad_float).then(None).otherwise(pl.col("num")).alias("num"))
+    slow = df.with_row_index("_i").filter(~is_choice & pl.col("num").is_null())
+    blank = slow.filter(pl.col("value").str.strip_chars() == "")
+    if blank.height:  # whitespace only: not filled
+        df = df.filter(~pl.col("_row").is_in(blank["_row"].implode()))
+        slow = df.with_row_index("_i").filter(~is_choice & pl.col("num").is_null())
+    if slow.height:  # 是/否, 97.5%, full-width digits: normalise only these rows
+        fixed = slow.select("_i", _to_number(pl.col("value")).alias("num"))
+        num = df["num"].to_numpy(writable=True).astype("float64", copy=True)
+        num[fixed["_i"].to_numpy()] = fixed["num"].fill_null(float("nan")).to_numpy()
+        df = df.with_columns(pl.Series("num", num, nan_to_null=True))
+        df = df.with_columns(pl.when(bad_float).then(None).otherwise(pl.col("num")).alias("num"))
     report(df.filter(~is_choice & pl.col("num").is_null()), "value",
            lambda r: f"「{r['value']}」不是数字；输入项「{r['input']}」应填数字（百分数可写 97.5% 或 0.975）")
-    report(df.filter((pl.col("_kind") == BOOL) & pl.col("num").is_not_null() & ~pl.col("num").is_in([0.0, 1.0])), "value",
+    report(df.filter(sids(BOOL) & pl.col("num").is_not_null() & ~pl.col("num").is_in([0.0, 1.0])), "value",
            lambda r: f"「{r['value']}」无效；输入项「{r['input']}」应填 是/否 或 1/0")
-    report(df.filter(is_choice & ~pl.col("value").is_in(pl.col("_choices"))), "value",
-           lambda r: f"「{r['value']}」不是允许的选项；输入项「{r['input']}」应为：{'、'.join(r['_choices'] or [])}")
+    for sid, allowed in choices_by_sid.items():
+        report(df.filter((pl.col("_sid") == sid) & ~pl.col("value").is_in(allowed)), "value",
+               lambda r, a=allowed: f"「{r['value']}」不是允许的选项；输入项「{r['input']}」应为：{'、'.join(a)}")
     numeric = ~is_choice & pl.col("num").is_not_null()
-    report(df.filter(numeric & pl.col("_min").is_not_null() & (pl.col("num") < pl.col("_min"))), "value",
+    checked = df.filter(numeric).with_columns(per_sid("_min").alias("_min"), per_sid("_max").alias("_max"))
+    report(checked.filter(pl.col("_min").is_not_null() & (pl.col("num") < pl.col("_min"))), "value",
            lambda r: f"「{r['value']}」超出范围；输入项「{r['input']}」不能小于 {r['_min']:g}")
-    report(df.filter(numeric & pl.col("_max").is_not_null() & (pl.col("num") > pl.col("_max") + 1e-9)), "value",
+    report(checked.filter(pl.col("_max").is_not_null() & (pl.col("num") > pl.col("_max") + 1e-9)), "value",
            lambda r: f"「{r['value']}」超出范围；输入项「{r['input']}」应在 {r['_min'] or 0:g} 到 {r['_max']:g} 之间"
-           + ("（人工评分不能超过本指标分值）" if r["_kind"] == SCORE else ""))
-    report(df.filter((pl.col("_kind") == COUNT) & numeric & (pl.col("num") != pl.col("num").round(0))), "value",
+           + ("（人工评分不能超过本指标分值）" if kinds[r["_sid"]] == SCORE else ""))
+    report(df.filter(sids(COUNT) & numeric & (pl.col("num") != pl.col("num").round(0))), "value",
            lambda r: f"「{r['value']}」应为整数（个数或名次）")
-    report(df.filter(pl.col("_needs_note") & pl.col("note").is_null()), "note",
+    report(df.filter(pl.col("_sid").is_in(sid_of["_needs_note"]) & pl.col("note").is_null()), "note",
            lambda r: f"人工评分必须在 note（备注）中写明理由（指标 {r['indicator']}）")
     if problems:
         raise UserError(problems=problems)
-    return df.select("unit", "indicator", "input", "value", "note",
-                     pl.when(is_choice).then(None).otherwise(pl.col("num")).alias("num"))
+    # _sid (position in system.inputs()) saves the scoring engine a second string join
+    return df.select("unit", "indicator", "input", "value", "note", "num", pl.col("_sid").cast(pl.Int64))
 
 
 def read_inputs(path: str | Path, system: IndicatorSystem, units: pl.DataFrame, *, sheet: str | None = None) -> pl.DataFrame:
@@ -296,4 +343,4 @@ def inputs_from_rows(system: IndicatorSystem, units: pl.DataFrame, rows: Iterabl
 
 def empty_inputs() -> pl.DataFrame:
     return pl.DataFrame(schema={"unit": pl.String, "indicator": pl.String, "input": pl.String, "value": pl.String,
-                                "note": pl.String, "num": pl.Float64})
+                                "note": pl.String, "num": pl.Float64, "_sid": pl.Int64})

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from govassess import expr as ex
@@ -59,8 +60,16 @@ def _num(x: float) -> str:
 class RoundResult:
     system: IndicatorSystem
     round_name: str | None
-    frame: pl.DataFrame
+    frame: pl.DataFrame  # scores, points, applicability, totals, ranks: everything but the texts
     warnings: list[str] = field(default_factory=list)
+    texts: list[pl.Expr] = field(default_factory=list, repr=False)
+    _explained: pl.DataFrame | None = field(default=None, repr=False)
+
+    def explained(self) -> pl.DataFrame:
+        """The frame with every node's Chinese explanation, built once on first use."""
+        if self._explained is None:
+            self._explained = self.frame.with_columns(self.texts) if self.texts else self.frame
+        return self._explained
 
     # --- tabular views -----------------------------------------------------------------------
     def totals(self) -> pl.DataFrame:
@@ -75,7 +84,7 @@ class RoundResult:
             c = leaf.code
             assert c is not None
             lost = (pl.col(col_score(c)) if leaf.kind == "penalty" else pl.lit(leaf.points) - pl.col(col_score(c)))
-            parts.append(self.frame.select(
+            parts.append(self.explained().select(
                 "unit", pl.lit(c).alias("indicator"), pl.col(col_score(c)).alias("score"),
                 pl.lit(leaf.points, dtype=pl.Float64).alias("points"), pl.col(col_applicable(c)).alias("applicable"),
                 pl.when(pl.col(col_applicable(c)) & (leaf.kind != "bonus")).then(lost).otherwise(0.0).alias("lost"),
@@ -97,7 +106,7 @@ class RoundResult:
             cols += [col_score(n.code), col_points(n.code), col_applicable(n.code), col_text(n.code)]
             if n.is_leaf:
                 cols.append(col_missing(n.code))
-        frame = self.totals().select("unit").join(self.frame.select(cols), on="unit", how="left", maintain_order="left")
+        frame = self.totals().select("unit").join(self.explained().select(cols), on="unit", how="left", maintain_order="left")
         units = []
         for row in frame.iter_rows(named=True):
             per: dict[str, Any] = {}
@@ -140,13 +149,15 @@ def _code_key(code: str) -> tuple[Any, ...]:
 
 
 def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame, *, round_name: str | None = None,
-                progress: Progress | None = None, explain: bool = True) -> RoundResult:
+                progress: Progress | None = None) -> RoundResult:
     """Score every unit of the system's classes. ``inputs`` may be raw (strings) or from ``read_inputs``."""
     from govassess.data import prepare_inputs
 
     step = progress or (lambda stage, done, total: None)
     warnings: list[str] = []
     step("准备数据", 0, 4)
+    if "num" not in inputs.columns:  # raw text inputs: validate against every unit given
+        inputs = prepare_inputs(system, units, inputs)
     if system.classes is not None:
         outside = units.filter(~pl.col("class").is_in(list(system.classes)))
         if outside.height:
@@ -154,12 +165,9 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
         units = units.filter(pl.col("class").is_in(list(system.classes)))
     if units.height == 0:
         raise UserError(f"没有可评分的单位：体系 {system.id} 适用于 {'、'.join(system.classes or ())}，单位文件中没有这些类别的单位")
-    inputs = inputs.filter(pl.col("unit").is_in(units["unit"].implode()))
-    if "num" not in inputs.columns:
-        inputs = prepare_inputs(system, units, inputs)
     wide = _pivot(system, units, inputs)
     step("计算指标得分", 1, 4)
-    engine = _Engine(system, wide, explain)
+    engine = _Engine(system, wide)
     wide = engine.leaves()
     if system.missing == "error":
         _raise_missing(system, wide)
@@ -172,49 +180,58 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
     no_points = wide.filter(pl.col("weighted").is_null()).height
     if no_points:
         warnings.append(f"{no_points} 个单位没有任何适用的常规指标，无法计算总分")
-    return RoundResult(system, round_name, wide, warnings)
+    return RoundResult(system, round_name, wide, warnings, engine.texts)
 
 
 def _pivot(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame) -> pl.DataFrame:
+    """One column per (indicator, input) and one row per unit, by scattering into numpy arrays.
+
+    Cheaper than a generic pivot at national scale: two joins to integer keys, then a single
+    vectorised assignment for all numeric inputs.
+    """
     specs = system.inputs()
-    kinds = {(s.indicator, s.input): s.kind for s in specs}
-    wide = units
-    key = pl.concat_str([pl.lit(f"in{SEP}"), pl.col("indicator"), pl.lit(SEP), pl.col("input")])
-    string_keys = [(c, i) for (c, i), k in kinds.items() if k in STRING_KINDS]
-    is_string = pl.struct("indicator", "input").is_in(
-        pl.DataFrame({"indicator": [c for c, _ in string_keys], "input": [i for _, i in string_keys]},
-                     schema={"indicator": pl.String, "input": pl.String}).to_struct().implode())
-    for values, frame in (("num", inputs.filter(~is_string)), ("value", inputs.filter(is_string))):
-        if frame.height:
-            piv = frame.select("unit", key.alias("key"), values).pivot(on="key", index="unit", values=values)
-            wide = wide.join(piv, on="unit", how="left")
-    noted = [(s.indicator, s.input) for s in specs if s.needs_note]
-    if noted:
-        notes = inputs.filter(pl.col("note").is_not_null() & pl.struct("indicator", "input").is_in(
-            pl.DataFrame({"indicator": [c for c, _ in noted], "input": [i for _, i in noted]}).to_struct().implode()))
-        if notes.height:
-            nkey = pl.concat_str([pl.lit(f"note{SEP}"), pl.col("indicator"), pl.lit(SEP), pl.col("input")])
-            wide = wide.join(notes.select("unit", nkey.alias("key"), "note").pivot(on="key", index="unit", values="note"),
-                             on="unit", how="left")
-    absent = []
-    for s in specs:
+    n = units.height
+    keyed = pl.DataFrame({"indicator": [s.indicator for s in specs], "input": [s.input for s in specs]},
+                         schema={"indicator": pl.String, "input": pl.String}).with_row_index("_sid")
+    j = inputs.join(units.select("unit").with_row_index("_uidx"), on="unit", how="inner")
+    if "_sid" not in j.columns:
+        j = j.join(keyed, on=["indicator", "input"], how="inner")
+    sid = j["_sid"].to_numpy().astype(np.int64)
+    uidx = j["_uidx"].to_numpy().astype(np.int64)
+    matrix = np.full((len(specs), n), np.nan)
+    nums = j["num"].to_numpy()
+    has_num = ~np.isnan(nums.astype("float64"))
+    matrix[sid[has_num], uidx[has_num]] = nums[has_num]
+    columns: list[pl.Series] = []
+    string_specs = [i for i, s in enumerate(specs) if s.kind in STRING_KINDS or s.needs_note]
+    texts = j.filter(pl.col("_sid").is_in(string_specs)) if string_specs else None
+    for i, s in enumerate(specs):
         name = _in(s.indicator, s.input)
-        if name not in wide.columns:
-            absent.append(pl.lit(None, dtype=pl.String if s.kind in STRING_KINDS else pl.Float64).alias(name))
-        if s.needs_note and _note(s.indicator, s.input) not in wide.columns:
-            absent.append(pl.lit(None, dtype=pl.String).alias(_note(s.indicator, s.input)))
-    return wide.with_columns(absent) if absent else wide
+        if s.kind in STRING_KINDS:
+            assert texts is not None
+            sub = texts.filter(pl.col("_sid") == i)
+            col = pl.Series(name, [None] * n, dtype=pl.String).scatter(sub["_uidx"], sub["value"]) if sub.height else \
+                pl.Series(name, [None] * n, dtype=pl.String)
+            columns.append(col)
+        else:
+            columns.append(pl.Series(name, matrix[i], nan_to_null=True))
+        if s.needs_note:
+            assert texts is not None
+            sub = texts.filter(pl.col("_sid") == i)
+            note = pl.Series(_note(s.indicator, s.input), [None] * n, dtype=pl.String)
+            columns.append(note.scatter(sub["_uidx"], sub["note"]) if sub.height else note)
+    return units.with_columns(columns) if columns else units
 
 
 class _Engine:
-    def __init__(self, system: IndicatorSystem, wide: pl.DataFrame, explain: bool):
+    def __init__(self, system: IndicatorSystem, wide: pl.DataFrame):
         self.system = system
-        self.explain = explain
         self.attributes = {c: wide.schema[c] for c in wide.columns if c in ("class",) or not (c in RESERVED or SEP in c)}
         self.applicable: dict[int, pl.Expr] = {}
         self.vetoed: dict[int, pl.Expr] = {}
         self.veto_text: dict[int, pl.Expr] = {}
         self.wide = wide
+        self.texts: list[pl.Expr] = []
 
     # --- names in expressions ----------------------------------------------------------------
     def attr_resolver(self, node_code: str, field_name: str) -> Callable[[str], tuple[pl.Expr, str]]:
@@ -296,20 +313,18 @@ class _Engine:
         out = [s.alias(col_score(code)), a.alias(col_applicable(code)),
                pl.when(a).then(points).otherwise(None).alias(col_points(code)),
                pl.when(node.kind == "normal").then(missing).otherwise(None).alias(col_missing(code))]
-        if self.explain:
-            verb = {"normal": "得分", "bonus": "加", "penalty": "扣"}[node.kind]
-            done = pl.concat_str([scored.text, pl.lit(f"；{verb} "), fmt(s), pl.lit(f" 分（满分 {_num(points)}）"
-                                  if node.kind == "normal" else f" 分（上限 {_num(points)}）")])
-            absent_text = (pl.concat_str([pl.lit("缺少输入："), missing_names.str.replace_all(SEP, "、", literal=True),
-                                          pl.lit("，按 0 分计")]) if node.kind == "normal"
-                           else pl.lit("未报送，" + ("不加分" if node.kind == "bonus" else "不扣分")))
-            text = (pl.when(~a).then(pl.lit(self._na_text(node)))
-                    .when(vetoed).then(self.veto_text[id(node)])
-                    .when(~present).then(absent_text)
-                    .otherwise(done))
-            out.append(text.alias(col_text(code)))
-        else:
-            out.append(pl.lit(None, dtype=pl.String).alias(col_text(code)))
+        # The explanation is built later, on demand, from the stored columns (see RoundResult.frame).
+        final = pl.col(col_score(code))
+        verb = {"normal": "得分", "bonus": "加", "penalty": "扣"}[node.kind]
+        done = pl.concat_str([scored.text, pl.lit(f"；{verb} "), fmt(final), pl.lit(f" 分（满分 {_num(points)}）"
+                              if node.kind == "normal" else f" 分（上限 {_num(points)}）")])
+        absent_text = (pl.concat_str([pl.lit("缺少输入："), missing_names.str.replace_all(SEP, "、", literal=True),
+                                      pl.lit("，按 0 分计")]) if node.kind == "normal"
+                       else pl.lit("未报送，" + ("不加分" if node.kind == "bonus" else "不扣分")))
+        self.texts.append(pl.when(~pl.col(col_applicable(code))).then(pl.lit(self._na_text(node)))
+                          .when(vetoed).then(self.veto_text[id(node)])
+                          .when(~present).then(absent_text)
+                          .otherwise(done).alias(col_text(code)))
         return out
 
     def _na_text(self, node: IndicatorNode) -> str:
@@ -352,9 +367,9 @@ class _Engine:
             signed = [(c, 1.0 if c.kind == "bonus" else -1.0) for c in g.children if c.code]
             plus = pl.sum_horizontal([pl.col(col_score(c.code or "")).fill_null(0.0) for c, w in signed if w > 0] or [pl.lit(0.0)])
             minus = pl.sum_horizontal([pl.col(col_score(c.code or "")).fill_null(0.0) for c, w in signed if w < 0] or [pl.lit(0.0)])
-            text = pl.concat_str([pl.lit("加分 "), fmt(plus), pl.lit("，减分 "), fmt(minus)])
+            self.texts.append(pl.concat_str([pl.lit("加分 "), fmt(plus), pl.lit("，减分 "), fmt(minus)]).alias(col_text(g.code)))
             return [(plus - minus).alias(col_score(g.code)), pl.lit(None, dtype=pl.Float64).alias(col_points(g.code)),
-                    pl.lit(True).alias(col_applicable(g.code)), text.alias(col_text(g.code))]
+                    pl.lit(True).alias(col_applicable(g.code))]
         a = pl.any_horizontal([pl.col(col_applicable(k.code or "")) for k in kids])
         s = pl.sum_horizontal([pl.col(col_score(k.code or "")).fill_null(0.0) for k in kids])
         p = pl.sum_horizontal([pl.col(col_points(k.code or "")).fill_null(0.0) for k in kids])
@@ -363,10 +378,11 @@ class _Engine:
             p = pl.lit(float(g.points))
         s = pl.when(a).then(s)
         p = pl.when(a).then(p)
-        text = pl.when(a).then(pl.concat_str([pl.lit("下级指标合计 "), fmt(s), pl.lit(" / "), fmt(p), pl.lit(" 分")
-                                              ])).otherwise(pl.lit(self._na_text(g)))
-        return [s.alias(col_score(g.code)), p.alias(col_points(g.code)), a.alias(col_applicable(g.code)),
-                text.alias(col_text(g.code))]
+        sc, pc = pl.col(col_score(g.code)), pl.col(col_points(g.code))
+        self.texts.append(pl.when(pl.col(col_applicable(g.code))).then(
+            pl.concat_str([pl.lit("下级指标合计 "), fmt(sc), pl.lit(" / "), fmt(pc), pl.lit(" 分")])
+        ).otherwise(pl.lit(self._na_text(g))).alias(col_text(g.code)))
+        return [s.alias(col_score(g.code)), p.alias(col_points(g.code)), a.alias(col_applicable(g.code))]
 
     def _top(self, kind: str) -> list[IndicatorNode]:
         """Outermost coded nodes of a kind (a bonus group counts once, capped)."""
@@ -423,7 +439,7 @@ def _raise_missing(system: IndicatorSystem, wide: pl.DataFrame) -> None:
 
 def applicability(system: IndicatorSystem, units: pl.DataFrame) -> pl.DataFrame:
     """unit × leaf applicability from classes and ``applies`` (inputs not needed): unit, indicator, applicable."""
-    engine = _Engine(system, units, explain=False)
+    engine = _Engine(system, units)
     cols = []
     for node in system.nodes():
         engine._node_state(node)
