@@ -43,9 +43,11 @@ def test_yangjiang_table_merged_and_blank_below_levels_and_percent_weights(tmp_p
         "total": 8,  # 2 + 2 + 1 + 1 + 2; the 加分/减分 caps (10, 5, 5) are not in the weighted part
         "indicators": [
             {
+                "code": "A",
                 "name": "数字化支撑能力",
                 "children": [
                     {
+                        "code": "A1",
                         "name": "办件信息汇聚",
                         "children": [
                             {
@@ -67,6 +69,7 @@ def test_yangjiang_table_merged_and_blank_below_levels_and_percent_weights(tmp_p
                         ],
                     },
                     {
+                        "code": "A2",
                         "name": "数据支撑",
                         "children": [
                             {
@@ -98,9 +101,11 @@ def test_yangjiang_table_merged_and_blank_below_levels_and_percent_weights(tmp_p
                 ],
             },
             {
+                "code": "B",
                 "name": "加减分",
                 "children": [
                     {
+                        "code": "B1",
                         "name": "加分项",
                         "kind": "bonus",
                         "children": [
@@ -114,6 +119,7 @@ def test_yangjiang_table_merged_and_blank_below_levels_and_percent_weights(tmp_p
                         ],
                     },
                     {
+                        "code": "B2",
                         "name": "减分项",
                         "kind": "penalty",
                         "children": [
@@ -150,10 +156,12 @@ def test_egov_table_subtotals_two_row_header_and_derived_rules(tmp_path: Path) -
     assert system["total"] == 18  # 4 + 2 + 2 + 3 + 3 + 3 + 1
     expected_indicators = [
         {
+            "code": "A",
             "name": "发展环境",
             "points": 14,
             "children": [
                 {
+                    "code": "A1",
                     "name": "工作统筹协调",
                     "points": 8,
                     "children": [
@@ -196,10 +204,12 @@ def test_egov_table_subtotals_two_row_header_and_derived_rules(tmp_path: Path) -
             ],
         },
         {
+            "code": "B",
             "name": "基础设施",
             "points": 6,
             "children": [
                 {
+                    "code": "B1",
                     "name": "统一的电子政务外网",
                     "points": 6,
                     "children": [
@@ -231,10 +241,12 @@ def test_egov_table_subtotals_two_row_header_and_derived_rules(tmp_path: Path) -
             ],
         },
         {
+            "code": "C",
             "name": "政务信息资源交换共享和开发利用",
             "points": 28,
             "children": [
                 {
+                    "code": "C1",
                     "name": "政务信息资源目录",
                     "points": 3,
                     "children": [
@@ -254,6 +266,7 @@ def test_egov_table_subtotals_two_row_header_and_derived_rules(tmp_path: Path) -
                     ],
                 },
                 {
+                    "code": "C2",
                     "name": "电子证照应用",
                     "points": 1,
                     "children": [
@@ -301,12 +314,15 @@ def test_heihe_table_category_column_and_merged_leaf_cell(tmp_path: Path) -> Non
         "total": 13,  # 5 + 3 + 3 + 2
         "indicators": [
             {
+                "code": "A",
                 "name": "统筹管理",
                 "children": [
                     {
+                        "code": "A1",
                         "name": "规划设计",
                         "children": [
                             {
+                                "code": "A1.1",
                                 "name": "规划设计",
                                 "children": [
                                     {
@@ -330,9 +346,11 @@ def test_heihe_table_category_column_and_merged_leaf_cell(tmp_path: Path) -> Non
                         ],
                     },
                     {
+                        "code": "A2",
                         "name": "组织保障",
                         "children": [
                             {
+                                "code": "A2.1",
                                 "name": "领导机制",
                                 "children": [
                                     {
@@ -360,6 +378,7 @@ def test_heihe_table_category_column_and_merged_leaf_cell(tmp_path: Path) -> Non
         ],
     }
     assert any(n.startswith("第2–3行") and "规划设计-1、规划设计-2" in n for n in notes)
+    assert any(n.startswith("分组编码按 A、B") for n in notes)
 
 
 @pytest.mark.parametrize(
@@ -385,6 +404,14 @@ def test_weight_spellings(tmp_path: Path, cell: Any, fmt: str | None, points: fl
     leaf = system["indicators"][0]["children"][0]
     assert leaf["points"] == points
     assert system["total"] == points
+
+
+def test_group_codes_not_generated_when_they_would_clash(tmp_path: Path) -> None:
+    rows = [["A", "甲", "甲一", 2, "x"], ["B", "乙", "乙一", 3, "y"]]  # 序号 already uses A and B
+    path = builders.plain_table(tmp_path / "g.xlsx", rows)
+    system, notes = read_system_table(path, system_id="g")
+    assert [g.get("code") for g in system["indicators"]] == [None, None]
+    assert any("分组未生成编码" in n and "A、B" in n for n in notes)
 
 
 def test_generated_codes_when_no_serial_column(tmp_path: Path) -> None:

@@ -304,3 +304,88 @@ def test_sheet_title(text: str, taken: list[str], expected: str) -> None:
     got = sheet_title(text, taken)
     assert got == expected
     assert len(got) <= 31
+
+
+def test_levels_follow_listed_parents(tmp_path: Path) -> None:
+    # Results list coded nodes only: a leaf on level 3 whose groups have no code is a top header.
+    results = {
+        "system": {"id": "x", "name": "x"},
+        "round": None,
+        "indicators": [
+            {
+                "code": "7",
+                "name": "孤立叶子",
+                "level": 3,
+                "parent": None,
+                "points": 2,
+                "kind": "normal",
+                "is_leaf": True,
+            },
+            {
+                "code": "G",
+                "name": "组",
+                "level": 1,
+                "parent": None,
+                "points": 1,
+                "kind": "normal",
+                "is_leaf": False,
+            },
+            {
+                "code": "8",
+                "name": "组内",
+                "level": 2,
+                "parent": "G",
+                "points": 1,
+                "kind": "normal",
+                "is_leaf": True,
+            },
+        ],
+        "units": [_unit("U1", "甲", "市级部门", 50, 1, "合格")],
+    }
+    path = tmp_path / "lv.xlsx"
+    write_results_workbook(results, path)
+    ws = load_workbook(path)["得分矩阵"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert ws["E2"].value == "孤立叶子" and "E2:E3" in merged
+    assert ws["F2"].value == "组" and "F2:G2" in merged and ws["G3"].value == "组内"
+
+
+def test_workbook_from_a_real_scoring_run(tmp_path: Path) -> None:
+    from govassess.data import inputs_from_rows, units_from_rows
+    from govassess.indicators import load_system
+    from govassess.scoring import score_round
+
+    system = load_system("yangjiang-2021-dept")
+    units = units_from_rows(
+        [
+            {
+                "unit": "D01",
+                "name": "市发展改革局",
+                "class": "市级部门",
+                "has_license_items": 1,
+                "has_application_items": 1,
+            },
+            {
+                "unit": "D02",
+                "name": "市教育局",
+                "class": "市级部门",
+                "has_license_items": 0,
+                "has_application_items": 1,
+            },
+        ]
+    )
+    results = score_round(
+        system, units, inputs_from_rows(system, units, []), round_name="2021年上半年"
+    ).to_dict()
+    path = tmp_path / "real.xlsx"
+    write_results_workbook(results, path)
+    wb = load_workbook(path)
+    assert wb.sheetnames[:5] == ["排名-市级部门", "得分矩阵", "失分项", "评分说明", "缺数"]
+    matrix = wb["得分矩阵"]
+    # One column per listed node after the four unit columns.
+    assert matrix.max_column == 4 + len(results["indicators"])
+    explained = wb["评分说明"]
+    assert explained.max_row == 2 + 2 * len(results["indicators"])
+    # 33 事项进驻率 does not apply to a unit without 行政许可 items.
+    row = next(r for r in explained.iter_rows(min_row=3, values_only=True) if r[0] == "D02" and r[2] == "33")
+    assert row[6] == "否"

@@ -946,7 +946,9 @@ def _build_tree(
                 else:
                     leaf["evidence"] = extra_note
             native_cols: dict[str, Any] = {
-                k: row.fields[k] for k in ("rule", "kind", "applies", "classes", "veto", "extra") if k in row.fields
+                k: row.fields[k]
+                for k in ("rule", "kind", "applies", "classes", "veto", "extra")
+                if k in row.fields
             }
             leaf.update(_node_fields(native_cols, problems, row_where, col_letters))
             # Columns with no field of their own are kept in the note rather than dropped.
@@ -989,6 +991,18 @@ def _build_tree(
         where=where,
         native=native,
     )
+
+    # Leaves carry the table's 序号; groups get codes too, so that results list their subtotals.
+    if seen_codes and not native:
+        planned: list[tuple[dict[str, Any], str]] = []
+        _group_codes(roots, "", planned)
+        clash = sorted({c for _, c in planned if c in codes})
+        if clash:
+            notes.append(f"分组未生成编码：生成的编码与序号 {'、'.join(clash[:5])} 重复")
+        elif planned:
+            for node, code in planned:
+                node["code"] = code
+            notes.append("分组编码按 A、B…（一级指标）、A1、A2…（二级指标）、A1.1…（更深层级）生成")
 
     # Notes on guessed rules, now that every leaf has its code.
     if not native:
@@ -1098,6 +1112,32 @@ def _assign_codes(
                 codes[hier] = node["_row"]
                 if mixed:
                     notes.append(f"第{node['_row']}行 序号为空，编码按层级生成为“{hier}”")
+
+
+def _letters(n: int) -> str:
+    """1 → A, 26 → Z, 27 → AA."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _group_codes(nodes: list[dict[str, Any]], prefix: str, out: list[tuple[dict[str, Any], str]]) -> None:
+    """Group codes in the built-in systems' scheme: A, B … for 一级指标, A1, A2 … below, then A1.1."""
+    n = 0
+    for node in nodes:
+        if "children" not in node:
+            continue
+        n += 1
+        if not prefix:
+            code = _letters(n)
+        elif prefix[-1].isdigit():
+            code = f"{prefix}.{n}"
+        else:
+            code = f"{prefix}{n}"
+        out.append((node, code))
+        _group_codes(node["children"], code, out)
 
 
 def _clean(node: dict[str, Any]) -> dict[str, Any]:

@@ -346,7 +346,15 @@ def _matrix(book: _Book, prefix: str, indicators: list[dict[str, Any]], units: l
     """Unit × indicator scores with grouped headers: one header row per level, then codes and full points."""
     fixed = [("单位代码", 12.0), ("单位", 22.0), ("类别", 10.0), ("总分", 9.0)]
     nf = len(fixed)
-    depth = max((int(i.get("level") or 1) for i in indicators), default=1)
+    # Header level from the parent chain of the listed nodes (results list coded nodes only, so a
+    # leaf's "level" may count groups that have no column of their own).
+    index = {str(i.get("code")): n for n, i in enumerate(indicators)}
+    levels: list[int] = []
+    for ind in indicators:
+        parent = ind.get("parent")
+        p = index.get(str(parent)) if parent is not None else None
+        levels.append(levels[p] + 1 if p is not None and p < len(levels) else 1)
+    depth = max(levels, default=1)
     head_top = 2
     code_row = head_top + depth
     points_row = code_row + 1
@@ -354,7 +362,6 @@ def _matrix(book: _Book, prefix: str, indicators: list[dict[str, Any]], units: l
 
     # Column span of every node: itself and, for a group, all its descendants (tree order).
     span_end = list(range(len(indicators)))
-    index = {str(i.get("code")): n for n, i in enumerate(indicators)}
     for n, ind in reversed(list(enumerate(indicators))):
         parent = ind.get("parent")
         if parent is not None and str(parent) in index:
@@ -368,7 +375,7 @@ def _matrix(book: _Book, prefix: str, indicators: list[dict[str, Any]], units: l
         merges.append((head_top, c, points_row, c))
     for n, ind in enumerate(indicators):
         col = nf + n + 1
-        level = int(ind.get("level") or 1)
+        level = levels[n]
         label = str(ind.get("name") or ind.get("code"))
         kind = ind.get("kind")
         if kind == "bonus":
