@@ -132,7 +132,7 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
     if v == "type":
         names = {"string": "文字", "number": "数字", "integer": "整数", "object": "映射", "array": "列表", "boolean": "true/false"}
         want = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-        return f"应为{'或'.join(names.get(w, w) for w in want)}，实际为 {err.instance!r}"
+        return f"应为{'或'.join(names.get(str(w), str(w)) for w in want)}，实际为 {err.instance!r}"
     if v == "pattern":
         return f"格式不对：{err.instance!r}（应匹配 {err.validator_value}）"
     if v in ("minItems", "minLength"):

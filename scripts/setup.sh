@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up govassess on a fresh Debian/Ubuntu machine.
+#   bash scripts/setup.sh          Python environment only (enough for the CLI, the demo and the web platform on SQLite)
+#   bash scripts/setup.sh --full   also the system packages the whole test suite needs: PostgreSQL, Chromium,
+#                                  LibreOffice Calc (WPS/Excel stand-in), CJK fonts, Java (Spark local mode)
+# Idempotent: what is already there is not installed again. Needs root (or sudo) for --full.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+full=0
+[ "${1:-}" = "--full" ] && full=1
+
+if [ "$full" = 1 ]; then
+  want=(postgresql chromium chromium-driver libreoffice-calc-nogui fonts-noto-cjk)
+  command -v java >/dev/null 2>&1 || want+=(default-jre-headless)
+  missing=()
+  for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    echo "== 安装系统软件包：${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "== 创建虚拟环境 .venv"
+  "$python" -m venv .venv
+fi
+extras="postgres"
+[ "$full" = 1 ] && extras="dev,postgres,spark"
+echo "== 安装 govassess[$extras]"
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
