@@ -438,6 +438,19 @@ def test_codes_kept_as_formatted_numbers_and_total_and_note_rows_skipped(tmp_pat
     assert any("第5行" in n and "表注" in n for n in notes)
 
 
+def test_first_of_several_tables_is_read_and_said(tmp_path: Path) -> None:
+    wb = Workbook()
+    for title, leaf in (("市级部门", "办件量"), ("县(市、区)", "事项进驻率")):
+        ws = wb.create_sheet(title)
+        ws.append(["序号", "一级指标", "二级指标", "分值"])
+        ws.append([1, "甲", leaf, 2])
+    del wb["Sheet"]
+    wb.save(tmp_path / "two.xlsx")
+    system, notes = read_system_table(tmp_path / "two.xlsx", system_id="two")
+    assert system["indicators"][0]["children"][0]["name"] == "办件量"
+    assert any("县(市、区)" in n and "只读取了第一个「市级部门」" in n for n in notes)
+
+
 def test_name_and_id_defaults(tmp_path: Path) -> None:
     path = builders.plain_table(tmp_path / "My Table 2021.xlsx", [[1, "甲", "乙", 2, "x"]], sheet="考核指标")
     system, notes = read_system_table(path)
@@ -605,7 +618,7 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
 def test_written_layout_is_the_office_layout(tmp_path: Path) -> None:
     path = write_system_table(builders.full_system(), tmp_path / "full.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["指标体系", "指标分组", "体系信息"]
+    assert wb.sheetnames == ["指标体系", "体系信息", "指标分组"]
     ws = wb["指标体系"]
     header = [c.value for c in ws[2]]
     assert header[:6] == [

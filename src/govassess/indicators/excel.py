@@ -473,14 +473,21 @@ def read_system_table(
     file = str(path)
 
     found = None
+    others: list[str] = []
     for ws in wb.worksheets:
         if ws.title in (INFO_SHEET, GROUP_SHEET):
             continue
         sheet = _Sheet(ws)
         header = _find_header(sheet)
-        if header:
+        if header and found is None:
             found = (sheet, header)
-            break
+        elif header:
+            others.append(ws.title)
+    if found and others:
+        notes.append(
+            f"工作簿中还有其他指标表（{'、'.join(others)}），只读取了第一个「{found[0].title}」；"
+            "如需导入其他表，请把它移到最前面或另存为单独的文件"
+        )
     if found is None:
         raise UserError(
             "没有找到指标表：应有一个工作表含表头行，至少包括“一级指标”（或二级/三级指标）和“分值”（或分数权重、权重、分数）列；"
@@ -1264,8 +1271,8 @@ def write_system_table(system: dict[str, Any], path: str | Path) -> Path:
                 gs.cell(row=i, column=c, value=gval)
     gs.freeze_panes = "A2"
 
-    # System sheet.
-    info = wb.create_sheet(INFO_SHEET)
+    # System sheet, second as offices expect it next to the table.
+    info = wb.create_sheet(INFO_SHEET, 1)
     for c, (label, w) in enumerate([("字段", 14), ("含义", 24), ("值", 60)], start=1):
         cell = info.cell(row=1, column=c, value=label)
         cell.font = Font(bold=True)
