@@ -110,7 +110,6 @@ def run_demo(out: Path, *, seed: int = 2021, console: Console | None = None) -> 
             for r, (round_name, _w) in enumerate(rounds):
                 bar.update(task, description=f"{system.name} · {round_name}")
                 inputs = synthetic_inputs(system, units, seed + r)
-                # the second round is somewhat better: units improve after the first report
                 stem = f"{system_id}-{'h1' if r == 0 else 'h2'}"
                 inputs.write_csv(out / f"{stem}-inputs.csv")
                 result = score_round(system, units, inputs, round_name=round_name).to_dict()

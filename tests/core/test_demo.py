@@ -1,0 +1,40 @@
+"""The demo scores both 阳江 systems for the seed's 41 departments and 7 县(市、区) over two rounds."""
+
+from __future__ import annotations
+
+import json
+
+from govassess.cli import main
+from govassess.demo import NO_LICENSE
+
+
+def test_demo_end_to_end(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "市级部门" in out and "县(市、区)" in out
+    dept = json.loads((tmp_path / "yangjiang-2021-dept-annual.json").read_text(encoding="utf-8"))
+    county = json.loads((tmp_path / "yangjiang-2021-county-annual.json").read_text(encoding="utf-8"))
+    assert len(dept["units"]) == 41 and len(county["units"]) == 7
+    assert {u["class"] for u in dept["units"]} == {"市级部门"}
+    h1 = {u["unit"]: u for u in json.loads((tmp_path / "yangjiang-2021-dept-h1.json").read_text(encoding="utf-8"))["units"]}
+    h2 = {u["unit"]: u for u in json.loads((tmp_path / "yangjiang-2021-dept-h2.json").read_text(encoding="utf-8"))["units"]}
+    for u in dept["units"]:  # 上半年占比40%，下半年占比60%
+        assert abs(u["score"] - round(0.4 * h1[u["unit"]]["score"] + 0.6 * h2[u["unit"]]["score"], 2)) <= 0.011
+    ranks = sorted(u["rank"] for u in dept["units"])
+    assert ranks[0] == 1 and len(ranks) == 41
+    # units without 行政许可 items have the 行政许可 indicators dropped (not applicable), others have them
+    no_license = [u for u in h1.values() if u["name"] in NO_LICENSE]
+    with_license = [u for u in h1.values() if u["name"] not in NO_LICENSE]
+    licence_codes = [c for c, i in with_license[0]["indicators"].items() if "不适用（适用条件：has_license_items" in
+                     (no_license[0]["indicators"][c]["explanation"] or "")]
+    assert licence_codes and all(u["indicators"][c]["applicable"] for u in with_license for c in licence_codes)
+    for name in ("yangjiang-2021-dept-h1.xlsx", "yangjiang-2021-county-template.xlsx"):
+        assert (tmp_path / name).stat().st_size > 5000
+
+
+def test_demo_is_deterministic(tmp_path):
+    assert main(["demo", "--out", str(tmp_path / "a")]) == 0
+    assert main(["demo", "--out", str(tmp_path / "b")]) == 0
+    a = (tmp_path / "a" / "yangjiang-2021-county-annual.json").read_text(encoding="utf-8")
+    b = (tmp_path / "b" / "yangjiang-2021-county-annual.json").read_text(encoding="utf-8")
+    assert a == b
