@@ -451,6 +451,29 @@ def test_first_of_several_tables_is_read_and_said(tmp_path: Path) -> None:
     assert any("县(市、区)" in n and "只读取了第一个「市级部门」" in n for n in notes)
 
 
+def test_two_criteria_columns_are_both_kept(tmp_path: Path) -> None:
+    header = ["序号", "一级指标", "二级指标", "分值", "评估内容", "评分标准"]
+    rows = [[1, "甲", "乙", 2, "是否制定规划", "有，得2分"], [2, None, "丙", 3, None, "按比例得分"]]
+    path = builders.plain_table(tmp_path / "two.xlsx", rows, header=header)
+    system, notes = read_system_table(path, system_id="two")
+    leaves = system["indicators"][0]["children"]
+    assert leaves[0]["criteria"] == "评估内容：是否制定规划\n评分标准：有，得2分"
+    assert leaves[1]["criteria"] == "按比例得分"
+    assert any("「评估内容」、「评分标准」" in n for n in notes)
+
+
+def test_attachment_label_is_not_the_title(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["附件2"])
+    ws.append(["市级部门考核指标"])
+    ws.append(["序号", "一级指标", "二级指标", "分值"])
+    ws.append([1, "甲", "乙", 2])
+    wb.save(tmp_path / "t.xlsx")
+    system, _ = read_system_table(tmp_path / "t.xlsx", system_id="t")
+    assert system["name"] == "市级部门考核指标"
+
+
 def test_name_and_id_defaults(tmp_path: Path) -> None:
     path = builders.plain_table(tmp_path / "My Table 2021.xlsx", [[1, "甲", "乙", 2, "x"]], sheet="考核指标")
     system, notes = read_system_table(path)

@@ -499,10 +499,13 @@ def read_system_table(
 
     level_cols = sorted(c for c, (f, _) in cols.items() if f == "level")
     field_cols: dict[str, int] = {}
+    extra_criteria: list[int] = []  # e.g. 评估内容 and 评分标准 side by side: both kept in criteria
     for c, (f, _) in sorted(cols.items()):
         if f == "level":
             continue
-        if f in field_cols:
+        if f == "criteria" and f in field_cols:
+            extra_criteria.append(c)
+        elif f in field_cols:
             problems.add(
                 f"列「{texts[c]}」与列「{texts[field_cols[f]]}」含义相同，只能保留一列",
                 row=header_row,
@@ -512,6 +515,9 @@ def read_system_table(
         else:
             field_cols[f] = c
     unknown_cols = {c: t for c, t in texts.items() if c not in cols and c not in level_cols}
+    if extra_criteria:
+        names = "、".join(f"「{texts[c]}」" for c in [field_cols["criteria"], *extra_criteria])
+        notes.append(f"列{names}都作为评分细则，逐行合并（带列名）")
     if native and unknown_cols:
         notes.append("未识别的列已忽略：" + "、".join(f"「{t}」" for t in unknown_cols.values()))
     # In an office table 备注 often holds the evidence list; in our own layout it is the note.
@@ -522,7 +528,7 @@ def read_system_table(
     for r in range(1, header_row):
         for c in range(1, len(sheet.values[r - 1]) + 1):
             t = _name_text(sheet.raw(r, c))
-            if t:
+            if t and not re.fullmatch(r"(附件|附表)\s*\d*[:：]?", t):  # "附件2" above the real title
                 title = title or t
                 break
 
@@ -531,7 +537,8 @@ def read_system_table(
     prev_levels: list[str | None] = []
     for r in range(data_start, sheet.max_row + 1):
         row_vals = {
-            c: sheet.get(r, c) for c in set(level_cols) | set(field_cols.values()) | set(unknown_cols)
+            c: sheet.get(r, c)
+            for c in set(level_cols) | set(field_cols.values()) | set(unknown_cols) | set(extra_criteria)
         }
         if all(_cell_text(v) is None for v in row_vals.values()):
             continue
@@ -621,6 +628,13 @@ def read_system_table(
                 )
                 if value_text is not None:
                     row.fields[f] = value_text
+        if extra_criteria:
+            parts = [(texts[c], _cell_text(row_vals[c])) for c in [field_cols["criteria"], *extra_criteria]]
+            parts = [(h, t) for h, t in parts if t]
+            if len(parts) > 1:
+                row.fields["criteria"] = "\n".join(f"{h}：{t}" for h, t in parts)
+            elif parts:
+                row.fields["criteria"] = parts[0][1]
         for c, header_text in unknown_cols.items():
             t = _cell_text(row_vals[c])
             if t is not None:
