@@ -462,6 +462,26 @@ def test_two_criteria_columns_are_both_kept(tmp_path: Path) -> None:
     assert any("「评估内容」、「评分标准」" in n for n in notes)
 
 
+def test_two_row_header_with_level_names_below_a_title(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "指标名称", None, "分值"])
+    ws.append([None, "一级指标", "二级指标", None])
+    ws.merge_cells("B1:C1")
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("D1:D2")
+    ws.append([1, "甲", "乙", "3%"])
+    wb.save(tmp_path / "t.xlsx")
+    system, _ = read_system_table(tmp_path / "t.xlsx", system_id="t")
+    assert system["indicators"] == [
+        {
+            "code": "A",
+            "name": "甲",
+            "children": [{"code": "1", "name": "乙", "points": 3, "rule": {"type": "manual"}}],
+        }
+    ]
+
+
 def test_attachment_label_is_not_the_title(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

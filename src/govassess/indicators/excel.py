@@ -406,23 +406,15 @@ def _open_workbook(path: Path) -> Any:
         ) from None
 
 
-def _find_header(sheet: _Sheet) -> tuple[int, dict[int, tuple[str, bool]], dict[int, str], int] | None:
-    """(header row, {col: (field, percent)}, {col: header text}, first data row) or None."""
-    best: tuple[int, int] | None = None
-    for r in range(1, min(sheet.max_row, 30) + 1):
-        fields = [
-            _header_field(_norm_header(sheet.raw(r, c)))[0] for c in range(1, len(sheet.values[r - 1]) + 1)
-        ]
-        if "level" in fields and "points" in fields:
-            score = sum(1 for f in fields if f)
-            if best is None or score > best[1]:
-                best = (r, score)
-    if best is None:
-        return None
-    hr = best[0]
+def _header_at(sheet: _Sheet, hr: int) -> tuple[dict[int, tuple[str, bool]], dict[int, str], int]:
+    """Columns of a header starting at row hr, which may continue on the row below.
+
+    Two-row headers put a title over several columns (任务分解 over 牵头科室 / 配合科室, 指标名称
+    over 一级指标 / 二级指标 …); the row below counts as header when all its cells are known names.
+    """
+    width = max(len(v) for v in sheet.values[hr - 1 : hr + 1])
     cols: dict[int, tuple[str, bool]] = {}
     texts: dict[int, str] = {}
-    width = max(len(v) for v in sheet.values[hr - 1 : hr + 1])
     for c in range(1, width + 1):
         text = _norm_header(sheet.raw(hr, c))
         f, pct = _header_field(text)
@@ -431,7 +423,6 @@ def _find_header(sheet: _Sheet) -> tuple[int, dict[int, tuple[str, bool]], dict[
         elif text:
             texts[c] = text
     data_start = hr + 1
-    # A two-row header: a group title such as 任务分解 above 牵头科室 / 配合科室.
     if hr + 1 <= sheet.max_row:
         below = {c: _norm_header(sheet.raw(hr + 1, c)) for c in range(1, width + 1)}
         found = {c: _header_field(t) for c, t in below.items() if t and c not in cols and _header_field(t)[0]}
@@ -440,7 +431,22 @@ def _find_header(sheet: _Sheet) -> tuple[int, dict[int, tuple[str, bool]], dict[
                 if f:
                     cols[c], texts[c] = (f, pct), below[c]
             data_start = hr + 2
-    return hr, cols, texts, data_start
+    return cols, texts, data_start
+
+
+def _find_header(sheet: _Sheet) -> tuple[int, dict[int, tuple[str, bool]], dict[int, str], int] | None:
+    """(header row, {col: (field, percent)}, {col: header text}, first data row) or None."""
+    best: tuple[int, tuple[dict[int, tuple[str, bool]], dict[int, str], int]] | None = None
+    for r in range(1, min(sheet.max_row, 30) + 1):
+        if not any(_header_field(_norm_header(v))[0] for v in sheet.values[r - 1]):
+            continue
+        found = _header_at(sheet, r)
+        fields = {f for f, _ in found[0].values()}
+        if "level" in fields and "points" in fields and (best is None or len(found[0]) > len(best[1][0])):
+            best = (r, found)
+    if best is None:
+        return None
+    return best[0], *best[1]
 
 
 def _parse_points(value: Any, fmt: str) -> int | float | None:
