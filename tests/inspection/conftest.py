@@ -46,7 +46,7 @@ def loopback_only():
 
 
 def config(base: str, **kw) -> CrawlConfig:
-    defaults = dict(delay=0, workers=8, per_host=8, timeout=1.0, max_bytes=200_000, external="loopback")
+    defaults = dict(delay=0, workers=8, per_host=8, timeout=2.0, max_bytes=200_000, external="loopback")
     defaults.update(kw)
     return CrawlConfig(base + "/", **defaults)
 

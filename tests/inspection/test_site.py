@@ -63,7 +63,7 @@ def test_broken_links_home_vs_other(site):
     report = site["report"]
     home = [b for b in report["broken_links"] if b["on_home"]]
     other = [b for b in report["broken_links"] if not b["on_home"]]
-    # Home links that fail: a 404, a redirect loop, a page slower than the 1 s timeout.
+    # Home links that fail: a 404, a redirect loop, a page slower than the 2 s timeout.
     assert rel(site, [b["url"] for b in home]) == ["/loop/a", "/missing-home.html", "/veryslow.html"]
     assert {b["url"].replace(site["base"], ""): b["status"] for b in home}["/missing-home.html"] == 404
     # Other pages: a missing attachment on this site and a 404 on the other (loopback) site.

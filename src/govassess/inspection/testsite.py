@@ -244,7 +244,7 @@ def build_site(external_base: str | None = None) -> tuple[dict[str, Route], Site
     routes["/loop/a"] = redirect("/loop/b", 302)
     routes["/loop/b"] = redirect("/loop/a", 302)
     routes["/slow.html"] = slow(page(html("<p>慢页面</p>")), 0.3)
-    routes["/veryslow.html"] = slow(page(html("<p>超时页面</p>")), 2.5)
+    routes["/veryslow.html"] = slow(page(html("<p>超时页面</p>")), 3.5)
     routes["/hostile/malformed.html"] = page(
         "<html><body><div><<p>未闭合<table><tr><td>坏<a href='/col/zcwj/'>x</a"
     )
