@@ -5,8 +5,10 @@ levels (一级/二级/三级指标) as vertically merged cells or left blank bel
 weights as ``2%`` / ``2`` / ``10分`` / ``(14)``. :func:`read_system_table` turns such a sheet into
 the plain dict form of a system (what the YAML file loads to, see ``docs/indicator-systems.md``)
 and says, in Chinese, what it had to guess. :func:`write_system_table` writes a system back in the
-same layout, plus two sheets (``指标分组`` and ``体系信息``) holding what a one-row-per-leaf table
-cannot show, so that reading the written file gives back the same dict.
+same layout, plus two sheets (``体系信息``: system fields; ``指标分组``: group fields keyed by the
+group's first leaf code and level) holding what a one-row-per-leaf table cannot show, so that
+reading the written file gives back the same dict. A workbook with a ``体系信息`` sheet is read as
+our own layout (nothing guessed); any other workbook as an office table (rules guessed, notes given).
 
 Only the dict form is used here, so this module does not depend on the system model classes.
 """
@@ -247,10 +249,6 @@ def _col_letter(col: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(col)
-
-
-def _natural_code(code: str) -> tuple[object, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", code))
 
 
 # --------------------------------------------------------------------------- rule guessing
