@@ -777,3 +777,26 @@ def test_imported_tables_load_and_check_with_the_core(tmp_path: Path, build: Any
     system = load_system(str(path))
     assert check_system(system).problems == []
     assert system.to_dict()["indicators"] == data["indicators"]
+
+
+def test_header_without_rows(tmp_path: Path) -> None:
+    path = builders.plain_table(tmp_path / "e.xlsx", [])
+    with pytest.raises(UserError) as exc:
+        read_system_table(path)
+    assert (_problem(exc).sheet, _problem(exc).row) == ("指标", 1)
+    assert "没有数据行" in _problem(exc).message
+
+
+def test_native_layout_bad_system_sheet_and_blank_serial(tmp_path: Path) -> None:
+    path = write_system_table(builders.full_system(), tmp_path / "full.xlsx")
+    wb = load_workbook(path)
+    info = wb["体系信息"]
+    assert info["A5"].value == "total"  # rows: header, id, name, description, total
+    info["C5"] = "一百"
+    wb["指标体系"]["A4"] = None  # 002 loses its 序号
+    wb.save(path)
+    with pytest.raises(UserError) as exc:
+        read_system_table(path)
+    got = sorted((p.sheet, p.row, p.column) for p in exc.value.problems)
+    assert got == [("体系信息", 5, "C"), ("指标体系", 4, "A")]
+    assert any("序号为空" in p.message for p in exc.value.problems)

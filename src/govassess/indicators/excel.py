@@ -1015,6 +1015,7 @@ def _build_tree(
         problems=problems,
         where=where,
         native=native,
+        code_col=col_letters.get("code"),
     )
 
     # Leaves carry the table's 序号; groups get codes too, so that results list their subtotals.
@@ -1106,6 +1107,7 @@ def _assign_codes(
     problems: ProblemCollector,
     where: dict[str, Any],
     native: bool,
+    code_col: str | None,
 ) -> None:
     for i, node in enumerate(nodes, start=1):
         hier = f"{prefix}{i}"
@@ -1122,14 +1124,18 @@ def _assign_codes(
                 problems=problems,
                 where=where,
                 native=native,
+                code_col=code_col,
             )
         elif "code" not in node:
             if native:
-                problems.add("序号为空：每条指标都需要序号（指标编码）", row=node["_row"], **where)
+                problems.add(
+                    "序号为空：每条指标都需要序号（指标编码）", row=node["_row"], column=code_col, **where
+                )
             elif hier in codes:
                 problems.add(
                     f"序号为空，且按层级生成的编码“{hier}”已被第{codes[hier]}行使用",
                     row=node["_row"],
+                    column=code_col,
                     **where,
                 )
             else:
