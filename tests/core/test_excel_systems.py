@@ -701,6 +701,7 @@ def test_written_layout_is_the_office_layout(tmp_path: Path) -> None:
     assert ws.print_title_rows == "$2:$2"
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
     assert ws["G3"].alignment.wrap_text
     info = {r[0]: r[2] for r in wb["体系信息"].iter_rows(min_row=2, values_only=True)}
     assert info["grades"] == "优秀≥90；良好≥80；合格≥60.5；不合格≥0"

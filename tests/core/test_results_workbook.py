@@ -213,6 +213,7 @@ def test_print_setup_on_every_sheet(book: Any) -> None:
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
         assert ws.print_title_rows, ws.title
+        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页", ws.title  # page numbers when printed
     ranking = book["排名-市级部门"]
     assert ranking.freeze_panes == "A3"
     assert ranking.print_title_rows == "$2:$2"

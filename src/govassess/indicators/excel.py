@@ -1362,3 +1362,4 @@ def _print_setup(ws: Any, props_cls: Any, *, title_rows: str) -> None:
     ws.sheet_properties.pageSetUpPr = props_cls(fitToPage=True)
     ws.print_title_rows = title_rows
     ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"

@@ -128,6 +128,7 @@ def _setup_print(ws: Any, *, title_rows: str, title_cols: str | None = None) -> 
     if title_cols:
         ws.print_title_cols = title_cols
     ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def _merge(ws: Any, r1: int, c1: int, r2: int, c2: int) -> None:
