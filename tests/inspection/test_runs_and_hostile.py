@@ -151,3 +151,52 @@ def test_probe_runs_feed_availability_without_breaking_home_history(tmp_path, co
     assert c["evidence"][0]["status"] == 502
     # The probes carry no home fingerprint: the home page is compared with the 06-10 inspection.
     assert r["home"]["changed_since_last_run"] is False and r["home"]["unchanged_since"] == "2024-06-10"
+
+
+def test_navigation_only_home_is_judged_by_its_columns(config):
+    # The home page has no dated items, only column entrances: "如首页仅为网站栏目导航入口" -> the newest
+    # item of the first-level columns counts. 要闻 newest 2024-06-20, within 14 days of 2024-06-30.
+    lis = '<li><a href="/a1.html">一</a> 2024-06-20</li><li><a href="/a2.html">二</a> 2024-05-02</li>'
+    routes = {
+        "/": page(html('<div class="nav"><a href="/yw/">要闻</a><a href="/gg/">公告</a></div>')),
+        "/yw/": page(html(f"<ul>{lis}</ul>")),
+        "/gg/": page(html('<ul><li><a href="/a3.html">三</a> 2024-01-02</li></ul>')),
+        "/robots.txt": (404, {}, b""),
+    }
+    with serve(routes) as (base, _):
+        r = inspect_site(config(base), as_of=dt.date(2024, 6, 30))
+    c = _check(r, "首页不更新")
+    assert r["home"]["portal_only"] is True
+    assert (c["result"], c["value"]) == ("pass", "2024-06-20")
+    with serve(routes) as (base, _):
+        late = inspect_site(config(base), as_of=dt.date(2024, 7, 5))
+    # 2024-06-20 < 2024-07-05 - 14 days = 2024-06-21 -> not updated.
+    assert _check(late, "首页不更新")["result"] == "fail"
+
+
+def test_unreadable_home_is_a_user_error(config):
+    import pytest
+
+    from govassess.errors import UserError
+
+    routes = {
+        "/": page(html("x")),
+        "/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /\n"),
+    }
+    with serve(routes) as (base, _), pytest.raises(UserError, match="robots.txt 禁止抓取"):
+        inspect_site(config(base), as_of=dt.date(2024, 6, 30))
+
+
+def test_list_entries_in_tables_divs_and_paragraphs():
+    from govassess.inspection.parse import parse_page
+
+    body = (
+        '<table><tr><td><a href="/t1.html">表格条目</a></td><td>2024-05-01</td></tr></table>'
+        '<div class="newslist"><div><a href="/d1.html">块条目</a><span>2024年5月2日</span></div></div>'
+        '<p><a href="/p1.html">段落条目</a> [2024.05.03]</p>'
+        '<p><a href="/x1.html">同段</a><a href="/x2.html">两个链接</a> 2024-05-04</p>'
+    )
+    info = parse_page("http://x.gov.cn/", f"<html><body>{body}</body></html>")
+    got = {e.url.rsplit("/", 1)[1]: e.date.isoformat() for e in info.entries}
+    # The paragraph with two links is not one entry: whose date would it be?
+    assert got == {"t1.html": "2024-05-01", "d1.html": "2024-05-02", "p1.html": "2024-05-03"}

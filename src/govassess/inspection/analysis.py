@@ -299,6 +299,10 @@ def analyse(
     # --- home page not updated -----------------------------------------------------------------
     days = int(vetoes["home_unchanged_days"])
     home_dates = [e.date for e in hinfo.entries if e.date] if hinfo else []
+    portal_only = not home_dates
+    if portal_only:
+        # 首页仅为栏目导航入口: judge by the second-level pages (the first-level columns) instead.
+        home_dates = [c.last_updated for c in an.columns if c.level == 1 and c.last_updated]
     latest = max(home_dates) if home_dates else None
     fp = fingerprint_hash(hinfo.fingerprint) if hinfo else None
     unchanged_since = as_of
@@ -318,14 +322,16 @@ def analyse(
         "status": home.status if home else None,
         "elapsed": home.elapsed if home else None,
         "latest_item": latest.isoformat() if latest else None,
+        "portal_only": portal_only,
         "fingerprint": fp,
         "changed_since_last_run": changed if runs_before else None,
         "unchanged_since": unchanged_since.isoformat() if runs_before else None,
         "probe": probe,
     }
     evidence: list[Any] = []
+    where = "首页栏目入口所指一级栏目" if portal_only else "首页"
     if by_date:
-        evidence.append(f"首页最新信息日期：{latest or '无日期'}，早于 {as_of - dt.timedelta(days=days)}")
+        evidence.append(f"{where}最新信息日期：{latest or '无日期'}，早于 {as_of - dt.timedelta(days=days)}")
     if by_runs:
         evidence.append(f"自 {unchanged_since} 起各次检查首页信息列表均未变化")
     checks.append(
@@ -334,7 +340,7 @@ def analyse(
             "fail" if (by_date or by_runs) else "pass",
             latest.isoformat() if latest else None,
             None,
-            evidence or f"首页最新信息日期 {latest}",
+            evidence or f"{where}最新信息日期 {latest}",
             kind="veto",
             criteria=f"监测{days}天，首页无信息更新即单项否决（未注明发布时间的视为不更新）",
         )

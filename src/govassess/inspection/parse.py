@@ -18,6 +18,22 @@ _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,
 # Labels before an article's own date; 来源 lines usually share the info bar with it.
 _DATE_LABEL = re.compile(r"(发布时间|发布日期|发文日期|成文日期|更新时间|日期|时间)\s*[:：]?\s*")
 _SOURCE = re.compile(r"(信息来源|文章来源|稿件来源|来源)\s*[:：]\s*([^\s|｜丨/]{1,40})")
+# A 来源 label followed directly by the next label means the source was left blank.
+_NOT_A_SOURCE = (
+    "作者",
+    "浏览",
+    "点击",
+    "发布",
+    "字号",
+    "日期",
+    "时间",
+    "【",
+    "[",
+    "编辑",
+    "责任编辑",
+    "阅读",
+    "分享",
+)
 _NAV_HINT = re.compile(r"(^|[\s_-])(nav|menu|daohang|dh|topnav|mainnav|subnav|lanmu|column)", re.I)
 _FOOTER_HINT = re.compile(r"(^|[\s_-])(foot|footer|bottom|copyright|dibu)", re.I)
 _POPUP_HINT = re.compile(r"(piaochuang|piao|float|popup|pop-up|modal|飘窗|floatad|fudong)", re.I)
@@ -188,7 +204,9 @@ def parse_page(url: str, html: str, *, home: bool = False) -> PageInfo:
 def _read_entries(tree: LexborHTMLParser, info: PageInfo, base: str) -> None:
     """List entries: an <li> or <tr> holding exactly one page link and a date."""
     seen: set[str] = set()
-    for item in tree.css("li, tr, dd, dl > dt, div.item, div.list-item"):
+    for item in tree.css(
+        "li, tr, dd, dt, p, div[class*=item], div[class*=list] > div, div[class*=news] > div"
+    ):
         anchors = item.css("a[href]")
         if len(anchors) != 1:
             continue
@@ -216,7 +234,7 @@ def _read_article_meta(tree: LexborHTMLParser, info: PageInfo, text: str) -> Non
             info.date_snippet = _snippet(text[max(0, m.start() - 20) : m.end() + 40])
             break
     m = _SOURCE.search(text)
-    if m:
+    if m and not m.group(2).startswith(_NOT_A_SOURCE):
         info.source = m.group(2)
         info.source_snippet = _snippet(text[max(0, m.start() - 30) : m.end() + 20])
     elif info.date_snippet:

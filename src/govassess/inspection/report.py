@@ -28,6 +28,10 @@ def inspect_site(
     as_of = as_of or dt.date.today()
     state = load_state(state_dir, config.start_url) if state_dir else None
     crawl = crawl_site(config)
+    if crawl.home is None:
+        why = crawl.not_checked.get(crawl.start_url, "未抓取")
+        detail = "；".join(str(e["message"]) for e in crawl.errors if e["kind"] == "robots")
+        raise UserError(f"无法检查 {crawl.start_url}：首页{why}" + (f"（{detail}）" if detail else ""))
     an = analyse(crawl, rules, as_of, state)
     report = build_report(crawl, an, config, as_of)
     if state_dir and state is not None:
