@@ -390,3 +390,67 @@ def test_workbook_from_a_real_scoring_run(tmp_path: Path) -> None:
     # 33 事项进驻率 does not apply to a unit without 行政许可 items.
     row = next(r for r in explained.iter_rows(min_row=3, values_only=True) if r[0] == "D02" and r[2] == "33")
     assert row[6] == "否"
+
+
+def test_combined_rounds_ranking(tmp_path: Path) -> None:
+    # combine's JSON: 40 % 上半年 + 60 % 下半年; C2 misses 下半年 and is reported, not ranked.
+    combined = {
+        "system": {"id": "yj", "name": "阳江测试体系"},
+        "rounds": ["2021年上半年", "2021年下半年"],
+        "weights": [0.4, 0.6],
+        "units": [
+            {
+                "unit": "C1",
+                "name": "江城区",
+                "class": "县(市、区)",
+                "rounds": {"2021年上半年": 80, "2021年下半年": 90},
+                "missing_rounds": [],
+                "score": 86,
+                "rank": 2,
+                "grade": "良好",
+            },  # 0.4*80 + 0.6*90 = 86
+            {
+                "unit": "C2",
+                "name": "阳东区",
+                "class": "县(市、区)",
+                "rounds": {"2021年上半年": 95, "2021年下半年": None},
+                "missing_rounds": ["2021年下半年"],
+                "score": None,
+                "rank": None,
+                "grade": None,
+            },
+            {
+                "unit": "C3",
+                "name": "阳春市",
+                "class": "县(市、区)",
+                "rounds": {"2021年上半年": 90, "2021年下半年": 88.5},
+                "missing_rounds": [],
+                "score": 89.1,
+                "rank": 1,
+                "grade": "良好",
+            },  # 36 + 53.1 = 89.1
+        ],
+        "warnings": ["单位 C2（阳东区）缺少 2021年下半年 的结果，未计算合并得分"],
+    }
+    path = tmp_path / "annual.xlsx"
+    write_results_workbook(combined, path)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["排名-县(市、区)", "提示"]
+    ws = wb["排名-县(市、区)"]
+    assert ws["A1"].value == "阳江测试体系 合并（2021年上半年、2021年下半年） 排名（县(市、区)）"
+    assert [c.value for c in ws[2]] == [
+        "名次",
+        "单位代码",
+        "单位",
+        "合并得分",
+        "2021年上半年（40%）",
+        "2021年下半年（60%）",
+        "等次",
+        "缺少轮次",
+    ]
+    assert _rows(ws, 3) == [
+        (1, "C3", "阳春市", 89.1, 90, 88.5, "良好", None),
+        (2, "C1", "江城区", 86, 80, 90, "良好", None),
+        (None, "C2", "阳东区", None, 95, None, None, "2021年下半年"),
+    ]
+    assert ws["D3"].number_format == "0.00"

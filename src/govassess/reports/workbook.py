@@ -188,10 +188,17 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
     units: list[dict[str, Any]] = list(results.get("units") or [])
     indicators: list[dict[str, Any]] = list(results.get("indicators") or [])
     round_name = results.get("round")
+    rounds = results.get("rounds")
+    if isinstance(rounds, list) and not round_name:
+        round_name = "合并（" + "、".join(str(r) for r in rounds) + "）"
     prefix = str(system.get("name") or system.get("id") or "评估结果") + (
         f" {round_name}" if round_name else ""
     )
     book = _Book()
+    if isinstance(rounds, list):
+        _combined(book, prefix, results, rounds, units)
+        book.save(path)
+        return
 
     # Ranking, one sheet per unit class, in the order classes first appear.
     classes: dict[str, list[dict[str, Any]]] = {}
@@ -211,15 +218,6 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
         ("否决", 7.0, "center"),
     ]
     for cls, members in classes.items():
-        order = sorted(
-            enumerate(members),
-            key=lambda p: (
-                p[1].get("rank") is None,
-                p[1].get("rank") or 0,
-                -(p[1].get("score") or 0),
-                p[0],
-            ),
-        )
         _table(
             book,
             f"排名-{cls}",
@@ -237,7 +235,7 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
                     u.get("grade"),
                     "是" if u.get("vetoed") else "",
                 ]
-                for _, u in order
+                for u in _rank_order(members)
             ),
         )
 
@@ -341,6 +339,61 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
         _table(book, "提示", f"{prefix} 提示", [("序号", 6.0, "center"), ("内容", 100.0, "wrap")], warnings)
 
     book.save(path)
+
+
+def _rank_order(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """By rank (unranked last), then score, then as listed: ties keep the results' order."""
+    order = sorted(
+        enumerate(members),
+        key=lambda p: (p[1].get("rank") is None, p[1].get("rank") or 0, -(p[1].get("score") or 0), p[0]),
+    )
+    return [u for _, u in order]
+
+
+def _combined(
+    book: _Book, prefix: str, results: dict[str, Any], rounds: list[Any], units: list[dict[str, Any]]
+) -> None:
+    """Combined rounds (``combine``'s JSON): the ranking with each round's score beside the result."""
+    weights = list(results.get("weights") or [])
+    labels = [
+        f"{r}（{_pct(weights[i])}）" if i < len(weights) and isinstance(weights[i], int | float) else str(r)
+        for i, r in enumerate(rounds)
+    ]
+    classes: dict[str, list[dict[str, Any]]] = {}
+    for u in units:
+        classes.setdefault(str(u.get("class") or "未分类"), []).append(u)
+    if not classes:
+        classes["未分类"] = []
+    columns = (
+        [
+            ("名次", 7.0, "center"),
+            ("单位代码", 12.0, "text"),
+            ("单位", 28.0, "wrap"),
+            ("合并得分", 10.0, "num"),
+        ]
+        + [(label, 12.0, "num") for label in labels]
+        + [("等次", 9.0, "center"), ("缺少轮次", 16.0, "wrap")]
+    )
+    for cls, members in classes.items():
+        _table(
+            book,
+            f"排名-{cls}",
+            f"{prefix} 排名（{cls}）",
+            columns,
+            (
+                [u.get("rank"), u.get("unit"), u.get("name") or u.get("unit"), _num(u.get("score"))]
+                + [_num((u.get("rounds") or {}).get(str(r))) for r in rounds]
+                + [u.get("grade"), "、".join(str(m) for m in u.get("missing_rounds") or [])]
+                for u in _rank_order(members)
+            ),
+        )
+    warnings = [[i, w] for i, w in enumerate(results.get("warnings") or [], start=1)]
+    if warnings:
+        _table(book, "提示", f"{prefix} 提示", [("序号", 6.0, "center"), ("内容", 100.0, "wrap")], warnings)
+
+
+def _pct(weight: float) -> str:
+    return f"{round(weight * 100, 4):g}%"
 
 
 def _matrix(book: _Book, prefix: str, indicators: list[dict[str, Any]], units: list[dict[str, Any]]) -> None:
