@@ -535,6 +535,23 @@ def test_name_and_id_defaults(tmp_path: Path) -> None:
         ("平台应用成效得分=2019年平台12个月总得分的得分率*6分。", 6, {"type": "manual"}),
         # 030: 2 points, then 0.5 per element capped at 2 — two clauses.
         ("建议书中专门分析信息共享需求的,2分;列出共享目录的,每个要素0.5分,满分2分。", 4, {"type": "manual"}),
+        # Seed 000 ⑧: 99 % uptime, 0.5 per percentage point below.
+        (
+            "要求系统实际运行时间达到本系统应提供办公或对外服务时间的99%以上,低于99%的,每低一个百分点扣0.5分,扣至本指标分数为0止。",
+            5,
+            {"type": "deduct", "input": "实际值", "below": "99%", "each": 0.5},
+        ),
+        # Seed 002: 重大信息瞒报、迟报、漏报 每次扣20分.
+        ("对重大信息瞒报、迟报、漏报的,每次扣20分", 20, {"type": "deduct", "input": "次数", "each": 20}),
+        ("每发现一处错链扣1分，扣完为止", 5, {"type": "deduct", "input": "处数", "each": 1}),
+        # Seed 000: 加2分 … 每件扣2分 — two scoring clauses.
+        (
+            "发布单份政策解读材料加2分,累计不超过10分;应发布未发布的,每件扣2分,累计不超过10分",
+            10,
+            {"type": "manual"},
+        ),
+        # Seed 002: 计25分 … 每少一篇扣5分 — a quota, not a plain count of faults.
+        ("完成本季度报送任务的,计25分,未完成报送任务的,每少一篇,扣5分,扣完为止", 25, {"type": "manual"}),
         ("评估各单位的共享数据需求及时响应的情况", 2, {"type": "manual"}),
         (None, 2, {"type": "manual"}),
     ],

@@ -254,13 +254,19 @@ def _col_letter(col: int) -> str:
 # --------------------------------------------------------------------------- rule guessing
 
 _PER_ITEM_RE = re.compile(
-    rf"(?:每|一)(?:有)?(?:一)?(?P<unit>项|次|个|类|家|篇|条|件|人|份)[^，,；;。\n]*?(?:得|计|加)?\s*(?P<each>{_NUM})\s*分"
+    rf"(?:每|一)(?:有)?(?:一)?(?P<unit>项|次|个|类|家|篇|条|件|人|份)[^，,；;。\n扣]*?(?:得|计|加)?\s*(?P<each>{_NUM})\s*分"
 )
 _CAP_RE = re.compile(rf"(?:最高|最多|满分|上限|得满|封顶|最高不超过)\s*(?:得|为|计)?\s*(?P<cap>{_NUM})\s*分")
 _RATIO_RE = re.compile(
     rf"(?P<num>[^，,；;。：:=＝\s（()）/÷]+?)\s*[/÷]\s*(?P<den>[^，,；;。：:=＝\s（()）/÷×*xX]+?)\s*[×*xX]\s*(?P<mul>{_NUM})\s*分?"
 )
 _SCORE_NUM_RE = re.compile(rf"{_NUM}\s*分")
+_DEDUCT_LEVEL_RE = re.compile(
+    rf"(?:低于|不足|未达到?)\s*(?P<below>{_NUM})\s*[%％]\s*的?[，,]?\s*每低\s*(?:一|1)\s*个?百分点[，,]?\s*扣\s*(?P<each>{_NUM})\s*分"
+)
+_DEDUCT_COUNT_RE = re.compile(
+    rf"每(?:发现|出现|有)?\s*(?:一)?\s*(?P<unit>项|次|件|个|处|条|起)[^，,；;。\n得]{{0,8}}?[，,]?\s*扣\s*(?P<each>{_NUM})\s*分"
+)
 _CHOICE_START_RE = re.compile(r"(?:^|[。；;\n])\s*(是\s*[，,、].*)$", re.S)
 _OPTION_RE = re.compile(
     rf"^(?P<label>.+?)(?:的)?[，,、]?\s*(?:得\s*(?P<pts>{_NUM})\s*分|(?P<zero>不得分|不计分|0分))$", re.S
@@ -315,10 +321,24 @@ def _guess_rule(criteria: str | None, points: object) -> tuple[dict[str, Any], s
         if each > 0 and math.isclose(cap, float(points)):
             fragment = text[min(items[0].start(), caps[0].start()) : max(items[0].end(), caps[0].end())]
             return {"type": "per_item", "input": f"{items[0].group('unit')}数", "each": each}, fragment
+
+    # Deductions, only when the deduction is the one scoring clause of the text.
+    if len(scores) == 1 and "得" not in _SCORE_NUM_RE.sub("", text).replace("得分", ""):
+        level = list(_DEDUCT_LEVEL_RE.finditer(text))
+        if len(level) == 1:
+            lm = level[0]
+            below = f"{_num_text(float(lm.group('below')))}%"
+            each = _number(float(lm.group("each")))
+            return {"type": "deduct", "input": "实际值", "below": below, "each": each}, lm.group(0)
+        count = list(_DEDUCT_COUNT_RE.finditer(text))
+        if len(count) == 1 and float(count[0].group("each")) <= float(points):
+            cm = count[0]
+            each = _number(float(cm.group("each")))
+            return {"type": "deduct", "input": f"{cm.group('unit')}数", "each": each}, cm.group(0)
     return {"type": "manual"}, None
 
 
-_RULE_NAMES = {"choice": "选项计分", "ratio": "比率计分", "per_item": "按项计分"}
+_RULE_NAMES = {"choice": "选项计分", "ratio": "比率计分", "per_item": "按项计分", "deduct": "扣分"}
 
 
 # --------------------------------------------------------------------------- reading
