@@ -818,3 +818,49 @@ def test_native_layout_bad_system_sheet_and_blank_serial(tmp_path: Path) -> None
     got = sorted((p.sheet, p.row, p.column) for p in exc.value.problems)
     assert got == [("体系信息", 5, "C"), ("指标体系", 4, "A")]
     assert any("序号为空" in p.message for p in exc.value.problems)
+
+
+def test_rules_guessed_from_the_egov_table_match_the_seed(tmp_path: Path) -> None:
+    """Export egov-2019-annual, strip our extra columns and sheets (an office's plain table), import.
+
+    From the seed's 评分细则: 003 一次得1分，最高2分; 006 是3/否1/未接入0; 021 挂接…目录数/…目录总数*3;
+    027 制证种类/…种类*3; 029 每有一类…得0.5分，得满1分; 031 是2/否但备案1/未经过0. Everything else
+    is manual. Input names are the importer's own; the numbers must be the seed's.
+    """
+    from govassess.indicators import load_system
+
+    path = write_system_table(load_system("egov-2019-annual").to_dict(), tmp_path / "egov.xlsx")
+    wb = load_workbook(path)
+    del wb["体系信息"], wb["指标分组"]
+    ws = wb["指标体系"]
+    header = [c.value for c in ws[2]]
+    first = header.index("规则") + 1
+    ws.delete_cols(first, len(header) - first + 1)
+    wb.save(path)
+    system, _ = read_system_table(path, system_id="egov-plain")
+
+    def leaves(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for n in nodes:
+            out += leaves(n["children"]) if "children" in n else [n]
+        return out
+
+    guessed = {}
+    for leaf in leaves(system["indicators"]):
+        rule = leaf["rule"]
+        if rule["type"] == "per_item":
+            guessed[leaf["code"]] = ("per_item", rule["each"])
+        elif rule["type"] == "choice":
+            guessed[leaf["code"]] = ("choice", sorted(rule["options"].values(), reverse=True))
+        elif rule["type"] != "manual":
+            guessed[leaf["code"]] = (rule["type"],)
+    assert guessed == {
+        "003": ("per_item", 1),
+        "006": ("choice", [3, 1, 0]),
+        "021": ("ratio",),
+        "027": ("ratio",),
+        "029": ("per_item", 0.5),
+        "031": ("choice", [2, 1, 0]),
+    }
+    assert len(leaves(system["indicators"])) == 35
+    assert system["total"] == 100
