@@ -733,6 +733,16 @@ def test_round_trip_of_an_imported_office_table(tmp_path: Path) -> None:
     assert notes == []
 
 
+def test_total_left_blank_in_system_sheet_is_the_sum_of_normal_leaves(tmp_path: Path) -> None:
+    path = write_system_table(builders.full_system(), tmp_path / "full.xlsx")
+    wb = load_workbook(path)
+    wb["体系信息"]["C5"] = None
+    wb.save(path)
+    back, notes = read_system_table(path)
+    assert back["total"] == 42  # 4+2+2 + 3 + 3 + 3+5 + 5 + 2+3+5+5; 加分项 042 and 减分项 043/044 left out
+    assert any("total" in n and "42" in n for n in notes)
+
+
 def test_edited_group_name_in_exported_table_wins(tmp_path: Path) -> None:
     path = write_system_table(builders.full_system(), tmp_path / "full.xlsx")
     wb = load_workbook(path)

@@ -691,9 +691,9 @@ def read_system_table(
         result["name"] = guess
         notes.append(f"体系名称取为“{guess}”")
     indicators = system
-    if not native:
+    if "total" not in result:
         total = sum(
-            float(leaf.get("points", 0))
+            float(leaf.get("points") or 0)
             for leaf in _iter_leaves(indicators, None)
             if leaf.get("_kind", "normal") == "normal"
         )
