@@ -24,6 +24,7 @@ class MetricValue:
     num: float | None = None
     den: float | None = None
     excluded: int = 0  # invalid records of this unit in the metric's record set
+    count: float = 0.0  # for averages: the number of values summed into `value` until finalised
 
 
 @dataclass
@@ -58,10 +59,6 @@ class ComputeResult:
         return lines
 
 
-def _num(v: Any) -> float | None:
-    return None if v is None else float(v)
-
-
 def compute(
     engine: Any,
     records_dir: Path,
@@ -87,44 +84,38 @@ def compute(
         rs = loaded.schema
         metrics = [m for m in defs.metrics if m.records == name]
         say(f"统计{rs.label}……")
-        base = ["NOT _bad"]
         if rs.period_column:
-            base.append(
-                f"{rs.period_column} >= {values['start_ts']} AND {rs.period_column} < {values['end']}"
-            )
-        selects = rec.rule_count_columns(loaded)
-        aliases: list[tuple[Metric, str, str]] = []  # metric, role, column alias
-        for j, m in enumerate(metrics):
-            cond = " AND ".join(base)
-            if m.filter:
-                cond += (
-                    f" AND COALESCE(({compile_expr(m.filter, values, f'metrics.{m.code}.filter')}), FALSE)"
-                )
-            for role, part in (("num", m.numerator), ("den", m.denominator), ("agg", m.aggregate)):
-                if part is not None:
-                    alias = f"m{j}_{role}"
-                    selects.append(
-                        f"{aggregate_sql(part, cond, values, f'metrics.{m.code}.{role}')} AS {alias}"
-                    )
-                    aliases.append((m, role, alias))
-        unit_sel = "unit" if loaded.has_unit else "CAST(NULL AS VARCHAR) AS unit"
-        group = " GROUP BY unit" if loaded.has_unit else ""
-        cols, rows = engine.fetch(f"SELECT {unit_sel}, {', '.join(selects)} FROM {name}__flagged{group}")
-        summed: dict[str, int] = {}
+            in_period = f"{rs.period_column} >= {values['start_ts']} AND {rs.period_column} < {values['end']}"
+        else:
+            in_period = "TRUE"
+        selects, aliases = _metric_selects(metrics, values)
+        unit_sel = "unit" if loaded.has_unit else "CAST(NULL AS VARCHAR)"
+        # One scan: group by unit, the rule bits and the period flag; valid in-period groups feed the metrics,
+        # all groups feed the rule counts.
+        cols, rows = engine.fetch(
+            f"SELECT {unit_sel} AS unit, _bits, COALESCE({in_period}, FALSE) AS _in, COUNT(*) AS _n"
+            f"{''.join(', ' + x for x in selects)} FROM {name}__flagged GROUP BY 1, 2, 3"
+        )
+        rule_counts: dict[int, int] = {}
+        n_all = n_bad = 0
         for row in rows:
             d = dict(zip(cols, row))
-            for k, v in d.items():
-                if k.startswith("_n"):
-                    summed[k] = summed.get(k, 0) + int(v or 0)
-            if d["unit"] is not None and d["_nbad"]:
-                excluded_by_unit.setdefault(name, {})[d["unit"]] = int(d["_nbad"])
-            if d["unit"] is None:
+            bits, n = int(d["_bits"]), int(d["_n"])
+            n_all += n
+            if bits:
+                n_bad += n
+                for i in range(len(loaded.rules)):
+                    if bits >> i & 1:
+                        rule_counts[i] = rule_counts.get(i, 0) + n
+                if d["unit"] is not None:
+                    by_unit = excluded_by_unit.setdefault(name, {})
+                    by_unit[d["unit"]] = by_unit.get(d["unit"], 0) + n
                 continue
-            for m, role, alias in aliases:
-                mv = per_unit.setdefault((d["unit"], m.code), MetricValue(d["unit"], m, None))
-                setattr(mv, {"num": "num", "den": "den", "agg": "value"}[role], _num(d[alias]))
-        counts[name] = summed
-        totals[name] = (summed.get("_nall", 0), summed.get("_nbad", 0))
+            if d["unit"] is None or not d["_in"]:
+                continue
+            _accumulate(per_unit, d, aliases)
+        counts[name] = rule_counts
+        totals[name] = (n_all, n_bad)
 
     say("检查无效记录……")
     rule_results = rec.collect_results(store, counts)
@@ -142,25 +133,10 @@ def compute(
             continue
         say(f"计算{derived.label}……")
         sql = compile_expr_block(derived.sql, values, dname)
-        selects = []
-        aliases = []
-        for j, m in enumerate(metrics):
-            cond = "TRUE"
-            if m.filter:
-                cond = f"COALESCE(({compile_expr(m.filter, values, f'metrics.{m.code}.filter')}), FALSE)"
-            for role, part in (("num", m.numerator), ("den", m.denominator), ("agg", m.aggregate)):
-                if part is not None:
-                    alias = f"m{j}_{role}"
-                    selects.append(
-                        f"{aggregate_sql(part, cond, values, f'metrics.{m.code}.{role}')} AS {alias}"
-                    )
-                    aliases.append((m, role, alias))
+        selects, aliases = _metric_selects(metrics, values)
         cols, rows = engine.fetch(f"SELECT unit, {', '.join(selects)} FROM ({sql}) d GROUP BY unit")
         for row in rows:
-            d = dict(zip(cols, row))
-            for m, role, alias in aliases:
-                mv = per_unit.setdefault((d["unit"], m.code), MetricValue(d["unit"], m, None))
-                setattr(mv, {"num": "num", "den": "den", "agg": "value"}[role], _num(d[alias]))
+            _accumulate(per_unit, dict(zip(cols, row)), aliases)
 
     for m in defs.metrics:
         if m.records in RECORD_SETS and not store.has(m.records):
@@ -186,6 +162,8 @@ def compute(
                 mv.num = mv.num or 0.0
                 mv.den = mv.den or 0.0
                 mv.value = mv.num / mv.den if mv.den else None
+            elif m.aggregate is not None and m.aggregate.kind == "avg":
+                mv.value = mv.value / mv.count if mv.count else None
             elif m.aggregate is not None and m.aggregate.kind in ("count", "sum") and mv.value is None:
                 mv.value = 0.0
             mv.excluded = excluded_by_unit.get(m.records, {}).get(unit, 0)
@@ -203,6 +181,47 @@ def compute(
             excluded_by_unit.get("info_reports", {}),
         )
     return ComputeResult(period, units, out, rule_results, totals, store.notices, skipped, info, unit_attrs)
+
+
+def _metric_selects(
+    metrics: list[Metric], values: dict[str, Any]
+) -> tuple[list[str], list[tuple[Metric, str, str]]]:
+    selects: list[str] = []
+    aliases: list[tuple[Metric, str, str]] = []  # metric, role (num|den|agg + suffix), column alias
+    for j, m in enumerate(metrics):
+        cond = "TRUE"
+        if m.filter:
+            cond = f"COALESCE(({compile_expr(m.filter, values, f'metrics.{m.code}.filter')}), FALSE)"
+        for role, part in (("num", m.numerator), ("den", m.denominator), ("agg", m.aggregate)):
+            if part is None:
+                continue
+            for suffix, sql in aggregate_sql(part, cond, values, f"metrics.{m.code}.{role}"):
+                alias = f"m{j}_{role}{suffix}"
+                selects.append(f"{sql} AS {alias}")
+                aliases.append((m, role + suffix, alias))
+    return selects, aliases
+
+
+def _accumulate(per_unit: dict[tuple[str, str], MetricValue], row: dict[str, Any], aliases) -> None:  # noqa: ANN001
+    """Add one group's aggregates into the unit's values (sums add up; min / max combine)."""
+    unit = row["unit"]
+    for m, role, alias in aliases:
+        x = row[alias]
+        if x is None:
+            continue
+        mv = per_unit.setdefault((unit, m.code), MetricValue(unit, m, None))
+        attr = {"num": "num", "den": "den", "agg": "value", "agg_cnt": "count"}[role]
+        old = getattr(mv, attr)
+        kind = m.aggregate.kind if role.startswith("agg") and m.aggregate else "sum"
+        if old is None:
+            new = float(x)
+        elif kind == "min":
+            new = min(old, float(x))
+        elif kind == "max":
+            new = max(old, float(x))
+        else:
+            new = old + float(x)
+        setattr(mv, attr, new)
 
 
 def compile_expr_block(sql: str, values: dict[str, Any], where: str) -> str:

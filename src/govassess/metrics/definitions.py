@@ -238,9 +238,15 @@ def compile_expr(text: str, values: dict[str, Any], where: str) -> str:
     return expand_workdays(substitute(text, values, where=where))
 
 
-def aggregate_sql(part: Part, condition: str, values: dict[str, Any], where: str) -> str:
-    """One FILTERed aggregate; `condition` already holds validity, period and the metric's filter."""
+def aggregate_sql(part: Part, condition: str, values: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    """FILTERed aggregates for one part as (suffix, SQL). Results are later summed over groups (validity and
+    period are group keys), so an average is carried as a sum ("") and a count ("_cnt")."""
     expr = compile_expr(part.expr, values, where)
     if part.kind == "count":
-        return f"COUNT(*) FILTER (WHERE {condition} AND COALESCE(({expr}), FALSE))"
-    return f"{part.kind.upper()}({expr}) FILTER (WHERE {condition})"
+        return [("", f"COUNT(*) FILTER (WHERE {condition} AND COALESCE(({expr}), FALSE))")]
+    if part.kind == "avg":
+        return [
+            ("", f"SUM({expr}) FILTER (WHERE {condition})"),
+            ("_cnt", f"COUNT({expr}) FILTER (WHERE {condition})"),
+        ]
+    return [("", f"{part.kind.upper()}({expr}) FILTER (WHERE {condition})")]

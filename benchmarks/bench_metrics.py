@@ -1,0 +1,330 @@
+"""Benchmark: every metric over 办件 + 好差评 records for 5,000 units and one half-year.
+
+    python benchmarks/bench_metrics.py --rows 100000000
+
+Generates the records with DuckDB itself into Parquet under /tmp (never in the repository), then times, each
+in its own process so that peak RSS is measured per phase:
+  ours    govassess.metrics.compute on DuckDB (validation + every metric whose records are present);
+  hand    one hand-written DuckDB query computing the same 办件 / 好差评 metrics (no validation);
+  pandas  the same metrics with pandas on --pandas-rows rows (default 20 M).
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+UNITS = 5000
+ITEMS_PER_UNIT = 20
+CASE_SHARE = 0.8  # the rest are 好差评 records
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(folder: Path, rows: int) -> dict[str, int]:
+    import duckdb
+
+    n_cases = int(rows * CASE_SHARE)
+    n_ratings = rows - n_cases
+    folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(
+        f"COPY (SELECT 'U' || LPAD(CAST(i AS VARCHAR), 4, '0') AS unit, '单位' || i AS name, "
+        f"CASE WHEN i % 7 = 0 THEN '县(市、区)' ELSE '市级部门' END AS class, '区域' || (i % 12) AS region "
+        f"FROM range({UNITS}) t(i)) TO '{folder / 'units.csv'}' (HEADER)"
+    )
+    con.execute(
+        f"COPY (SELECT 'U' || LPAD(CAST(u AS VARCHAR), 4, '0') AS unit, 'I' || k AS item_code, "
+        "['行政许可', '其他依申请', '公共服务'][1 + k % 3] AS item_type, "
+        "(k % 5) <> 0 AS online_capable, 1 + (k % 4) AS online_depth, k % 2 = 0 AS bookable, "
+        "k % 4 = 0 AS bookable_slots, k % 3 = 0 AS nearby, k % 5 < 3 AS in_hall, "
+        "CASE k % 4 WHEN 0 THEN '全市' WHEN 1 THEN '跨省' END AS tongban, 20 AS legal_limit, "
+        "[0, 5, 10][1 + k % 3] AS promised_limit, k % 3 AS visits "
+        f"FROM range({UNITS}) a(u), range({ITEMS_PER_UNIT}) b(k)) TO '{folder / 'items.parquet'}' (FORMAT parquet)"
+    )
+    # h(i, salt) gives independent pseudo-random integers per row without Python loops.
+    con.execute("CREATE MACRO h(i, s) AS CAST(hash(i * 1000003 + s) % 1000000 AS BIGINT)")
+    (folder / "cases").mkdir(exist_ok=True)
+    con.execute(
+        "COPY (SELECT 'C' || i AS case_id, 'U' || LPAD(CAST(i % 5000 AS VARCHAR), 4, '0') AS unit, "
+        f"'I' || (h(i, 1) % {ITEMS_PER_UNIT}) AS item_code, "
+        "['行政许可', '其他依申请', '公共服务'][1 + h(i, 2) % 3] AS item_type, "
+        "['网上', '窗口', '移动端', '自助终端'][1 + h(i, 3) % 4] AS channel, "
+        "h(i, 4) % 10 < 6 AS one_window, h(i, 5) % 10 < 3 AS comprehensive, h(i, 6) % 10 < 2 AS appointment, "
+        "TIMESTAMP '2021-01-01' + to_seconds(h(i, 7) * 181 * 86400 // 1000000) AS accepted_at, "
+        "20 AS legal_limit, [0, 5, 10][1 + h(i, 8) % 3] AS promised_limit, "
+        "CASE WHEN h(i, 9) % 20 = 0 THEN NULL ELSE TIMESTAMP '2021-01-01' "
+        "+ to_seconds(h(i, 7) * 181 * 86400 // 1000000 + h(i, 10) % (20 * 86400)) END AS finished_at, "
+        "h(i, 11) % 4 AS visits, h(i, 12) % 10 < 2 AS instant, "
+        "CASE WHEN h(i, 13) % 3 = 0 THEN '法人' ELSE '个人' END AS applicant_type "
+        f"FROM range({n_cases}) t(i)) TO '{folder / 'cases'}' (FORMAT parquet, PER_THREAD_OUTPUT true)"
+    )
+    (folder / "ratings").mkdir(exist_ok=True)
+    con.execute(
+        "COPY (SELECT 'R' || i AS rating_id, 'C' || i AS case_id, "
+        "'U' || LPAD(CAST(i % 5000 AS VARCHAR), 4, '0') AS unit, "
+        "['网上', '窗口', '移动端', '自助终端'][1 + h(i, 21) % 4] AS channel, "
+        "CASE WHEN h(i, 22) % 100 < 70 THEN '非常满意' WHEN h(i, 22) % 100 < 90 THEN '满意' "
+        "WHEN h(i, 22) % 100 < 96 THEN '基本满意' WHEN h(i, 22) % 100 < 99 THEN '不满意' ELSE '非常不满意' END AS level, "
+        "h(i, 23) % 10 < 4 AS active, "
+        "TIMESTAMP '2021-01-01' + to_seconds(h(i, 24) * 181 * 86400 // 1000000) AS rated_at, "
+        "CASE WHEN h(i, 25) % 10 = 0 THEN FALSE END AS verified, h(i, 26) % 10 < 8 AS rectified, "
+        "TIMESTAMP '2021-01-01' + to_seconds(h(i, 24) * 181 * 86400 // 1000000 + h(i, 27) % (30 * 86400)) "
+        "AS rectified_at, h(i, 28) % 2 = 0 AS callback, CAST(NULL AS TIMESTAMP) AS deadline "
+        f"FROM range({n_ratings}) t(i)) TO '{folder / 'ratings'}' (FORMAT parquet, PER_THREAD_OUTPUT true)"
+    )
+    con.close()
+    return {"cases": n_cases, "ratings": n_ratings}
+
+
+def _workdays(a: str, b: str) -> str:
+    def w(x: str) -> str:
+        n = f"DATEDIFF('day', DATE '1970-01-05', CAST({x} AS DATE))"
+        return f"(5 * CAST(FLOOR({n} / 7) AS BIGINT) + LEAST({n} % 7 + 1, 5))"
+
+    return f"({w(b)} - {w(a)})"
+
+
+HAND_CASES = """
+SELECT unit,
+  COUNT(*) AS n,
+  COUNT(*) FILTER (WHERE channel IN ('网上', '移动端')) AS online,
+  COUNT(*) FILTER (WHERE lim IS NOT NULL AND finished_at < TIMESTAMP '2021-07-01' AND {wd_fin} <= lim) AS on_time,
+  COUNT(*) FILTER (WHERE lim IS NOT NULL AND (finished_at < TIMESTAMP '2021-07-01' OR {wd_end} > lim)) AS due,
+  COUNT(*) FILTER (WHERE instant) AS instant_n,
+  AVG(visits) AS avg_visits,
+  COUNT(*) FILTER (WHERE visits = 0) AS zero_v, COUNT(*) FILTER (WHERE visits <= 1) AS one_v,
+  COUNT(visits) AS visits_known,
+  COUNT(*) FILTER (WHERE item_type IN ('行政许可', '其他依申请')) AS dep,
+  COUNT(*) FILTER (WHERE item_type IN ('行政许可', '其他依申请') AND one_window) AS one_window_n,
+  COUNT(*) FILTER (WHERE comprehensive) AS comp, COUNT(*) FILTER (WHERE appointment) AS appt
+FROM (SELECT *, COALESCE(promised_limit, legal_limit) AS lim FROM read_parquet('{folder}/cases/*.parquet'))
+WHERE accepted_at >= TIMESTAMP '2021-01-01' AND accepted_at < TIMESTAMP '2021-07-01'
+GROUP BY unit
+"""
+
+HAND_RATINGS = """
+SELECT unit, COUNT(*) AS n, COUNT(*) FILTER (WHERE active) AS active_n,
+  COUNT(*) FILTER (WHERE level IN ('非常满意', '满意')) AS good,
+  COUNT(*) FILTER (WHERE bad) AS bad_n, COUNT(*) FILTER (WHERE bad AND rectified) AS fixed,
+  COUNT(*) FILTER (WHERE bad AND rectified AND rectified_at < TIMESTAMP '2021-07-01' AND {wd_fix} <= 15) AS fixed_on_time,
+  COUNT(*) FILTER (WHERE bad AND ((rectified AND rectified_at < TIMESTAMP '2021-07-01') OR {wd_end} > 15)) AS fix_due,
+  COUNT(*) FILTER (WHERE bad AND callback) AS callback_n
+FROM (SELECT *, level IN ('不满意', '非常不满意') AND verified IS DISTINCT FROM FALSE AS bad
+      FROM read_parquet('{folder}/ratings/*.parquet'))
+WHERE rated_at >= TIMESTAMP '2021-01-01' AND rated_at < TIMESTAMP '2021-07-01'
+GROUP BY unit
+"""
+
+
+def phase_ours(folder: Path, memory_limit: str) -> dict:
+    from govassess.metrics.compute import compute
+    from govassess.metrics.definitions import parse_period
+    from govassess.metrics.engines import DuckDBEngine
+
+    t = time.perf_counter()
+    engine = DuckDBEngine(memory_limit=memory_limit, temp_directory=str(folder.parent / "spill"))
+    result = compute(
+        engine, folder, parse_period("2021-01-01", "2021-06-30"), units_file=folder / "units.csv"
+    )
+    seconds = time.perf_counter() - t
+    computed = sorted({v.metric.code for v in result.values})
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "metrics": len(computed),
+        "values": len(result.values),
+        "excluded": {k: v[1] for k, v in result.totals.items()},
+        "records": {k: v[0] for k, v in result.totals.items()},
+    }
+
+
+def phase_hand(folder: Path, memory_limit: str) -> dict:
+    import duckdb
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    cases = HAND_CASES.format(
+        folder=folder,
+        wd_fin=_workdays("accepted_at", "finished_at"),
+        wd_end=_workdays("accepted_at", "DATE '2021-06-30'"),
+    )
+    ratings = HAND_RATINGS.format(
+        folder=folder,
+        wd_fix=_workdays("rated_at", "rectified_at"),
+        wd_end=_workdays("rated_at", "DATE '2021-06-30'"),
+    )
+    n = len(con.execute(cases).fetchall()) + len(con.execute(ratings).fetchall())
+    return {"seconds": time.perf_counter() - t, "peak_rss_mb": peak_rss_mb(), "groups": n}
+
+
+def phase_pandas(folder: Path, rows: int) -> dict:
+    import duckdb
+    import numpy as np
+
+    t = time.perf_counter()
+    n_cases = int(rows * CASE_SHARE)
+    con = duckdb.connect()
+    # duckdb's .df() hands pandas numpy arrays (no pyarrow needed); loading is part of the timed work,
+    # as reading Parquet is part of ours.
+    df = con.execute(f"SELECT * FROM read_parquet('{folder}/cases/*.parquet') LIMIT {n_cases}").df()
+    rt = con.execute(f"SELECT * FROM read_parquet('{folder}/ratings/*.parquet') LIMIT {rows - n_cases}").df()
+    con.close()
+    end = np.datetime64("2021-07-01")
+    df = df[(df.accepted_at >= np.datetime64("2021-01-01")) & (df.accepted_at < end)]
+    lim = df.promised_limit.fillna(df.legal_limit)
+    wd_fin = np.busday_count(
+        df.accepted_at.values.astype("datetime64[D]"),
+        df.finished_at.fillna(df.accepted_at).values.astype("datetime64[D]"),
+    )
+    wd_end = np.busday_count(df.accepted_at.values.astype("datetime64[D]"), np.datetime64("2021-06-30"))
+    fin = df.finished_at.notna() & (df.finished_at < end)
+    dep = df.item_type.isin(["行政许可", "其他依申请"])
+    frame = df.assign(
+        online=df.channel.isin(["网上", "移动端"]),
+        on_time=fin & (wd_fin <= lim),
+        due=fin | (wd_end > lim),
+        zero_v=df.visits == 0,
+        one_v=df.visits <= 1,
+        dep=dep,
+        one_window_n=dep & df.one_window,
+    )
+    cases = frame.groupby("unit").agg(
+        n=("case_id", "size"),
+        online=("online", "sum"),
+        on_time=("on_time", "sum"),
+        due=("due", "sum"),
+        instant=("instant", "sum"),
+        avg_visits=("visits", "mean"),
+        zero_v=("zero_v", "sum"),
+        one_v=("one_v", "sum"),
+        dep=("dep", "sum"),
+        one_window_n=("one_window_n", "sum"),
+        comp=("comprehensive", "sum"),
+        appt=("appointment", "sum"),
+    )
+    rt = rt[(rt.rated_at >= np.datetime64("2021-01-01")) & (rt.rated_at < end)]
+    bad = rt.level.isin(["不满意", "非常不满意"]) & (
+        rt.verified.isna() | rt.verified.astype("boolean").fillna(True)
+    )
+    fixed = bad & rt.rectified & (rt.rectified_at < end)
+    wd_fix = np.busday_count(
+        rt.rated_at.values.astype("datetime64[D]"), rt.rectified_at.values.astype("datetime64[D]")
+    )
+    wd_rend = np.busday_count(rt.rated_at.values.astype("datetime64[D]"), np.datetime64("2021-06-30"))
+    ratings = (
+        rt.assign(
+            good=rt.level.isin(["非常满意", "满意"]),
+            bad=bad,
+            fixed=fixed,
+            fixed_on_time=fixed & (wd_fix <= 15),
+            fix_due=bad & (fixed | (wd_rend > 15)),
+            callback_n=bad & rt.callback,
+        )
+        .groupby("unit")
+        .agg(
+            n=("rating_id", "size"),
+            active=("active", "sum"),
+            good=("good", "sum"),
+            bad=("bad", "sum"),
+            fixed=("fixed", "sum"),
+            fixed_on_time=("fixed_on_time", "sum"),
+            fix_due=("fix_due", "sum"),
+            callback_n=("callback_n", "sum"),
+        )
+    )
+    return {
+        "seconds": time.perf_counter() - t,
+        "peak_rss_mb": peak_rss_mb(),
+        "rows": len(df) + len(rt),
+        "groups": len(cases) + len(ratings),
+    }
+
+
+def run_phase(name: str, args: argparse.Namespace) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--phase",
+        name,
+        "--rows",
+        str(args.rows),
+        "--dir",
+        str(args.dir),
+        "--memory-limit",
+        args.memory_limit,
+        "--pandas-rows",
+        str(args.pandas_rows),
+    ]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rows", type=int, default=100_000_000, help="办件 + 好差评 records (80 %% / 20 %%)")
+    p.add_argument("--pandas-rows", type=int, default=20_000_000)
+    p.add_argument("--dir", type=Path, default=Path("/tmp/govassess-bench"))
+    p.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit (spills to disk beyond it)")
+    p.add_argument("--keep", action="store_true", help="keep the generated records")
+    p.add_argument("--phase", choices=("ours", "hand", "pandas"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    folder = args.dir / f"records-{args.rows}"
+    if args.phase == "ours":
+        print(json.dumps(phase_ours(folder, args.memory_limit)))
+        return
+    if args.phase == "hand":
+        print(json.dumps(phase_hand(folder, args.memory_limit)))
+        return
+    if args.phase == "pandas":
+        print(json.dumps(phase_pandas(folder, min(args.pandas_rows, args.rows))))
+        return
+    if not (folder / "cases").is_dir():
+        t = time.perf_counter()
+        counts = generate(folder, args.rows)
+        print(f"generated {counts} in {time.perf_counter() - t:.1f} s under {folder}", file=sys.stderr)
+    ours = run_phase("ours", args)
+    print(f"ours: {ours}", file=sys.stderr)
+    hand = run_phase("hand", args)
+    print(f"hand-written query: {hand}", file=sys.stderr)
+    pandas = run_phase("pandas", args)
+    print(f"pandas: {pandas}", file=sys.stderr)
+    pandas_rows = min(args.pandas_rows, args.rows)
+    result = {
+        "rows": args.rows,
+        "units": UNITS,
+        "metrics": ours["metrics"],
+        "seconds": round(ours["seconds"], 3),
+        "rows_per_second": round(args.rows / ours["seconds"]),
+        "peak_rss_mb": round(ours["peak_rss_mb"], 1),
+        "hand_sql_seconds": round(hand["seconds"], 3),
+        "hand_sql_peak_rss_mb": round(hand["peak_rss_mb"], 1),
+        "ratio_to_hand_sql": round(ours["seconds"] / hand["seconds"], 3),
+        "pandas_rows": pandas_rows,
+        "pandas_seconds": round(pandas["seconds"], 3),
+        "pandas_peak_rss_mb": round(pandas["peak_rss_mb"], 1),
+        "speedup_vs_pandas_per_row": round(
+            (pandas_rows / pandas["seconds"]) / (args.rows / ours["seconds"]), 2
+        ),
+        "cpu_count": os.cpu_count(),
+        "memory_limit": args.memory_limit,
+    }
+    if not args.keep:
+        shutil.rmtree(args.dir, ignore_errors=True)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
