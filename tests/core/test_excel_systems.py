@@ -394,6 +394,8 @@ def test_heihe_table_category_column_and_merged_leaf_cell(tmp_path: Path) -> Non
         ("（14）", None, 14),
         ("(2.5)", None, 2.5),
         (" 3 分 ", None, 3),
+        ("２％", None, 2),  # full-width, as typed with a Chinese input method
+        ("（１４）", None, 14),
     ],
 )
 def test_weight_spellings(tmp_path: Path, cell: Any, fmt: str | None, points: float) -> None:
@@ -492,6 +494,19 @@ def test_attachment_label_is_not_the_title(tmp_path: Path) -> None:
     wb.save(tmp_path / "t.xlsx")
     system, _ = read_system_table(tmp_path / "t.xlsx", system_id="t")
     assert system["name"] == "市级部门考核指标"
+
+
+def test_hidden_rows_are_read_and_said(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "一级指标", "二级指标", "分值"])
+    ws.append([1, "甲", "乙", 2])
+    ws.append([2, None, "丙", 3])
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "h.xlsx")
+    system, notes = read_system_table(tmp_path / "h.xlsx", system_id="h")
+    assert [leaf["name"] for leaf in system["indicators"][0]["children"]] == ["乙", "丙"]
+    assert any(n.startswith("第3行 是隐藏行") for n in notes)
 
 
 def test_name_and_id_defaults(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -394,6 +395,10 @@ class _Sheet:
         r, c = (box[0], box[1]) if box else (row, col)
         return str(self.ws.cell(row=r, column=c).number_format or "General")
 
+    def hidden_row(self, row: int) -> bool:
+        dim = self.ws.row_dimensions.get(row)
+        return bool(dim is not None and dim.hidden)
+
     def vertical_span(self, row: int, col: int) -> tuple[int, int] | None:
         box = self.merge_of.get((row, col))
         if box and box[2] > box[0]:
@@ -475,7 +480,8 @@ def _parse_points(value: Any, fmt: str) -> int | float | None:
         if "%" in fmt:
             return _number(value * 100)
         return _number(value)
-    text = str(value).strip().replace(" ", "")
+    # NFKC turns full-width ２％ and （１４） typed with a Chinese input method into 2% and (14).
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
     m = _POINTS_RE.match(text)
     if not m:
         return None
@@ -665,6 +671,8 @@ def read_system_table(
                 row.unknown.append((header_text, t))
         rows.append(row)
         prev, prev_levels = row, resolved
+        if sheet.hidden_row(r):
+            notes.append(f"第{r}行 是隐藏行，仍按一条指标读取；如该指标已停用，请删除该行")
 
     if not rows and not problems:
         raise UserError("指标表没有数据行（表头下方为空）", row=header_row, **where)
