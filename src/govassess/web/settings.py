@@ -132,6 +132,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded evidence is stored here, outside any served directory; only a view with permission checks streams it.
 MEDIA_ROOT = EVIDENCE_DIR
 

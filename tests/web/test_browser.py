@@ -1,0 +1,172 @@
+"""Browser walk-through in headless Chromium (Debian's /usr/bin/chromium driven by Playwright):
+a filler fills and submits with evidence, a reviewer returns then accepts, the office scores and
+publishes preliminary results, a unit appeals and the appeal is upheld, the scorecard draws its charts."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from webtools import PASSWORD, fill_all
+
+CHROMIUM = os.environ.get("GOVASSESS_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+
+@pytest.fixture
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still sequential.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def session(browser, live_server, username):
+    ctx = browser.new_context(locale="zh-CN")
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    return page
+
+
+def field_index(page, key: str) -> str:
+    name = page.locator(f"input[type=hidden][value='{key}']").get_attribute("name")
+    return name.split("_", 1)[1]
+
+
+def test_round_from_filling_to_upheld_appeal_and_charts(org, browser, live_server, tmp_path):
+    r = org.round.pk
+    # provider figures, manual scores and D02's own inputs come from their owners' services
+    fill_all(org, d1=None)
+    from govassess.web.rounds.services import input_value_set
+
+    input_value_set(
+        user=org.provider, round=org.round, unit=org.d1, indicator="3", input="挂接目录数", value="8"
+    )
+    input_value_set(
+        user=org.provider, round=org.round, unit=org.d1, indicator="3", input="目录总数", value="10"
+    )
+    input_value_set(
+        user=org.reviewer,
+        round=org.round,
+        unit=org.d1,
+        indicator="4",
+        input="score",
+        value="7",
+        note="材料完整",
+    )
+
+    # 1. the filler fills, saves a draft, uploads evidence and submits
+    filler = session(browser, live_server, "filler1")
+    filler.goto(f"{live_server.url}/rounds/{r}/units/D01/")
+    assert "得分=网上办理率×60" in filler.content()
+    filler.fill(f"#v_{field_index(filler, '1::网上办理率')}", "90%")
+    filler.select_option(f"#v_{field_index(filler, '2::接入方式')}", "是")
+    filler.click("#save-draft")
+    filler.wait_for_selector("text=已保存 2 项")
+    evidence = tmp_path / "截图.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n% browser evidence\n")
+    filler.set_input_files("input[type=file][form='ev-1']", str(evidence))
+    filler.click("button[form='ev-1']")
+    filler.wait_for_selector("text=已上传 1 个文件")
+    assert filler.locator("#ind-1 a", has_text="截图.pdf").count() == 1
+    filler.click("#submit-unit")
+    filler.wait_for_selector("text=已提交，等待审核")
+    assert filler.locator("#submission-status").inner_text() == "已提交"
+
+    # 2. the reviewer returns it with a reason; the filler is notified, resubmits; the reviewer accepts
+    reviewer = session(browser, live_server, "reviewer")
+    reviewer.goto(f"{live_server.url}/rounds/{r}/review/D01/")
+    reviewer.select_option("select[name=decision]", "return")
+    reviewer.fill("textarea[name=reason]", "请补充接入截图")
+    reviewer.click("#review-form button[type=submit]")
+    reviewer.wait_for_selector("text=已审核")
+    filler.goto(f"{live_server.url}/notifications/")
+    assert "请补充接入截图" in filler.content()
+    filler.goto(f"{live_server.url}/rounds/{r}/units/D01/")
+    assert "请补充接入截图" in filler.content()
+    filler.click("#submit-unit")
+    filler.wait_for_selector("text=已提交，等待审核")
+    reviewer.goto(f"{live_server.url}/rounds/{r}/review/D01/")
+    reviewer.select_option("select[name=decision]", "accept")
+    reviewer.click("#review-form button[type=submit]")
+    reviewer.wait_for_selector("text=已审核")
+    assert "已通过" in reviewer.content()
+
+    # 3. the office closes collection, runs scoring in the background and publishes preliminary results
+    office = session(browser, live_server, "office")
+    office.goto(f"{live_server.url}/rounds/{r}/")
+    office.click("button[data-to=reviewing]")
+    office.wait_for_selector("text=已转入「审核中」")
+    office.click("#run-scoring")
+    office.wait_for_selector("text=最近一次评分", timeout=60000)
+    office.click("button[data-to=preliminary]")
+    office.wait_for_selector("text=已转入「初步结果公示」")
+
+    # 4. D02 sees its preliminary score (46: 30 + 5 + 5 + 6) and appeals indicator 2
+    filler2 = session(browser, live_server, "filler2")
+    filler2.goto(f"{live_server.url}/rounds/{r}/units/D02/scorecard/")
+    assert filler2.locator("#total").inner_text() == "46.00"
+    filler2.select_option("#appeal-form select[name=indicator]", "2")
+    filler2.fill("#appeal-form textarea[name=reason]", "本单位已全面接入")
+    filler2.click("#appeal-form button[type=submit]")
+    filler2.wait_for_selector("text=申诉已提交")
+
+    # the reviewer upholds it, correcting 接入方式 to 是; the round is re-scored in the background
+    reviewer.goto(f"{live_server.url}/rounds/{r}/appeals/")
+    reviewer.click("text=查看")
+    reviewer.select_option("select[name=outcome]", "upheld")
+    reviewer.fill("textarea[name=decision]", "核实已接入")
+    reviewer.fill("input[aria-label='更正 接入方式']", "是")
+    reviewer.click("#decide-form button[type=submit]")
+    reviewer.wait_for_selector("#appeal-status:has-text('申诉成立')")
+
+    # the office waits for the re-score and finalises (publishes)
+    office.goto(f"{live_server.url}/rounds/{r}/")
+    for _ in range(60):
+        office.goto(f"{live_server.url}/rounds/{r}/")
+        if office.locator("#run").count() == 0:
+            break
+        office.wait_for_timeout(500)
+    office.click("button[data-to=final]")
+    office.wait_for_selector("text=已转入「已定稿」")
+
+    # 5. after publication: D02's total is 61 (5 → 20 for 接入方式), and the scorecard draws its charts
+    filler2.goto(f"{live_server.url}/rounds/{r}/units/D02/scorecard/")
+    assert filler2.locator("#total").inner_text() == "61.00"
+    filler2.wait_for_function("window.govassessCharts && window.govassessCharts.length === 2")
+    assert filler2.locator("#chart-bar canvas").count() >= 1
+    assert filler2.locator("#chart-radar canvas").count() >= 1
+    # a unit sees the ranking (totals), never another unit's scorecard
+    filler2.goto(f"{live_server.url}/rounds/{r}/results/")
+    assert re.search(r"61\.00", filler2.content())
+    resp = filler2.goto(f"{live_server.url}/rounds/{r}/units/D01/scorecard/")
+    assert resp.status == 403
+    # the office's scorecard view also draws the indicator × unit heat map
+    office.goto(f"{live_server.url}/rounds/{r}/units/D01/scorecard/")
+    office.wait_for_function("window.govassessCharts && window.govassessCharts.length === 3")
+    assert office.locator("#chart-heatmap canvas").count() >= 1
