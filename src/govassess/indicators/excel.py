@@ -905,7 +905,7 @@ def _build_tree(
     col_letters = {f: _col_letter(c) for f, c in field_cols.items()}
 
     # Rows sharing one leaf cell (a merged or blank-below deepest level) become a group.
-    shared: dict[int, int] = {}  # row index -> count of rows sharing its leaf cell
+    shared: dict[int, int] = {}  # row index -> its position (1, 2, …) among rows sharing one leaf cell
     i = 0
     while i < len(rows):
         j = i
