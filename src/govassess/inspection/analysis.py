@@ -458,7 +458,8 @@ def analyse(
     share_pages = [
         (u, p.info.share_evidence) for u, p in sorted(crawl.pages.items()) if p.info and p.info.share_evidence
     ]
-    share_articles = [u for u, _ in share_pages if u in {a["url"] for a in an.articles}]
+    article_urls = {a["url"] for a in an.articles}
+    share_articles = [u for u, _ in share_pages if u in article_urls]
     item(
         "社交媒体分享",
         bool(share_articles),

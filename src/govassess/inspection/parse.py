@@ -34,7 +34,7 @@ _NOT_A_SOURCE = (
     "阅读",
     "分享",
 )
-_NAV_HINT = re.compile(r"(^|[\s_-])(nav|menu|daohang|dh|topnav|mainnav|subnav|lanmu|column)", re.I)
+_NAV_HINT = re.compile(r"(^|[\s_-])(nav|menu|daohang|dh|topnav|mainnav|subnav)", re.I)
 _FOOTER_HINT = re.compile(r"(^|[\s_-])(foot|footer|bottom|copyright|dibu)", re.I)
 _POPUP_HINT = re.compile(r"(piaochuang|piao|float|popup|pop-up|modal|飘窗|floatad|fudong)", re.I)
 _CLOSE_HINT = re.compile(r"(close|guanbi|shut|btn-x)", re.I)
@@ -118,25 +118,26 @@ def _hint(node: LexborNode) -> str:
     return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
 
 
-def _area(node: LexborNode) -> str:
-    cur: LexborNode | None = node.parent
-    depth = 0
-    while cur is not None and depth < 12:
-        tag = cur.tag
-        if tag == "nav":
-            return "nav"
-        if tag == "footer":
-            return "footer"
-        if tag in ("body", "html"):
-            break
-        hint = _hint(cur)
-        if _NAV_HINT.search(hint):
-            return "nav"
-        if _FOOTER_HINT.search(hint):
-            return "footer"
-        cur = cur.parent
-        depth += 1
-    return "content"
+def _area_marks(tree: LexborHTMLParser) -> dict[int, str]:
+    """Area ("nav" / "footer") of every link and image inside a navigation or footer container.
+
+    One pass over the containers instead of climbing ancestors per link: pages repeat a navigation
+    of a hundred links, and climbing made parsing grow with links x depth. Containers come in document
+    order, so an inner container (nearest ancestor) overrides an outer one.
+    """
+    marks: dict[int, str] = {}
+    for node in tree.css("nav, footer, [class], [id]"):
+        tag = node.tag
+        hint = _hint(node)
+        if tag == "nav" or _NAV_HINT.search(hint):
+            area = "nav"
+        elif tag == "footer" or _FOOTER_HINT.search(hint):
+            area = "footer"
+        else:
+            continue
+        for inner in node.css("a[href], area[href], img[src]"):
+            marks[inner.mem_id] = area
+    return marks
 
 
 def _snippet(text: str, limit: int = 120) -> str:
@@ -155,6 +156,7 @@ def parse_page(url: str, html: str, *, home: bool = False) -> PageInfo:
     base = base or url
 
     seen: set[str] = set()
+    marks = _area_marks(tree)
     for a in tree.css("a[href], area[href]"):
         href = a.attributes.get("href") or ""
         target = normalize_url(href, base)
@@ -171,14 +173,17 @@ def parse_page(url: str, html: str, *, home: bool = False) -> PageInfo:
             continue
         seen.add(target)
         path = target.split("?")[0]
-        info.links.append(Link(target, text, _area(a), bool(_ATTACHMENT_EXT.search(path))))
+        info.links.append(
+            Link(target, text, marks.get(a.mem_id, "content"), bool(_ATTACHMENT_EXT.search(path)))
+        )
     for img in tree.css("img[src]"):
         target = normalize_url(img.attributes.get("src") or "", base)
         if target and target not in seen:
             seen.add(target)
-            info.links.append(Link(target, _snippet(img.attributes.get("alt") or "", 60), _area(img), True))
+            alt = _snippet(img.attributes.get("alt") or "", 60)
+            info.links.append(Link(target, alt, marks.get(img.mem_id, "content"), True))
 
-    _read_entries(tree, info, base)
+    _read_entries(tree, info, base, marks)
     body = tree.body
     text = body.text(separator=" ") if body is not None else ""
     info.content_text_len = len(text)
@@ -201,8 +206,8 @@ def parse_page(url: str, html: str, *, home: bool = False) -> PageInfo:
     return info
 
 
-def _read_entries(tree: LexborHTMLParser, info: PageInfo, base: str) -> None:
-    """List entries: an <li> or <tr> holding exactly one page link and a date."""
+def _read_entries(tree: LexborHTMLParser, info: PageInfo, base: str, marks: dict[int, str]) -> None:
+    """List entries: an <li>, <tr>, <p> or list <div> holding exactly one page link and a date."""
     seen: set[str] = set()
     for item in tree.css(
         "li, tr, dd, dt, p, div[class*=item], div[class*=list] > div, div[class*=news] > div"
@@ -211,14 +216,13 @@ def _read_entries(tree: LexborHTMLParser, info: PageInfo, base: str) -> None:
         if len(anchors) != 1:
             continue
         a = anchors[0]
-        target = normalize_url(a.attributes.get("href") or "", base)
-        if not target or target in seen:
+        if marks.get(a.mem_id) == "nav":
             continue
-        text = item.text(separator=" ")
-        date = parse_date(text)
+        date = parse_date(item.text(separator=" "))
         if date is None:
             continue
-        if _area(item) == "nav":
+        target = normalize_url(a.attributes.get("href") or "", base)
+        if not target or target in seen:
             continue
         seen.add(target)
         title = _snippet(a.attributes.get("title") or a.text(), 100)

@@ -30,6 +30,8 @@ class SiteFacts:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle + delayed ACK add ~40 ms each.
+    disable_nagle_algorithm = True
     routes: dict[str, Route] = {}
     hits: list[str] = []
 

@@ -7,6 +7,7 @@ are URLs a site can generate without end; they are skipped and counted, never fo
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import posixpath
 import re
@@ -44,14 +45,27 @@ def _requote(part: str, safe: str) -> str:
 
 def normalize_url(url: str, base: str | None = None) -> str | None:
     """Absolute, canonical form of ``url`` (resolved against ``base``), or None when not a web URL."""
-    from urllib.parse import urljoin
-
     url = url.strip().replace("\\", "/")
     if not url or url.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None
+    if base:
+        if url.startswith("/") and not url.startswith("//"):
+            # Site-absolute links (most of a page's navigation): join by hand, then hit the cache.
+            parts = urlsplit(base)
+            url = f"{parts.scheme}://{parts.netloc}{url}"
+        elif not url.lower().startswith(("http://", "https://")):
+            from urllib.parse import urljoin
+
+            try:
+                url = urljoin(base, url)
+            except ValueError:
+                return None
+    return _normalize_absolute(url)
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize_absolute(url: str) -> str | None:
     try:
-        if base:
-            url = urljoin(base, url)
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
