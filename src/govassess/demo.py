@@ -120,6 +120,7 @@ def run_demo(out: Path, *, seed: int = 2021, console: Console | None = None) -> 
             write_template(system, units, out / f"{system_id}-template.xlsx")
             annual = combine_results(results, [w for _, w in rounds])
             (out / f"{system_id}-annual.json").write_text(json.dumps(annual, ensure_ascii=False, indent=2), encoding="utf-8")
+            write_results_workbook(annual, out / f"{system_id}-annual.xlsx")
             bar.advance(task)
             summary[system_id] = annual
     for annual in summary.values():
