@@ -200,3 +200,83 @@ def test_list_entries_in_tables_divs_and_paragraphs():
     got = {e.url.rsplit("/", 1)[1]: e.date.isoformat() for e in info.entries}
     # The paragraph with two links is not one entry: whose date would it be?
     assert got == {"t1.html": "2024-05-01", "d1.html": "2024-05-02", "p1.html": "2024-05-03"}
+
+
+def test_per_host_concurrency_limit_seen_by_the_server(config):
+    import threading
+    import time as _time
+
+    state = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    def tracked() -> bytes:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        _time.sleep(0.1)  # keep requests overlapping; nothing is timed
+        with lock:
+            state["now"] -= 1
+        return html("<p>页</p>").encode()
+
+    links = "".join(f'<a href="/p{i}.html">{i}</a>' for i in range(12))
+    routes = {"/": page(html(links)), "/robots.txt": (404, {}, b"")}
+    routes.update({f"/p{i}.html": (200, {"Content-Type": "text/html"}, tracked) for i in range(12)})
+    with serve(routes) as (base, _):
+        crawl_site(config(base, workers=8, per_host=2))
+    assert state["max"] == 2  # 8 threads, but at most 2 requests at a time to this host
+
+
+def test_host_gate_spaces_requests(monkeypatch):
+    from govassess.inspection import crawler
+
+    clock = {"t": 100.0}
+    slept: list[float] = []
+    monkeypatch.setattr(crawler.time, "monotonic", lambda: clock["t"])
+    monkeypatch.setattr(crawler.time, "sleep", lambda s: slept.append(round(s, 3)))
+    gate = crawler._HostGate(per_host=4, delay=0.5)
+    for _ in range(3):
+        with gate:
+            pass
+    # Three requests at the same instant: the 2nd waits 0.5 s, the 3rd 1.0 s.
+    assert slept == [0.5, 1.0]
+
+
+def test_robots_crawl_delay_is_honoured(config):
+    from govassess.inspection.crawler import Crawler
+
+    routes = {
+        "/": page(html("x")),
+        "/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 3\nDisallow:\n"),
+    }
+    with serve(routes) as (base, _):
+        crawler = Crawler(config(base, delay=0))
+        crawler.crawl()
+    assert crawler._gates[base.split("//")[1]]._delay == 3.0
+
+
+def test_loopback_policy_never_follows_a_redirect_off_the_machine(config):
+    with serve({"/jump": redirect("http://www.example.gov.cn/landing"), "/robots.txt": (404, {}, b"")}) as (
+        ext,
+        _,
+    ):
+        routes = {"/": page(html(f'<a href="{ext}/jump">外部跳转</a>')), "/robots.txt": (404, {}, b"")}
+        with serve(routes) as (base, _):
+            result = crawl_site(config(base))
+    status = result.link_status[ext + "/jump"]
+    # The redirect target is reported, not fetched; the guard in conftest would fail the test otherwise.
+    assert status.error == "redirect_out" and "www.example.gov.cn" in (status.message or "")
+
+
+def test_gzip_page_is_decoded(config):
+    body = gzip.compress(
+        html('<ul><li><a href="/a.html">压缩页面条目</a> 2024-06-01</li></ul>').encode("utf-8")
+    )
+    routes = {
+        "/": (200, {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}, body),
+        "/a.html": page(html("<h1>文</h1>")),
+        "/robots.txt": (404, {}, b""),
+    }
+    with serve(routes) as (base, _):
+        result = crawl_site(config(base))
+    home = result.pages[base + "/"]
+    assert home.info is not None and home.info.entries[0].title == "压缩页面条目"

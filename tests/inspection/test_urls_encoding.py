@@ -76,6 +76,13 @@ def test_decode_html(body, ctype, encoding, problem):
     assert (d.problem is not None) is problem
 
 
+def test_gb2312_declared_page_with_gbk_only_character():
+    # 镕 is in GBK but not in GB2312: pages declared GB2312 routinely contain such characters.
+    body = "<p>朱镕基 来源：档案馆</p>".encode("gbk")
+    d = decode_html(body, "text/html; charset=gb2312")
+    assert "朱镕基" in d.text and d.problem is None
+
+
 def test_decode_garbage_never_raises():
     d = decode_html(bytes(range(128, 256)) * 3, "text/html; charset=nonsense-charset")
     assert isinstance(d.text, str)
