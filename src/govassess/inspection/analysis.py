@@ -143,11 +143,10 @@ def find_columns(crawl: CrawlResult, rules: Rules, as_of: dt.date) -> list[Colum
         dates = [e.date for e in info.entries if e.date]
         if not dates:
             # Undated list: fall back on the crawled articles it links to (发布时间 on the page).
-            dates = [
-                crawl.pages[link.url].info.date  # type: ignore[union-attr]
-                for link in content_pages
-                if link.url in crawl.pages and crawl.pages[link.url].info and crawl.pages[link.url].info.date  # type: ignore[union-attr]
-            ]
+            for link in content_pages:
+                linked = crawl.pages.get(link.url)
+                if linked is not None and linked.info is not None and linked.info.date is not None:
+                    dates.append(linked.info.date)
         last = max(dates) if dates else None
         items = len(info.entries) or len(content_pages)
         kind = rules.classify(name)

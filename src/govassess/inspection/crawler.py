@@ -224,10 +224,10 @@ class Crawler:
             text = resp.body.decode("utf-8", "replace") if resp.body else ""
             parser.parse(text.splitlines())
         elif resp.status is not None and 400 <= resp.status < 500:
-            parser.allow_all = True  # RFC 9309: no robots.txt means no restriction
+            parser.parse([])  # RFC 9309: no robots.txt means no restriction
         else:
             # RFC 9309: robots.txt unreachable (5xx, network) means assume complete disallow.
-            parser.disallow_all = True
+            parser.parse(["User-agent: *", "Disallow: /"])
             result.errors.append(
                 {
                     "url": robots_url,

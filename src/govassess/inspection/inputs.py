@@ -151,7 +151,7 @@ def report_to_rows(report: dict[str, Any], mapping: dict[str, Any], *, unit: str
             found = [c for c in (need(n) for n in names) if c is not None]
             hit = [c for c in found if c["result"] in ("fail", "deduct")]
             value = 1 if hit else 0
-            check = (hit or found or [None])[0]
+            check = (hit or found)[0] if (hit or found) else None
             for c in hit:
                 urls += _evidence_urls(c["evidence"])
             if len(found) > 1:

@@ -237,10 +237,10 @@ def _read_article_meta(tree: LexborHTMLParser, info: PageInfo, text: str) -> Non
             info.date = date
             info.date_snippet = _snippet(text[max(0, m.start() - 20) : m.end() + 40])
             break
-    m = _SOURCE.search(text)
-    if m and not m.group(2).startswith(_NOT_A_SOURCE):
-        info.source = m.group(2)
-        info.source_snippet = _snippet(text[max(0, m.start() - 30) : m.end() + 20])
+    src = _SOURCE.search(text)
+    if src and not src.group(2).startswith(_NOT_A_SOURCE):
+        info.source = src.group(2)
+        info.source_snippet = _snippet(text[max(0, src.start() - 30) : src.end() + 20])
     elif info.date_snippet:
         info.source_snippet = info.date_snippet
 

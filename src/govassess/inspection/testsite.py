@@ -39,15 +39,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.hits.append(self.path)
         route = self.routes.get(self.path)
         if route is None:
-            body = "<html><body><h1>404 页面不存在</h1></body></html>".encode()
+            missing = "<html><body><h1>404 页面不存在</h1></body></html>".encode()
             self.send_response(404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(missing)))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(missing)
             return
         status, headers, body = route
-        data = body() if callable(body) else body
+        data: bytes = body() if callable(body) else body
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
@@ -70,12 +70,13 @@ class _Server(ThreadingHTTPServer):
 @contextlib.contextmanager
 def serve(routes: dict[str, Route]) -> Iterator[tuple[str, list[str]]]:
     """Serve ``routes`` on 127.0.0.1 at a free port; yields (base URL, list of requested paths)."""
-    handler = type("Handler", (_Handler,), {"routes": routes, "hits": []})
+    hits: list[str] = []
+    handler = type("Handler", (_Handler,), {"routes": routes, "hits": hits})
     server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler.hits
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
     finally:
         server.shutdown()
         server.server_close()
