@@ -86,3 +86,25 @@ def test_gb2312_declared_page_with_gbk_only_character():
 def test_decode_garbage_never_raises():
     d = decode_html(bytes(range(128, 256)) * 3, "text/html; charset=nonsense-charset")
     assert isinstance(d.text, str)
+
+
+@pytest.mark.parametrize(
+    ("info_bar", "date", "source"),
+    [
+        ("发布时间：2024-06-01 09:30 来源：市发展改革委", "2024-06-01", "市发展改革委"),
+        ("发布日期：2024年6月2日 信息来源：县人民政府办公室", "2024-06-02", "县人民政府办公室"),
+        ("日期：2024.06.03 文章来源：本网", "2024-06-03", "本网"),
+        ("来源：市统计局 2024-06-04", "2024-06-04", "市统计局"),  # date only on the 来源 line
+        ("发布时间：2024-06-05 来源： 作者：张三", "2024-06-05", None),  # 来源 left blank
+        ("发布时间：2024-06-06 浏览次数：12", "2024-06-06", None),
+        ("相关链接 2023-01-01 无标注", None, None),  # an unlabelled date is not the article's date
+    ],
+)
+def test_article_date_and_source(info_bar, date, source):
+    from govassess.inspection.parse import parse_page
+
+    info = parse_page(
+        "http://x.gov.cn/a.html", f"<html><body><h1>标题</h1><div>{info_bar}</div></body></html>"
+    )
+    assert (info.date.isoformat() if info.date else None) == date
+    assert info.source == source

@@ -238,6 +238,12 @@ def _read_article_meta(tree: LexborHTMLParser, info: PageInfo, text: str) -> Non
             info.date_snippet = _snippet(text[max(0, m.start() - 20) : m.end() + 40])
             break
     src = _SOURCE.search(text)
+    if src and info.date is None:
+        # No labelled date: the date printed on the 来源 line (来源：xx 2024-06-01) is the article's.
+        around = text[max(0, src.start() - 40) : src.end() + 40]
+        info.date = parse_date(around)
+        if info.date is not None:
+            info.date_snippet = _snippet(around)
     if src and not src.group(2).startswith(_NOT_A_SOURCE):
         info.source = src.group(2)
         info.source_snippet = _snippet(text[max(0, src.start() - 30) : src.end() + 20])
