@@ -108,3 +108,24 @@ def test_article_date_and_source(info_bar, date, source):
     )
     assert (info.date.isoformat() if info.date else None) == date
     assert info.source == source
+
+
+def test_list_records_shipped_in_script_xml_are_entries():
+    from govassess.inspection.parse import parse_page
+
+    records = "".join(
+        f'<record><![CDATA[<li><a href="/art/2024/6/{d}/art_1_{d}.html" title="条目{d}">条目{d}</a>'
+        f"<span>2024-06-{d:02d}</span></li>]]></record>"
+        for d in (3, 9)
+    )
+    page_html = (
+        '<html><body><div id="1234"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/x"></a>]]>'
+        f"</nextgroup><recordset>{records}</recordset></datastore></script></div></body></html>"
+    )
+    info = parse_page("http://x.gov.cn/col/col1/index.html", page_html)
+    assert [(e.title, e.date.isoformat()) for e in info.entries] == [
+        ("条目3", "2024-06-03"),
+        ("条目9", "2024-06-09"),
+    ]
+    # The records' links are followed like ordinary links.
+    assert "http://x.gov.cn/art/2024/6/9/art_1_9.html" in {lk.url for lk in info.links}

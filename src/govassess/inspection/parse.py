@@ -184,6 +184,7 @@ def parse_page(url: str, html: str, *, home: bool = False) -> PageInfo:
             info.links.append(Link(target, alt, marks.get(img.mem_id, "content"), True))
 
     _read_entries(tree, info, base, marks)
+    _read_script_records(tree, info, base)
     body = tree.body
     text = body.text(separator=" ") if body is not None else ""
     info.content_text_len = len(text)
@@ -227,6 +228,30 @@ def _read_entries(tree: LexborHTMLParser, info: PageInfo, base: str, marks: dict
         seen.add(target)
         title = _snippet(a.attributes.get("title") or a.text(), 100)
         info.entries.append(Entry(target, title, date))
+
+
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+
+
+def _read_script_records(tree: LexborHTMLParser, info: PageInfo, base: str) -> None:
+    """List items a common government CMS (大汉 jpage) ships inside <script type="text/xml"> as
+    <record><![CDATA[<li>…</li>]]></record> and renders with JavaScript: read them as entries too."""
+    for script in tree.css('script[type="text/xml"]'):
+        raw = script.text(deep=True) or ""
+        if "<record" not in raw:
+            continue
+        fragment = "".join(_CDATA.findall(raw))
+        if not fragment:
+            continue
+        sub = LexborHTMLParser(f"<html><body><ul>{fragment}</ul></body></html>")
+        extra = PageInfo(url=info.url)
+        _read_entries(sub, extra, base, {})
+        known = {e.url for e in info.entries}
+        for entry in extra.entries:
+            if entry.url not in known:
+                info.entries.append(entry)
+                known.add(entry.url)
+                info.links.append(Link(entry.url, entry.title, "content", False))
 
 
 def _read_article_meta(tree: LexborHTMLParser, info: PageInfo, text: str) -> None:
