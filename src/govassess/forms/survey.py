@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from govassess.errors import Problem, UserError
 from govassess.forms.cells import INVALID, clean_column, shown
@@ -61,15 +61,21 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_workbook(path: str | Path) -> list[RawSheet]:
-    """Read every sheet of an .xlsx/.xls/.ods file with python-calamine. Raises UserError if unreadable."""
+def read_workbook(source: str | Path | IO[bytes], *, filename: str | None = None) -> list[RawSheet]:
+    """Read every sheet of an .xlsx/.xls/.ods file (a path or an open binary file) with python-calamine.
+    Raises UserError if unreadable."""
     import python_calamine as pc
 
-    name = Path(path).name
-    if not Path(path).is_file():
-        raise UserError("找不到文件", file=str(path))
+    is_path = isinstance(source, (str, Path))
+    name = filename or (Path(source).name if is_path else "上传文件")
+    if is_path and not Path(source).is_file():
+        raise UserError("找不到文件", file=str(source))
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        wb = (
+            pc.CalamineWorkbook.from_path(str(source))
+            if is_path
+            else pc.CalamineWorkbook.from_filelike(source)
+        )
         out = []
         for meta in wb.sheets_metadata:
             sheet = wb.get_sheet_by_name(meta.name)
