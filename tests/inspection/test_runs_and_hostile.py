@@ -280,3 +280,20 @@ def test_gzip_page_is_decoded(config):
         result = crawl_site(config(base))
     home = result.pages[base + "/"]
     assert home.info is not None and home.info.entries[0].title == "压缩页面条目"
+
+
+def test_home_page_moved_to_another_host_brings_it_into_scope(config):
+    # The "new domain" is a second loopback server: the home redirects there and the crawl follows it.
+    new_routes = {
+        "/": page(html('<ul><li><a href="/a.html">新站条目</a> 2024-06-20</li></ul>')),
+        "/a.html": page(html("<h1>新站文章</h1><p>发布时间：2024-06-20 来源：新站</p>")),
+        "/robots.txt": (404, {}, b""),
+    }
+    with serve(new_routes) as (new_base, new_hits):
+        old = {"/": redirect(new_base + "/"), "/robots.txt": (404, {}, b"")}
+        with serve(old) as (base, _):
+            r = inspect_site(config(base), as_of=dt.date(2024, 6, 30))
+    assert new_base.split("//")[1] in r["hosts"]
+    assert "/a.html" in new_hits
+    assert [a["url"] for a in r["articles"]] == [new_base + "/a.html"]
+    assert any(e["kind"] == "home_moved" for e in r["crawl_errors"])

@@ -123,6 +123,7 @@ class CrawlResult:
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)
     not_checked: dict[str, str] = field(default_factory=dict)  # url -> reason
     redirects: dict[str, str] = field(default_factory=dict)
+    hosts: list[str] = field(default_factory=list)  # hosts crawled, including one the home page moved to
 
     @property
     def home(self) -> PageRecord | None:
@@ -175,6 +176,7 @@ class Crawler:
         self._lock = threading.Lock()
         self._patterns: Counter[str] = Counter()
         self._seen: set[str] = set()
+        self._scope: set[str] = set(config.scope)
 
     # --- politeness -------------------------------------------------------------------------
     def _gate(self, url: str) -> _HostGate:
@@ -208,7 +210,14 @@ class Crawler:
         return self.in_scope(url)
 
     def in_scope(self, url: str) -> bool:
-        return netloc_of(url) in self.config.scope
+        return netloc_of(url) in self._scope
+
+    def _home_redirect_ok(self, url: str) -> bool:
+        # The start page may move to another host (http://x.gov.cn -> https://www.x.gov.cn, a new domain):
+        # that host is the site. Under the loopback policy only loopback hosts, so tests stay on the machine.
+        if self.config.external == "loopback":
+            return self.in_scope(url) or is_loopback_host(host_of(url))
+        return True
 
     def _robots_for(self, url: str, result: CrawlResult) -> urllib.robotparser.RobotFileParser | None:
         scheme_netloc = url.split("/", 3)[:3]
@@ -278,7 +287,8 @@ class Crawler:
 
     def _load(self, url: str, depth: int, found_on: str | None) -> PageRecord:
         # A redirect to a page already fetched or queued stops there: each page is fetched once.
-        resp = self._fetch(url, stop_at=self._seen.__contains__)
+        allow = self._home_redirect_ok if depth == 0 else None
+        resp = self._fetch(url, stop_at=self._seen.__contains__, allow=allow)
         record = PageRecord(
             url=url,
             final_url=resp.final_url,
@@ -331,6 +341,19 @@ class Crawler:
                 next_level: list[tuple[str, str | None]] = []
                 for record in records:
                     result.pages[record.url] = record
+                    if depth == 0 and record.info is not None and not self.in_scope(record.final_url):
+                        moved = netloc_of(record.final_url)
+                        self._scope.add(moved)
+                        result.errors.append(
+                            {
+                                "url": record.url,
+                                "found_on": None,
+                                "kind": "home_moved",
+                                "status": record.status,
+                                "message": f"首页重定向到 {record.final_url}，该主机一并纳入检查范围",
+                                "time": record.fetched_at,
+                            }
+                        )
                     self._after_page(record, result)
                     if record.final_url != record.url:
                         result.redirects[record.url] = record.final_url
@@ -368,6 +391,7 @@ class Crawler:
             self._check_links(pool, to_check, result)
         self._resolve_redirect_chains(result)
         self.fetcher.close()
+        result.hosts = sorted(self._scope)
         result.finished_at = _now()
         result.elapsed = round(time.monotonic() - started, 3)
         return result

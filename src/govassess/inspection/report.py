@@ -54,7 +54,7 @@ def build_report(crawl: CrawlResult, an: Any, config: CrawlConfig, as_of: dt.dat
     return {
         "version": REPORT_VERSION,
         "site": crawl.start_url,
-        "hosts": sorted(config.scope),
+        "hosts": crawl.hosts or sorted(config.scope),
         "as_of": as_of.isoformat(),
         "started_at": crawl.started_at,
         "finished_at": crawl.finished_at,
