@@ -8,6 +8,8 @@ import tempfile
 import pytest
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govassess.web.settings")
+# Threads of the live server and of scoring jobs must not keep connections past the test database.
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 os.environ.setdefault("GOVASSESS_DATA_DIR", tempfile.mkdtemp(prefix="govassess-web-test-"))
 
 # pytest-django reads DJANGO_SETTINGS_MODULE before this conftest is imported; load the apps now so test

@@ -58,27 +58,22 @@ def field_index(page, key: str) -> str:
     return name.split("_", 1)[1]
 
 
-def test_round_from_filling_to_upheld_appeal_and_charts(org, browser, live_server, tmp_path):
-    r = org.round.pk
-    # provider figures, manual scores and D02's own inputs come from their owners' services
-    fill_all(org, d1=None)
+@pytest.fixture
+def prepared(org):
+    """Provider figures, manual scores and D02's own inputs, entered through their owners' services before
+    the browser starts (ORM calls inside Playwright's greenlets would open a second connection)."""
     from govassess.web.rounds.services import input_value_set
 
-    input_value_set(
-        user=org.provider, round=org.round, unit=org.d1, indicator="3", input="挂接目录数", value="8"
-    )
-    input_value_set(
-        user=org.provider, round=org.round, unit=org.d1, indicator="3", input="目录总数", value="10"
-    )
-    input_value_set(
-        user=org.reviewer,
-        round=org.round,
-        unit=org.d1,
-        indicator="4",
-        input="score",
-        value="7",
-        note="材料完整",
-    )
+    fill_all(org, d1=None)
+    kw = {"round": org.round, "unit": org.d1}
+    input_value_set(user=org.provider, indicator="3", input="挂接目录数", value="8", **kw)
+    input_value_set(user=org.provider, indicator="3", input="目录总数", value="10", **kw)
+    input_value_set(user=org.reviewer, indicator="4", input="score", value="7", note="材料完整", **kw)
+    return org
+
+
+def test_round_from_filling_to_upheld_appeal_and_charts(prepared, live_server, browser, tmp_path):
+    r = prepared.round.pk
 
     # 1. the filler fills, saves a draft, uploads evidence and submits
     filler = session(browser, live_server, "filler1")

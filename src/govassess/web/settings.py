@@ -6,6 +6,7 @@ Environment variables:
   (default ``./var`` beside the working directory). Evidence is never under the web root.
 - ``DATABASE_URL``: e.g. ``postgres://user:pass@host:5432/db``; default SQLite in the data dir.
 - ``SECRET_KEY``, ``ALLOWED_HOSTS`` (comma separated), ``CSRF_TRUSTED_ORIGINS``: required in production.
+- ``DB_CONN_MAX_AGE``: seconds a database connection is kept open (default 60).
 - ``SESSION_HOURS`` (default 8), ``EVIDENCE_MAX_MB`` (default 20), ``LOGIN_MAX_FAILURES`` (default 5).
 """
 
@@ -106,7 +107,10 @@ TEMPLATES = [
 _sqlite_path = DATA_DIR / "govassess.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
-        env="DATABASE_URL", default=f"sqlite:///{_sqlite_path}", conn_max_age=60, conn_health_checks=True
+        env="DATABASE_URL",
+        default=f"sqlite:///{_sqlite_path}",
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -776,7 +776,9 @@ def scoring_start(*, user, round: Round, background: bool = True) -> ScoringRun:
     if background:
         # In-process thread on the embedded default; see docs/web.md for a task queue in production.
         transaction.on_commit(
-            lambda: threading.Thread(target=scoring_execute, args=(run.pk,), daemon=True).start()
+            lambda: threading.Thread(
+                target=scoring_execute, args=(run.pk,), kwargs={"own_thread": True}, daemon=True
+            ).start()
         )
     else:
         scoring_execute(run.pk)
@@ -784,7 +786,9 @@ def scoring_start(*, user, round: Round, background: bool = True) -> ScoringRun:
     return run
 
 
-def scoring_execute(run_id: int) -> None:
+def scoring_execute(run_id: int, *, own_thread: bool = False) -> None:
+    """Run one scoring job. `own_thread`: called as the target of a job thread, whose DB connection is
+    closed at the end (a persistent connection must not outlive its thread)."""
     from govassess.scoring import score_round
 
     close_old_connections()
@@ -823,7 +827,10 @@ def scoring_execute(run_id: int) -> None:
             finished_at=timezone.now(),
         )
     finally:
-        close_old_connections()
+        if own_thread:
+            connection.close()
+        else:
+            close_old_connections()
 
 
 # ---- annual results ------------------------------------------------------------------------------------
