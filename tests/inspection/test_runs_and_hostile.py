@@ -297,3 +297,30 @@ def test_home_page_moved_to_another_host_brings_it_into_scope(config):
     assert "/a.html" in new_hits
     assert [a["url"] for a in r["articles"]] == [new_base + "/a.html"]
     assert any(e["kind"] == "home_moved" for e in r["crawl_errors"])
+
+
+def test_site_down_is_reported_not_refused(config, tmp_path):
+    import socket as _socket
+
+    # A loopback port with nothing listening: connection refused for robots.txt and the home page.
+    with _socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = inspect_site(config(f"http://127.0.0.1:{port}"), as_of=dt.date(2024, 6, 30), state_dir=tmp_path)
+    c = _check(r, "站点无法访问")
+    assert (c["result"], c["value"]) == ("fail", 1.0)
+    assert "robots.txt 无法读取" in c["evidence"][0]["error"]
+    assert r["pages_crawled"] == 0 and r["verdict"].startswith("不合格")
+
+
+def test_robots_unreachable_but_site_up_is_a_user_error_with_the_visit_recorded(config, tmp_path):
+    import pytest
+
+    from govassess.errors import UserError
+
+    routes = {"/": page(html("<p>首页</p>")), "/robots.txt": (503, {"Content-Type": "text/plain"}, b"")}
+    with serve(routes) as (base, hits), pytest.raises(UserError, match="robots.txt 无法读取.*首页可以打开"):
+        inspect_site(config(base), as_of=dt.date(2024, 6, 30), state_dir=tmp_path)
+    assert hits == ["/robots.txt", "/"]  # one visit of the home page, no crawl
+    state = json.loads(next(tmp_path.iterdir()).read_text("utf-8"))
+    assert [(r["kind"], r["probe"]["ok"]) for r in state["runs"]] == [("probe", True)]

@@ -264,7 +264,7 @@ def analyse(
         "status": home.status if home else None,
         "elapsed": home.elapsed if home else None,
         "ok": bool(home and home.info is not None and home.elapsed < float(avail["timeout_seconds"])),
-        "error": home.error if home else "未抓取",
+        "error": home.error if home else next((str(e["message"]) for e in crawl.errors), "首页未能抓取"),
     }
     runs = list((state or {}).get("runs", []))
     window_start = as_of - dt.timedelta(days=int(avail["window_days"]) - 1)

@@ -29,9 +29,24 @@ def inspect_site(
     state = load_state(state_dir, config.start_url) if state_dir else None
     crawl = crawl_site(config)
     if crawl.home is None:
-        why = crawl.not_checked.get(crawl.start_url, "未抓取")
-        detail = "；".join(str(e["message"]) for e in crawl.errors if e["kind"] == "robots")
-        raise UserError(f"无法检查 {crawl.start_url}：首页{why}" + (f"（{detail}）" if detail else ""))
+        robots = [str(e["message"]) for e in crawl.errors if e["kind"] == "robots"]
+        if not robots:
+            # robots.txt answered and forbids the home page: nothing may be inspected.
+            why = crawl.not_checked.get(crawl.start_url, "未抓取")
+            raise UserError(f"无法检查 {crawl.start_url}：首页{why}")
+        # robots.txt unreachable: one visit of the home page tells a site that is down (reported below
+        # as 站点无法访问) from a site whose robots.txt alone fails (content may not be crawled).
+        probe = probe_site(config.start_url, state_dir=None, as_of=as_of, timeout=config.timeout)
+        if probe["ok"]:
+            if state is not None and state_dir:
+                state["runs"].append(
+                    {"kind": "probe", "date": as_of.isoformat(), "time": probe["time"], "probe": probe}
+                )
+                save_state(state_dir, config.start_url, state)
+            raise UserError(
+                f"无法检查 {crawl.start_url}：{robots[0]}；首页可以打开"
+                + ("（本次访问已记入可访问性监测）" if state_dir else "")
+            )
     an = analyse(crawl, rules, as_of, state)
     report = build_report(crawl, an, config, as_of)
     if state_dir and state is not None:
@@ -110,7 +125,7 @@ def read_report(path: str | Path) -> dict[str, Any]:
 
 
 def probe_site(
-    url: str, *, state_dir: str | Path, as_of: dt.date | None = None, timeout: float = 15.0
+    url: str, *, state_dir: str | Path | None, as_of: dt.date | None = None, timeout: float = 15.0
 ) -> dict[str, Any]:
     """One availability visit of the home page, recorded in the state (for 站点无法访问 monitoring).
 
@@ -123,7 +138,6 @@ def probe_site(
     if start is None:
         raise UserError(f"网址「{url}」不是有效的 http/https 地址", field="URL")
     as_of = as_of or dt.date.today()
-    state = load_state(state_dir, start)
     fetcher = Fetcher(timeout=timeout)
     resp = fetcher.fetch(start)
     fetcher.close()
@@ -138,6 +152,10 @@ def probe_site(
         and resp.elapsed < timeout,
         "error": resp.message,
     }
-    state["runs"].append({"kind": "probe", "date": as_of.isoformat(), "time": probe["time"], "probe": probe})
-    save_state(state_dir, start, state)
+    if state_dir is not None:
+        state = load_state(state_dir, start)
+        state["runs"].append(
+            {"kind": "probe", "date": as_of.isoformat(), "time": probe["time"], "probe": probe}
+        )
+        save_state(state_dir, start, state)
     return probe
