@@ -164,3 +164,10 @@ def test_combine_rounds_40_60_and_missing_unit_reported():
     assert reweighted["C"]["score"] == 70.0
     with pytest.raises(UserError):
         combine_results([h1, h2], [0.5, 0.6])
+
+
+def test_structural_problems_become_warnings():
+    # declared group subtotal 12 but children sum to 10: scoring proceeds and the results say so
+    data = {**YJ, "indicators": [dict(YJ["indicators"][0], points=12), YJ["indicators"][1]]}
+    res = run(system_from_dict(data), units_of(1, has_license_items=[1]), [("U1", "2.1", "网上受理率", 1)])
+    assert any("小计 12" in w for w in res["warnings"])

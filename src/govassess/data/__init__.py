@@ -224,8 +224,11 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
     if "note" not in df.columns:
         df = df.with_columns(pl.lit(None, dtype=pl.String).alias("note"))
     keys = ("unit", "indicator", "input")
-    df = df.select([pl.col(c).cast(pl.String) for c in (*keys, "value", "note")] + ["_row"]).filter(
-        pl.col("value").is_not_null() & (pl.col("value") != ""))
+    # Large inputs: every full-frame filter copies all string views, so filter only when something must go.
+    df = df.select([pl.col(c).cast(pl.String) for c in (*keys, "value", "note")] + ["_row"])
+    filled = pl.col("value").is_not_null() & (pl.col("value") != "")
+    if not df.select(filled.all()).item():
+        df = df.filter(filled)
     where = {"file": file, "sheet": sheet}
     problems: list[Problem] = []
 
@@ -236,13 +239,16 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
             problems.append(Problem(f"……同类问题另有 {frame.height - MAX_LISTED} 处", column=column, **where))
 
     specs = spec_frame(system).with_row_index("_sid")
-    unit_ids = units.select("unit").with_row_index("_uidx").lazy()
-    spec_ids = specs.select("indicator", "input", "_sid").lazy()
+    unit_ids = units.select("unit").with_row_index("_uidx")
+    spec_ids = specs.select("indicator", "input", "_sid")
 
     def join_ids(frame: pl.DataFrame) -> pl.DataFrame:
-        # Join only integer ids; per-spec facts are looked up by id (no list columns copied per row).
-        return (frame.lazy().join(unit_ids, on="unit", how="left").join(spec_ids, on=["indicator", "input"], how="left")
-                .collect())
+        # Join narrow key frames and attach only the integer ids: a join copies every string view it
+        # carries (16 bytes a row), and per-spec facts are then looked up by id.
+        uidx = frame.select("unit").join(unit_ids, on="unit", how="left", maintain_order="left")["_uidx"]
+        sid = frame.select("indicator", "input").join(spec_ids, on=["indicator", "input"], how="left",
+                                                      maintain_order="left")["_sid"]
+        return frame.with_columns(uidx, sid)
 
     df = join_ids(df)
     failed = pl.col("_uidx").is_null() | pl.col("_sid").is_null()
@@ -251,9 +257,12 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
         retry = df.filter(failed).drop("_uidx", "_sid").with_columns(
             [pl.col(c).str.strip_chars().replace("", None) for c in keys])
         df = pl.concat([df.filter(~failed), join_ids(retry)], how="vertical_relaxed").sort("_row")
-    for col in keys:
-        report(df.filter(pl.col(col).is_null()), col, lambda r, c=col: f"{COLUMN_LABELS[c]} 不能为空")
-    df = df.drop_nulls(list(keys)).with_columns(pl.col("note").str.strip_chars().replace("", None))
+    if df.select(pl.any_horizontal(pl.col(c).is_null() for c in keys).any()).item():
+        for col in keys:
+            report(df.filter(pl.col(col).is_null()), col, lambda r, c=col: f"{COLUMN_LABELS[c]} 不能为空")
+        df = df.drop_nulls(list(keys))
+    if df["note"].null_count() < df.height:
+        df = df.with_columns(pl.col("note").str.strip_chars().replace("", None))
     sid_of = {k: [i for i, v in enumerate(specs[k].to_list()) if v] for k in ("_needs_note",)}
     kinds = specs["_kind"].to_list()
     choices_by_sid = {i: c for i, c in enumerate(specs["_choices"].to_list()) if c}
@@ -275,7 +284,8 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
            lambda r: f"指标编码「{r['indicator']}」不在体系 {system.id} 中")
     report(unknown.filter(pl.col("indicator").is_in(list(codes))), "input",
            lambda r: f"指标 {r['indicator']} 没有输入项「{r['input']}」，应为：{'、'.join(by_code[r['indicator']])}")
-    df = df.filter(pl.col("_sid").is_not_null() & pl.col("_uidx").is_not_null())
+    if df["_sid"].null_count() or df["_uidx"].null_count():
+        df = df.filter(pl.col("_sid").is_not_null() & pl.col("_uidx").is_not_null())
     # Duplicates: count (spec, unit) pairs with bincount; only build the located report when there are any.
     pair = df["_sid"].to_numpy().astype(np.int64) * (units.height + 1) + df["_uidx"].to_numpy().astype(np.int64)
     if pair.size and np.bincount(pair).max() > 1:
@@ -283,17 +293,22 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
         first_rows = dup.group_by(*keys).agg(pl.col("_row").min().alias("_first"))
         report(dup.join(first_rows, on=list(keys)).filter(pl.col("_row") != pl.col("_first")), "value",
                lambda r: f"重复数据：单位 {r['unit']} 指标 {r['indicator']} 输入项「{r['input']}」已在第 {r['_first']} 行出现")
-    df = df.with_columns(pl.when(sids(CHOICE)).then(pl.col("value").str.strip_chars()).otherwise(pl.col("value")))
+    spaced_choice = sids(CHOICE) & (pl.col("value").str.strip_chars() != pl.col("value"))
+    if CHOICE in kinds and df.select(spaced_choice.any()).item():
+        df = df.with_columns(pl.when(sids(CHOICE)).then(pl.col("value").str.strip_chars()).otherwise(pl.col("value")))
 
     is_choice = sids(CHOICE)
     df = df.with_columns(pl.when(is_choice).then(None).otherwise(pl.col("value").cast(pl.Float64, strict=False)).alias("num"))
     bad_float = pl.col("num").is_nan() | pl.col("num").is_infinite()
-    df = df.with_columns(pl.when(bad_float).then(None).otherwise(pl.col("num")).alias("num"))
-    slow = df.with_row_index("_i").filter(~is_choice & pl.col("num").is_null())
+    if df.select(bad_float.any()).item():
+        df = df.with_columns(pl.when(bad_float).then(None).otherwise(pl.col("num")).alias("num"))
+    slow = df.select(pl.int_range(pl.len()).alias("_i"), "value", "_row", is_choice.alias("_c"), "num").filter(
+        ~pl.col("_c") & pl.col("num").is_null())
     blank = slow.filter(pl.col("value").str.strip_chars() == "")
     if blank.height:  # whitespace only: not filled
         df = df.filter(~pl.col("_row").is_in(blank["_row"].implode()))
-        slow = df.with_row_index("_i").filter(~is_choice & pl.col("num").is_null())
+        slow = df.select(pl.int_range(pl.len()).alias("_i"), "value", is_choice.alias("_c"), "num").filter(
+            ~pl.col("_c") & pl.col("num").is_null())
     if slow.height:  # 是/否, 97.5%, full-width digits: normalise only these rows
         fixed = slow.select("_i", _to_number(pl.col("value")).alias("num"))
         num = df["num"].to_numpy(writable=True).astype("float64", copy=True)
@@ -308,10 +323,10 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
         report(df.filter((pl.col("_sid") == sid) & ~pl.col("value").is_in(allowed)), "value",
                lambda r, a=allowed: f"「{r['value']}」不是允许的选项；输入项「{r['input']}」应为：{'、'.join(a)}")
     numeric = ~is_choice & pl.col("num").is_not_null()
-    checked = df.filter(numeric).with_columns(per_sid("_min").alias("_min"), per_sid("_max").alias("_max"))
-    report(checked.filter(pl.col("_min").is_not_null() & (pl.col("num") < pl.col("_min"))), "value",
+    lo, hi = per_sid("_min"), per_sid("_max")
+    report(df.filter(numeric & lo.is_not_null() & (pl.col("num") < lo)).with_columns(lo.alias("_min")), "value",
            lambda r: f"「{r['value']}」超出范围；输入项「{r['input']}」不能小于 {r['_min']:g}")
-    report(checked.filter(pl.col("_max").is_not_null() & (pl.col("num") > pl.col("_max") + 1e-9)), "value",
+    report(df.filter(numeric & hi.is_not_null() & (pl.col("num") > hi + 1e-9)).with_columns(lo.alias("_min"), hi.alias("_max")), "value",
            lambda r: f"「{r['value']}」超出范围；输入项「{r['input']}」应在 {r['_min'] or 0:g} 到 {r['_max']:g} 之间"
            + ("（人工评分不能超过本指标分值）" if kinds[r["_sid"]] == SCORE else ""))
     report(df.filter(sids(COUNT) & numeric & (pl.col("num") != pl.col("num").round(0))), "value",

@@ -152,7 +152,11 @@ class IndicatorSystem:
                                      required=d.required and leaf.kind == "normal", needs_note=d.needs_note,
                                      indicator_name=leaf.name, criteria=leaf.info.get("criteria") or "",
                                      source=leaf.info.get("source") or "", provider=leaf.info.get("provider") or ""))
+        taken = {(s.indicator, s.input) for s in out}
         for code, name, node_name in self.veto_inputs():
+            if (code, name) in taken:  # a veto may test one of the leaf's own inputs
+                continue
+            taken.add((code, name))
             out.append(InputSpec(code, name, "number", required=False, indicator_name=node_name,
                                  criteria=f"否决条件：{self.veto if code == self.id else self.node(code).veto}"))
         return out

@@ -153,8 +153,11 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
     """Score every unit of the system's classes. ``inputs`` may be raw (strings) or from ``read_inputs``."""
     from govassess.data import prepare_inputs
 
+    from govassess.indicators.loader import check_system
+
     step = progress or (lambda stage, done, total: None)
-    warnings: list[str] = []
+    # A system that loads but fails its structural checks (sums, caps) still scores; say so in the results.
+    warnings: list[str] = [f"指标体系检查未通过：{p}" for p in check_system(system).problems]
     step("准备数据", 0, 4)
     if "num" not in inputs.columns:  # raw text inputs: validate against every unit given
         inputs = prepare_inputs(system, units, inputs)
@@ -193,9 +196,10 @@ def _pivot(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame) -
     n = units.height
     keyed = pl.DataFrame({"indicator": [s.indicator for s in specs], "input": [s.input for s in specs]},
                          schema={"indicator": pl.String, "input": pl.String}).with_row_index("_sid")
-    j = inputs.join(units.select("unit").with_row_index("_uidx"), on="unit", how="inner")
-    if "_sid" not in j.columns:
-        j = j.join(keyed, on=["indicator", "input"], how="inner")
+    # Join a narrow frame: string views are 16 bytes a row, so carrying unused text columns costs gigabytes.
+    narrow = inputs.select("unit", "_sid", "num") if "_sid" in inputs.columns else \
+        inputs.join(keyed, on=["indicator", "input"], how="inner").select("unit", "_sid", "num")
+    j = narrow.join(units.select("unit").with_row_index("_uidx"), on="unit", how="inner")
     sid = j["_sid"].to_numpy().astype(np.int64)
     uidx = j["_uidx"].to_numpy().astype(np.int64)
     matrix = np.full((len(specs), n), np.nan)
@@ -204,7 +208,11 @@ def _pivot(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame) -
     matrix[sid[has_num], uidx[has_num]] = nums[has_num]
     columns: list[pl.Series] = []
     string_specs = [i for i, s in enumerate(specs) if s.kind in STRING_KINDS or s.needs_note]
-    texts = j.filter(pl.col("_sid").is_in(string_specs)) if string_specs else None
+    texts = None
+    if string_specs:
+        with_sid = inputs if "_sid" in inputs.columns else inputs.join(keyed, on=["indicator", "input"], how="inner")
+        texts = (with_sid.filter(pl.col("_sid").is_in(string_specs)).select("unit", "_sid", "value", "note")
+                 .join(units.select("unit").with_row_index("_uidx"), on="unit", how="inner"))
     for i, s in enumerate(specs):
         name = _in(s.indicator, s.input)
         if s.kind in STRING_KINDS:
