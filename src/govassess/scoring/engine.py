@@ -152,7 +152,6 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
                 progress: Progress | None = None) -> RoundResult:
     """Score every unit of the system's classes. ``inputs`` may be raw (strings) or from ``read_inputs``."""
     from govassess.data import prepare_inputs
-
     from govassess.indicators.loader import check_system
 
     step = progress or (lambda stage, done, total: None)
