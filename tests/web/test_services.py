@@ -352,3 +352,31 @@ def test_annual_result_weights_40_60(org):
     assert units["D02"]["score"] == pytest.approx(55.0)
     with pytest.raises(UserError, match="100%"):
         services.annual_combine(user=org.office, name="x", rounds=[(org.round, 0.5), (h2, 0.6)])
+
+
+def test_units_upload_evidence_for_expert_scored_indicators_but_do_not_see_scores(org, client):
+    from webtools import PASSWORD
+
+    services.input_value_set(
+        user=org.reviewer,
+        round=org.round,
+        unit=org.d1,
+        indicator="4",
+        input="score",
+        value="7",
+        note="材料完整",
+    )
+    ev = services.evidence_add(
+        user=org.filler1,
+        round=org.round,
+        unit=org.d1,
+        indicator="4",
+        upload=SimpleUploadedFile("工作总结.pdf", PDF),
+    )
+    assert ev.indicator == "4"
+    assert client.login(username="filler1", password=PASSWORD)
+    html = client.get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
+    assert "工作质量" in html and "工作总结.pdf" in html
+    # the manual score (7, "材料完整") is not shown to the unit before results are published
+    assert "材料完整" not in html
+    assert 'value="4::score"' not in html

@@ -34,7 +34,15 @@ from govassess.web.systems.selectors import (
 
 
 def round_list(*, user) -> list[Round]:
-    return [r for r in Round.objects.select_related("system") if policy.can_view_round(user, r)]
+    """Rounds the user may open; a filler sees only rounds whose system evaluates its unit's class."""
+    rounds = [r for r in Round.objects.select_related("system") if policy.can_view_round(user, r)]
+    unit_id = user_unit_id(user=user)
+    if unit_id:
+        unit = Unit.objects.get(pk=unit_id)
+        rounds = [
+            r for r in rounds if unit.unit_class in (system_core(r.system).classes or (unit.unit_class,))
+        ]
+    return rounds
 
 
 def round_units(round: Round) -> QuerySet[Unit]:
@@ -74,8 +82,12 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
     """The fill form of one unit: first-level groups → indicators → inputs (with criteria), only the inputs
     the user may read, each marked editable or not."""
     fields = policy.visible_fields(user, round, unit_fields(round, unit))
-    if user_role(user=user) == Role.FILLER:
-        fields = [f for f in fields if f.owner == "unit"]
+    is_filler = user_role(user=user) == Role.FILLER
+    # A unit sees every applicable indicator (criteria, evidence upload for expert scoring) but only the
+    # inputs it reports itself; manual scores and provider figures stay hidden until results are out.
+    may_fill = is_filler and policy.unit_may_fill(round, unit)[0]
+    if is_filler:
+        fields = [f for f in fields if f.level1]
     values = values_for(round, unit)
     evidence = defaultdict(list)
     if policy.can_view_evidence(user, round, unit):
@@ -101,6 +113,9 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
             groups.setdefault(
                 f.level1 or "", FormGroup(f.level1 or "", f.level1 or "其他")
             ).indicators.append(ind)
+        if is_filler and f.owner != "unit":
+            ind["editable"] = ind["editable"] or may_fill
+            continue
         editable = policy.can_edit_field(user, round, unit, f)
         ind["editable"] = ind["editable"] or editable
         ind["rows"].append(FormRow(f, values.get((f.indicator, f.input)), editable))
