@@ -211,3 +211,13 @@ def test_not_an_excel_file(tmp_path):
     with pytest.raises(UserError) as err:
         survey_validate(path)
     assert "无法读取" in str(err.value)
+
+
+def test_thousands_separators(form, tmp_path):
+    # “1,234.50” is 1234.5; “1,2,3” is not a number.
+    rows = [
+        system_row(name="甲", 项目预算批复总金额="1,234.50"),
+        system_row(name="乙", 项目预算批复总金额="1,2,3"),
+    ]
+    (p,) = _problems(form, _book(form, tmp_path, rows))
+    assert (p.row, p.column) == (3, "项目预算批复总金额") and "「1,2,3」" in p.message

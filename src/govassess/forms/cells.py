@@ -35,6 +35,7 @@ CellProblem = tuple[int, str, str, str]
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _YEAR_RE = re.compile(r"^(\d{4})\s*年?$")
 _SPACES_RE = re.compile(r"\s+")
+_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def shown(value: Any) -> str:
@@ -77,7 +78,12 @@ def _to_number(value: Any) -> float | None:
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
-        text = nfkc(value).strip().replace(",", "")
+        text = nfkc(value).strip()
+        if "," in text:
+            # Thousands separators only (1,234.50); “1,2,3” is not a number.
+            if not _THOUSANDS_RE.match(text):
+                return None
+            text = text.replace(",", "")
         try:
             number = float(text)
         except ValueError:
