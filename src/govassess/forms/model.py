@@ -255,8 +255,8 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
     for s in sheets:
         for r in s.rules:
             if r.type == "exists_in":
-                target = by_id.get(r.spec.get("sheet"))
-                if target is None or r.spec.get("target") not in [f.name for f in target.fields]:
+                target_sheet = by_id.get(str(r.spec.get("sheet")))
+                if target_sheet is None or r.spec.get("target") not in [f.name for f in target_sheet.fields]:
                     bad(f"exists_in 规则指向了不存在的子表或字段：{r.spec}", sheet=s.name)
     summary = data.get("summary") or {}
     columns: list[SummaryColumn] = []

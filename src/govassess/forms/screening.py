@@ -61,7 +61,7 @@ def read_usage(path: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
             import python_calamine as pc
 
             wb = pc.CalamineWorkbook.from_path(str(p))
-            table = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            table = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)  # type: ignore[assignment]
     except Exception as err:  # unreadable file: tell the user, no traceback
         raise UserError(f"无法读取使用情况数据（{type(err).__name__}）", file=p.name) from None
     if not table:
@@ -295,7 +295,7 @@ def duplicate_hints(
                 "依据": "，".join(basis),
             }
         )
-    out.sort(key=lambda r: -max(r["名称相似度"], r["功能相似度"]))
+    out.sort(key=lambda r: -max(float(r["名称相似度"] or 0), float(r["功能相似度"] or 0)))
     return out
 
 

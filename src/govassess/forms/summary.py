@@ -74,10 +74,10 @@ def survey_summary(datasets: list[SurveyData], *, total: bool = True) -> list[di
                         cells[col.name] = cells.get(col.name, 0) + value
     rows = []
     for dept, cells in table.items():
-        row: dict[str, Any] = {"部门": dept}
+        line: dict[str, Any] = {"部门": dept}
         for col in form.summary:
-            row[col.name] = _tidy(cells.get(col.name, 0))
-        rows.append(row)
+            line[col.name] = _tidy(cells.get(col.name, 0))
+        rows.append(line)
     if total and rows:
         sums: dict[str, Any] = {"部门": TOTAL_LABEL}
         for col in form.summary:

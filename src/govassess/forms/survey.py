@@ -66,16 +66,15 @@ def read_workbook(source: str | Path | IO[bytes], *, filename: str | None = None
     Raises UserError if unreadable."""
     import python_calamine as pc
 
-    is_path = isinstance(source, (str, Path))
-    name = filename or (Path(source).name if is_path else "上传文件")
-    if is_path and not Path(source).is_file():
+    path = Path(source) if isinstance(source, (str, Path)) else None
+    name = filename or (path.name if path is not None else "上传文件")
+    if path is not None and not path.is_file():
         raise UserError("找不到文件", file=str(source))
     try:
-        wb = (
-            pc.CalamineWorkbook.from_path(str(source))
-            if is_path
-            else pc.CalamineWorkbook.from_filelike(source)
-        )
+        if path is not None:
+            wb = pc.CalamineWorkbook.from_path(str(path))
+        else:
+            wb = pc.CalamineWorkbook.from_filelike(source)  # type: ignore[arg-type]
         out = []
         for meta in wb.sheets_metadata:
             sheet = wb.get_sheet_by_name(meta.name)
@@ -110,7 +109,7 @@ def _strip_unit(key: str) -> str:
 def _find_header(sheet: Sheet, raw: RawSheet) -> tuple[int, dict[str, int]]:
     """Locate the header row among the first rows and map field name → column index."""
     wanted = {_header_key(f.name): f.name for f in sheet.fields}
-    best_row, best_map = -1, {}
+    best_row, best_map = -1, {}  # type: tuple[int, dict[str, int]]
     for r, row in enumerate(raw.rows[:HEADER_SCAN_ROWS]):
         mapping: dict[str, int] = {}
         for c, cell in enumerate(row):
@@ -191,15 +190,17 @@ def validate_survey(form: Form, raw_sheets: list[RawSheet], *, file: str | None 
                 )
         clean: dict[str, list[Any]] = {}
         for f in sheet.fields:
-            c = columns.get(f.name)
-            if c is None:
+            col_index = columns.get(f.name)
+            if col_index is None:
                 clean[f.name] = [None] * len(keep)
                 continue
-            values = [body[i][c] if c < len(body[i]) else None for i in keep]
+            values = [body[i][col_index] if col_index < len(body[i]) else None for i in keep]
             typed, found = clean_column(f, values, cutoff)
             clean[f.name] = typed
-            for idx, message, rule, value in found:
-                problems.append(_problem(file, raw.name, row_numbers[idx], f.name, message, rule, value))
+            for idx, message, rule_label, value in found:
+                problems.append(
+                    _problem(file, raw.name, row_numbers[idx], f.name, message, rule_label, value)
+                )
         names = [f.name for f in sheet.fields]
         rows = [dict(zip(names, vals)) for vals in zip(*(clean[n] for n in names))] if keep else []
         data[sheet.id] = SheetData(sheet=sheet, rows=rows, row_numbers=row_numbers)
@@ -344,7 +345,7 @@ def _apply_rule(
                     f"{got:.2f} ≠ {total:.2f}",
                 )
         elif rule.type == "order":
-            present = []
+            present: list[tuple[str, Any]] = []
             for f in s["fields"]:
                 v = _resolve(f, row, form)
                 if v is INVALID:
