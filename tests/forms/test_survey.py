@@ -221,3 +221,40 @@ def test_thousands_separators(form, tmp_path):
     ]
     (p,) = _problems(form, _book(form, tmp_path, rows))
     assert (p.row, p.column) == (3, "项目预算批复总金额") and "「1,2,3」" in p.message
+
+
+def test_hidden_and_foreign_sheets_are_warnings(form, tmp_path):
+    from openpyxl import load_workbook
+
+    path = _book(form, tmp_path)
+    wb = load_workbook(path)
+    wb["网络设施建设情况表"].sheet_state = "hidden"
+    wb.create_sheet("草稿")["A1"] = "随便写的"
+    wb.save(path)
+    data = survey_validate(path, form=form)
+    assert any("网络设施建设情况表" in w and "隐藏" in w for w in data.warnings)
+    assert any("草稿" in w and "已忽略" in w for w in data.warnings)
+
+
+def test_merged_cells_are_located(form, tmp_path):
+    from openpyxl import load_workbook
+
+    path = _book(form, tmp_path, [system_row(name="甲"), system_row(name="乙")])
+    wb = load_workbook(path)
+    wb["政务信息系统基本情况表"].merge_cells("C2:C3")  # 主管科室、单位 of both rows
+    wb.save(path)
+    problems = _problems(form, path)
+    merged = [p for p in problems if "合并单元格" in p.message]
+    assert [(p.row, p.column) for p in merged] == [(2, "主管科室、单位")]
+    assert "C2:C3" in merged[0].message
+
+
+def test_forms_core_imports_no_web_code():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, govassess.forms.services, govassess.forms.cli; "
+        "sys.exit(any(m == 'django' or m.startswith('django.') or m.startswith('govassess.web') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -176,6 +176,7 @@ def validate_survey(form: Form, raw_sheets: list[RawSheet], *, file: str | None 
                         keep.append(i)
                         break
         row_numbers = [header_row + 2 + i for i in keep]
+        field_at = {c: name for name, c in columns.items()}
         for (r0, c0), (r1, c1) in raw.merged:
             if r1 > header_row and c0 <= max(cols, default=-1):
                 problems.append(
@@ -185,7 +186,7 @@ def validate_survey(form: Form, raw_sheets: list[RawSheet], *, file: str | None 
                         file=file,
                         sheet=raw.name,
                         row=max(r0, header_row + 1) + 1,
-                        column=column_letter(c0),
+                        column=field_at.get(c0, column_letter(c0)),
                     )
                 )
         clean: dict[str, list[Any]] = {}
