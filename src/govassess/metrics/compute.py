@@ -80,6 +80,10 @@ def compute(
     skipped: list[tuple[Metric, str]] = []
     totals: dict[str, tuple[int, int]] = {}
 
+    known_units: set[str] | None = None
+    if store.has("units"):
+        _, rows = engine.fetch("SELECT DISTINCT unit FROM units")
+        known_units = {r[0] for r in rows}
     for name, loaded in store.sets.items():
         rs = loaded.schema
         metrics = [m for m in defs.metrics if m.records == name]
@@ -94,13 +98,16 @@ def compute(
         # all groups feed the rule counts.
         cols, rows = engine.fetch(
             f"SELECT {unit_sel} AS unit, _bits, COALESCE({in_period}, FALSE) AS _in, COUNT(*) AS _n"
-            f"{''.join(', ' + x for x in selects)} FROM {name}__flagged GROUP BY 1, 2, 3"
+            f"{''.join(', ' + x for x in selects)} FROM {name}__scan GROUP BY 1, 2, 3"
         )
         rule_counts: dict[int, int] = {}
         n_all = n_bad = 0
         for row in rows:
             d = dict(zip(cols, row))
             bits, n = int(d["_bits"]), int(d["_n"])
+            if loaded.unit_rule is not None and known_units is not None and d["unit"] is not None:
+                if d["unit"] not in known_units:
+                    bits |= 1 << loaded.unit_rule
             n_all += n
             if bits:
                 n_bad += n

@@ -58,6 +58,7 @@ class LoadedSet:
     files: list[Path]
     rules: list[Rule]
     has_unit: bool
+    unit_rule: int | None = None  # index of the unknown_unit rule, checked after aggregation in `__scan`
 
 
 @dataclass
@@ -355,22 +356,36 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
             )
         )
 
-    inner = f"SELECT t.*{''.join(', ' + e for e in extra)} FROM {typed_view} t {' '.join(joins)}"
     if len(rules) > 62:  # pragma: no cover - the schemas have far fewer rules
         raise ValueError(f"too many rules for one record set: {rs.name}")
-    # One integer per record, bit i set when rule i is broken: computed once per row, cheap to group by.
-    bits = " + ".join(
-        f"CASE WHEN COALESCE({r.sql}, FALSE) THEN {1 << i} ELSE 0 END" for i, r in enumerate(rules)
-    )
-    engine.execute(
-        f"CREATE OR REPLACE TEMP VIEW {rs.name}__flagged AS SELECT *, _bits <> 0 AS _bad FROM "
-        f"(SELECT *, CAST({bits or '0'} AS BIGINT) AS _bits FROM ({inner}) j) f"
-    )
+
+    def flagged(view: str, skip_rule: int | None) -> None:
+        use = [(j, e) for j, e in zip(joins, extra) if skip_rule is None or "_known_unit" not in e]
+        inner = (
+            f"SELECT t.*{''.join(', ' + e for _, e in use)} FROM {typed_view} t {' '.join(j for j, _ in use)}"
+        )
+        # One integer per record, bit i set when rule i is broken: computed once per row, cheap to group by.
+        bits = " + ".join(
+            f"CASE WHEN COALESCE({r.sql}, FALSE) THEN {1 << i} ELSE 0 END"
+            for i, r in enumerate(rules)
+            if i != skip_rule
+        )
+        engine.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, _bits <> 0 AS _bad FROM "
+            f"(SELECT *, CAST({bits or '0'} AS BIGINT) AS _bits FROM ({inner}) j) f"
+        )
+
+    flagged(f"{rs.name}__flagged", None)
+    unit_rule = next((i for i, r in enumerate(rules) if r.kind == "unknown_unit"), None)
+    # The metric scan groups by unit anyway, so it checks units after aggregating instead of joining every row.
+    flagged(f"{rs.name}__scan", unit_rule)
     cols = ", ".join(rs.names)
     engine.execute(
         f"CREATE OR REPLACE TEMP VIEW {rs.name} AS SELECT {cols} FROM {rs.name}__flagged WHERE NOT _bad"
     )
-    store.sets[rs.name] = LoadedSet(rs, files, rules, has_unit=rs.unit_column is not None)
+    store.sets[rs.name] = LoadedSet(
+        rs, files, rules, has_unit=rs.unit_column is not None, unit_rule=unit_rule
+    )
 
 
 def _num(x: float) -> str:
