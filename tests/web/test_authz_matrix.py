@@ -50,6 +50,7 @@ def endpoints():
         ("round_state", "POST", lambda o, x: f"/rounds/{r(o)}/state/", {c: office, f: office}),
         ("round_extension", "POST", lambda o, x: f"/rounds/{r(o)}/extensions/", {c: office, f: office}),
         ("round_completeness", "GET", lambda o, x: f"/rounds/{r(o)}/completeness/", {c: review, f: review}),
+        ("round_completeness_export", "GET", lambda o, x: f"/rounds/{r(o)}/completeness.xlsx", {c: review}),
         ("unit_form", "GET", lambda o, x: f"/rounds/{r(o)}/units/D01/", {c: unit_readers, f: unit_readers}),
         (
             "unit_form_save",

@@ -72,6 +72,30 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_units(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    from govassess.web.organisation.services import units_import
+
+    call_command("migrate", interactive=False, verbosity=0)
+    n = units_import(user=None, path=args.file)
+    print(f"已导入 {n} 个评估对象")
+    return 0
+
+
+def _import_system(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    from govassess.web.systems.services import system_import
+
+    call_command("migrate", interactive=False, verbosity=0)
+    system = system_import(user=None, source=args.system)
+    print(f"已导入指标体系 {system.slug}（{system.name}）")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p = sub.add_parser("serve", help="启动网页平台（首次运行自动建库并载入阳江演示数据）")
     p.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
@@ -89,4 +113,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     t = wsub.add_parser("token", help="为账号生成（或显示）接口令牌")
     t.add_argument("username")
     t.set_defaults(handler=_token)
+    u = wsub.add_parser(
+        "import-units", help="从 CSV/XLSX 导入评估对象（unit, name, class, 属性列；全有或全无）"
+    )
+    u.add_argument("file")
+    u.set_defaults(handler=_import_units)
+    s = wsub.add_parser("import-system", help="导入指标体系（内置标识或 YAML 文件路径）")
+    s.add_argument("system")
+    s.set_defaults(handler=_import_system)
     web.set_defaults(handler=lambda a: (web.print_help(file=sys.stderr), 2)[1])

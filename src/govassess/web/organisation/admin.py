@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from govassess.web.audit.services import audit_record
 from govassess.web.organisation.models import Unit
 
 
@@ -8,3 +9,29 @@ class UnitAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "unit_class", "active"]
     list_filter = ["unit_class", "active"]
     search_fields = ["code", "name"]
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change:
+            old = Unit.objects.get(pk=obj.pk)
+            before = {
+                "name": old.name,
+                "class": old.unit_class,
+                "attributes": old.attributes,
+                "active": old.active,
+            }
+        super().save_model(request, obj, form, change)
+        audit_record(
+            user=request.user,
+            action="unit_save",
+            object_type="unit",
+            object_id=obj.code,
+            unit_code=obj.code,
+            before=before,
+            after={
+                "name": obj.name,
+                "class": obj.unit_class,
+                "attributes": obj.attributes,
+                "active": obj.active,
+            },
+        )

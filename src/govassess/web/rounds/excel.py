@@ -51,3 +51,38 @@ def results_workbook_bytes(*, results: dict) -> bytes:
         path = Path(tmp) / "results.xlsx"
         write_results_workbook(results, path)
         return path.read_bytes()
+
+
+def completeness_workbook_bytes(*, rows) -> bytes:
+    """The completeness table as shown on the page (one row per unit, missing inputs listed)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "完成度"
+    ws.append(["单位编码", "单位名称", "类别", "报送状态", "已填", "应填", "完成度(%)", "缺少的输入"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for c in rows:
+        missing = "；".join(f"{f.indicator}·{f.input}" for f in c.missing)
+        ws.append(
+            [
+                c.unit.code,
+                c.unit.name,
+                c.unit.unit_class,
+                c.status_label,
+                c.filled,
+                c.total,
+                c.percent,
+                missing,
+            ]
+        )
+    for col, width in zip("ABCDEFGH", (10, 28, 12, 10, 8, 8, 10, 80)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

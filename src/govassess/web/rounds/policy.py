@@ -126,21 +126,30 @@ def unit_may_fill(round: Round, unit) -> tuple[bool, str]:
     return False, f"本轮评估当前状态为「{round.get_state_display()}」，不在填报期内。"
 
 
-def check_edit_input(user, round: Round, unit, field: InputField) -> None:
-    """Raise PermissionDenied (wrong role/unit/indicator) or UserError (wrong time) for one input."""
-    role = user_role(user=user)
+def check_edit_input(user, round: Round, unit, field: InputField, *, memo: dict | None = None) -> None:
+    """Raise PermissionDenied (wrong role/unit/indicator) or UserError (wrong time) for one input.
+    `memo`: a dict shared across calls of one request, so checking many inputs costs a few queries."""
+    memo = {} if memo is None else memo
+    if "role" not in memo:
+        memo["role"] = user_role(user=user)
+    role = memo["role"]
     if role == Role.OFFICE:
         require_unlocked(round)
         return
     if role == Role.FILLER:
         require(is_own_unit(user, unit) and field.owner == "unit", "只能填报本单位的自报指标。")
-        ok, why = unit_may_fill(round, unit)
+        key = ("fill", unit.pk)
+        if key not in memo:
+            memo[key] = unit_may_fill(round, unit)
+        ok, why = memo[key]
         if not ok:
             raise UserError(why, indicator=field.indicator, field=field.input)
         return
     if role == Role.PROVIDER:
+        if "assigned" not in memo:
+            memo["assigned"] = assigned_indicators(system=round.system, user=user)
         require(
-            field.indicator in assigned_indicators(system=round.system, user=user),
+            field.indicator in memo["assigned"],
             f"指标 {field.indicator} 未分配给本部门。",
         )
         require_unlocked(round)
@@ -183,9 +192,9 @@ def check_appeal(user, unit) -> None:
     require(user_role(user=user) == Role.FILLER and is_own_unit(user, unit), "只能为本单位提出申诉。")
 
 
-def can_edit_field(user, round: Round, unit, field: InputField) -> bool:
+def can_edit_field(user, round: Round, unit, field: InputField, *, memo: dict | None = None) -> bool:
     try:
-        check_edit_input(user, round, unit, field)
+        check_edit_input(user, round, unit, field, memo=memo)
     except (PermissionDenied, UserError):
         return False
     return True

@@ -94,6 +94,7 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
         for ev in Evidence.objects.filter(round=round, unit=unit, appeal__isnull=True):
             evidence[ev.indicator].append(ev)
     groups = {key: FormGroup(key, name) for key, name in system_level1(round.system)}
+    memo: dict = {}
     by_indicator: dict[str, dict[str, Any]] = {}
     for f in fields:
         ind = by_indicator.get(f.indicator)
@@ -116,7 +117,7 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
         if is_filler and f.owner != "unit":
             ind["editable"] = ind["editable"] or may_fill
             continue
-        editable = policy.can_edit_field(user, round, unit, f)
+        editable = policy.can_edit_field(user, round, unit, f, memo=memo)
         ind["editable"] = ind["editable"] or editable
         ind["rows"].append(FormRow(f, values.get((f.indicator, f.input)), editable))
     out = [g for g in groups.values() if g.indicators]

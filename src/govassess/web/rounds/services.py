@@ -397,6 +397,7 @@ def input_values_import(
         if stored.get((str(row["unit"]), str(row["indicator"]), str(row["input"])))
         != ("" if row["value"] is None else str(row["value"]), str(row.get("note") or ""))
     ]
+    memo: dict = {}
     for i, row in enumerate(rows, 1):
         where = {"row": row.get("_row") or i}
         unit = units.get(str(row["unit"]))
@@ -419,7 +420,7 @@ def input_values_import(
             )
             continue
         try:
-            policy.check_edit_input(user, round, unit, field)
+            policy.check_edit_input(user, round, unit, field, memo=memo)
         except PermissionDenied as err:
             problems.append(
                 Problem(f"{unit.code}：{err}", indicator=field.indicator, field=field.input, **where)

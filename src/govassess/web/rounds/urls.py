@@ -10,6 +10,9 @@ urlpatterns = [
     path("rounds/<int:pk>/state/", views.round_state, name="round_state"),
     path("rounds/<int:pk>/extensions/", views.round_extension, name="round_extension"),
     path("rounds/<int:pk>/completeness/", views.round_completeness, name="round_completeness"),
+    path(
+        "rounds/<int:pk>/completeness.xlsx", views.round_completeness_export, name="round_completeness_export"
+    ),
     path("rounds/<int:pk>/units/<str:code>/", views.unit_form, name="unit_form"),
     path("rounds/<int:pk>/units/<str:code>/submit/", views.unit_submit, name="unit_submit"),
     path("rounds/<int:pk>/units/<str:code>/template.xlsx", views.unit_template, name="unit_template"),

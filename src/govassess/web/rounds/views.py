@@ -155,6 +155,16 @@ def round_completeness(request, pk):
     return render(request, "rounds/completeness.html", {"round": rnd, "rows": rows})
 
 
+@login_required
+def round_completeness_export(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_review(request.user))
+    rows = selectors.completeness(round=rnd, units=selectors.round_units(rnd))
+    resp = HttpResponse(excel.completeness_workbook_bytes(rows=rows), content_type=excel.XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="completeness-{rnd.pk}.xlsx"'
+    return resp
+
+
 # ---- unit fill form ----------------------------------------------------------------------------------------
 
 
