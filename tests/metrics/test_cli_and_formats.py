@@ -153,3 +153,14 @@ def test_missing_required_column_is_a_located_error(tmp_path):
     with pytest.raises(UserError) as err:
         compute(DuckDBEngine(), folder, parse_period("2021-01-01", "2021-06-30"))
     assert "cases.csv" in str(err.value) and "accepted_at（受理时间）" in str(err.value)
+
+
+def test_skip_duplicate_check_is_announced(tmp_path, capsys):
+    records = write_records(tmp_path / "r")
+    out = tmp_path / "inputs.csv"
+    args = ["metrics", "compute", "--records", str(records), *PERIOD, "--out", str(out), "--skip-duplicate-check"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "未检查编号重复" in err
+    # without the check the two a12 rows count: 16 rows, 7 - 2 = 5 excluded
+    assert "办件：读取 16 条，排除无效记录 5 条" in err

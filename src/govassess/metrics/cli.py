@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     c.add_argument("--strict", action="store_true", help="发现任何无效记录即停止（默认排除并报告）")
     c.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="计算引擎（默认 duckdb）")
     c.add_argument("--problems", type=Path, help="无效记录报告 CSV（默认与输出文件同名加 .problems.csv）")
+    c.add_argument(
+        "--skip-duplicate-check",
+        action="store_true",
+        help="不检查编号重复（上亿条记录时最耗时的检查；输出中会注明未检查）",
+    )
+    c.add_argument("--memory-limit", help="DuckDB 内存上限，如 2GB（超出部分写入临时文件）")
+    c.add_argument("--threads", type=int, help="DuckDB 线程数（默认为 CPU 核数）")
     c.set_defaults(handler=cmd_compute)
 
     m = msub.add_parser("monitor", help="监测导出：总量分析、评价分析、差评提醒")
@@ -52,10 +60,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
 
 
-def _engine(name: str):  # noqa: ANN202
+def _engine(name: str, memory_limit: str | None = None, threads: int | None = None):  # noqa: ANN202
     from .engines import DuckDBEngine, SparkEngine
 
-    return SparkEngine() if name == "spark" else DuckDBEngine()
+    if name == "spark":
+        return SparkEngine()
+    if memory_limit is not None and not re.fullmatch(
+        r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory_limit
+    ):
+        raise UserError(f"--memory-limit 应写成 2GB、500MB 这样的值：{memory_limit}")
+    if threads is not None and threads < 1:
+        raise UserError("--threads 至少为 1")
+    return DuckDBEngine(memory_limit=memory_limit, threads=threads)
 
 
 def cmd_compute(args: argparse.Namespace) -> int:
@@ -80,7 +96,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
     info_rules = load_info_rules(args.info_rules) if args.info_rules else None
     if args.out.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError("输出文件应为 .csv 或 .xlsx", file=str(args.out))
-    engine = _engine(args.engine)
+    engine = _engine(args.engine, args.memory_limit, args.threads)
     try:
         result = compute(
             engine,
@@ -90,6 +106,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
             definitions=defs,
             info_rules=info_rules,
             strict=args.strict,
+            check_duplicates=not args.skip_duplicate_check,
             progress=lambda msg: print(msg, file=sys.stderr),
         )
     finally:

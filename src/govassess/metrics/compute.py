@@ -68,11 +68,12 @@ def compute(
     definitions: Definitions | None = None,
     info_rules: InfoRules | None = None,
     strict: bool = False,
+    check_duplicates: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> ComputeResult:
     defs = definitions or load_definitions()
     say = progress or (lambda _msg: None)
-    store = rec.register(engine, Path(records_dir), units_file=units_file)
+    store = rec.register(engine, Path(records_dir), units_file=units_file, check_duplicates=check_duplicates)
     values = period.placeholders() | {k: v for k, v in defs.params.items()}
     per_unit: dict[tuple[str, str], MetricValue] = {}
     counts: dict[str, dict[str, int]] = {}

@@ -68,6 +68,7 @@ class Store:
     engine: object
     sets: dict[str, LoadedSet]
     notices: list[str]
+    check_duplicates: bool = True
 
     def has(self, name: str) -> bool:
         return name in self.sets
@@ -179,8 +180,13 @@ def _source_columns(rs: RecordSet, kinds: dict[str, str], files: list[Path]) -> 
     return mapping
 
 
-def register(engine, records_dir: Path, *, units_file: Path | None = None) -> Store:  # noqa: ANN001
-    """Register every record file found in `records_dir` (and the units file) on `engine`."""
+def register(  # noqa: ANN001
+    engine, records_dir: Path, *, units_file: Path | None = None, check_duplicates: bool = True
+) -> Store:
+    """Register every record file found in `records_dir` (and the units file) on `engine`.
+
+    `check_duplicates=False` skips the duplicate-key check (a full distinct count of every key, the most
+    expensive check on very large files); the store then carries a notice saying so."""
     found = find_files(records_dir)
     if units_file is not None:
         if not units_file.is_file():
@@ -192,7 +198,9 @@ def register(engine, records_dir: Path, *, units_file: Path | None = None) -> St
         raise UserError(
             f"目录 {records_dir} 中没有可识别的记录文件（如 cases.csv、办件.xlsx，见 docs/records.md）"
         )
-    store = Store(engine=engine, sets={}, notices=[])
+    store = Store(engine=engine, sets={}, notices=[], check_duplicates=check_duplicates)
+    if not check_duplicates:
+        store.notices.append("按要求未检查编号重复（--skip-duplicate-check），重复记录会被重复计入")
     if "units" not in found:
         store.notices.append("未提供评估对象名单（units 文件或 --units），未检查记录中的单位是否在名单中")
     for name in ORDER:
@@ -278,7 +286,7 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
 
     joins: list[str] = []
     extra: list[str] = []
-    if rs.key:
+    if rs.key and store.check_duplicates:
         keys = ", ".join(rs.key)
         not_null = " AND ".join(f"{k} IS NOT NULL" for k in rs.key)
         key_expr = (
