@@ -5,6 +5,7 @@
 Generates the records with DuckDB itself into Parquet under /tmp (never in the repository), then times, each
 in its own process so that peak RSS is measured per phase:
   ours    govassess.metrics.compute on DuckDB (validation + every metric whose records are present);
+          also once more with --skip-duplicate-check, the most expensive check, to show its cost;
   hand    one hand-written DuckDB query computing the same 办件 / 好差评 metrics (no validation);
   pandas  the same metrics with pandas on --pandas-rows rows (default 20 M).
 The last line printed is one JSON object with the figures.
@@ -128,7 +129,7 @@ GROUP BY unit
 """
 
 
-def phase_ours(folder: Path, memory_limit: str) -> dict:
+def phase_ours(folder: Path, memory_limit: str, check_duplicates: bool = True) -> dict:
     from govassess.metrics.compute import compute
     from govassess.metrics.definitions import parse_period
     from govassess.metrics.engines import DuckDBEngine
@@ -279,11 +280,14 @@ def main() -> None:
     p.add_argument("--dir", type=Path, default=Path("/tmp/govassess-bench"))
     p.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit (spills to disk beyond it)")
     p.add_argument("--keep", action="store_true", help="keep the generated records")
-    p.add_argument("--phase", choices=("ours", "hand", "pandas"), help=argparse.SUPPRESS)
+    p.add_argument("--phase", choices=("ours", "ours_nodup", "hand", "pandas"), help=argparse.SUPPRESS)
     args = p.parse_args()
     folder = args.dir / f"records-{args.rows}"
     if args.phase == "ours":
         print(json.dumps(phase_ours(folder, args.memory_limit)))
+        return
+    if args.phase == "ours_nodup":
+        print(json.dumps(phase_ours(folder, args.memory_limit, check_duplicates=False)))
         return
     if args.phase == "hand":
         print(json.dumps(phase_hand(folder, args.memory_limit)))
@@ -297,6 +301,8 @@ def main() -> None:
         print(f"generated {counts} in {time.perf_counter() - t:.1f} s under {folder}", file=sys.stderr)
     ours = run_phase("ours", args)
     print(f"ours: {ours}", file=sys.stderr)
+    nodup = run_phase("ours_nodup", args)
+    print(f"ours without the duplicate-key check: {nodup}", file=sys.stderr)
     hand = run_phase("hand", args)
     print(f"hand-written query: {hand}", file=sys.stderr)
     pandas = run_phase("pandas", args)
@@ -309,9 +315,11 @@ def main() -> None:
         "seconds": round(ours["seconds"], 3),
         "rows_per_second": round(args.rows / ours["seconds"]),
         "peak_rss_mb": round(ours["peak_rss_mb"], 1),
+        "seconds_without_duplicate_check": round(nodup["seconds"], 3),
         "hand_sql_seconds": round(hand["seconds"], 3),
         "hand_sql_peak_rss_mb": round(hand["peak_rss_mb"], 1),
         "ratio_to_hand_sql": round(ours["seconds"] / hand["seconds"], 3),
+        "ratio_to_hand_sql_without_duplicate_check": round(nodup["seconds"] / hand["seconds"], 3),
         "pandas_rows": pandas_rows,
         "pandas_seconds": round(pandas["seconds"], 3),
         "pandas_peak_rss_mb": round(pandas["peak_rss_mb"], 1),
