@@ -234,10 +234,21 @@ def unit_result(results: dict, unit_code: str) -> dict | None:
 
 
 def level1_codes(results: dict) -> list[tuple[str, str]]:
+    """First-level indicators that carry weighted points (a group of only bonus / penalty items has no share
+    of points to compare, so the charts leave it out)."""
+    items = results.get("indicators", [])
+    weighted: set[str] = set()
+    parent = {i.get("code"): i.get("parent") for i in items}
+    for i in items:
+        if i.get("is_leaf") and i.get("kind", "normal") == "normal":
+            code = i.get("code")
+            while parent.get(code):
+                code = parent[code]
+            weighted.add(code)
     return [
         (i.get("code") or i.get("name"), i.get("name"))
-        for i in results.get("indicators", [])
-        if i.get("level") == 1
+        for i in items
+        if i.get("level") == 1 and i.get("code") in weighted
     ]
 
 

@@ -5,9 +5,10 @@
   var d = JSON.parse(el.textContent);
   if (!d) return;
   window.govassessCharts = [];
-  function draw(id, option) {
+  function draw(id, option, height) {
     var node = document.getElementById(id);
     if (!node) return;
+    if (height) node.style.height = height + "px";
     var chart = echarts.init(node);
     chart.setOption(option);
     window.govassessCharts.push(chart);
@@ -18,11 +19,11 @@
       title: { text: "同类排名", left: "center" },
       tooltip: {}, grid: { left: 140, right: 30, top: 40, bottom: 30 },
       xAxis: { type: "value" },
-      yAxis: { type: "category", inverse: true, data: d.bar.names },
+      yAxis: { type: "category", inverse: true, data: d.bar.names, axisLabel: { interval: 0, fontSize: 11 } },
       series: [{ type: "bar", data: d.bar.scores.map(function (v, i) {
         return { value: v, itemStyle: { color: d.bar.names[i] === d.bar.highlight ? "#a61b1b" : "#9fb3c8" } };
       }) }]
-    });
+    }, Math.max(380, 80 + 18 * d.bar.names.length));
   }
   if (d.radar) {
     draw("chart-radar", {
@@ -38,8 +39,8 @@
   if (d.heatmap) {
     draw("chart-heatmap", {
       title: { text: "指标 × 单位 得分率（%）", left: "center" },
-      tooltip: { position: "top" }, grid: { left: 160, right: 30, top: 40, bottom: 110 },
-      xAxis: { type: "category", data: d.heatmap.units, axisLabel: { rotate: 45 } },
+      tooltip: { position: "top" }, grid: { left: 160, right: 30, top: 40, bottom: 190 },
+      xAxis: { type: "category", data: d.heatmap.units, axisLabel: { rotate: 60, interval: 0, fontSize: 11 } },
       yAxis: { type: "category", data: d.heatmap.indicators },
       visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0 },
       series: [{ type: "heatmap", data: d.heatmap.cells, label: { show: false } }]
