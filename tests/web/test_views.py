@@ -236,3 +236,29 @@ def test_locked_round_refuses_form_writes_with_message(org, client, state):
     resp = client.post(url, data, follow=True)
     assert "已定稿" in _messages(resp)
     assert InputValue.objects.get(unit=org.d1, indicator="1").value == "90%"
+
+
+def test_pages_send_a_content_security_policy(org, client):
+    login(client, "filler1")
+    resp = client.get("/")
+    assert "script-src 'self'" in resp["Content-Security-Policy"]
+    assert resp["X-Frame-Options"] == "DENY"
+
+
+def test_audit_page_filters_by_unit_and_indicator(org, client):
+    # D01's value is saved through the page (so the client address is known), D02's through the service
+    filler = login(Client(), "filler1")
+    url = reverse("unit_form", args=[org.round.pk, "D01"])
+    html = filler.get(url).content.decode()
+    keys = dict(re.findall(r'name="key_(\d+)" value="([^"]+)"', html))
+    i = {v: k for k, v in keys.items()}["1::网上办理率"]
+    filler.post(url, {"count": str(len(keys)), f"key_{i}": "1::网上办理率", f"v_{i}": "80%", f"ov_{i}": ""})
+    services.input_value_set(
+        user=org.filler2, round=org.round, unit=org.d2, indicator="2", input="接入方式", value="是"
+    )
+    login(client, "office")
+    resp = client.get(reverse("round_audit", args=[org.round.pk]), {"unit": "D01", "indicator": "1"})
+    entries = list(resp.context["entries"])
+    assert [(e.unit_code, e.indicator, e.after["value"]) for e in entries] == [("D01", "1", "80%")]
+    assert entries[0].username == "filler1" and entries[0].ip == "127.0.0.1"
+    assert entries[0].before is None

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "govassess.web.audit.middleware.RequestContextMiddleware",
+    "govassess.web.audit.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "govassess.web.urls"
