@@ -12,6 +12,32 @@ from govassess.web.systems.models import Assignment, AssignmentKind, System
 
 _cache: dict[tuple, Any] = {}
 _lock = threading.Lock()
+# One computation per key even when many request threads of a cold worker ask at once.
+_key_locks: dict[tuple, threading.Lock] = {}
+_MAX_ENTRIES = 5000
+
+
+def _cached(key: tuple, compute):
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
+        with _lock:
+            if key in _cache:
+                return _cache[key]
+        value = compute()
+        with _lock:
+            if len(_cache) >= _MAX_ENTRIES:
+                _cache.clear()
+                _key_locks.clear()
+            _cache[key] = value
+        return value
+
+
+def _version(system: System) -> tuple:
+    return (system.pk, system.updated_at.isoformat() if system.updated_at else "")
+
 
 # Where an input's value comes from decides who may enter it (see docs/web.md, 权限).
 PROVIDER_SOURCES = ("部门提供", "系统统计", "网上抓取", "日常监测")
@@ -20,17 +46,11 @@ REVIEWER_SOURCES = ("现场走访", "人工检查", "专家评审")
 
 def system_core(system: System):
     """The core's system object for a stored system (cached per version of the stored YAML)."""
-    key = (system.pk, system.updated_at.isoformat() if system.updated_at else "")
-    with _lock:
-        found = _cache.get(key)
-    if found is not None:
-        return found
     from govassess.indicators import system_from_yaml
 
-    core = system_from_yaml(system.yaml_text, file=f"{system.slug}.yaml")
-    with _lock:
-        _cache[key] = core
-    return core
+    return _cached(
+        ("core", *_version(system)), lambda: system_from_yaml(system.yaml_text, file=f"{system.slug}.yaml")
+    )
 
 
 def system_dict(system: System) -> dict:
@@ -93,14 +113,7 @@ def _owner(spec, node) -> str:
 
 def system_fields(system: System) -> list[InputField]:
     """Every input of the system in tree order, with its owner and the criteria text beside it."""
-    key = ("fields", system.pk, system.updated_at.isoformat() if system.updated_at else "")
-    with _lock:
-        found = _cache.get(key)
-    if found is None:
-        found = _system_fields(system)
-        with _lock:
-            _cache[key] = found
-    return list(found)
+    return list(_cached(("fields", *_version(system)), lambda: _system_fields(system)))
 
 
 def _system_fields(system: System) -> list[InputField]:
@@ -146,13 +159,23 @@ def field_applies_to_class(field: InputField, unit_class: str) -> bool:
 
 
 def not_applicable(system: System, units) -> set[tuple[str, str]]:
-    """(unit code, leaf code) pairs the core's `applicability` rules out (classes and `applies`)."""
-    from govassess.scoring.engine import applicability
-    from govassess.web.organisation.selectors import units_frame
-
+    """(unit code, leaf code) pairs the core's `applicability` rules out (classes and `applies`); cached per
+    system version and unit attributes."""
     units = list(units)
     if not units:
         return set()
+    key = (
+        "na",
+        *_version(system),
+        tuple((u.code, u.unit_class, repr(sorted((u.attributes or {}).items()))) for u in units),
+    )
+    return set(_cached(key, lambda: frozenset(_not_applicable(system, units))))
+
+
+def _not_applicable(system: System, units) -> set[tuple[str, str]]:
+    from govassess.scoring.engine import applicability
+    from govassess.web.organisation.selectors import units_frame
+
     core = system_core(system)
     frame = units_frame(units)
     if core.classes is not None:
