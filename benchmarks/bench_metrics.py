@@ -137,7 +137,11 @@ def phase_ours(folder: Path, memory_limit: str, check_duplicates: bool = True) -
     t = time.perf_counter()
     engine = DuckDBEngine(memory_limit=memory_limit, temp_directory=str(folder.parent / "spill"))
     result = compute(
-        engine, folder, parse_period("2021-01-01", "2021-06-30"), units_file=folder / "units.csv"
+        engine,
+        folder,
+        parse_period("2021-01-01", "2021-06-30"),
+        units_file=folder / "units.csv",
+        check_duplicates=check_duplicates,
     )
     seconds = time.perf_counter() - t
     computed = sorted({v.metric.code for v in result.values})
