@@ -27,8 +27,22 @@ from govassess import expr as ex
 from govassess.indicators import system_from_dict
 from govassess.scoring import score_round
 
-KINDS = ["ratio_pair", "ratio_target", "bands", "per_item", "deduct_below", "deduct_count", "choice", "checklist",
-         "rank", "relative_best", "relative_minmax", "formula", "manual", "external"]
+KINDS = [
+    "ratio_pair",
+    "ratio_target",
+    "bands",
+    "per_item",
+    "deduct_below",
+    "deduct_count",
+    "choice",
+    "checklist",
+    "rank",
+    "relative_best",
+    "relative_minmax",
+    "formula",
+    "manual",
+    "external",
+]
 
 
 def build_system(n: int) -> dict[str, Any]:
@@ -48,23 +62,39 @@ def build_system(n: int) -> dict[str, Any]:
             "rank": {"type": "rank", "input": "量", "order": "desc", "bands": [[100, 2], [1000, 1]]},
             "relative_best": {"type": "relative", "input": "量", "method": "best"},
             "relative_minmax": {"type": "relative", "input": "量", "method": "minmax", "per": "population"},
-            "formula": {"type": "formula", "expr": "IF(a >= 0.8, 2, MIN(a / 0.8 * 2, 2)) - MAX(b - 3, 0) * 0.1"},
+            "formula": {
+                "type": "formula",
+                "expr": "IF(a >= 0.8, 2, MIN(a / 0.8 * 2, 2)) - MAX(b - 3, 0) * 0.1",
+            },
             "manual": {"type": "manual"},
             "external": {"type": "external", "input": "结果", "max": 100},
         }[kind]
         leaves.append({"name": f"指标{i + 1}", "code": code, "points": 2, "rule": rule})
-    return {"id": "bench", "name": "基准体系", "total": 2 * n, "scale": 100,
-            "grades": [{"name": "优秀", "min": 90}, {"name": "良好", "min": 75}, {"name": "合格", "min": 60}, {"name": "不合格", "min": 0}],
-            "indicators": [{"name": "全部", "code": "ALL", "children": leaves}]}
+    return {
+        "id": "bench",
+        "name": "基准体系",
+        "total": 2 * n,
+        "scale": 100,
+        "grades": [
+            {"name": "优秀", "min": 90},
+            {"name": "良好", "min": 75},
+            {"name": "合格", "min": 60},
+            {"name": "不合格", "min": 0},
+        ],
+        "indicators": [{"name": "全部", "code": "ALL", "children": leaves}],
+    }
 
 
 def build_data(system: Any, n_units: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     rng = np.random.default_rng(seed)
-    units = pl.DataFrame({
-        "unit": [f"U{i:06d}" for i in range(n_units)], "name": [f"单位{i}" for i in range(n_units)],
-        "class": np.where(np.arange(n_units) % 10 == 0, "县(市、区)", "市级部门").tolist(),
-        "population": rng.integers(1_000, 1_000_000, n_units).astype(float),
-    })
+    units = pl.DataFrame(
+        {
+            "unit": [f"U{i:06d}" for i in range(n_units)],
+            "name": [f"单位{i}" for i in range(n_units)],
+            "class": np.where(np.arange(n_units) % 10 == 0, "县(市、区)", "市级部门").tolist(),
+            "population": rng.integers(1_000, 1_000_000, n_units).astype(float),
+        }
+    )
     unit_col = units["unit"]
     parts = []
     for spec in system.inputs():
@@ -90,8 +120,17 @@ def build_data(system: Any, n_units: int, seed: int) -> tuple[pl.DataFrame, pl.D
         else:
             values = pl.Series(np.round(rng.random(n) * 1000, 2)).cast(pl.String)
         keep = rng.random(n) > 0.01  # 1 % missing, flagged and scored 0
-        parts.append(pl.DataFrame({"unit": unit_col, "indicator": spec.indicator, "input": spec.input, "value": values,
-                                   "note": "评审意见" if spec.needs_note else None}).filter(pl.Series(keep)))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "unit": unit_col,
+                    "indicator": spec.indicator,
+                    "input": spec.input,
+                    "value": values,
+                    "note": "评审意见" if spec.needs_note else None,
+                }
+            ).filter(pl.Series(keep))
+        )
     inputs = pl.concat(parts, how="vertical_relaxed")
     return units, inputs
 
@@ -107,7 +146,9 @@ def _number(v: str | None) -> float | None:
     return float(v[:-1]) / 100 if v.endswith("%") else float(v)
 
 
-def reference_scores(system: Any, units: pl.DataFrame, inputs: pl.DataFrame, sample: list[str]) -> tuple[dict[str, float], float]:
+def reference_scores(
+    system: Any, units: pl.DataFrame, inputs: pl.DataFrame, sample: list[str]
+) -> tuple[dict[str, float], float]:
     """Scores of the sampled units computed by a per-unit loop; peers (rank/relative) from plain lists."""
     values: dict[tuple[str, str, str], str] = {}
     wanted = set(sample)
@@ -126,7 +167,9 @@ def reference_scores(system: Any, units: pl.DataFrame, inputs: pl.DataFrame, sam
                 if leaf.rule.type == "relative" and leaf.rule.per:
                     x = x / pop[u]
                 peers.setdefault((leaf.code, cls[u]), []).append((u, x))
-    start = time.perf_counter()  # only the per-unit loop is timed; gathering values above is not charged to it
+    start = (
+        time.perf_counter()
+    )  # only the per-unit loop is timed; gathering values above is not charged to it
     totals = {}
     for u in sample:
         got = full = 0.0
@@ -206,14 +249,29 @@ def main() -> None:
         inputs.write_parquet(f"{args.generate_into}/inputs.parquet")
         return
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, __file__, "--units", str(args.units), "--indicators", str(args.indicators),
-                        "--seed", str(args.seed), "--generate-into", tmp], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--units",
+                str(args.units),
+                "--indicators",
+                str(args.indicators),
+                "--seed",
+                str(args.seed),
+                "--generate-into",
+                tmp,
+            ],
+            check=True,
+        )
         units = pl.read_parquet(f"{tmp}/units.parquet")
         inputs = pl.read_parquet(f"{tmp}/inputs.parquet")
     print(f"# {units.height} units, {inputs.height} input rows", file=sys.stderr)
 
     start = time.perf_counter()
-    result = score_round(system, units, inputs)  # validates the raw text values, scores, totals, ranks, grades
+    result = score_round(
+        system, units, inputs
+    )  # validates the raw text values, scores, totals, ranks, grades
     totals = result.totals()
     seconds = time.perf_counter() - start
     start = time.perf_counter()
@@ -227,11 +285,17 @@ def main() -> None:
     worst = max(abs(fast[u] - ref[u]) for u in sample)
     per_unit = ref_seconds / len(sample)
     out = {
-        "units": units.height, "indicators": args.indicators, "input_rows": inputs.height,
-        "seconds": round(seconds, 3), "explain_seconds": round(explain_seconds, 3), "peak_rss_mb": round(peak_mb, 1),
-        "reference_seconds_per_unit": round(per_unit, 7), "reference_sample": len(sample),
+        "units": units.height,
+        "indicators": args.indicators,
+        "input_rows": inputs.height,
+        "seconds": round(seconds, 3),
+        "explain_seconds": round(explain_seconds, 3),
+        "peak_rss_mb": round(peak_mb, 1),
+        "reference_seconds_per_unit": round(per_unit, 7),
+        "reference_sample": len(sample),
         "speedup": round(per_unit * units.height / seconds, 1),
-        "max_abs_difference_vs_reference": worst, "ranked_units": totals.filter(pl.col("rank").is_not_null()).height,
+        "max_abs_difference_vs_reference": worst,
+        "ranked_units": totals.filter(pl.col("rank").is_not_null()).height,
     }
     print(json.dumps(out, ensure_ascii=False))
     if worst > 1e-6:
