@@ -158,7 +158,16 @@ def test_missing_required_column_is_a_located_error(tmp_path):
 def test_skip_duplicate_check_is_announced(tmp_path, capsys):
     records = write_records(tmp_path / "r")
     out = tmp_path / "inputs.csv"
-    args = ["metrics", "compute", "--records", str(records), *PERIOD, "--out", str(out), "--skip-duplicate-check"]
+    args = [
+        "metrics",
+        "compute",
+        "--records",
+        str(records),
+        *PERIOD,
+        "--out",
+        str(out),
+        "--skip-duplicate-check",
+    ]
     assert main(args) == 0
     err = capsys.readouterr().err
     assert "未检查编号重复" in err
