@@ -143,6 +143,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=90)
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--wait", default="3,8", help="think time of a filler between actions, seconds: MIN,MAX")
     args = ap.parse_args()
     base = (
         os.environ.get("DATABASE_URL")
@@ -159,6 +160,8 @@ def main() -> int:
         DJANGO_SETTINGS_MODULE="govassess.web.settings",
         LOAD_USERS_FILE=str(work / "users.json"),
         LOAD_RESULTS_DIR=str(work / "results"),
+        LOAD_WAIT_MIN=args.wait.split(",")[0],
+        LOAD_WAIT_MAX=args.wait.split(",")[1],
         DB_CONN_MAX_AGE="60",
         LOG_LEVEL="ERROR",
     )
@@ -176,6 +179,7 @@ def main() -> int:
             str(args.workers),
             "--threads",
             str(args.threads),
+            "--preload",
             "--log-level",
             "warning",
         ],
@@ -234,6 +238,7 @@ def main() -> int:
         "users": args.users,
         "seconds": args.seconds,
         "server": f"gunicorn {args.workers} workers × {args.threads} threads",
+        "think_time_s": args.wait,
         "requests": int(stats["Aggregated"]["Request Count"]),
         "failures": failures,
         "rps": round(float(stats["Aggregated"]["Requests/s"]), 1),

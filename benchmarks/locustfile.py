@@ -24,7 +24,9 @@ PDF = b"%PDF-1.4\n" + b"% evidence padding\n" * 100  # ~2 KB
 
 class Filler(HttpUser):
     # Think time of a person filling a form under deadline pressure: a save or an upload every 3–8 s.
-    wait_time = between(3.0, 8.0)
+    wait_time = between(
+        float(os.environ.get("LOAD_WAIT_MIN", "3")), float(os.environ.get("LOAD_WAIT_MAX", "8"))
+    )
 
     def on_start(self):
         self.me = USERS[next(_next) % len(USERS)]
@@ -40,8 +42,20 @@ class Filler(HttpUser):
         self.upload_attempts = 0
         self.uploads = 0
 
+    def _refresh(self):
+        """After an answer that never arrived, re-read the form like a person would (value and version)."""
+        page = self.client.get(self.base, name="fill form")
+        for i, key in re.findall(r'name="key_(\d+)" value="([^"]+)"', page.text):
+            if key in self.state:
+                ver = re.search(rf'name="ver_{i}" value="(\d*)"', page.text).group(1)
+                val = re.search(rf'name="ov_{i}" value="([^"]*)"', page.text).group(1)
+                self.state[key] = {"value": val, "version": int(ver) if ver else ""}
+        self.stale = False
+
     @task(5)
     def save_value(self):
+        if getattr(self, "stale", False):
+            self._refresh()
         self.counter += 1
         key = self.me["keys"][self.counter % len(self.me["keys"])]
         old = self.state[key]
@@ -56,12 +70,14 @@ class Filler(HttpUser):
             "on_0": "",
             "ver_0": str(old["version"]),
         }
+        # Recorded before sending: if the answer never arrives, the server may still have stored it.
+        self.unconfirmed.setdefault(key, []).append(value)
         with self.client.post(
             self.base, data, name="save input", allow_redirects=False, catch_response=True
         ) as resp:
             if resp.status_code != 302:
                 resp.failure(f"HTTP {resp.status_code}")
-                self.unconfirmed.setdefault(key, []).append(value)
+                self.stale = True
                 return
         self.unconfirmed.pop(key, None)
         # The platform bumps the version by one on each change of a value (only this filler edits its unit).
