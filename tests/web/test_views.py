@@ -262,3 +262,22 @@ def test_audit_page_filters_by_unit_and_indicator(org, client):
     assert [(e.unit_code, e.indicator, e.after["value"]) for e in entries] == [("D01", "1", "80%")]
     assert entries[0].username == "filler1" and entries[0].ip == "127.0.0.1"
     assert entries[0].before is None
+
+
+def test_scorecard_export_holds_only_the_unit(org, client):
+    from openpyxl import load_workbook
+
+    fill_all(org)
+    _to(org, "reviewing")
+    services.scoring_start(user=org.office, round=org.round, background=False)
+    _to(org, "preliminary")
+    login(client, "filler1")
+    resp = client.get(reverse("scorecard_export", args=[org.round.pk, "D01"]))
+    assert resp.status_code == 200
+    wb = load_workbook(io.BytesIO(resp.content))
+    cells = {
+        str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None
+    }
+    assert any("市委办公室" in c for c in cells)
+    assert not any("市委宣传部" in c for c in cells)  # D02 is nowhere in D01's workbook
+    assert client.get(reverse("scorecard_export", args=[org.round.pk, "D02"])).status_code == 403

@@ -19,6 +19,7 @@ urlpatterns = [
     path("rounds/<int:pk>/units/<str:code>/upload/", views.unit_upload, name="unit_upload"),
     path("rounds/<int:pk>/units/<str:code>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("rounds/<int:pk>/units/<str:code>/scorecard/", views.scorecard, name="scorecard"),
+    path("rounds/<int:pk>/units/<str:code>/scorecard.xlsx", views.scorecard_export, name="scorecard_export"),
     path("rounds/<int:pk>/units/<str:code>/appeal/", views.appeal_create, name="appeal_create"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),

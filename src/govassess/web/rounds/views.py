@@ -536,6 +536,26 @@ def scorecard(request, pk, code):
     )
 
 
+@login_required
+def scorecard_export(request, pk, code):
+    """The scorecard of one unit as a workbook (the core's results workbook restricted to that unit)."""
+    rnd = get_round(request.user, pk)
+    unit = get_unit(code)
+    if not policy.can_view_scorecard(request.user, rnd, unit):
+        raise PermissionDenied("您无权查看该单位的成绩单。")
+    results = _results_or_none(rnd)
+    me = selectors.unit_result(results, unit.code) if results else None
+    if me is None:
+        messages.error(request, "尚无评分结果。")
+        return redirect("scorecard", pk, code)
+    if rnd.state != RoundState.FINAL and not policy.can_review(request.user):
+        me = {**me, "rank": None}  # before publication a unit sees its rank band, not its rank
+    data = excel.results_workbook_bytes(results={**results, "units": [me]})
+    resp = HttpResponse(data, content_type=excel.XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="scorecard-{rnd.pk}-{unit.code}.xlsx"'
+    return resp
+
+
 # ---- appeals ---------------------------------------------------------------------------------------------------
 
 
