@@ -44,6 +44,7 @@ def endpoints():
     return [
         ("dashboard", "GET", lambda o, x: "/", {c: ALL, p: ALL, f: ALL}),
         ("notifications", "GET", lambda o, x: "/notifications/", {c: ALL, f: ALL}),
+        ("password_change", "GET", lambda o, x: "/accounts/password/", {c: ALL}),
         ("round_detail", "GET", lambda o, x: f"/rounds/{r(o)}/", not_leader_until_final),
         ("round_create", "GET", lambda o, x: "/rounds/new/", {c: office, f: office}),
         ("round_edit", "POST", lambda o, x: f"/rounds/{r(o)}/edit/", {c: office, f: office}),

@@ -380,3 +380,36 @@ def test_units_upload_evidence_for_expert_scored_indicators_but_do_not_see_score
     # the manual score (7, "材料完整") is not shown to the unit before results are published
     assert "材料完整" not in html
     assert 'value="4::score"' not in html
+
+
+def test_bonus_entries_need_a_reason_and_add_to_the_total(org):
+    fill_all(org)
+    with pytest.raises(PermissionDenied):
+        services.input_value_set(
+            user=org.filler1,
+            round=org.round,
+            unit=org.d1,
+            indicator="5",
+            input="获奖次数",
+            value="1",
+            note="自评",
+        )
+    with pytest.raises(UserError, match="理由"):
+        services.input_value_set(
+            user=org.reviewer, round=org.round, unit=org.d1, indicator="5", input="获奖次数", value="1"
+        )
+    services.input_value_set(
+        user=org.reviewer,
+        round=org.round,
+        unit=org.d1,
+        indicator="5",
+        input="获奖次数",
+        value="1",
+        note="省级数字政府创新案例",
+    )
+    _to(org, "reviewing")
+    units = _score(org)
+    # D01: 89 weighted (see above) + 1 item × 2.5 bonus = 91.5; D02 has no bonus entry: 46
+    assert units["D01"]["score"] == pytest.approx(91.5)
+    assert units["D01"]["bonus"] == pytest.approx(2.5)
+    assert units["D02"]["score"] == pytest.approx(46)

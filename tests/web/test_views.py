@@ -281,3 +281,16 @@ def test_scorecard_export_holds_only_the_unit(org, client):
     assert any("市委办公室" in c for c in cells)
     assert not any("市委宣传部" in c for c in cells)  # D02 is nowhere in D01's workbook
     assert client.get(reverse("scorecard_export", args=[org.round.pk, "D02"])).status_code == 403
+
+
+def test_password_change_is_audited(org, client):
+    from govassess.web.audit.models import AuditEntry
+
+    login(client, "filler1")
+    new = "Another-Passw0rd-77"
+    resp = client.post(
+        reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert resp.status_code == 302
+    assert AuditEntry.objects.filter(action="account_password", username="filler1").exists()
+    assert Client().login(username="filler1", password=new)

@@ -9,6 +9,27 @@ from govassess.web.accounts.forms import ThrottledLoginForm
 from govassess.web.rounds.models import Notification
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = "/"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        from django.contrib import messages
+
+        from govassess.web.audit.services import audit_record
+
+        audit_record(
+            user=self.request.user,
+            action="account_password",
+            object_type="account",
+            object_id=self.request.user.pk,
+            after={"password": "（已修改）"},
+        )
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
 class LoginView(auth_views.LoginView):
     form_class = ThrottledLoginForm
     template_name = "accounts/login.html"

@@ -260,7 +260,9 @@ def input_value_set(
     value = (value or "").strip()
     note = (note or "").strip()
     src = source or _source_for(user)
-    if (field.needs_note or field.kind == "score") and value and not note:
+    # Manual scores and bonus / penalty entries always carry their reason.
+    needs_reason = field.needs_note or field.kind == "score" or field.node_kind in ("bonus", "penalty")
+    if needs_reason and value and not note:
         raise UserError("该项必须在说明中写明理由。", indicator=indicator, field=input)
     if value:
         _validate(

@@ -87,6 +87,7 @@ class InputField:
     provider: str
     classes: tuple[str, ...]
     level1: str  # code of the first-level ancestor, to group the form
+    node_kind: str = "normal"  # normal | bonus | penalty
 
     @property
     def key(self) -> str:
@@ -149,6 +150,7 @@ def _system_fields(system: System) -> list[InputField]:
                 provider=_text(spec.provider),
                 classes=classes,
                 level1=level1,
+                node_kind=str(node.kind) if node is not None else "normal",
             )
         )
     return fields
