@@ -352,6 +352,13 @@ def test_annual_result_weights_40_60(org):
     assert units["D02"]["score"] == pytest.approx(55.0)
     with pytest.raises(UserError, match="100%"):
         services.annual_combine(user=org.office, name="x", rounds=[(org.round, 0.5), (h2, 0.6)])
+    from django.test import Client
+    from webtools import PASSWORD
+
+    client = Client()
+    assert client.login(username="leader", password=PASSWORD)
+    html = client.get(f"/annual/{ar.pk}/").content.decode()
+    assert "81.80" in html and "89.00" in html and "77.00" in html
 
 
 def test_units_upload_evidence_for_expert_scored_indicators_but_do_not_see_scores(org, client):

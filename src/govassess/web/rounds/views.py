@@ -668,6 +668,12 @@ def annual_list(request):
 def annual_detail(request, pk):
     policy.require(policy.can_manage(request.user) or user_role(user=request.user) == Role.LEADER)
     ar = get_object_or_404(AnnualResult, pk=pk)
-    return render(
-        request, "rounds/annual_detail.html", {"item": ar, "ranking": selectors.ranking(ar.results or {})}
-    )
+    results = ar.results or {}
+    names = list(results.get("rounds") or [])
+    weights = [(n, round(w * 100, 2)) for n, w in zip(names, results.get("weights") or [])]
+    ranking = selectors.ranking(results)
+    per_round = {u["unit"]: u.get("rounds") or {} for u in results.get("units", [])}
+    for block in ranking:
+        for u in block["units"]:
+            u["round_scores"] = [per_round.get(u["unit"], {}).get(n) for n in names]
+    return render(request, "rounds/annual_detail.html", {"item": ar, "ranking": ranking, "weights": weights})
