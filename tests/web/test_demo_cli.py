@@ -49,3 +49,27 @@ def test_demo_fill_form_renders_for_a_department(db, client):
     assert resp.status_code == 200
     assert resp.context["unit"].name == "市委办公室(市档案局)"
     assert client.get(f"/rounds/{rnd.pk}/units/X01/").status_code == 403
+
+
+def test_production_mode_refuses_to_start_without_required_settings(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")}
+    env.update(
+        GOVASSESS_ENV="production",
+        GOVASSESS_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="govassess.web.settings",
+    )
+    code = "import django; django.setup()"
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "SECRET_KEY" in proc.stderr
+    env.update(
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="pg.example.gov.cn",
+        DATABASE_URL="sqlite:///" + str(tmp_path / "d"),
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
