@@ -34,7 +34,7 @@ def demo_units() -> pl.DataFrame:
                      "has_license_items": 0 if name in NO_LICENSE else 1,
                      "has_application_items": 0 if name in NO_APPLICATION else 1})
     for i, name in enumerate(COUNTIES, 1):
-        rows.append({"unit": f"C{i:02d}", "name": name, "class": COUNTY_CLASS, "has_license_items": 1, "has_application_items": 1})
+        rows.append({"unit": f"X{i:02d}", "name": name, "class": COUNTY_CLASS, "has_license_items": 1, "has_application_items": 1})
     return units_from_rows(rows)
 
 

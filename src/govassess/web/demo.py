@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from govassess.data import yangjiang
+from govassess.demo import NO_APPLICATION, NO_LICENSE
 from govassess.web.accounts.models import Role
 from govassess.web.accounts.services import account_create
 from govassess.web.organisation.models import Unit
@@ -62,9 +63,10 @@ def demo_load() -> list[tuple[str, str, str]]:
         systems = [system_import(user=None, source=s) for s in SYSTEMS]
         for code, name, cls in demo_units():
             if not Unit.objects.filter(code=code).exists():
-                # Demo assumption: every department has licence and on-application items (the 阳江 dept
-                # system's `applies` attributes); the office corrects them in admin.
-                attrs = {"has_license_items": 1, "has_application_items": 1} if code.startswith("D") else {}
+                # The same unit attributes as the CLI demo: some 党委部门 / 垂直管理 units hold no 行政许可 or
+                # 依申请 items, so those indicators are not applicable to them; the office corrects them in admin.
+                attrs = {"has_license_items": 0 if name in NO_LICENSE else 1,
+                         "has_application_items": 0 if name in NO_APPLICATION else 1}
                 unit_upsert(user=None, code=code, name=name, unit_class=cls, attributes=attrs)
         office = None
         for username, role, display, unit_code, dept in ACCOUNTS:
