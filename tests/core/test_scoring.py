@@ -171,3 +171,11 @@ def test_structural_problems_become_warnings():
     data = {**YJ, "indicators": [dict(YJ["indicators"][0], points=12), YJ["indicators"][1]]}
     res = run(system_from_dict(data), units_of(1, has_license_items=[1]), [("U1", "2.1", "网上受理率", 1)])
     assert any("小计 12" in w for w in res["warnings"])
+
+
+def test_input_notes_are_part_of_the_explanation():
+    # an inspection finding: the note carries the pages behind the figure, so the unit sees why it lost points
+    rows = [("U1", "2.1", "网上受理率", 0.5, "抽查页面 http://x.gov.cn/a.html 未注明来源")]
+    u = by_unit(run(yj(), units_of(1, has_license_items=[0]), rows))["U1"]
+    assert "依据：抽查页面 http://x.gov.cn/a.html 未注明来源" in u["indicators"]["2.1"]["explanation"]
+    assert "依据" in u["lost"][0]["reason"]

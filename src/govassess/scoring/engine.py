@@ -206,25 +206,24 @@ def _pivot(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame) -
     has_num = ~np.isnan(nums.astype("float64"))
     matrix[sid[has_num], uidx[has_num]] = nums[has_num]
     columns: list[pl.Series] = []
-    string_specs = [i for i, s in enumerate(specs) if s.kind in STRING_KINDS or s.needs_note]
-    texts = None
-    if string_specs:
-        with_sid = inputs if "_sid" in inputs.columns else inputs.join(keyed, on=["indicator", "input"], how="inner")
-        texts = (with_sid.filter(pl.col("_sid").is_in(string_specs)).select("unit", "_sid", "value", "note")
-                 .join(units.select("unit").with_row_index("_uidx"), on="unit", how="inner"))
+    # Text values (choice labels) and notes (reasons, evidence such as the URLs behind an inspection
+    # finding) travel separately: only the few rows that have them.
+    string_specs = [i for i, s in enumerate(specs) if s.kind in STRING_KINDS]
+    with_sid = inputs if "_sid" in inputs.columns else inputs.join(keyed, on=["indicator", "input"], how="inner")
+    texts = (with_sid.filter(pl.col("_sid").is_in(string_specs) | pl.col("note").is_not_null())
+             .select("unit", "_sid", "value", "note")
+             .join(units.select("unit").with_row_index("_uidx"), on="unit", how="inner"))
+    noted = set(texts.filter(pl.col("note").is_not_null())["_sid"].unique().to_list())
     for i, s in enumerate(specs):
         name = _in(s.indicator, s.input)
         if s.kind in STRING_KINDS:
-            assert texts is not None
             sub = texts.filter(pl.col("_sid") == i)
-            col = pl.Series(name, [None] * n, dtype=pl.String).scatter(sub["_uidx"], sub["value"]) if sub.height else \
-                pl.Series(name, [None] * n, dtype=pl.String)
-            columns.append(col)
+            col = pl.Series(name, [None] * n, dtype=pl.String)
+            columns.append(col.scatter(sub["_uidx"], sub["value"]) if sub.height else col)
         else:
             columns.append(pl.Series(name, matrix[i], nan_to_null=True))
-        if s.needs_note:
-            assert texts is not None
-            sub = texts.filter(pl.col("_sid") == i)
+        if s.needs_note or i in noted:
+            sub = texts.filter((pl.col("_sid") == i) & pl.col("note").is_not_null())
             note = pl.Series(_note(s.indicator, s.input), [None] * n, dtype=pl.String)
             columns.append(note.scatter(sub["_uidx"], sub["note"]) if sub.height else note)
     return units.with_columns(columns) if columns else units
@@ -325,6 +324,12 @@ class _Engine:
         verb = {"normal": "得分", "bonus": "加", "penalty": "扣"}[node.kind]
         done = pl.concat_str([scored.text, pl.lit(f"；{verb} "), fmt(final), pl.lit(f" 分（满分 {_num(points)}）"
                               if node.kind == "normal" else f" 分（上限 {_num(points)}）")])
+        notes = [pl.col(_note(code, d.name)) for d in decls
+                 if not d.needs_note and _note(code, d.name) in self.wide.columns]
+        if notes:  # what the data provider wrote beside a value (e.g. the pages an inspection found) is part of the why
+            joined = pl.concat_str(notes, separator="；", ignore_nulls=True)
+            done = pl.concat_str([done, pl.when(joined != "").then(pl.concat_str([pl.lit("。依据："), joined]))
+                                  .otherwise(pl.lit(""))])
         absent_text = (pl.concat_str([pl.lit("缺少输入："), missing_names.str.replace_all(SEP, "、", literal=True),
                                       pl.lit("，按 0 分计")]) if node.kind == "normal"
                        else pl.lit("未报送，" + ("不加分" if node.kind == "bonus" else "不扣分")))
