@@ -359,6 +359,16 @@ def test_annual_result_weights_40_60(org):
     assert client.login(username="leader", password=PASSWORD)
     html = client.get(f"/annual/{ar.pk}/").content.decode()
     assert "81.80" in html and "89.00" in html and "77.00" in html
+    # the annual Excel export holds the same combined scores
+    import io
+
+    from openpyxl import load_workbook
+
+    resp = client.get(f"/annual/{ar.pk}/annual.xlsx")
+    assert resp.status_code == 200
+    wb = load_workbook(io.BytesIO(resp.content))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert 81.8 in cells and 55.0 in cells
 
 
 def test_units_upload_evidence_for_expert_scored_indicators_but_do_not_see_scores(org, client):

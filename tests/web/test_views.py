@@ -262,6 +262,15 @@ def test_audit_page_filters_by_unit_and_indicator(org, client):
     assert [(e.unit_code, e.indicator, e.after["value"]) for e in entries] == [("D01", "1", "80%")]
     assert entries[0].username == "filler1" and entries[0].ip == "127.0.0.1"
     assert entries[0].before is None
+    # the Excel export applies the same filter
+    import io
+
+    from openpyxl import load_workbook
+
+    resp = client.get(reverse("round_audit_export", args=[org.round.pk]), {"unit": "D01", "indicator": "1"})
+    rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("时间", "账号", "来源地址", "操作") and len(rows) == 2
+    assert rows[1][1] == "filler1" and rows[1][6] == "D01" and '"80%"' in rows[1][9]
 
 
 def test_scorecard_export_holds_only_the_unit(org, client):

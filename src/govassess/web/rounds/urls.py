@@ -35,6 +35,8 @@ urlpatterns = [
     path("rounds/<int:pk>/appeals/", views.appeal_list, name="appeal_list"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),
     path("rounds/<int:pk>/audit/", views.round_audit, name="round_audit"),
+    path("rounds/<int:pk>/audit.xlsx", views.round_audit_export, name="round_audit_export"),
     path("annual/", views.annual_list, name="annual_list"),
     path("annual/<int:pk>/", views.annual_detail, name="annual_detail"),
+    path("annual/<int:pk>/annual.xlsx", views.annual_export, name="annual_export"),
 ]

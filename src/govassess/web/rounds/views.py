@@ -645,6 +645,21 @@ def round_audit(request, pk):
 
 
 @login_required
+def round_audit_export(request, pk):
+    rnd = get_round(request.user, pk)
+    policy.require(policy.can_manage(request.user))
+    entries = audit_list(
+        round=rnd,
+        unit_code=request.GET.get("unit", "").strip(),
+        indicator=request.GET.get("indicator", "").strip(),
+        action=request.GET.get("action", "").strip(),
+    )
+    resp = HttpResponse(excel.audit_workbook_bytes(entries=entries), content_type=excel.XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="audit-{rnd.pk}.xlsx"'
+    return resp
+
+
+@login_required
 def annual_list(request):
     policy.require(policy.can_manage(request.user) or user_role(user=request.user) == Role.LEADER)
     form = AnnualForm(request.POST or None)
@@ -677,3 +692,12 @@ def annual_detail(request, pk):
         for u in block["units"]:
             u["round_scores"] = [per_round.get(u["unit"], {}).get(n) for n in names]
     return render(request, "rounds/annual_detail.html", {"item": ar, "ranking": ranking, "weights": weights})
+
+
+@login_required
+def annual_export(request, pk):
+    policy.require(policy.can_manage(request.user) or user_role(user=request.user) == Role.LEADER)
+    ar = get_object_or_404(AnnualResult, pk=pk)
+    resp = HttpResponse(excel.results_workbook_bytes(results=ar.results or {}), content_type=excel.XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="annual-{ar.pk}.xlsx"'
+    return resp
