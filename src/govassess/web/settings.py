@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "govassess.web.rounds",
     "govassess.web.audit",
     "govassess.web.api",
+    "govassess.web.survey",
 ]
 
 MIDDLEWARE = [

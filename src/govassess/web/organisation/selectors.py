@@ -27,3 +27,44 @@ def units_frame(units: Iterable[Unit]):
         attrs = {k: v for k, v in (u.attributes or {}).items() if k not in ("unit", "name", "class")}
         rows.append({"unit": u.code, "name": u.name, "class": u.unit_class, **attrs})
     return units_from_rows(rows)
+
+
+# ---- 一表通 master data ---------------------------------------------------------------------------------
+
+
+def can_edit_profile(user, unit: Unit) -> bool:
+    """The office edits every unit's master data; a filler edits its own unit's (others read nothing)."""
+    from govassess.web.accounts.models import Role
+    from govassess.web.accounts.selectors import user_role, user_unit_id
+
+    role = user_role(user=user)
+    if role == Role.OFFICE:
+        return True
+    return role == Role.FILLER and user_unit_id(user=user) == unit.pk
+
+
+def profile_dict(unit: Unit, profile=None) -> dict:
+    """Master data keyed by the survey's column names (单位名称, 所属部门, 地址, 统一社会信用代码, 性质, 联系人,
+    联系方式): what the history stores and what `survey_template(units=…)` pre-fills."""
+    from govassess.web.organisation.models import PROFILE_FIELDS, UnitProfile
+
+    if profile is None:
+        profile = UnitProfile.objects.filter(unit=unit).first()
+    out = {"单位名称": unit.name}
+    for key, label in PROFILE_FIELDS:
+        out[label] = getattr(profile, key, "") if profile is not None else ""
+    return out
+
+
+def unit_master_rows(unit: Unit) -> list[dict]:
+    """The unit and its subordinate units (所属部门 = this unit's name), as 单位基本情况 rows; blanks are None."""
+    from govassess.web.organisation.models import UnitProfile
+
+    rows = [profile_dict(unit)]
+    subs = UnitProfile.objects.filter(department=unit.name).exclude(unit=unit).select_related("unit")
+    rows += [profile_dict(p.unit, p) for p in subs.order_by("unit__code")]
+    return [{k: (v or None) for k, v in r.items()} for r in rows]
+
+
+def unit_profile_history(unit: Unit):
+    return unit.profile_changes.all()

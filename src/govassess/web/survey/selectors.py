@@ -1,0 +1,110 @@
+"""Read side of the survey campaigns: completeness, the consolidated inventory and screening (all computed by
+the core from the stored workbooks)."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from govassess.forms.services import (
+    SurveyData,
+    duplicate_hints,
+    survey_summary,
+    survey_summary_workbook,
+    survey_template,
+    survey_validate,
+    zombie_candidates,
+)
+from govassess.web.organisation.models import Unit
+from govassess.web.organisation.selectors import unit_master_rows
+from govassess.web.survey import policy
+from govassess.web.survey.models import Campaign, Response, ResponseStatus
+
+
+def campaign_list(*, user):
+    if policy.is_office(user) or policy.can_view_unit(user, _own_unit(user)):
+        return Campaign.objects.all()
+    return Campaign.objects.none()
+
+
+def _own_unit(user):
+    from govassess.web.accounts.selectors import user_unit_id
+
+    uid = user_unit_id(user=user)
+    return Unit.objects.filter(pk=uid).first() if uid else None
+
+
+def own_unit(*, user):
+    return _own_unit(user)
+
+
+def response_get(*, campaign: Campaign, unit) -> Response | None:
+    return Response.objects.filter(campaign=campaign, unit=unit).defer("workbook").first()
+
+
+def completeness(*, campaign: Campaign) -> list[dict]:
+    """One row per active unit: status, upload time, rows per sub-table, effective deadline."""
+    responses = {r.unit_id: r for r in campaign.responses.defer("workbook")}
+    extensions = {e.unit_id: e.deadline for e in campaign.extensions.all()}
+    rows = []
+    for unit in Unit.objects.filter(active=True).order_by("unit_class", "code"):
+        r = responses.get(unit.pk)
+        rows.append(
+            {
+                "unit": unit,
+                "response": r,
+                "status": r.get_status_display() if r else "未上传",
+                "done": bool(r and r.status == ResponseStatus.SUBMITTED),
+                "systems": (r.counts or {}).get("systems", 0) if r else 0,
+                "deadline": extensions.get(unit.pk, campaign.deadline),
+                "extended": unit.pk in extensions,
+            }
+        )
+    return rows
+
+
+def template_bytes(*, campaign: Campaign, unit) -> bytes:
+    """The fill-in workbook with the unit's 一表通 master data (and its subordinate units) pre-filled."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = survey_template(
+            out=Path(tmp) / "t.xlsx",
+            form=campaign.form_id,
+            cutoff=campaign.cutoff,
+            units=unit_master_rows(unit),
+        )
+        return out.read_bytes()
+
+
+def datasets(*, campaign: Campaign, submitted_only: bool = False) -> list[SurveyData]:
+    """Every unit's stored workbook, re-read by the core (so a changed form definition applies everywhere)."""
+    qs = campaign.responses.select_related("unit").order_by("unit__code")
+    if submitted_only:
+        qs = qs.filter(status=ResponseStatus.SUBMITTED)
+    return [
+        survey_validate(
+            io.BytesIO(bytes(r.workbook)), form=campaign.form_id, cutoff=campaign.cutoff, filename=r.filename
+        )
+        for r in qs
+    ]
+
+
+def consolidated(*, campaign: Campaign) -> dict:
+    data = datasets(campaign=campaign)
+    if not data:
+        return {"summary": [], "columns": [], "zombies": [], "duplicates": [], "files": 0}
+    summary = survey_summary(data)
+    columns = [k for k in summary[0] if k != "部门"] if summary else []
+    return {
+        "summary": summary,
+        "columns": columns,
+        "zombies": zombie_candidates(data),
+        "duplicates": duplicate_hints(data),
+        "files": len(data),
+    }
+
+
+def summary_workbook_bytes(*, campaign: Campaign) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = survey_summary_workbook(datasets=datasets(campaign=campaign), out=Path(tmp) / "s.xlsx")
+        return out.read_bytes()

@@ -1,0 +1,140 @@
+"""Write side of the survey campaigns. Keyword-only, permission checks inside, audit entry in the same
+transaction. Workbooks are validated by the core (`govassess.forms.services.survey_validate`), all-or-nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from govassess.errors import Problem, UserError
+from govassess.forms.model import list_forms
+from govassess.forms.services import survey_validate
+from govassess.web.audit.services import audit_record
+from govassess.web.survey import policy
+from govassess.web.survey.models import Campaign, CampaignExtension, Response, ResponseStatus
+
+
+def campaign_create(
+    *, user, name: str, cutoff: date, deadline: datetime, form_id: str = "info-system-survey"
+):
+    policy.require_office(user)
+    if form_id not in {fid for fid, _ in list_forms()}:
+        raise UserError(f"没有表单「{form_id}」", field="表单")
+    if not name.strip():
+        raise UserError("请填写普查名称", field="名称")
+    with transaction.atomic():
+        c = Campaign.objects.create(name=name.strip(), form_id=form_id, cutoff=cutoff, deadline=deadline)
+        audit_record(
+            user=user,
+            action="survey_create",
+            object_type="survey",
+            object_id=c.pk,
+            after={
+                "name": c.name,
+                "form": form_id,
+                "cutoff": cutoff.isoformat(),
+                "deadline": deadline.isoformat(),
+            },
+        )
+    return c
+
+
+def extension_set(
+    *, user, campaign: Campaign, unit, deadline: datetime, reason: str = ""
+) -> CampaignExtension:
+    policy.require_office(user)
+    with transaction.atomic():
+        ext = CampaignExtension.objects.filter(campaign=campaign, unit=unit).first()
+        before = ext.deadline.isoformat() if ext else None
+        ext, _ = CampaignExtension.objects.update_or_create(
+            campaign=campaign, unit=unit, defaults={"deadline": deadline, "reason": reason}
+        )
+        audit_record(
+            user=user,
+            action="survey_extension",
+            object_type="survey",
+            object_id=campaign.pk,
+            unit_code=unit.code,
+            before={"deadline": before},
+            after={"deadline": deadline.isoformat(), "reason": reason},
+        )
+    return ext
+
+
+def response_upload(*, user, campaign: Campaign, unit, upload) -> Response:
+    """Validate an uploaded workbook and make it the unit's current survey. Any problem → UserError listing
+    every located problem, and the stored survey stays exactly as it was."""
+    policy.require_unit(user, unit)
+    policy.require_open(campaign, unit)
+    name = getattr(upload, "name", None) or "调查表.xlsx"
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise UserError(f"文件过大（上限 {settings.EVIDENCE_MAX_BYTES // 1024 // 1024} MB）", file=name)
+    content = upload.read()
+    data = survey_validate(io.BytesIO(content), form=campaign.form_id, cutoff=campaign.cutoff, filename=name)
+    names = [r.get("单位名称") for r in data.rows("units")]
+    if unit.name not in names:
+        sheet = data.sheets["units"].sheet.name if "units" in data.sheets else "单位基本情况"
+        raise UserError(
+            problems=[
+                Problem(
+                    f"单位基本情况中没有本单位「{unit.name}」（单位名称须与一表通登记的一致；请使用下载的预填模板）",
+                    file=name,
+                    sheet=sheet,
+                    column="单位名称",
+                )
+            ]
+        )
+    counts = {sid: len(sd.rows) for sid, sd in data.sheets.items()}
+    with transaction.atomic():
+        resp = Response.objects.select_for_update().filter(campaign=campaign, unit=unit).first()
+        before = {"filename": resp.filename, "status": resp.status, "counts": resp.counts} if resp else None
+        if resp is None:
+            resp = Response(campaign=campaign, unit=unit)
+        resp.filename = name[:200]
+        resp.workbook = content
+        resp.sha256 = hashlib.sha256(content).hexdigest()
+        resp.counts = counts
+        resp.warnings = list(data.warnings)[:100]
+        resp.status = ResponseStatus.UPLOADED
+        resp.submitted_at = None
+        resp.uploaded_by = user
+        resp.save()
+        audit_record(
+            user=user,
+            action="survey_upload",
+            object_type="survey",
+            object_id=campaign.pk,
+            unit_code=unit.code,
+            before=before,
+            after={"filename": resp.filename, "sha256": resp.sha256, "counts": counts},
+        )
+    return resp
+
+
+def response_submit(*, user, campaign: Campaign, unit) -> Response:
+    policy.require_unit(user, unit)
+    policy.require_open(campaign, unit)
+    with transaction.atomic():
+        resp = Response.objects.select_for_update().filter(campaign=campaign, unit=unit).first()
+        if resp is None:
+            raise UserError("尚未上传调查表，请先下载模板填写后上传。")
+        if resp.status == ResponseStatus.SUBMITTED:
+            raise UserError("本单位调查表已提交。")
+        resp.status = ResponseStatus.SUBMITTED
+        resp.submitted_at = timezone.now()
+        resp.save(update_fields=["status", "submitted_at"])
+        audit_record(
+            user=user,
+            action="survey_submit",
+            object_type="survey",
+            object_id=campaign.pk,
+            unit_code=unit.code,
+            before={"status": ResponseStatus.UPLOADED},
+            after={"status": ResponseStatus.SUBMITTED},
+        )
+    return resp

@@ -1,0 +1,351 @@
+"""The survey (政务信息系统普查) in the web platform and the 一表通 unit master data."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+from webtools import PASSWORD
+
+from govassess.errors import UserError
+from govassess.web.audit.models import AuditEntry
+from govassess.web.organisation.models import UnitProfile, UnitProfileChange
+from govassess.web.organisation.services import unit_profile_update
+from govassess.web.survey import selectors, services
+from govassess.web.survey.models import Response
+
+# 91110000600037341L: the 统一社会信用代码 example of python-stdnum's stdnum.cn.uscc documentation (published,
+# not produced by our code). Changing its check character to M breaks the GB 32100 checksum.
+USCC_OK = "91110000600037341L"
+USCC_BAD = "91110000600037341M"
+
+
+def master(name, **over):
+    data = {
+        "name": name,
+        "department": "",
+        "address": "广东省阳江市江城区东风二路18号",
+        "credit_code": USCC_OK,
+        "nature": "机关",
+        "contact": "张三",
+        "phone": "0662-3222222-101",
+    }
+    data.update(over)
+    return data
+
+
+def system_row(dept, name="档案管理系统", **over):
+    # A row satisfying every rule of the seed's 填表说明: 40 + 50.25 + 10 = 100.25 = 实际已投入总金额;
+    # budget years 2015 ≤ 2017 ≤ cut-off year 2017; 用户范围 本部门本级 ↔ 数据来源 本级各部门报送.
+    row = {
+        "部门全称": dept,
+        "信息系统名称": name,
+        "主管科室、单位": "信息中心",
+        "主要功能": "档案收集、整理、查询利用",
+        "系统类型": "业务系统",
+        "项目资金来源": "财政拨款",
+        "预算项目名称": "档案信息化建设项目",
+        "预算涉及的年度起": 2015,
+        "预算涉及的年度止": 2017,
+        "项目立项审批部门": "市发改委",
+        "项目立项审批日期": "2015-10-15",
+        "承载网络": "电子政务外网",
+        "项目预算批复总金额": 120.5,
+        "信息系统实际已投入总金额": 100.25,
+        "硬件投入": 40,
+        "软件投入": 50.25,
+        "运行维护费投入": 10,
+        "系统状态": "运行中",
+        "系统开始使用日期": "2016-03-01",
+        "系统开发单位名称": "某某软件有限公司",
+        "系统开发单位性质": "民营企业",
+        "系统运行维护单位名称": "某某软件有限公司",
+        "系统运行维护单位性质": "民营企业",
+        "系统运维模式": "现场+远程",
+        "与运维单位是否签订运维保密协议": "是",
+        "数据来源": "本级各部门报送",
+        "数据产生方式": "完全系统产生",
+        "数据更新频率": "按天",
+        "数据存储量大小": 35.5,
+        "数据库名称及版本": "ORACLE 11.0.2.0",
+        "数据存放地点": "自有机房",
+        "数据存储管理机构": "机关",
+        "系统用户范围": "本部门本级",
+        "系统数据共享范围": "跨部门共享",
+        "系统使用频率": 12000,
+        "信息系统安全等级定级情况": "二级",
+        "信息系统分级保护定级情况": "未定密",
+        "信息系统拟清理、整合情况": "拟共享整合",
+        "备注": None,
+    }
+    row.update(over)
+    return row
+
+
+def fill(template: bytes, systems: list[dict]) -> bytes:
+    """Type system rows into a downloaded template below its header, as a filler would (units are pre-filled)."""
+    wb = load_workbook(io.BytesIO(template))
+    ws = wb["政务信息系统基本情况表"]
+    headers = [str(c.value or "").lstrip("*").split("（")[0].strip() for c in ws[1]]
+    for r, row in enumerate(systems, 2):
+        for c, name in enumerate(headers, 1):
+            if row.get(name) is not None:
+                ws.cell(row=r, column=c, value=row[name])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def upload(data: bytes, name="调查表.xlsx"):
+    return SimpleUploadedFile(name, data)
+
+
+def client(username):
+    c = Client()
+    assert c.login(username=username, password=PASSWORD)
+    return c
+
+
+@pytest.fixture
+def campaign(org):
+    return services.campaign_create(
+        user=org.office,
+        name="2017年政务信息系统普查",
+        cutoff=date(2017, 12, 31),
+        deadline=timezone.now() + timedelta(days=7),
+    )
+
+
+# ---- 一表通 master data ------------------------------------------------------------------------------------
+
+
+def test_master_data_rejects_every_bad_field_and_saves_nothing(org):
+    with pytest.raises(UserError) as err:
+        unit_profile_update(
+            user=org.filler1,
+            unit=org.d1,
+            data=master(org.d1.name, credit_code=USCC_BAD, phone="3222222", address="阳江市东风二路"),
+        )
+    fields = sorted(p.field for p in err.value.problems)
+    # Three problems: checksum (GB 32100), phone neither mobile nor 区号-总机号码, address without 门牌号.
+    assert fields == ["地址", "统一社会信用代码", "联系方式"]
+    assert not UnitProfile.objects.filter(unit=org.d1).exists()
+    assert not UnitProfileChange.objects.exists()
+
+
+def test_master_data_permissions(org):
+    with pytest.raises(PermissionDenied):
+        unit_profile_update(user=org.filler2, unit=org.d1, data=master(org.d1.name))
+    with pytest.raises(PermissionDenied):
+        unit_profile_update(user=org.provider, unit=org.d1, data=master(org.d1.name))
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name))
+    assert UnitProfile.objects.get(unit=org.d1).credit_code == USCC_OK
+
+
+def test_master_data_history_and_audit(org):
+    unit_profile_update(user=org.filler1, unit=org.d1, data=master(org.d1.name))
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name, phone="13800138000"))
+    changes = list(UnitProfileChange.objects.filter(unit=org.d1).order_by("id"))
+    assert len(changes) == 2
+    assert changes[1].username == "office"
+    # Only the changed field is recorded, before → after.
+    assert changes[1].before == {"联系方式": "0662-3222222-101"}
+    assert changes[1].after == {"联系方式": "13800138000"}
+    assert AuditEntry.objects.filter(action="unit_profile_save", unit_code="D01").count() == 2
+    # Saving the same values again is not a change.
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name, phone="13800138000"))
+    assert UnitProfileChange.objects.filter(unit=org.d1).count() == 2
+    page = client("filler1").get("/units/D01/profile/history/").content.decode()
+    assert "0662-3222222-101" in page and "13800138000" in page
+
+
+def test_profile_page_shows_errors_beside_the_field(org):
+    resp = client("filler1").post("/units/D01/profile/", master(org.d1.name, phone="12345"))
+    assert resp.status_code == 200
+    form = resp.context["form"]
+    assert list(form.errors) == ["phone"]
+    assert not UnitProfile.objects.filter(unit=org.d1).exists()
+
+
+def test_template_prefilled_with_master_data_and_rename_follows(org, campaign):
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name))
+    # D02 is filed as a subordinate unit of D01: it appears in D01's template too.
+    unit_profile_update(user=org.office, unit=org.d2, data=master(org.d2.name, department=org.d1.name))
+    wb = load_workbook(io.BytesIO(selectors.template_bytes(campaign=campaign, unit=org.d1)))
+    ws = wb["单位基本情况"]
+    names = [ws.cell(row=r, column=1).value for r in (2, 3)]
+    assert names == ["市委办公室(市档案局)", "市委宣传部(新闻出版局)"]
+    assert ws.cell(row=3, column=2).value == "市委办公室(市档案局)"
+    row2 = [c.value for c in ws[2]]
+    assert "0662-3222222-101" in row2 and USCC_OK in row2
+
+    unit_profile_update(user=org.filler1, unit=org.d1, data=master("市委办公室"))
+    org.d1.refresh_from_db()
+    assert org.d1.name == "市委办公室"
+    assert UnitProfile.objects.get(unit=org.d2).department == "市委办公室"
+    ws = load_workbook(io.BytesIO(selectors.template_bytes(campaign=campaign, unit=org.d1)))["单位基本情况"]
+    assert [ws.cell(row=r, column=1).value for r in (2, 3)] == ["市委办公室", "市委宣传部(新闻出版局)"]
+    assert ws.cell(row=3, column=2).value == "市委办公室"
+
+
+# ---- uploads ---------------------------------------------------------------------------------------------
+
+
+def test_upload_validated_all_or_nothing(org, campaign):
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name))
+    tpl = selectors.template_bytes(campaign=campaign, unit=org.d1)
+    c = client("filler1")
+    good = fill(tpl, [system_row(org.d1.name)])
+    resp = c.post(f"/surveys/{campaign.pk}/units/D01/upload/", {"file": upload(good)})
+    assert resp.status_code == 302
+    stored = Response.objects.get(campaign=campaign, unit=org.d1)
+    assert stored.counts["systems"] == 1
+    audits = AuditEntry.objects.count()
+
+    # 40 + 50.25 + 10 = 100.25 ≠ 101.25, and a 系统状态 not in the seed's list.
+    bad = fill(
+        tpl,
+        [
+            system_row(org.d1.name, 信息系统实际已投入总金额=101.25),
+            system_row(org.d1.name, "二", 系统状态="废弃"),
+        ],
+    )
+    resp = c.post(f"/surveys/{campaign.pk}/units/D01/upload/", {"file": upload(bad, "错.xlsx")})
+    assert resp.status_code == 200
+    problems = resp.context["problems"]
+    located = {(p.sheet, p.row, p.column) for p in problems}
+    assert ("政务信息系统基本情况表", 2, "信息系统实际已投入总金额") in located
+    assert ("政务信息系统基本情况表", 3, "系统状态") in located
+    page = resp.content.decode()
+    assert "101.25" in page and "废弃" in page
+    stored2 = Response.objects.get(campaign=campaign, unit=org.d1)
+    assert (stored2.sha256, stored2.filename, stored2.counts) == (
+        stored.sha256,
+        stored.filename,
+        stored.counts,
+    )
+    assert AuditEntry.objects.count() == audits
+
+
+def test_upload_must_contain_own_unit(org, campaign):
+    unit_profile_update(user=org.office, unit=org.d2, data=master(org.d2.name))
+    tpl = selectors.template_bytes(campaign=campaign, unit=org.d2)  # D02's master data, uploaded as D01
+    with pytest.raises(UserError) as err:
+        services.response_upload(
+            user=org.filler1, campaign=campaign, unit=org.d1, upload=upload(fill(tpl, []))
+        )
+    assert err.value.problems[0].sheet == "单位基本情况"
+    assert not Response.objects.exists()
+
+
+def test_other_unit_and_other_roles_refused(org, campaign):
+    with pytest.raises(PermissionDenied):
+        services.response_upload(user=org.filler2, campaign=campaign, unit=org.d1, upload=upload(b"x"))
+    with pytest.raises(PermissionDenied):
+        services.response_submit(user=org.reviewer, campaign=campaign, unit=org.d1)
+    with pytest.raises(PermissionDenied):
+        services.campaign_create(
+            user=org.filler1, name="x", cutoff=date(2017, 12, 31), deadline=timezone.now()
+        )
+
+
+def test_locked_after_deadline_except_extension(org, campaign):
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name))
+    good = fill(selectors.template_bytes(campaign=campaign, unit=org.d1), [system_row(org.d1.name)])
+    campaign.deadline = timezone.now() - timedelta(hours=1)
+    campaign.save()
+    with pytest.raises(UserError, match="截止"):
+        services.response_upload(user=org.filler1, campaign=campaign, unit=org.d1, upload=upload(good))
+    services.extension_set(
+        user=org.office, campaign=campaign, unit=org.d1, deadline=timezone.now() + timedelta(days=1)
+    )
+    services.response_upload(user=org.filler1, campaign=campaign, unit=org.d1, upload=upload(good))
+    services.response_submit(user=org.filler1, campaign=campaign, unit=org.d1)
+    # D02 has no extension: still locked.
+    with pytest.raises(UserError, match="截止"):
+        services.response_submit(user=org.filler2, campaign=campaign, unit=org.d2)
+    rows = {r["unit"].code: r for r in selectors.completeness(campaign=campaign)}
+    assert rows["D01"]["done"] and rows["D01"]["extended"]
+    assert not rows["D02"]["done"] and rows["D02"]["status"] == "未上传"
+
+
+# ---- consolidated inventory ----------------------------------------------------------------------------------
+
+
+def test_summary_rolls_up_subordinate_units_and_screens(org, campaign):
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name))
+    unit_profile_update(user=org.office, unit=org.d2, data=master(org.d2.name, department=org.d1.name))
+    unit_profile_update(user=org.office, unit=org.d3, data=master(org.d3.name))
+    d1, d2, d3 = org.d1.name, org.d2.name, org.d3.name
+    # D01 files its own workbook (with its subordinate D02 pre-filled): one system of D01, one of D02.
+    book1 = fill(
+        selectors.template_bytes(campaign=campaign, unit=org.d1),
+        [system_row(d1), system_row(d2, "新闻发布平台", 系统类型="门户网站", 主要功能="新闻发布、信息公开")],
+    )
+    services.response_upload(user=org.filler1, campaign=campaign, unit=org.d1, upload=upload(book1))
+    # D03: the same system name as D01's (duplicate-spending hint), and one system the unit lists 拟清理
+    # with 系统使用频率 50 < 100 (僵尸 conditions 2 and 3 of the seed).
+    book3 = fill(
+        selectors.template_bytes(campaign=campaign, unit=org.d3),
+        [
+            system_row(d3),
+            system_row(
+                d3,
+                "统战信息报送系统",
+                **{"主要功能": "统战信息报送", "信息系统拟清理、整合情况": "拟清理", "系统使用频率": 50},
+            ),
+        ],
+    )
+    services.response_upload(user=org.office, campaign=campaign, unit=org.d3, upload=upload(book3))
+
+    result = selectors.consolidated(campaign=campaign)
+    by_dept = {row["部门"]: row for row in result["summary"]}
+    # D02 rolled into D01: 2 units, 2 systems (1 业务系统 + 1 门户网站); 实际已投入 100.25 × 2 = 200.5.
+    assert by_dept[d1]["单位数"] == 2
+    assert by_dept[d1]["信息系统数"] == 2
+    assert by_dept[d1]["门户网站数"] == 1
+    assert by_dept[d1]["信息系统实际已投入总金额"] == pytest.approx(200.5)
+    assert d2 not in by_dept
+    assert by_dept[d3]["信息系统数"] == 2
+    assert by_dept["合计"]["信息系统数"] == 4
+    zombies = {(z["部门全称"], z["信息系统名称"]): z for z in result["zombies"]}
+    assert set(zombies) == {(d3, "统战信息报送系统")}
+    assert len(zombies[(d3, "统战信息报送系统")]["原因"]) >= 2
+    pairs = {
+        frozenset([(h["单位甲"], h["系统甲"]), (h["单位乙"], h["系统乙"])]) for h in result["duplicates"]
+    }
+    assert frozenset([(d1, "档案管理系统"), (d3, "档案管理系统")]) in pairs
+
+    c = client("office")
+    page = c.get(f"/surveys/{campaign.pk}/summary/").content.decode()
+    assert "统战信息报送系统" in page and "200.5" in page
+    resp = c.get(f"/surveys/{campaign.pk}/summary.xlsx")
+    assert resp.status_code == 200
+    wb = load_workbook(io.BytesIO(resp.content))
+    assert any(d1 in str(cell.value) for ws in wb for row in ws.iter_rows() for cell in row)
+    detail = c.get(f"/surveys/{campaign.pk}/").content.decode()
+    assert "已上传未提交" in detail and "未上传" in detail
+
+
+def test_filler_sees_only_own_survey_pages(org, campaign):
+    c = client("filler1")
+    assert c.get(f"/surveys/{campaign.pk}/").url == f"/surveys/{campaign.pk}/units/D01/"
+    assert c.get(f"/surveys/{campaign.pk}/units/D02/").status_code == 403
+    assert c.get(f"/surveys/{campaign.pk}/summary/").status_code == 403
+    page = c.get(f"/surveys/{campaign.pk}/units/D01/").content.decode()
+    assert "下载填报模板" in page
+    resp = c.get(f"/surveys/{campaign.pk}/units/D01/template.xlsx")
+    assert resp.status_code == 200 and "单位基本情况" in load_workbook(io.BytesIO(resp.content)).sheetnames
+
+
+def test_campaign_create_view(org):
+    c = client("office")
+    resp = c.post("/surveys/new/", {"name": "普查", "cutoff": "2017-12-31", "deadline": "2030-01-01T12:00"})
+    assert resp.status_code == 302
+    assert AuditEntry.objects.filter(action="survey_create").count() == 1
