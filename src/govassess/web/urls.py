@@ -11,6 +11,5 @@ urlpatterns = [
     path("", include("govassess.web.accounts.urls")),
     path("", include("govassess.web.api.urls")),
     path("", include("govassess.web.rounds.urls")),
-    path("", include("govassess.web.feeds.urls")),
     path("", include("govassess.web.survey.urls")),
 ]
