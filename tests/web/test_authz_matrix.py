@@ -34,6 +34,19 @@ def _evidence(org):
     return ev.pk
 
 
+def _survey(org) -> int:
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from govassess.web.survey.models import Campaign
+
+    c = Campaign.objects.first() or Campaign.objects.create(
+        name="普查", cutoff=date(2017, 12, 31), deadline=timezone.now() + timedelta(days=7)
+    )
+    return c.pk
+
+
 # (name, method, url(org, ctx), {state: allowed roles}); unit in URLs is always D01 (filler1's own unit).
 def endpoints():
     r = lambda org: org.round.pk  # noqa: E731
@@ -41,6 +54,7 @@ def endpoints():
     unit_readers = {"office", "reviewer", "provider", "filler_own"}
     c, p, f = "collecting", "preliminary", "final"
     not_leader_until_final = {c: ALL - {"leader"}, p: ALL - {"leader"}, f: ALL}
+    own, fillers = {"office", "filler_own"}, {"filler_own", "filler_other"}
     return [
         ("dashboard", "GET", lambda o, x: "/", {c: ALL, p: ALL, f: ALL}),
         ("notifications", "GET", lambda o, x: "/notifications/", {c: ALL, f: ALL}),
@@ -126,7 +140,27 @@ def endpoints():
         ("round_audit_export", "GET", lambda o, x: f"/rounds/{r(o)}/audit.xlsx", {c: office, f: office}),
         ("annual_list", "GET", lambda o, x: "/annual/", {c: {"office", "leader"}}),
         ("annual_detail", "GET", lambda o, x: f"/annual/{x['annual']}/", {c: {"office", "leader"}}),
-        ("annual_export", "GET", lambda o, x: f"/annual/{x['annual']}/annual.xlsx", {c: {"office", "leader"}}),
+        (
+            "annual_export",
+            "GET",
+            lambda o, x: f"/annual/{x['annual']}/annual.xlsx",
+            {c: {"office", "leader"}},
+        ),
+        # Survey campaigns and 一表通 master data (independent of the round's state: checked once).
+        ("survey_list", "GET", lambda o, x: "/surveys/", {c: fillers | office}),
+        ("survey_create", "GET", lambda o, x: "/surveys/new/", {c: office}),
+        ("survey_detail", "GET", lambda o, x: f"/surveys/{_survey(o)}/", {c: fillers | office}),
+        ("survey_extension", "POST", lambda o, x: f"/surveys/{_survey(o)}/extensions/", {c: office}),
+        ("survey_summary", "GET", lambda o, x: f"/surveys/{_survey(o)}/summary/", {c: office}),
+        ("survey_summary_export", "GET", lambda o, x: f"/surveys/{_survey(o)}/summary.xlsx", {c: office}),
+        ("survey_unit", "GET", lambda o, x: f"/surveys/{_survey(o)}/units/D01/", {c: own}),
+        ("survey_template", "GET", lambda o, x: f"/surveys/{_survey(o)}/units/D01/template.xlsx", {c: own}),
+        ("survey_upload", "POST", lambda o, x: f"/surveys/{_survey(o)}/units/D01/upload/", {c: own}),
+        ("survey_submit", "POST", lambda o, x: f"/surveys/{_survey(o)}/units/D01/submit/", {c: own}),
+        ("survey_workbook", "GET", lambda o, x: f"/surveys/{_survey(o)}/units/D01/workbook.xlsx", {c: own}),
+        ("unit_profile", "GET", lambda o, x: "/units/D01/profile/", {c: own}),
+        ("unit_profile_save", "POST", lambda o, x: "/units/D01/profile/", {c: own}),
+        ("unit_profile_history", "GET", lambda o, x: "/units/D01/profile/history/", {c: own}),
         ("admin", "GET", lambda o, x: "/admin/", {c: office}),
         ("admin_units", "GET", lambda o, x: "/admin/organisation/unit/", {c: office}),
         ("api_rounds", "GET", lambda o, x: "/api/v1/rounds/", {c: ALL}),
