@@ -121,4 +121,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     s = wsub.add_parser("import-system", help="导入指标体系（内置标识或 YAML 文件路径）")
     s.add_argument("system")
     s.set_defaults(handler=_import_system)
+    from govassess.web.feeds.cli import register_web as _feeds_register
+
+    _feeds_register(wsub, _setup)
     web.set_defaults(handler=lambda a: (web.print_help(file=sys.stderr), 2)[1])

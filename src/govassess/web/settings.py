@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "govassess.web.audit",
     "govassess.web.api",
     "govassess.web.survey",
+    "govassess.web.feeds",
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("govassess.web.accounts.urls")),
     path("", include("govassess.web.api.urls")),
     path("", include("govassess.web.rounds.urls")),
+    path("", include("govassess.web.feeds.urls")),
     path("", include("govassess.web.survey.urls")),
 ]

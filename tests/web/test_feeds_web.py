@@ -1,0 +1,377 @@
+"""Data feeds in the web platform: website inspection (网上抓取) on a loopback fixture site, raw-record metrics
+(系统统计) on a hand-built record set, pushing both into a round, and the 政务服务指标分析 monitoring pages.
+
+Every expectation is computed by hand from how the fixture site and the records below were built."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import ipaddress
+import socket
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from webtools import PASSWORD
+
+from govassess.errors import UserError
+from govassess.inspection.testsite import html, page, serve
+from govassess.web.audit.models import AuditEntry
+from govassess.web.feeds import services
+from govassess.web.feeds.models import InspectionReport, MetricsRun, RecordSet, SiteProbe, UnitSite
+from govassess.web.rounds.models import InputValue, Round
+from govassess.web.rounds.services import round_create, round_transition
+from govassess.web.systems.services import system_import
+
+AS_OF = dt.date(2024, 6, 30)
+OFF_MACHINE: list[object] = []
+
+# A system whose inputs come from the feeds: two website deductions (网上抓取) and one ratio (系统统计).
+FEED_SYSTEM = """
+id: web-feeds-mini
+name: 数据来源测试体系
+total: 30
+scale: 30
+classes: [市级部门]
+indicators:
+  - code: W
+    name: 政府网站
+    children:
+      - code: W1
+        name: 首页链接可用性
+        points: 10
+        rule: {type: deduct, input: 首页失效链接数, each: 1}
+        source: 网上抓取
+      - code: W2
+        name: 信息来源
+        points: 10
+        rule: {type: deduct, input: 未注明信息来源页数, each: 1}
+        source: 网上抓取
+  - code: M
+    name: 政务服务
+    children:
+      - code: M1
+        name: 好评率
+        points: 10
+        rule: {type: ratio, value: 好评率}
+        source: 系统统计
+"""
+INSPECT_MAP = """
+rows:
+  - {indicator: W1, input: 首页失效链接数, from: {value: 首页链接可用性}}
+  - {indicator: W2, input: 未注明信息来源页数, from: {sample_without_source: true}}
+"""
+METRIC_MAP = "inputs:\n  - {metric: good_rating_rate, indicator: M1, input: 好评率}\n"
+
+# Hand-built records. Ratings: D01 r1 非常满意, r2 不满意 (not rectified); D02 r3 非常不满意 (deadline given),
+# r4 满意, r6 满意; r5 belongs to unit ZZZ, unknown to the platform, so it is an excluded record.
+RATINGS = """rating_id,unit,level,active,rated_at,rectified,deadline
+r1,D01,非常满意,是,2021-03-01 10:00,,
+r2,D01,不满意,是,2021-03-02 10:00,否,
+r3,D02,非常不满意,否,2021-03-03 10:00,否,2021-04-10
+r4,D02,满意,是,2021-03-04 10:00,,
+r5,ZZZ,满意,是,2021-03-05 10:00,,
+r6,D02,满意,是,2021-03-08 10:00,,
+"""
+CASES = """case_id,unit,item_code,item_type,channel,accepted_at
+c1,D01,X1,行政许可,网上,2021-01-05 09:00
+c2,D01,X1,行政许可,窗口,2021-01-06 09:00
+c3,D02,Y1,公共服务,移动端,2021-02-01 09:00
+"""
+
+
+def _guarded(original):
+    def create_connection(address, *args, **kwargs):
+        host = address[0]
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            OFF_MACHINE.append(address)
+            raise OSError(f"test guard: refused non-loopback connection to {address}")
+        return original(address, *args, **kwargs)
+
+    return create_connection
+
+
+@pytest.fixture(autouse=True, scope="module")
+def loopback_only():
+    mp = pytest.MonkeyPatch()
+    mp.setattr(socket, "create_connection", _guarded(socket.create_connection))
+    yield
+    mp.undo()
+    assert not OFF_MACHINE, f"requests left loopback: {OFF_MACHINE}"
+    OFF_MACHINE.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_crawl(settings, monkeypatch):
+    settings.GOVASSESS_INSPECT = {
+        "delay": 0,
+        "workers": 4,
+        "per_host": 4,
+        "timeout": 3.0,
+        "external": "loopback",
+    }
+    # Jobs run inline (the views start threads on the embedded default).
+    monkeypatch.setattr(services, "_start", lambda target, pk, background: target(pk))
+
+
+def _nav() -> str:
+    return '<ul class="nav"><li><a href="/">首页</a></li><li><a href="/col/ywdt/">要闻动态</a></li></ul>'
+
+
+def _article(n: int, day: dt.date, source: bool) -> str:
+    src = "<span>来源：示例市政府办公室</span>" if source else ""
+    return html(f"{_nav()}<h1>要闻{n}</h1><div>发布时间：{day.isoformat()} {src}</div><p>正文{n}</p>")
+
+
+def site_routes():
+    """Home links to the 要闻动态 list and to /missing.html (404: the one broken home link). The list has five
+    dated entries; article 5 carries no 来源 (so the 10-page sample, which takes all 5 articles, finds 1)."""
+    days = [AS_OF - dt.timedelta(days=i) for i in range(1, 6)]
+    entries = "".join(f'<li><a href="/art/{i}.html">要闻{i}</a><span>{d.isoformat()}</span></li>' for i, d in
+                      enumerate(days, 1))  # fmt: skip
+    routes = {
+        "/": page(html(f'{_nav()}<div>首页 <a href="/missing.html">专题</a></div><ul>{entries}</ul>')),
+        "/col/ywdt/": page(html(f'{_nav()}<ul class="list">{entries}</ul>')),
+    }
+    for i, d in enumerate(days, 1):
+        routes[f"/art/{i}.html"] = page(_article(i, d, source=i != 5))
+    return routes
+
+
+def _client(username: str | None) -> Client:
+    c = Client()
+    if username:
+        assert c.login(username=username, password=PASSWORD)
+    return c
+
+
+@pytest.fixture
+def feed_round(org, tmp_path):
+    path = tmp_path / "feeds-system.yaml"
+    path.write_text(FEED_SYSTEM, encoding="utf-8")
+    system = system_import(user=None, source=str(path))
+    rnd = round_create(user=org.office, system=system, name="2024年网站检查")
+    round_transition(user=org.office, round=rnd, to_state="collecting")
+    return rnd
+
+
+def _lock(rnd: Round) -> None:
+    # The final state is reached through scoring and publication (tested in test_services); here only the lock.
+    Round.objects.filter(pk=rnd.pk).update(state="final")
+    rnd.refresh_from_db()
+
+
+# ---- website inspection --------------------------------------------------------------------------------------
+
+
+def test_inspection_push_and_what_a_unit_sees(org, feed_round):
+    office = _client("office")
+    resp = office.post(
+        "/feeds/sites/add/", {"unit": org.d1.pk, "url": "不是网址", "max_pages": 50}, follow=True
+    )
+    assert "网址" in resp.content.decode() and not UnitSite.objects.exists()  # located error, nothing stored
+    with serve(site_routes()) as (base, hits):
+        resp = office.post("/feeds/sites/add/", {"unit": org.d1.pk, "url": base + "/", "max_pages": 50})
+        assert resp.status_code == 302
+        site = UnitSite.objects.get()
+        rep = services.inspection_start(user=org.office, site=site, as_of=AS_OF, background=False)
+    assert rep.status == "done", rep.message
+    broken = [(b["url"].removeprefix(base), b["found_on"].removeprefix(base), b["status"]) for b in
+              rep.report["broken_links"]]  # fmt: skip
+    assert broken == [("/missing.html", "/", 404)]
+    assert rep.report["pages_without_source"] == [base + "/art/5.html"]
+    assert "/art/1.html" in hits
+    assert AuditEntry.objects.filter(action="site_add").count() == 1
+    assert AuditEntry.objects.filter(action="inspection_start").count() == 1
+
+    # The built-in map targets gov-website-check-2019, not this round's system: refused, nothing stored.
+    resp = office.post(f"/feeds/reports/{rep.pk}/push/", {"round": feed_round.pk}, follow=True)
+    assert "不存在" in resp.content.decode() or "没有" in resp.content.decode()
+    assert not InputValue.objects.filter(round=feed_round).exists()
+    upload = SimpleUploadedFile("map.yaml", INSPECT_MAP.encode())
+    resp = office.post(f"/feeds/reports/{rep.pk}/push/", {"round": feed_round.pk, "map_file": upload})
+    assert resp.status_code == 302
+    values = {(v.indicator, v.input): v for v in InputValue.objects.filter(round=feed_round, unit=org.d1)}
+    # 1 broken home link; 1 of the 5 sampled articles without 来源.
+    assert values[("W1", "首页失效链接数")].value == "1"
+    assert values[("W2", "未注明信息来源页数")].value == "1"
+    assert all(v.source == "网上抓取" for v in values.values())
+    assert "/missing.html" in values[("W1", "首页失效链接数")].note
+    assert "/art/5.html" in values[("W2", "未注明信息来源页数")].note
+    assert AuditEntry.objects.filter(action="feed_push", round=feed_round).count() == 1
+    assert AuditEntry.objects.filter(action="input_set", round=feed_round).count() == 2
+
+    own, other = _client("filler1"), _client("filler2")
+    page_own = own.get(f"/feeds/reports/{rep.pk}/")
+    assert page_own.status_code == 200 and "/missing.html" in page_own.content.decode()
+    assert own.get(f"/feeds/reports/{rep.pk}/report.json").status_code == 200
+    assert other.get(f"/feeds/reports/{rep.pk}/").status_code == 403
+    assert other.get(f"/feeds/reports/{rep.pk}/report.json").status_code == 403
+    assert f"/feeds/reports/{rep.pk}/" not in other.get("/feeds/").content.decode()
+    assert f"/feeds/reports/{rep.pk}/" in own.get("/feeds/").content.decode()
+    # The unit's fill page shows the pushed values with the evidence pages in their notes.
+    fill = own.get(f"/rounds/{feed_round.pk}/units/D01/").content.decode()
+    assert "网上抓取" in fill and "/art/5.html" in fill
+
+    _lock(feed_round)
+    with pytest.raises(UserError, match="已锁定"):
+        services.report_push(user=org.office, report=rep, round=feed_round, map_text=INSPECT_MAP)
+    assert AuditEntry.objects.filter(action="feed_push").count() == 1
+
+
+def test_push_needs_the_office(org, feed_round):
+    site = UnitSite.objects.create(unit=org.d1, url="http://127.0.0.1:9/")
+    rep = InspectionReport.objects.create(site=site, unit=org.d1, as_of=AS_OF, status="done", report={})
+    for user in (org.filler1, org.provider, org.reviewer, org.leader):
+        with pytest.raises(Exception, match="评估办"):
+            services.report_push(user=user, report=rep, round=feed_round)
+    with pytest.raises(UserError, match="尚未完成"):
+        services.report_push(user=org.office, report=rep, round=feed_round)
+
+
+def test_inspect_due_crawls_then_probes(org, capsys):
+    from govassess.cli import main
+
+    with serve(site_routes()) as (base, _):
+        UnitSite.objects.create(unit=org.d2, url=base + "/", max_pages=20)
+        assert main(["web", "inspect-due"]) == 0
+        assert "检查已完成" in capsys.readouterr().out
+        assert InspectionReport.objects.get().status == "done"
+        # Inspected within the last 7 days: the next run only visits the home page once.
+        assert main(["web", "inspect-due"]) == 0
+        assert "探测 可访问" in capsys.readouterr().out
+    assert InspectionReport.objects.count() == 1
+    assert SiteProbe.objects.filter(ok=True).count() == 1
+
+
+# ---- raw records and metrics ---------------------------------------------------------------------------------
+
+
+def _zip(files: dict[str, str]) -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return SimpleUploadedFile("records.zip", buf.getvalue(), content_type="application/zip")
+
+
+def _upload_records(office) -> RecordSet:
+    resp = office.post(
+        "/feeds/records/upload/",
+        {"name": "2021上半年", "archive": _zip({"记录/ratings.csv": RATINGS, "记录/cases.csv": CASES})},
+    )
+    assert resp.status_code == 302
+    return RecordSet.objects.get(name="2021上半年")
+
+
+def test_records_metrics_and_push(org, feed_round):
+    office = _client("office")
+    rs = _upload_records(office)
+    resp = office.post(
+        f"/feeds/records/{rs.pk}/run/",
+        {
+            "period_from": "2021-01-01",
+            "period_to": "2021-06-30",
+            "map_ref": "upload",
+            "map_file": SimpleUploadedFile("m.yaml", METRIC_MAP.encode()),
+        },
+    )
+    run = MetricsRun.objects.get()
+    assert resp.status_code == 302 and run.status == "done", run.message
+    # r5 (unit ZZZ) is the only invalid record: excluded and reported for ratings.
+    assert [(p["record_set"], p["count"]) for p in run.problems] == [("ratings", 1)]
+    page_text = office.get(f"/feeds/runs/{run.pk}/").content.decode()
+    assert "共排除无效记录 1 条" in page_text
+    # 好评率 = (非常满意 + 满意) / 评价数: D01 1/2 (r1 of r1, r2); D02 2/3 (r4, r6 of r3, r4, r6).
+    assert {(r["unit"], r["value"]) for r in run.rows} == {("D01", "0.5"), ("D02", "0.666667")}
+
+    resp = office.post(f"/feeds/runs/{run.pk}/push/", {"round": feed_round.pk})
+    assert resp.status_code == 302
+    got = {v.unit.code: (v.value, v.source) for v in InputValue.objects.filter(round=feed_round)}
+    assert got == {"D01": ("0.5", "系统统计"), "D02": ("0.666667", "系统统计")}
+    assert AuditEntry.objects.filter(action="metrics_start").count() == 1
+    assert AuditEntry.objects.filter(action="feed_push").count() == 1
+
+    # Without a map the rows carry metric codes this system does not declare: refused as a whole.
+    bare = services.metrics_start(
+        user=org.office,
+        record_set=rs,
+        period_from=dt.date(2021, 1, 1),
+        period_to=dt.date(2021, 6, 30),
+        background=False,
+    )
+    before = list(InputValue.objects.filter(round=feed_round).values_list("unit__code", "value", "version"))
+    with pytest.raises(UserError):
+        services.run_push(user=org.office, run=bare, round=feed_round)
+    after = list(InputValue.objects.filter(round=feed_round).values_list("unit__code", "value", "version"))
+    assert after == before
+
+    _lock(feed_round)
+    resp = office.post(f"/feeds/runs/{run.pk}/push/", {"round": feed_round.pk}, follow=True)
+    assert "已锁定" in resp.content.decode()
+    assert AuditEntry.objects.filter(action="feed_push").count() == 1
+
+
+def test_record_folders_refused_when_unsafe(org, settings, tmp_path):
+    with pytest.raises(UserError, match="不允许"):
+        services.records_upload(user=org.office, name="x", upload=_zip({"../evil.csv": "a"}))
+    with pytest.raises(UserError, match="不是 CSV"):
+        services.records_upload(user=org.office, name="x", upload=_zip({"run.sh": "rm"}))
+    assert not RecordSet.objects.exists()
+    folder = tmp_path / "records"
+    folder.mkdir()
+    settings.GOVASSESS_RECORDS_DIRS = {"省平台导出": str(folder)}
+    with pytest.raises(UserError, match="未配置"):
+        services.records_register_server(user=org.office, key=str(folder))  # a path is never accepted
+    rs = services.records_register_server(user=org.office, key="省平台导出")
+    assert rs.path == str(folder) and not rs.uploaded
+    with pytest.raises(Exception, match="评估办"):
+        services.records_register_server(user=org.filler1, key="省平台导出")
+
+
+# ---- monitoring ---------------------------------------------------------------------------------------------
+
+
+def test_monitoring_pages_and_alerts_per_unit(org):
+    office = _client("office")
+    _upload_records(office)
+    q = "?start=2021-01-01&end=2021-06-30"
+    vol = office.get("/feeds/monitor/volume/" + q)
+    # 2021-01: c1 网上 + c2 窗口 (行政许可), each half of the month; 2021-02: c3 移动端 公共服务, all of it.
+    rows = [r for r in vol.context["report"].rows]
+    assert [(r["月份"], r["事项类型"], r["受理渠道"], r["办件数"], r["占当月比例"]) for r in rows] == [
+        ("2021-01", "行政许可", "窗口", 1, 0.5),
+        ("2021-01", "行政许可", "网上", 1, 0.5),
+        ("2021-02", "公共服务", "移动端", 1, 1.0),
+    ]
+    assert "govassess/vendor/echarts/echarts.min.js" in vol.content.decode()
+    ratings = office.get("/feeds/monitor/ratings/" + q).context["report"].rows
+    d2 = next(r for r in ratings if r["层级"] == "单位" and r["单位或区域"] == "D02")
+    assert (d2["评价数"], d2["好评数"], d2["差评数"]) == (3, 2, 1)
+
+    # 差评提醒 on 2021-03-20: r2 rated Tue 3/2, 15 working days later = Tue 3/23 -> 3 days left (即将到期);
+    # r3 has its deadline 4/10 -> 21 days left (未到期).
+    alerts = office.get("/feeds/monitor/alerts/?as_of=2021-03-20").context["report"].rows
+    assert [(r["评价编号"], r["整改期限"], r["剩余天数"], r["状态"]) for r in alerts] == [
+        ("r2", "2021-03-23", 3, "即将到期"),
+        ("r3", "2021-04-10", 21, "未到期"),
+    ]
+    own = _client("filler1").get("/feeds/monitor/alerts/?as_of=2021-03-20")
+    assert [r["评价编号"] for r in own.context["report"].rows] == ["r2"]
+    other = _client("filler2").get("/feeds/monitor/alerts/?as_of=2021-03-20")
+    assert [r["评价编号"] for r in other.context["report"].rows] == ["r3"]
+    csv_text = (
+        _client("filler1").get("/feeds/monitor/alerts.csv?as_of=2021-03-20").content.decode("utf-8-sig")
+    )
+    assert "r2" in csv_text and "r3" not in csv_text
+    xlsx = office.get("/feeds/monitor/alerts.xlsx?as_of=2021-03-20")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    for kind in ("volume", "ratings"):
+        assert _client("filler1").get(f"/feeds/monitor/{kind}/").status_code == 403
+        assert _client("filler1").get(f"/feeds/monitor/{kind}.csv").status_code == 403
