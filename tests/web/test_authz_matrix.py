@@ -47,6 +47,37 @@ def _survey(org) -> int:
     return c.pk
 
 
+def _feeds(org) -> dict:
+    """Feed objects of D01 (no crawl, no DuckDB): a site with a running inspection (so "run now" answers
+    with a message instead of starting a job), a finished report, an empty record folder and a finished run."""
+    import datetime as dt
+
+    from django.conf import settings
+
+    from govassess.web.feeds.models import InspectionReport, MetricsRun, RecordSet, UnitSite
+
+    site = UnitSite.objects.filter(unit=org.d1).first() or UnitSite.objects.create(
+        unit=org.d1, url="http://127.0.0.1:9/"
+    )
+    if not site.reports.exists():
+        InspectionReport.objects.create(site=site, unit=org.d1, as_of=dt.date(2024, 6, 30), status="running")
+        InspectionReport.objects.create(
+            site=site, unit=org.d1, as_of=dt.date(2024, 6, 30), status="done", report={"checks": []}
+        )
+    rs = RecordSet.objects.first() or RecordSet.objects.create(name="空", path=str(settings.DATA_DIR))
+    run = MetricsRun.objects.first() or MetricsRun.objects.create(
+        record_set=rs, period_from=dt.date(2021, 1, 1), period_to=dt.date(2021, 6, 30), status="done"
+    )
+    report = site.reports.filter(status="done").first()
+    return {"site": site.pk, "report": report.pk, "set": rs.pk, "run": run.pk}
+
+
+def _spare_site(org) -> int:
+    from govassess.web.feeds.models import UnitSite
+
+    return UnitSite.objects.create(unit=org.d1, url=f"http://127.0.0.1:9/{UnitSite.objects.count()}/").pk
+
+
 # (name, method, url(org, ctx), {state: allowed roles}); unit in URLs is always D01 (filler1's own unit).
 def endpoints():
     r = lambda org: org.round.pk  # noqa: E731
@@ -55,6 +86,7 @@ def endpoints():
     c, p, f = "collecting", "preliminary", "final"
     not_leader_until_final = {c: ALL - {"leader"}, p: ALL - {"leader"}, f: ALL}
     own, fillers = {"office", "filler_own"}, {"filler_own", "filler_other"}
+    feeds_readers, report_readers = review | fillers, review | {"filler_own"}
     return [
         ("dashboard", "GET", lambda o, x: "/", {c: ALL, p: ALL, f: ALL}),
         ("notifications", "GET", lambda o, x: "/notifications/", {c: ALL, f: ALL}),
@@ -161,6 +193,45 @@ def endpoints():
         ("unit_profile", "GET", lambda o, x: "/units/D01/profile/", {c: own}),
         ("unit_profile_save", "POST", lambda o, x: "/units/D01/profile/", {c: own}),
         ("unit_profile_history", "GET", lambda o, x: "/units/D01/profile/history/", {c: own}),
+        # Data feeds (网上抓取 / 系统统计 / monitoring): independent of the round's state, checked in two states.
+        ("feeds_index", "GET", lambda o, x: "/feeds/", {c: feeds_readers, f: feeds_readers}),
+        ("feeds_site_add", "POST", lambda o, x: "/feeds/sites/add/", {c: office, f: office}),
+        ("feeds_site_delete", "POST", lambda o, x: f"/feeds/sites/{_spare_site(o)}/delete/", {c: office}),
+        (
+            "feeds_site_inspect",
+            "POST",
+            lambda o, x: f"/feeds/sites/{_feeds(o)['site']}/inspect/",
+            {c: office},
+        ),
+        ("feeds_report", "GET", lambda o, x: f"/feeds/reports/{_feeds(o)['report']}/", {c: report_readers}),
+        (
+            "feeds_report_json",
+            "GET",
+            lambda o, x: f"/feeds/reports/{_feeds(o)['report']}/report.json",
+            {c: report_readers, f: report_readers},
+        ),
+        (
+            "feeds_report_push",
+            "POST",
+            lambda o, x: f"/feeds/reports/{_feeds(o)['report']}/push/",
+            {c: office},
+        ),
+        ("feeds_records", "GET", lambda o, x: "/feeds/records/", {c: office}),
+        ("feeds_records_upload", "POST", lambda o, x: "/feeds/records/upload/", {c: office}),
+        ("feeds_records_server", "POST", lambda o, x: "/feeds/records/server/", {c: office}),
+        ("feeds_metrics_start", "POST", lambda o, x: f"/feeds/records/{_feeds(o)['set']}/run/", {c: office}),
+        ("feeds_run", "GET", lambda o, x: f"/feeds/runs/{_feeds(o)['run']}/", {c: office, f: office}),
+        ("feeds_run_push", "POST", lambda o, x: f"/feeds/runs/{_feeds(o)['run']}/push/", {c: office}),
+        ("feeds_volume", "GET", lambda o, x: "/feeds/monitor/volume/", {c: office}),
+        ("feeds_ratings", "GET", lambda o, x: "/feeds/monitor/ratings/", {c: office}),
+        (
+            "feeds_alerts",
+            "GET",
+            lambda o, x: "/feeds/monitor/alerts/",
+            {c: office | fillers, f: office | fillers},
+        ),
+        ("feeds_volume_export", "GET", lambda o, x: "/feeds/monitor/volume.xlsx", {c: office}),
+        ("feeds_alerts_export", "GET", lambda o, x: "/feeds/monitor/alerts.csv", {c: office | fillers}),
         ("admin", "GET", lambda o, x: "/admin/", {c: office}),
         ("admin_units", "GET", lambda o, x: "/admin/organisation/unit/", {c: office}),
         ("api_rounds", "GET", lambda o, x: "/api/v1/rounds/", {c: ALL}),
