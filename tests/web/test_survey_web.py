@@ -349,3 +349,15 @@ def test_campaign_create_view(org):
     resp = c.post("/surveys/new/", {"name": "普查", "cutoff": "2017-12-31", "deadline": "2030-01-01T12:00"})
     assert resp.status_code == 302
     assert AuditEntry.objects.filter(action="survey_create").count() == 1
+
+
+def test_master_data_card_reads_live_values(org):
+    from django.template import Context, Template
+
+    tpl = Template("{% load master_data %}{% unit_master unit %}")
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name, contact="李四"))
+    assert "李四" in tpl.render(Context({"unit": org.d1, "user": org.filler1}))
+    unit_profile_update(user=org.filler1, unit=org.d1, data=master(org.d1.name, contact="王五"))
+    html = tpl.render(Context({"unit": org.d1, "user": org.filler2}))
+    # The new contact everywhere; another unit's filler sees the card but no edit link.
+    assert "王五" in html and "李四" not in html and "修改单位信息" not in html

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from govassess.web.audit.services import audit_record
-from govassess.web.organisation.models import Unit
+from govassess.web.organisation.models import Unit, UnitProfileChange
 
 
 @admin.register(Unit)
@@ -35,3 +35,20 @@ class UnitAdmin(admin.ModelAdmin):
                 "active": obj.active,
             },
         )
+
+
+@admin.register(UnitProfileChange)
+class UnitProfileChangeAdmin(admin.ModelAdmin):
+    """History of the 一表通 master data, read-only (edits go through the unit's 单位信息 page)."""
+
+    list_display = ["unit", "at", "username"]
+    list_filter = ["unit"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
