@@ -131,6 +131,21 @@ def _name(params: Mapping[str, Any], key: str) -> str:
     return str(v).strip()
 
 
+def _pairs(params: Mapping[str, Any], bound: str) -> tuple[tuple[float, float], ...]:
+    """``bands: [[bound, points], …]`` with strictly increasing bounds (分档 lower bounds or worst ranks)."""
+    raw = _req(params, "bands")
+    if not isinstance(raw, list) or not raw:
+        raise RuleError(f"应为 [[{bound}, 分值], …] 列表", "rule.bands")
+    bands = []
+    for i, b in enumerate(raw, 1):
+        if not isinstance(b, list | tuple) or len(b) != 2:
+            raise RuleError(f"第 {i} 档应为 [{bound}, 分值]，实际为 {b!r}", "rule.bands")
+        bands.append((parse_number(b[0], "rule.bands"), parse_number(b[1], "rule.bands")))
+    if any(bands[i][0] >= bands[i + 1][0] for i in range(len(bands) - 1)):
+        raise RuleError(f"各档{bound}应严格递增", "rule.bands")
+    return tuple(bands)
+
+
 def _order(params: Mapping[str, Any]) -> str:
     order = params.get("order", "desc")
     if order not in ("desc", "asc"):
@@ -210,17 +225,7 @@ class Bands(Rule):
 
     @classmethod
     def build(cls, p: Mapping[str, Any]) -> Bands:
-        raw = _req(p, "bands")
-        if not isinstance(raw, list) or not raw:
-            raise RuleError("应为 [[下限, 分值], …] 列表", "rule.bands")
-        bands = []
-        for i, b in enumerate(raw, 1):
-            if not isinstance(b, list | tuple) or len(b) != 2:
-                raise RuleError(f"第 {i} 档应为 [下限, 分值]，实际为 {b!r}", "rule.bands")
-            bands.append((parse_number(b[0], "rule.bands"), parse_number(b[1], "rule.bands")))
-        if any(bands[i][0] >= bands[i + 1][0] for i in range(len(bands) - 1)):
-            raise RuleError("各档下限应严格递增", "rule.bands")
-        return cls(p, _name(p, "input"), tuple(bands))
+        return cls(p, _name(p, "input"), _pairs(p, "下限"))
 
     def inputs(self, points: float) -> list[InputDecl]:
         return [InputDecl(self.input, NUMBER)]
@@ -381,20 +386,11 @@ class Rank(Rule):
 
     @classmethod
     def build(cls, p: Mapping[str, Any]) -> Rank:
-        raw = _req(p, "bands")
-        if not isinstance(raw, list) or not raw:
-            raise RuleError("应为 [[该档最差名次, 分值], …] 列表", "rule.bands")
-        bands = []
-        for b in raw:
-            if not isinstance(b, list | tuple) or len(b) != 2:
-                raise RuleError(f"每档应为 [该档最差名次, 分值]，实际为 {b!r}", "rule.bands")
-            bands.append((parse_number(b[0], "rule.bands"), parse_number(b[1], "rule.bands")))
-        if any(bands[i][0] >= bands[i + 1][0] for i in range(len(bands) - 1)):
-            raise RuleError("各档最差名次应严格递增", "rule.bands")
+        bands = _pairs(p, "该档最差名次")
         given = p.get("given", False)
         if not isinstance(given, bool):
             raise RuleError("应为 true 或 false", "rule.given")
-        return cls(p, _name(p, "input"), _order(p), tuple(bands), given)
+        return cls(p, _name(p, "input"), _order(p), bands, given)
 
     def inputs(self, points: float) -> list[InputDecl]:
         return [InputDecl(self.input, COUNT if self.given else NUMBER, min=1 if self.given else None)]
