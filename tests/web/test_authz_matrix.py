@@ -190,6 +190,8 @@ def endpoints():
         ("survey_upload", "POST", lambda o, x: f"/surveys/{_survey(o)}/units/D01/upload/", {c: own}),
         ("survey_submit", "POST", lambda o, x: f"/surveys/{_survey(o)}/units/D01/submit/", {c: own}),
         ("survey_workbook", "GET", lambda o, x: f"/surveys/{_survey(o)}/units/D01/workbook.xlsx", {c: own}),
+        ("survey_systems", "GET", lambda o, x: f"/surveys/{_survey(o)}/units/D01/systems/", {c: own}),
+        ("survey_systems_save", "POST", lambda o, x: f"/surveys/{_survey(o)}/units/D01/systems/", {c: own}),
         ("unit_profile", "GET", lambda o, x: "/units/D01/profile/", {c: own}),
         ("unit_profile_save", "POST", lambda o, x: "/units/D01/profile/", {c: own}),
         ("unit_profile_history", "GET", lambda o, x: "/units/D01/profile/history/", {c: own}),

@@ -361,3 +361,47 @@ def test_master_data_card_reads_live_values(org):
     html = tpl.render(Context({"unit": org.d1, "user": org.filler2}))
     # The new contact everywhere; another unit's filler sees the card but no edit link.
     assert "王五" in html and "李四" not in html and "修改单位信息" not in html
+
+
+def _editor_post(fields, rows):
+    data = {"rows": str(len(rows))}
+    for i, row in enumerate(rows):
+        for j, f in enumerate(fields):
+            value = row.get(f.name)
+            data[f"c-{i}-{j}"] = "" if value is None else str(value)
+    return data
+
+
+def test_online_editor_saves_through_the_same_checks(org, campaign):
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name))
+    c = client("filler1")
+    url = f"/surveys/{campaign.pk}/units/D01/systems/"
+    page = c.get(url)
+    assert page.status_code == 200
+    fields = page.context["fields"]
+    assert len(fields) == 39  # the seed's 39-column 政务信息系统基本情况表
+
+    # 硬件 40 + 软件 50.25 + 运维 10 = 100.25 ≠ 99: refused, nothing stored, the cell flagged.
+    resp = c.post(url, _editor_post(fields, [system_row(org.d1.name, 信息系统实际已投入总金额=99)]))
+    assert resp.status_code == 200
+    assert not Response.objects.exists()
+    flagged = [(i, f.name) for i, cells in resp.context["grid"] for f, _v, bad in cells if bad]
+    assert (0, "信息系统实际已投入总金额") in flagged
+
+    resp = c.post(
+        url, _editor_post(fields, [system_row(org.d1.name), system_row(org.d1.name, "档案查询系统")])
+    )
+    assert resp.status_code == 302
+    stored = Response.objects.get(campaign=campaign, unit=org.d1)
+    assert stored.counts["systems"] == 2
+    # Reopened, the editor shows the stored rows (dates as 2016-03-01) plus one blank row.
+    grid = c.get(url).context["grid"]
+    assert len(grid) == 3
+    values = {f.name: v for f, v, _b in grid[0][1]}
+    assert values["信息系统名称"] == "档案管理系统" and values["系统开始使用日期"] == "2016-03-01"
+    # Deleting the second row keeps one system.
+    data = _editor_post(fields, [system_row(org.d1.name), system_row(org.d1.name, "档案查询系统")])
+    data["del-1"] = "on"
+    assert c.post(url, data).status_code == 302
+    assert Response.objects.get(campaign=campaign, unit=org.d1).counts["systems"] == 1
+    assert client("filler2").get(url).status_code == 403

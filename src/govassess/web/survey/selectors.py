@@ -108,3 +108,32 @@ def summary_workbook_bytes(*, campaign: Campaign) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         out = survey_summary_workbook(datasets=datasets(campaign=campaign), out=Path(tmp) / "s.xlsx")
         return out.read_bytes()
+
+
+def systems_editor(*, campaign: Campaign, unit) -> tuple[list, list[dict]]:
+    """(fields, rows as text) of the unit's stored 政务信息系统基本情况表, for the online table editor."""
+    import datetime as dt
+
+    from govassess.forms.model import load_form
+
+    fields = list(load_form(campaign.form_id).sheet("systems").fields)
+    stored = Response.objects.filter(campaign=campaign, unit=unit).first()
+    if stored is None:
+        return fields, []
+    data = survey_validate(
+        io.BytesIO(bytes(stored.workbook)),
+        form=campaign.form_id,
+        cutoff=campaign.cutoff,
+        filename=stored.filename,
+    )
+
+    def text(v):
+        if v is None:
+            return ""
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    return fields, [{f.name: text(r.get(f.name)) for f in fields} for r in data.rows("systems")]

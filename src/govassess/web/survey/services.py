@@ -138,3 +138,57 @@ def response_submit(*, user, campaign: Campaign, unit) -> Response:
             after={"status": ResponseStatus.SUBMITTED},
         )
     return resp
+
+
+class _Upload:
+    """The minimal upload interface `response_upload` reads (name, size, read)."""
+
+    def __init__(self, name: str, content: bytes):
+        self.name, self._content, self.size = name, content, len(content)
+
+    def read(self) -> bytes:
+        return self._content
+
+
+def response_save_systems(*, user, campaign: Campaign, unit, rows: list[dict]) -> Response:
+    """The online table editor: the 政务信息系统基本情况表 rows typed in the browser replace that sheet of the
+    unit's workbook (the stored one, or the pre-filled template), and the whole workbook then goes through the
+    same validation as an upload — all-or-nothing. Row N of `rows` is Excel row N + 2 in problems."""
+    from openpyxl import load_workbook
+
+    from govassess.forms.model import load_form
+    from govassess.web.survey.selectors import template_bytes
+
+    policy.require_unit(user, unit)
+    policy.require_open(campaign, unit)
+    sheet = load_form(campaign.form_id).sheet("systems")
+    stored = Response.objects.filter(campaign=campaign, unit=unit).first()
+    base = bytes(stored.workbook) if stored else template_bytes(campaign=campaign, unit=unit)
+    wb = load_workbook(io.BytesIO(base))
+    index = wb.sheetnames.index(sheet.name) if sheet.name in wb.sheetnames else len(wb.sheetnames)
+    if sheet.name in wb.sheetnames:
+        del wb[sheet.name]
+    ws = wb.create_sheet(sheet.name, index)
+    ws.append([f.header for f in sheet.fields])
+    for row in rows:
+        ws.append([_cell(f, row.get(f.name)) for f in sheet.fields])
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return response_upload(
+        user=user, campaign=campaign, unit=unit, upload=_Upload("在线填报.xlsx", out.getvalue())
+    )
+
+
+def _cell(field, value):
+    """Browser text → cell value: numbers as numbers (the core also reads numeric text), everything else as typed."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if field.type in ("number", "integer", "year"):
+        try:
+            number = float(text)
+        except ValueError:
+            return text  # left for the core to report with its own message
+        return int(number) if number.is_integer() and field.type != "number" else number
+    return text

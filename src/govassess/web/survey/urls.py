@@ -14,6 +14,7 @@ urlpatterns = [
     path("surveys/<int:pk>/units/<str:code>/upload/", views.unit_upload, name="survey_upload"),
     path("surveys/<int:pk>/units/<str:code>/submit/", views.unit_submit, name="survey_submit"),
     path("surveys/<int:pk>/units/<str:code>/workbook.xlsx", views.unit_workbook, name="survey_workbook"),
+    path("surveys/<int:pk>/units/<str:code>/systems/", views.unit_systems, name="survey_systems"),
     path("units/<str:code>/profile/", views.unit_profile, name="unit_profile"),
     path("units/<str:code>/profile/history/", views.unit_profile_history, name="unit_profile_history"),
 ]

@@ -248,3 +248,44 @@ def unit_profile_history(request, code):
         raise PermissionDenied("只能查看本单位的单位信息。")
     changes = org_selectors.unit_profile_history(unit)
     return render(request, "survey/unit_profile_history.html", {"unit": unit, "changes": changes})
+
+
+@login_required
+def unit_systems(request, pk, code):
+    """Online editor of the 政务信息系统基本情况表; saving validates the whole workbook like an upload."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    unit = get_unit(code)
+    policy.require_unit(request.user, unit)
+    fields, rows = selectors.systems_editor(campaign=campaign, unit=unit)
+    problems, bad = [], set()
+    if request.method == "POST":
+        rows = _posted_rows(request.POST, fields)
+        try:
+            services.response_save_systems(user=request.user, campaign=campaign, unit=unit, rows=rows)
+        except UserError as err:
+            problems = err.problems
+            # Editor row i is Excel row i + 2 (header in row 1).
+            bad = {(p.row - 2, p.column) for p in problems if p.row is not None}
+        else:
+            messages.success(request, f"已保存并通过检查（政务信息系统 {len(rows)} 个）。确认无误后请提交。")
+            return redirect("survey_unit", pk, code)
+    blank = {f.name: "" for f in fields}
+    grid = [
+        (i, [(f, row.get(f.name, ""), (i, f.name) in bad) for f in fields])
+        for i, row in enumerate([*rows, blank])
+    ]
+    ctx = {"campaign": campaign, "unit": unit, "fields": fields, "grid": grid, "problems": problems}
+    return render(request, "survey/systems.html", ctx)
+
+
+def _posted_rows(post, fields) -> list[dict]:
+    """Cells arrive as c-<row>-<col>; rows ticked for deletion and entirely blank rows are dropped."""
+    n = min(int(post.get("rows") or 0), 5000) if str(post.get("rows") or "0").isdigit() else 0
+    rows = []
+    for i in range(n):
+        if post.get(f"del-{i}"):
+            continue
+        row = {f.name: post.get(f"c-{i}-{j}", "") for j, f in enumerate(fields)}
+        if any(v.strip() for v in row.values()):
+            rows.append(row)
+    return rows
