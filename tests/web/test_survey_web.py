@@ -405,3 +405,68 @@ def test_online_editor_saves_through_the_same_checks(org, campaign):
     assert c.post(url, data).status_code == 302
     assert Response.objects.get(campaign=campaign, unit=org.d1).counts["systems"] == 1
     assert client("filler2").get(url).status_code == 403
+
+
+def _csv(rows: list[dict]) -> bytes:
+    import csv
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def test_usage_upload_feeds_screening_and_self_evaluation(org, campaign):
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name))
+    book = fill(selectors.template_bytes(campaign=campaign, unit=org.d1), [system_row(org.d1.name)])
+    services.response_upload(user=org.filler1, campaign=campaign, unit=org.d1, upload=upload(book))
+    c = client("office")
+    # Missing the key column 信息系统名称: refused, nothing stored.
+    resp = c.post(f"/surveys/{campaign.pk}/usage/", {"file": upload(_csv([{"部门全称": "x"}]), "u.csv")})
+    assert resp.status_code == 302
+    campaign.refresh_from_db()
+    assert not campaign.usage_filename
+    usage = {
+        "部门全称": org.d1.name,
+        "信息系统名称": "档案管理系统",
+        "设计用户数": 400,
+        "有使用记录的用户数": 100,
+        "注册用户数": 50,
+        "前1年核心业务数据条数": 600,
+        "上线后年平均核心业务数据条数": 400,
+        "实际投入使用的业务功能点数": 10,
+        "设计业务功能点数": 10,
+        "实际完成多跨协同部门数": 1,
+        "设计多跨协同部门数": 2,
+        "实际完成纵向贯通数": 0,
+        "设计纵向贯通数": 1,
+        "申请共享部门": "财政局、人社局",
+        "实际运行时间": 990,
+        "应提供服务时间": 1000,
+        "实际用户访问量": 10,
+        "设计用户访问量": 100,
+        **{f"日使用用户数{i}": 25 for i in range(1, 31)},
+    }
+    resp = c.post(f"/surveys/{campaign.pk}/usage/", {"file": upload(_csv([usage]), "使用情况.csv")})
+    assert resp.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.usage_filename == "使用情况.csv"
+    assert AuditEntry.objects.filter(action="survey_usage").count() == 1
+
+    # 访问量 10 / 设计 100 = 0.1 < 0.2: the seed's condition 3 (resources idle) now fires.
+    zombies = selectors.consolidated(campaign=campaign)["zombies"]
+    assert [(z["信息系统名称"], any("访问量" in r for r in z["原因"])) for z in zombies] == [
+        ("档案管理系统", True)
+    ]
+
+    page = c.get(f"/surveys/{campaign.pk}/selfeval/")
+    (row,) = page.context["units"]
+    scores = dict(zip([code for code, _n in page.context["indicators"]], row["cells"], strict=True))
+    # XT1 100/400 × 5 = 1.25; XT2 D = 25/50 = 0.5 every day → M = 0.5 → 2.5; XT3 600/400 − 1 = 0.5 ≥ 0.5 → 5;
+    # XT4 10/10 → 5; XT5 1/2 → 2.5; XT6 0/1 → 0; XT7 2 departments → 2; XT8 990/1000 = 99 % ≥ 99 % → 5.
+    expected = {"XT1": 1.25, "XT2": 2.5, "XT3": 5, "XT4": 5, "XT5": 2.5, "XT6": 0, "XT7": 2, "XT8": 5}
+    assert scores == pytest.approx(expected)
+    # 23.25 of 40 → 23.25 / 40 × 100 = 58.125
+    assert row["score"] == pytest.approx(58.125, abs=0.01)
+    assert client("filler1").get(f"/surveys/{campaign.pk}/selfeval/").status_code == 403

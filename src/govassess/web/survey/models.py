@@ -12,6 +12,9 @@ class Campaign(models.Model):
     cutoff = models.DateField("调查截止日期")
     deadline = models.DateTimeField("填报截止时间")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    # Usage figures (使用情况/运行数据, one row per system) for the 僵尸 screening and the project self-evaluation.
+    usage = models.BinaryField("使用情况数据", null=True, blank=True)
+    usage_filename = models.CharField("使用情况数据文件名", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "普查"

@@ -98,7 +98,7 @@ def consolidated(*, campaign: Campaign) -> dict:
     return {
         "summary": summary,
         "columns": columns,
-        "zombies": zombie_candidates(data),
+        "zombies": zombie_candidates(data, usage=usage_of(campaign=campaign)),
         "duplicates": duplicate_hints(data),
         "files": len(data),
     }
@@ -137,3 +137,52 @@ def systems_editor(*, campaign: Campaign, unit) -> tuple[list, list[dict]]:
         return str(v)
 
     return fields, [{f.name: text(r.get(f.name)) for f in fields} for r in data.rows("systems")]
+
+
+def usage_of(*, campaign: Campaign) -> dict | None:
+    """The campaign's usage figures as the core reads them, or None when the office has not uploaded any."""
+    from govassess.forms.services import read_usage
+
+    if not campaign.usage:
+        return None
+    suffix = Path(campaign.usage_filename or "u.csv").suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"usage{suffix}"
+        path.write_bytes(bytes(campaign.usage))
+        return read_usage(path)
+
+
+def selfeval_scores(*, campaign: Campaign) -> dict:
+    """市级政务信息化建设项目绩效自评价 of every 运行中 system with usage figures, scored by the core on the built-in
+    indicator system `project-self-evaluation`: {"units": [...], "indicators": [(code, name)], "warnings": [...]}."""
+    from govassess.data import inputs_from_rows, units_from_rows
+    from govassess.forms.services import selfeval_inputs, selfeval_units
+    from govassess.indicators import load_system
+    from govassess.scoring import score_round
+
+    usage = usage_of(campaign=campaign)
+    data = datasets(campaign=campaign)
+    if usage is None or not data:
+        return {"units": [], "indicators": [], "warnings": []}
+    unit_rows = selfeval_units(data, usage)
+    if not unit_rows:
+        return {"units": [], "indicators": [], "warnings": ["没有同时具备调查表（运行中）和运行数据的系统"]}
+    system = load_system("project-self-evaluation")
+    units = units_from_rows(unit_rows)
+    inputs = inputs_from_rows(system, units, selfeval_inputs(data, usage), source="普查")
+    result = score_round(system, units, inputs, round_name=campaign.name).to_dict()
+    leaves = list(system.leaves())
+    codes, names = [n.code for n in leaves], {n.code: n.name for n in leaves}
+    rows = [
+        {
+            "unit": u["unit"],
+            "score": u.get("score"),
+            "cells": [(u.get("indicators") or {}).get(c, {}).get("score") for c in codes],
+        }
+        for u in result["units"]
+    ]
+    return {
+        "units": rows,
+        "indicators": [(c, names[c]) for c in codes],
+        "warnings": result.get("warnings", []),
+    }

@@ -192,3 +192,44 @@ def _cell(field, value):
             return text  # left for the core to report with its own message
         return int(number) if number.is_integer() and field.type != "number" else number
     return text
+
+
+def usage_upload(*, user, campaign: Campaign, upload) -> int:
+    """The office's usage figures (CSV or XLSX, one row per system, keyed by 部门全称 + 信息系统名称), checked by
+    the core's `read_usage`; replaces the previous file. Returns the number of systems."""
+    import tempfile
+    from pathlib import Path
+
+    from govassess.forms.services import read_usage
+
+    policy.require_office(user)
+    name = getattr(upload, "name", None) or "使用情况.csv"
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xls", ".ods"):
+        raise UserError("使用情况数据应为 CSV 或 Excel 文件", file=name)
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise UserError(f"文件过大（上限 {settings.EVIDENCE_MAX_BYTES // 1024 // 1024} MB）", file=name)
+    content = upload.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"usage{suffix}"
+        path.write_bytes(content)
+        try:
+            usage = read_usage(path)
+        except UserError as err:
+            # The core names the temporary file; the user knows it by the uploaded name.
+            from dataclasses import replace
+
+            raise UserError(problems=[replace(p, file=name) for p in err.problems]) from None
+    with transaction.atomic():
+        before = {"filename": campaign.usage_filename} if campaign.usage_filename else None
+        campaign.usage, campaign.usage_filename = content, name[:200]
+        campaign.save(update_fields=["usage", "usage_filename"])
+        audit_record(
+            user=user,
+            action="survey_usage",
+            object_type="survey",
+            object_id=campaign.pk,
+            before=before,
+            after={"filename": name, "sha256": hashlib.sha256(content).hexdigest(), "systems": len(usage)},
+        )
+    return len(usage)

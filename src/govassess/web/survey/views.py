@@ -118,6 +118,7 @@ def campaign_summary(request, pk):
     except UserError as err:
         ctx = {"error": err}
     ctx["campaign"] = campaign
+    ctx["upload_form"] = UploadForm()
     return render(request, "survey/summary.html", ctx)
 
 
@@ -289,3 +290,29 @@ def _posted_rows(post, fields) -> list[dict]:
         if any(v.strip() for v in row.values()):
             rows.append(row)
     return rows
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(lambda request, pk: reverse("survey_summary", args=[pk]))
+def campaign_usage(request, pk):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    policy.require_office(request.user)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise UserError("请选择使用情况数据文件（CSV 或 Excel）。")
+    n = services.usage_upload(user=request.user, campaign=campaign, upload=form.cleaned_data["file"])
+    messages.success(request, f"已保存使用情况数据（{n} 个系统）。")
+    return redirect("survey_summary", pk)
+
+
+@login_required
+def campaign_selfeval(request, pk):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    policy.require_office(request.user)
+    try:
+        ctx = selectors.selfeval_scores(campaign=campaign)
+    except UserError as err:
+        ctx = {"error": err, "units": [], "indicators": []}
+    ctx["campaign"] = campaign
+    return render(request, "survey/selfeval.html", ctx)
