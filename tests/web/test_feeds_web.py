@@ -375,3 +375,22 @@ def test_monitoring_pages_and_alerts_per_unit(org):
     for kind in ("volume", "ratings"):
         assert _client("filler1").get(f"/feeds/monitor/{kind}/").status_code == 403
         assert _client("filler1").get(f"/feeds/monitor/{kind}.csv").status_code == 403
+
+
+def test_evidence_block_follows_what_the_role_may_read(org):
+    from govassess.web.feeds.models import FeedPush
+
+    FeedPush.objects.create(
+        round=org.round,
+        source="系统统计",
+        rows=[
+            {"unit": "D01", "indicator": "1", "input": "网上办理率", "value": "0.5", "note": "证据甲"},
+            {"unit": "D01", "indicator": "3", "input": "目录总数", "value": "10", "note": "证据乙"},
+            {"unit": "D02", "indicator": "1", "input": "网上办理率", "value": "0.2", "note": "证据丙"},
+        ],
+    )
+    own = _client("filler1").get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
+    assert "证据甲" in own and "证据乙" in own and "证据丙" not in own
+    # The provider reads only its assigned indicator 3.
+    prov = _client("provider").get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
+    assert "证据乙" in prov and "证据甲" not in prov
