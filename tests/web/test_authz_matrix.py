@@ -200,6 +200,7 @@ def endpoints():
         # Data feeds (网上抓取 / 系统统计 / monitoring): independent of the round's state, checked in two states.
         ("feeds_index", "GET", lambda o, x: "/feeds/", {c: feeds_readers, f: feeds_readers}),
         ("feeds_site_add", "POST", lambda o, x: "/feeds/sites/add/", {c: office, f: office}),
+        ("feeds_site_update", "POST", lambda o, x: f"/feeds/sites/{_feeds(o)['site']}/update/", {c: office}),
         ("feeds_site_delete", "POST", lambda o, x: f"/feeds/sites/{_spare_site(o)}/delete/", {c: office}),
         (
             "feeds_site_inspect",

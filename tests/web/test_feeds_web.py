@@ -246,6 +246,15 @@ def test_inspect_due_crawls_then_probes(org, capsys):
         # Inspected within the last 7 days: the next run only visits the home page once.
         assert main(["web", "inspect-due"]) == 0
         assert "探测 可访问" in capsys.readouterr().out
+        # Paused by the office (audited): the job leaves the site alone.
+        site = UnitSite.objects.get()
+        resp = _client("office").post(f"/feeds/sites/{site.pk}/update/", {"max_pages": "30"})
+        assert resp.status_code == 302
+        assert main(["web", "inspect-due"]) == 0
+        assert capsys.readouterr().out == ""
+    site.refresh_from_db()
+    assert (site.active, site.max_pages) == (False, 30)
+    assert AuditEntry.objects.filter(action="site_update").count() == 1
     assert InspectionReport.objects.count() == 1
     assert SiteProbe.objects.filter(ok=True).count() == 1
 

@@ -119,6 +119,27 @@ def site_add(*, user, unit: Unit, url: str, max_pages: int = 500) -> UnitSite:
     return site
 
 
+def site_update(*, user, site: UnitSite, active: bool, max_pages: int) -> UnitSite:
+    """Pause or resume the scheduled inspection of a site, or change its page limit."""
+    _office(user)
+    if not 1 <= int(max_pages) <= 100_000:
+        raise UserError("最大页面数应在 1 到 100000 之间", field="最大页面数")
+    with transaction.atomic():
+        before = {"active": site.active, "max_pages": site.max_pages}
+        site.active, site.max_pages = bool(active), int(max_pages)
+        site.save(update_fields=["active", "max_pages"])
+        audit_record(
+            user=user,
+            action="site_update",
+            object_type="unit_site",
+            object_id=site.pk,
+            unit_code=site.unit.code,
+            before=before,
+            after={"active": site.active, "max_pages": site.max_pages},
+        )
+    return site
+
+
 def site_delete(*, user, site: UnitSite) -> None:
     _office(user)
     with transaction.atomic():

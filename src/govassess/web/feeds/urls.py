@@ -5,6 +5,7 @@ from govassess.web.feeds import views
 urlpatterns = [
     path("feeds/", views.feeds_index, name="feeds_index"),
     path("feeds/sites/add/", views.site_add, name="feeds_site_add"),
+    path("feeds/sites/<int:pk>/update/", views.site_update, name="feeds_site_update"),
     path("feeds/sites/<int:pk>/delete/", views.site_delete, name="feeds_site_delete"),
     path("feeds/sites/<int:pk>/inspect/", views.site_inspect, name="feeds_site_inspect"),
     path("feeds/reports/<int:pk>/", views.report_detail, name="feeds_report"),

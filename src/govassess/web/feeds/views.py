@@ -100,6 +100,22 @@ def site_add(request):
 @login_required
 @require_POST
 @user_errors_to_messages(_index_url)
+def site_update(request, pk):
+    _office(request)
+    site = get_object_or_404(UnitSite, pk=pk)
+    raw = request.POST.get("max_pages", "")
+    if not raw.strip().isdigit():
+        raise UserError("最大页面数应为正整数", field="最大页面数")
+    services.site_update(
+        user=request.user, site=site, active=request.POST.get("active") == "1", max_pages=int(raw)
+    )
+    messages.success(request, "已保存。")
+    return redirect("feeds_index")
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_index_url)
 def site_delete(request, pk):
     _office(request)
     services.site_delete(user=request.user, site=get_object_or_404(UnitSite, pk=pk))
