@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,8 @@ from rich.table import Table
 
 from govassess.errors import UserError
 
-console = Console(highlight=False)
+# Redirected output (logs, CI) would otherwise wrap Chinese unit names at 80 columns.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
