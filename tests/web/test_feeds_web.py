@@ -403,3 +403,17 @@ def test_evidence_block_follows_what_the_role_may_read(org):
     # The provider reads only its assigned indicator 3.
     prov = _client("provider").get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
     assert "证据乙" in prov and "证据甲" not in prov
+
+
+def test_default_map_feeds_the_builtin_national_checklist(org):
+    """A round on the built-in gov-website-check-2019 takes a report through the default map as is."""
+    system = system_import(user=None, source="gov-website-check-2019")
+    rnd = round_create(user=org.office, system=system, name="2024年政府网站检查")
+    round_transition(user=org.office, round=rnd, to_state="collecting")
+    with serve(site_routes()) as (base, _):
+        site = services.site_add(user=org.office, unit=org.d1, url=base + "/", max_pages=50)
+        rep = services.inspection_start(user=org.office, site=site, as_of=AS_OF, background=False)
+    push = services.report_push(user=org.office, report=rep, round=rnd)
+    stored = {(v.indicator, v.input): v.value for v in InputValue.objects.filter(round=rnd, unit=org.d1)}
+    assert push.count == len(stored) > 0
+    assert stored[("1.2", "首页失效链接数")] == "1"  # /missing.html, linked from the home page
