@@ -470,3 +470,10 @@ def test_usage_upload_feeds_screening_and_self_evaluation(org, campaign):
     # 23.25 of 40 → 23.25 / 40 × 100 = 58.125
     assert row["score"] == pytest.approx(58.125, abs=0.01)
     assert client("filler1").get(f"/surveys/{campaign.pk}/selfeval/").status_code == 403
+
+
+def test_round_fill_page_shows_the_unit_master_data(org):
+    # 一表通: the contact entered once on the unit page appears on the evaluation round's fill page
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name, contact="赵六"))
+    html = client("filler1").get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
+    assert "赵六" in html
