@@ -138,3 +138,17 @@ def test_builtin_systems_all_check(capsys):
         assert main(["check-system", system_id]) == 0
     out = capsys.readouterr().out
     assert "常规叶子指标 41 个" in out and "常规叶子指标 38 个" in out and "常规叶子指标 54 个" in out and "常规叶子指标 35 个" in out
+
+
+def test_folder_instead_of_file_and_bad_json(files, tmp_path, capsys):
+    folder = tmp_path / "units.csv.d"
+    folder.mkdir()
+    _fails_cleanly(capsys, ["score", str(files["system"]), "--units", str(folder), "--inputs", str(files["inputs"]),
+                            "--out", str(tmp_path / "r.json")], "不是文件")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{\n  oops", encoding="utf-8")
+    _fails_cleanly(capsys, ["combine", str(bad), str(bad), "--weights", "0.5,0.5", "--out", str(tmp_path / "a.json")],
+                   "不是有效的结果 JSON", "第 2 行")
+    # writing into a path whose parent is a file: an OS error, reported without a traceback
+    _fails_cleanly(capsys, ["export-system", "heihe-2023", "--format", "yaml", "--out", str(files["units"] / "x.yaml")],
+                   "无法读写文件")

@@ -105,8 +105,10 @@ def read_json(path: str) -> Any:
         raise UserError("文件不存在", file=path)
     try:
         return json.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UserError(f"不是有效的结果 JSON（{e}）", file=path) from None
+    except UnicodeDecodeError:
+        raise UserError("不是 UTF-8 编码的结果 JSON", file=path) from None
+    except json.JSONDecodeError as e:
+        raise UserError(f"不是有效的结果 JSON（第 {e.colno} 列附近格式错误）", file=path, row=e.lineno) from None
 
 
 def _progress() -> Callable[[str, int, int], None]:

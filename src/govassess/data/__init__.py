@@ -59,6 +59,8 @@ def read_table(path: str | Path, *, sheet: str | None = None, aliases: Mapping[s
     file = str(path)
     if not p.exists():
         raise UserError("文件不存在", file=file)
+    if not p.is_file():
+        raise UserError(f"不是文件（应为{what}）", file=file)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         header, rows, sheet_name, header_row = _read_xlsx(p, sheet, aliases, what)
