@@ -87,7 +87,9 @@ def _value(spec: Any, points: float, quality: float, rng: random.Random) -> str:
         return f"{spec.max * q:.1f}"
     if spec.input.endswith(("总数", "数量", "总量")):
         return str(rng.randint(50, 200))
-    return f"{q:.3f}" if "率" in spec.input else str(int(20 + q * 180))
+    if "次数" in spec.input:  # e.g. 事项平均跑动次数: fewer is better
+        return f"{(1 - q) * 2:.2f}"
+    return f"{q:.3f}" if ("率" in spec.input or "比" in spec.input) else str(int(20 + q * 180))
 
 
 def run_demo(out: Path, *, seed: int = 2021, console: Console | None = None) -> dict[str, Any]:

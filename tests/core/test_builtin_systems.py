@@ -224,7 +224,14 @@ def test_yangjiang_rate_indicators_are_ratios_of_the_rate():
         "综合受理率",
         "就近办率",
     }
-    assert all(n["rule"] == {"type": "manual"} for n in leaves(data) if n["name"] not in rates)
+    # 减时间 / 减跑动 / 即办程度: relative to the best unit of the class, on values computed from raw records
+    relative = {n["name"]: n["rule"] for n in leaves(data) if n["rule"]["type"] == "relative"}
+    assert relative == {
+        "减时间": {"type": "relative", "input": "承诺时限压缩比例", "method": "best"},
+        "减跑动": {"type": "relative", "input": "事项平均跑动次数", "method": "best", "order": "asc"},
+        "即办程度": {"type": "relative", "input": "即办事项占比", "method": "best"},
+    }
+    assert all(n["rule"] == {"type": "manual"} for n in leaves(data) if n["name"] not in rates | set(relative))
 
 
 # --- 黑河 2023 ----------------------------------------------------------------------------------
@@ -420,6 +427,8 @@ def _full_marks(system_id: str, unit: str) -> list[dict[str, Any]]:
             values = {rule["input"]: "是"}
         elif rule["type"] == "formula":
             values = {k: str(v) for k, v in formulas[code].items()}
+        elif rule["type"] == "relative":
+            values = {rule["input"]: "1"}  # every unit equal → each is the class's best → full points
         else:
             raise AssertionError(f"no full-mark input written for {code} {rule['type']}")
         rows += [{"unit": unit, "indicator": code, "input": k, "value": v} for k, v in values.items()]

@@ -93,6 +93,13 @@ def test_mapped_inputs_score_in_the_round(tmp_path):
     assert a["indicators"]["24"]["score"] == pytest.approx(1.0)
     assert a["indicators"]["29"]["score"] == pytest.approx(1.2)
     assert a["indicators"]["25"]["score"] == pytest.approx(1.2)
+    # 减时间 / 减跑动 / 即办程度 (6 points each, best value among the class's units):
+    # 承诺时限压缩比例 A (20-5 + 10-0 + 15-15)/(20+10+15) = 25/45, B (30-10)/30 = 20/30 → A = 6 × (25/45)/(20/30) = 5, B = 6
+    # 事项平均跑动次数 A (0+1+2+0)/4 = 0.75, B 1 → fewer is better: A = 6, B = 6 × 0.75/1 = 4.5
+    # 即办事项占比 A 2/4 (I2, I4 promised 0), B 0/1 → A = 6, B = 0
+    b = next(u for u in result["units"] if u["unit"] == "B")
+    assert [a["indicators"][c]["score"] for c in ("33", "34", "35")] == pytest.approx([5.0, 6.0, 6.0])
+    assert [b["indicators"][c]["score"] for c in ("33", "34", "35")] == pytest.approx([6.0, 4.5, 0.0])
 
 
 def _results(folder: Path):
