@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -22,9 +23,44 @@ COMMAND_MODULES = (
 )
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"the following arguments are required: (.+)"), "缺少必需的参数：{0}"),
+    (re.compile(r"unrecognized arguments: (.+)"), "不认识的参数：{0}"),
+    (re.compile(r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)"), "参数 {0} 的取值 {1} 无效，可选：{2}"),
+    (re.compile(r"argument (.+?): invalid (\w+) value: (.+)"), "参数 {0} 的值 {2} 无效（应为 {1}）"),
+    (re.compile(r"argument (.+?): expected one argument"), "参数 {0} 后面需要一个值"),
+)
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with Chinese section titles, help and error messages (subcommands inherit the class)."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("add_help", False)
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+
+    def error(self, message: str):  # type: ignore[override]
+        for pattern, zh in _ARGPARSE_MESSAGES:
+            m = pattern.search(message)
+            if m:
+                message = zh.format(*m.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：{message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="govassess", description="数字政府绩效评估平台")
-    sub = parser.add_subparsers(dest="command", metavar="命令")
+    parser = ChineseArgumentParser(prog="govassess", description="数字政府绩效评估平台")
+    sub = parser.add_subparsers(dest="command", metavar="命令", title="命令")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser

@@ -39,21 +39,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("export-system", help="导出指标体系为 Excel 指标表或 YAML")
     p.add_argument("system", help="内置体系 id 或文件路径")
-    p.add_argument("--format", choices=("xlsx", "yaml"), default="xlsx")
-    p.add_argument("--out", required=True)
+    p.add_argument("--format", choices=("xlsx", "yaml"), default="xlsx", help="输出格式（默认 xlsx）")
+    p.add_argument("--out", required=True, help="输出文件")
     p.set_defaults(handler=cmd_export_system)
 
     p = sub.add_parser("template", help="生成数据填报工作簿")
-    p.add_argument("system")
+    p.add_argument("system", help="内置体系 id 或文件路径")
     p.add_argument("--units", required=True, help="单位文件 CSV/XLSX")
     p.add_argument("--inputs", help="已有数据（预填）")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="输出工作簿 .xlsx")
     p.set_defaults(handler=cmd_template)
 
     p = sub.add_parser("score", help="评分：得分、排名、等次、失分项")
-    p.add_argument("system")
-    p.add_argument("--units", required=True)
-    p.add_argument("--inputs", required=True)
+    p.add_argument("system", help="内置体系 id 或文件路径")
+    p.add_argument("--units", required=True, help="单位文件 CSV/XLSX（unit、name、class 及属性列）")
+    p.add_argument("--inputs", required=True, help="输入数据 CSV/XLSX（unit、indicator、input、value、note）")
     p.add_argument("--round", dest="round_name", help="轮次名称，如 2021年上半年")
     p.add_argument("--out", required=True, help="结果 JSON")
     p.add_argument("--xlsx", help="结果工作簿")
@@ -64,12 +64,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", required=True, help="如 0.4,0.6")
     p.add_argument("--partial", choices=("report", "reweight"), default="report",
                    help="某单位缺少某轮结果时：report 不计算合并分并报告（默认）；reweight 按其余轮次权重折算")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="合并结果 JSON")
     p.set_defaults(handler=cmd_combine)
 
     p = sub.add_parser("demo", help="演示：阳江 2021 两个体系、两轮评分并合并")
     p.add_argument("--out", default="demo-output", help="输出目录（默认 demo-output）")
-    p.add_argument("--seed", type=int, default=2021)
+    p.add_argument("--seed", type=int, default=2021, help="随机数种子（默认 2021，结果可复现）")
     p.set_defaults(handler=cmd_demo)
 
 
