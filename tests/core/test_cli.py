@@ -152,3 +152,14 @@ def test_folder_instead_of_file_and_bad_json(files, tmp_path, capsys):
     # writing into a path whose parent is a file: an OS error, reported without a traceback
     _fails_cleanly(capsys, ["export-system", "heihe-2023", "--format", "yaml", "--out", str(files["units"] / "x.yaml")],
                    "无法读写文件")
+
+
+def test_argument_errors_are_in_chinese(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["score", "mini"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "缺少必需的参数" in err and "--units" in err and "required" not in err
+    with pytest.raises(SystemExit):
+        main(["export-system", "heihe-2023", "--format", "pdf", "--out", "x"])
+    assert "取值 'pdf' 无效" in capsys.readouterr().err
