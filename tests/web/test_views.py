@@ -131,6 +131,21 @@ def test_login_is_throttled_after_repeated_failures(org, settings):
     assert "_auth_user_id" not in client.session
 
 
+def test_login_is_throttled_per_address_across_accounts(org, settings):
+    # password spraying: one wrong password for each of several accounts from one address
+    settings.LOGIN_MAX_FAILURES_PER_IP = 3
+    client = Client()
+    for name in ("filler1", "filler2", "provider"):
+        client.post(reverse("login"), {"username": name, "password": "wrong"})
+    resp = client.post(reverse("login"), {"username": "reviewer", "password": PASSWORD})
+    assert "登录失败次数过多" in resp.content.decode()
+    assert "_auth_user_id" not in client.session
+    # another address is not affected
+    other = Client(REMOTE_ADDR="10.0.0.8")
+    other.post(reverse("login"), {"username": "reviewer", "password": PASSWORD})
+    assert "_auth_user_id" in other.session
+
+
 def test_session_expires(settings):
     # sessions end with the browser and after SESSION_HOURS (8 by default)
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True

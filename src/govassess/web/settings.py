@@ -7,7 +7,8 @@ Environment variables:
 - ``DATABASE_URL``: e.g. ``postgres://user:pass@host:5432/db``; default SQLite in the data dir.
 - ``SECRET_KEY``, ``ALLOWED_HOSTS`` (comma separated), ``CSRF_TRUSTED_ORIGINS``: required in production.
 - ``DB_CONN_MAX_AGE``: seconds a database connection is kept open (default 60).
-- ``SESSION_HOURS`` (default 8), ``EVIDENCE_MAX_MB`` (default 20), ``LOGIN_MAX_FAILURES`` (default 5).
+- ``SESSION_HOURS`` (default 8), ``EVIDENCE_MAX_MB`` (default 20), ``LOGIN_MAX_FAILURES`` (default 5),
+  ``LOGIN_MAX_FAILURES_PER_IP`` (default 20, failures from one address across accounts).
 """
 
 from __future__ import annotations
@@ -163,6 +164,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+# Across accounts from one address (behind a proxy, REMOTE_ADDR must be the client's: see docs/web.md).
+LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "20"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -7,11 +7,11 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from govassess.web.audit.selectors import login_failures_since
+from govassess.web.audit.selectors import login_failures_from_ip, login_failures_since
 
 
 class ThrottledLoginForm(AuthenticationForm):
-    """Refuses further attempts on an account after too many recent failures."""
+    """Refuses further attempts on an account, or from an address, after too many recent failures."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -23,6 +23,11 @@ class ThrottledLoginForm(AuthenticationForm):
         username = (self.data.get("username") or "").strip()
         since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
         if username and login_failures_since(username=username, since=since) >= settings.LOGIN_MAX_FAILURES:
+            raise forms.ValidationError(
+                self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_MINUTES}
+            )
+        ip = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
+        if ip and login_failures_from_ip(ip=ip, since=since) >= settings.LOGIN_MAX_FAILURES_PER_IP:
             raise forms.ValidationError(
                 self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_MINUTES}
             )

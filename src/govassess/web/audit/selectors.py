@@ -24,3 +24,8 @@ def audit_list(
 
 def login_failures_since(*, username: str, since) -> int:
     return AuditEntry.objects.filter(action="login_failed", username=username, at__gte=since).count()
+
+
+def login_failures_from_ip(*, ip: str, since) -> int:
+    """Failed logins from one address across all accounts (password spraying)."""
+    return AuditEntry.objects.filter(action="login_failed", ip=ip, at__gte=since).count()
