@@ -28,6 +28,8 @@ class Column:
     level: int
     last_updated: dt.date | None
     items: int
+    pages: int = 1  # list pages read (a paginated column's pages that opened)
+    page_errors: list[str] = field(default_factory=list)  # pages of the list that did not open
     stale: bool = False
     blank: bool = False
     max_age: str | None = None
@@ -42,6 +44,8 @@ class Column:
             "level": self.level,
             "last_updated": self.last_updated.isoformat() if self.last_updated else None,
             "items": self.items,
+            "pages": self.pages,
+            "page_errors": self.page_errors,
             "stale": self.stale,
             "blank": self.blank,
             "max_age": self.max_age,
@@ -125,22 +129,45 @@ def find_columns(crawl: CrawlResult, rules: Rules, as_of: dt.date) -> list[Colum
         for link in page.info.links:
             if link.area == "nav" and not link.is_resource and link.url not in nav_names and link.text:
                 nav_names[link.url] = (link.text, page.url, 1 if page.url == crawl.start_url else 2)
+    later_pages: dict[str, list[str]] = {}  # a paginated column's first page -> its other pages
+    for page_url, root in crawl.list_pages.items():
+        later_pages.setdefault(root, []).append(page_url)
     columns: dict[str, Column] = {}
     for url in sorted(crawl.pages):
         rec = crawl.pages[url]
         if rec.info is None or rec.final_url in (home_url, crawl.start_url) or rec.final_url in columns:
             continue
+        if url in crawl.list_pages:
+            continue  # a later page of a paginated column, read with its first page
         named = nav_names.get(url) or nav_names.get(rec.final_url)
-        info = rec.info
-        if named is None and len(info.entries) < 5:
+        # The column is every page of the list: entries, links and the 暂无信息 marker of each page.
+        read = [rec.info]
+        errors = []
+        for page_url in sorted(later_pages.get(url, ())):
+            other = crawl.pages.get(page_url)
+            if other is not None and other.info is not None:
+                read.append(other.info)
+            elif other is not None:
+                errors.append(page_url)
+        entries = list({e.url: e for i in reversed(read) for e in i.entries}.values())
+        entries.sort(key=lambda e: e.url)
+        if named is None and len(entries) < 5:
             continue  # not a column: not in any navigation, and not a list of dated items
-        name, found_on, level = named or (info.title, rec.found_on or "", 2)
-        content_pages = [
-            link
-            for link in info.links
-            if link.area == "content" and not link.is_resource and host_of(link.url) == host_of(url)
-        ]
-        dates = [e.date for e in info.entries if e.date]
+        name, found_on, level = named or (rec.info.title, rec.found_on or "", 2)
+        paged = set(later_pages.get(url, ())) | {url}
+        content_pages = list(
+            {
+                link.url: link
+                for i in read
+                for link in i.links
+                if link.area == "content"
+                and not link.is_resource
+                and link.url not in paged
+                and host_of(link.url) == host_of(url)
+            }.values()
+        )
+        empty_marker = all(i.empty_marker for i in read)
+        dates = [e.date for e in entries if e.date]
         if not dates:
             # Undated list: fall back on the crawled articles it links to (发布时间 on the page).
             for link in content_pages:
@@ -148,7 +175,7 @@ def find_columns(crawl: CrawlResult, rules: Rules, as_of: dt.date) -> list[Colum
                 if linked is not None and linked.info is not None and linked.info.date is not None:
                     dates.append(linked.info.date)
         last = max(dates) if dates else None
-        items = len(info.entries) or len(content_pages)
+        items = len(entries) or len(content_pages)
         kind = rules.classify(name)
         col = Column(
             name=name,
@@ -157,15 +184,18 @@ def find_columns(crawl: CrawlResult, rules: Rules, as_of: dt.date) -> list[Colum
             level=level,
             last_updated=last,
             items=items,
+            pages=len(read),
+            page_errors=errors,
             found_on=found_on,
             max_age=kind.describe() if kind else None,
         )
-        col.blank = info.empty_marker and not info.entries or (not info.entries and not content_pages)
+        # Blank only if every page of the list is empty.
+        col.blank = empty_marker and not entries or (not entries and not content_pages)
         if kind is not None and not col.blank:
             col.stale = last is None or last < kind.cutoff(as_of)
-        newest = max(info.entries, key=lambda e: e.date or dt.date.min) if info.entries else None
+        newest = max(entries, key=lambda e: e.date or dt.date.min) if entries else None
         if col.blank:
-            col.evidence = "栏目无内容" + ("（页面显示“暂无信息”类提示）" if info.empty_marker else "")
+            col.evidence = "栏目无内容" + ("（页面显示“暂无信息”类提示）" if empty_marker else "")
         elif newest is not None:
             col.evidence = f"最新一条：{newest.title}（{newest.date}） {newest.url}"
         else:
@@ -185,7 +215,13 @@ def find_articles(crawl: CrawlResult, columns: list[Column]) -> list[dict[str, A
     for url in sorted(crawl.pages):
         rec = crawl.pages[url]
         info = rec.info
-        if info is None or rec.depth == 0 or rec.final_url in column_urls or url != rec.final_url:
+        if (
+            info is None
+            or rec.depth == 0
+            or rec.final_url in column_urls
+            or url != rec.final_url
+            or url in crawl.list_pages
+        ):
             continue
         if len(info.entries) >= 3:
             continue  # a list page

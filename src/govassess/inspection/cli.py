@@ -26,6 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--as-of", type=_date, help="检查基准日期（YYYY-MM-DD），用于判断栏目是否更新；默认今天")
     p.add_argument("--max-pages", type=int, default=500, help="最多抓取的页面数（默认 500）")
     p.add_argument("--max-depth", type=int, default=8, help="最大链接深度（默认 8）")
+    p.add_argument(
+        "--max-column-pages",
+        type=int,
+        default=20,
+        help="每个栏目列表最多读取的分页数（含第 1 页，默认 20）",
+    )
     p.add_argument("--out", default="report.json", help="检查报告输出文件（默认 report.json）")
     p.add_argument("--state", metavar="DIR", help="保存多次检查之间状态的目录（首页变化、可访问性监测）")
     p.add_argument("--host", action="append", default=[], help="同样纳入抓取范围的其他主机名，可重复")
@@ -87,7 +93,7 @@ def run_inspect(args: argparse.Namespace) -> int:
         raise UserError("使用 --inputs-out 时必须用 --unit 指定评估对象编码", field="--unit")
     mapping = load_map(args.map) if args.inputs_out else None  # checked before a long crawl, not after
     rules = load_rules(args.rules)
-    for name in ("max_pages", "max_depth", "per_host", "workers"):
+    for name in ("max_pages", "max_depth", "max_column_pages", "per_host", "workers"):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} 必须至少为 1", field=f"--{name.replace('_', '-')}")
     if args.delay < 0 or args.timeout <= 0:
@@ -102,6 +108,7 @@ def run_inspect(args: argparse.Namespace) -> int:
         hosts=tuple(args.host),
         max_pages=args.max_pages,
         max_depth=args.max_depth,
+        max_list_pages=args.max_column_pages,
         workers=args.workers,
         per_host=args.per_host,
         delay=args.delay,

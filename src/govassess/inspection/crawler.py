@@ -52,6 +52,7 @@ class CrawlConfig:
     obey_robots: bool = True
     calendar_limit: int = 5  # pages per calendar-like URL pattern
     pattern_limit: int = 100  # pages per URL pattern that differ only in query values
+    max_list_pages: int = 20  # pages read per paginated column (its first page included)
     user_agent: str = "govassess-inspector/0.1 (+https://github.com/govassess)"
     verify_tls: bool = True
     progress: Callable[[int, int], None] | None = None  # (pages done, pages queued)
@@ -63,6 +64,8 @@ class CrawlConfig:
         self.start_url = start
         if self.external not in EXTERNAL_POLICIES:
             raise UserError(f"外部链接策略应为 {'/'.join(EXTERNAL_POLICIES)}，而不是「{self.external}」")
+        if self.max_list_pages < 1:
+            raise UserError("每个栏目的最大分页数必须至少为 1", field="--max-column-pages")
         if self.max_pages < 1:
             raise UserError("最大页面数必须至少为 1", field="--max-pages")
 
@@ -124,6 +127,8 @@ class CrawlResult:
     not_checked: dict[str, str] = field(default_factory=dict)  # url -> reason
     redirects: dict[str, str] = field(default_factory=dict)
     hosts: list[str] = field(default_factory=list)  # hosts crawled, including one the home page moved to
+    # Later pages of paginated lists -> the list's first page (the column); they are not columns themselves.
+    list_pages: dict[str, str] = field(default_factory=dict)
 
     @property
     def home(self) -> PageRecord | None:
@@ -319,26 +324,28 @@ class Crawler:
         result = CrawlResult(start_url=cfg.start_url, started_at=_now())
         seen: set[str] = {cfg.start_url}
         self._seen = seen  # read by worker threads (redirect targets), written by this thread only
-        level: list[tuple[str, str | None]] = [(cfg.start_url, None)]
+        # (url, found on, depth): a list's later pages keep the depth of its first page.
+        level: list[tuple[str, str | None, int]] = [(cfg.start_url, None, 0)]
+        list_counts: Counter[str] = Counter()  # column first page -> pages queued
         to_check: dict[str, bool] = {}  # link targets to check by status only -> external?
         with ThreadPoolExecutor(max_workers=max(1, cfg.workers), thread_name_prefix="inspect") as pool:
             depth = 0
             while level and len(result.pages) < cfg.max_pages:
                 level.sort()
                 admitted = []
-                for url, found_on in level:
+                for url, found_on, page_depth in level:
                     if not self._allowed_by_robots(url, result):
                         self._skip(result, "robots.txt 禁止", url)
                         result.not_checked[url] = "robots.txt 禁止抓取"
                         continue
-                    admitted.append((url, found_on))
+                    admitted.append((url, found_on, page_depth))
                 budget = cfg.max_pages - len(result.pages)
-                for url, _ in admitted[budget:]:
+                for url, _, _ in admitted[budget:]:
                     self._skip(result, "超出页面数上限", url)
                     result.not_checked[url] = "超出页面数上限，未抓取"
                 admitted = admitted[:budget]
-                records = pool.map(lambda item, d=depth: self._load(item[0], d, item[1]), admitted)
-                next_level: list[tuple[str, str | None]] = []
+                records = pool.map(lambda item: self._load(item[0], item[2], item[1]), admitted)
+                next_level: list[tuple[str, str | None, int]] = []
                 for record in records:
                     result.pages[record.url] = record
                     if depth == 0 and record.info is not None and not self.in_scope(record.final_url):
@@ -360,7 +367,40 @@ class Crawler:
                         seen.add(record.final_url)
                     if record.info is None:
                         continue
-                    is_home = depth == 0
+                    is_home = record.depth == 0
+                    # Pagination first: these links are pages of this column, not new columns nor traps,
+                    # bounded per column instead of by the URL-pattern limits.
+                    root = result.list_pages.get(record.url, record.url)
+                    for alias in record.info.first_page:
+                        # /col/x/index.html when the column was entered as /col/x/: the same first page,
+                        # not fetched again and not a column of its own.
+                        if alias not in seen and self.in_scope(alias):
+                            seen.add(alias)
+                            result.list_pages[alias] = root
+                    for target in record.info.paging:
+                        if not self.in_scope(target):
+                            continue
+                        if target in seen:
+                            # Already queued as an ordinary link: still a page of this list, not a column.
+                            if (
+                                target != root
+                                and target not in list_counts
+                                and target not in result.list_pages
+                            ):
+                                result.list_pages[target] = root
+                            continue
+                        if list_counts[root] + 1 >= cfg.max_list_pages:
+                            # Marked seen so the same link is not crawled as an ordinary page either.
+                            seen.add(target)
+                            self._skip(result, "栏目分页超出上限", target)
+                            result.not_checked[target] = "栏目分页超出上限，未抓取"
+                            continue
+                        if trap_reason(target):
+                            continue  # left to the ordinary link handling below
+                        seen.add(target)
+                        list_counts[root] += 1
+                        result.list_pages[target] = root
+                        next_level.append((target, record.url, record.depth))
                     for link in record.info.links:
                         ref = result.refs.get(link.url)
                         if ref is None:
@@ -372,13 +412,13 @@ class Crawler:
                         seen.add(link.url)
                         if not self.in_scope(link.url):
                             to_check[link.url] = True
-                        elif link.is_resource or depth + 1 > cfg.max_depth:
+                        elif link.is_resource or record.depth + 1 > cfg.max_depth:
                             to_check[link.url] = False
                         elif self._admit(link.url, result):
-                            next_level.append((link.url, record.url))
+                            next_level.append((link.url, record.url, record.depth + 1))
                         else:
                             result.not_checked[link.url] = "疑似抓取陷阱，未抓取"
-                    if depth >= 2:
+                    if record.depth >= 2:
                         # Bounded memory: deep pages repeat the site navigation; columns are named from
                         # the navigation of the home page and first-level pages.
                         record.info.links = [lk for lk in record.info.links if lk.area == "content"]
@@ -386,7 +426,7 @@ class Crawler:
                         cfg.progress(len(result.pages), len(next_level))
                 level = next_level
                 depth += 1
-            for url, _found_on in level:  # queued when the page limit was reached
+            for url, _found_on, _depth in level:  # queued when the page limit was reached
                 result.not_checked.setdefault(url, "超出页面数上限，未抓取")
             self._check_links(pool, to_check, result)
         self._resolve_redirect_chains(result)

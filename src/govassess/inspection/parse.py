@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -101,6 +102,9 @@ class PageInfo:
     identifiers: dict[str, str] = field(default_factory=dict)
     content_text_len: int = 0
     fingerprint: str = ""  # the home page's list entries, for change detection across runs
+    # Other pages of this list (下一页, 2 3 4, createPageHTML) and pager links back to page 1 (index.html).
+    paging: list[str] = field(default_factory=list)
+    first_page: list[str] = field(default_factory=list)
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -185,6 +189,8 @@ def parse_page(url: str, html: str, *, home: bool = False) -> PageInfo:
 
     _read_entries(tree, info, base, marks)
     _read_script_records(tree, info, base)
+    if not home:
+        info.paging, info.first_page = _read_paging(tree, info, url)
     body = tree.body
     text = body.text(separator=" ") if body is not None else ""
     info.content_text_len = len(text)
@@ -252,6 +258,76 @@ def _read_script_records(tree: LexborHTMLParser, info: PageInfo, base: str) -> N
                 info.entries.append(entry)
                 known.add(entry.url)
                 info.links.append(Link(entry.url, entry.title, "content", False))
+
+
+# Pagination of a list page. Link texts a CMS prints in its pager; a number alone counts only when the
+# target also looks like a page of this list (index_3.html, ?page=3), so "2024" or "1" in a text does not.
+_PAGER_TEXT = re.compile(
+    r"^\s*(下一页|下页|后一页|上一页|上页|前一页|尾页|末页|最后一页|首页|第一页|>|>>|<|<<|»|«|\d{1,4})\s*$"
+)
+_PAGE_FILE = re.compile(r"^(?P<stem>[A-Za-z]+)_(?P<n>\d{1,4})\.(?P<ext>s?html?|jsp|aspx?|php)$", re.I)
+_PAGE_KEYS = frozenset(
+    {"page", "pageno", "pagenum", "pageindex", "p", "pn", "curpage", "currpage", "pagenumber"}
+)
+# TRS WCM / 政府网站常见: createPageHTML(countPage, currentPage, "index", "html") renders the pager in
+# JavaScript; page 0 is index.html, page i is index_i.html in the same folder.
+_CREATE_PAGE = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d{1,5})['\"]?\s*,\s*['\"]?\d{1,5}['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+
+
+def _page_key(url: str) -> tuple[str, str, str] | None:
+    """The list a numbered page belongs to (index_3.html, ?page=3), or None if ``url`` has no page number."""
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    rest = sorted((k, v) for k, v in params if k.lower() not in _PAGE_KEYS)
+    if len(rest) < len(params):
+        return (parts.netloc, parts.path, repr(rest))
+    folder, _, name = parts.path.rpartition("/")
+    m = _PAGE_FILE.match(name)
+    if m:
+        return (parts.netloc, f"{folder}/{m.group('stem').lower()}", repr(sorted(params)))
+    return None
+
+
+def _list_keys(url: str) -> set[tuple[str, str, str]]:
+    """Keys a list's own page may go by: /col/x/ pages as /col/x/?page=2 or as /col/x/index_2.html."""
+    key = _page_key(url)
+    if key is not None:
+        return {key}
+    parts = urlsplit(url)
+    params = repr(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    folder, _, name = parts.path.rpartition("/")
+    stem = name.split(".")[0].lower() if name else "index"
+    return {(parts.netloc, parts.path, params), (parts.netloc, f"{folder}/{stem}", params)}
+
+
+def _read_paging(tree: LexborHTMLParser, info: PageInfo, url: str) -> tuple[list[str], list[str]]:
+    """Numbered pages of the list ``url`` is a page of. Links back to the first page (首页 → /col/x/ or
+    index.html) are left out: the first page is the column itself, reached before its other pages."""
+    own = _list_keys(url)
+    found: list[str] = []
+    first: list[str] = []
+    for link in info.links:
+        if link.is_resource or link.url == url or not _PAGER_TEXT.match(link.text):
+            continue
+        key = _page_key(link.url)
+        if key in own:
+            found.append(link.url)
+        elif key is None and link.text.strip() in ("首页", "第一页", "1") and own & _list_keys(link.url):
+            first.append(link.url)
+    for script in tree.css("script"):
+        raw = script.text(deep=True) or ""
+        if "createPageHTML" not in raw:
+            continue
+        m = _CREATE_PAGE.search(raw)
+        if m:
+            count, stem, ext = min(int(m.group(1)), 10_000), m.group(2), m.group(3)
+            for i in range(1, count):  # page 0 is the list's own first page
+                target = normalize_url(f"{stem}_{i}.{ext}", url)
+                if target and target != url:
+                    found.append(target)
+    return list(dict.fromkeys(found)), first
 
 
 def _read_article_meta(tree: LexborHTMLParser, info: PageInfo, text: str) -> None:

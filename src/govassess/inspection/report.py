@@ -94,6 +94,7 @@ def build_report(crawl: CrawlResult, an: Any, config: CrawlConfig, as_of: dt.dat
         "settings": {
             "max_pages": config.max_pages,
             "max_depth": config.max_depth,
+            "max_column_pages": config.max_list_pages,
             "per_host": config.per_host,
             "delay": config.delay,
             "timeout": config.timeout,

@@ -309,3 +309,130 @@ def build_big_site(n_pages: int, *, per_list: int = 50) -> dict[str, Route]:
     routes["/"] = page(html(f"{nav}{FOOTER}"))
     routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n")
     return routes
+
+
+# --- paginated columns -----------------------------------------------------------------------------
+PAGED_NAV = (
+    '<div class="nav"><ul><li><a href="/">首页</a></li>'
+    '<li><a href="/col/gzdt/">工作动态</a></li>'
+    '<li><a href="/col/xwfb/">新闻发布</a></li>'
+    '<li><a href="/col/gfxwj/">规范性文件</a></li>'
+    '<li><a href="/col/gsgg/">公示公告</a></li>'
+    '<li><a href="/col/lsda/">历史档案</a></li>'
+    "</ul></div>"
+)
+
+
+def _pager(links: list[tuple[str, str]]) -> str:
+    return '<div class="page">' + " ".join(f'<a href="{h}">{t}</a>' for h, t in links) + "</div>"
+
+
+def build_paged_site() -> tuple[dict[str, Route], dict[str, dict[str, object]]]:
+    """A site whose columns span several list pages, in the pagers government CMSs print.
+
+    Returns the routes and, per column path, what the inspector should report: name, pages read,
+    items (entries on the pages that open), the newest date, the pages that do not open.
+    """
+    routes: dict[str, Route] = {}
+    expected: dict[str, dict[str, object]] = {}
+    art_no = 0
+
+    def entries_for(col: str, dates: list[dt.date]) -> list[tuple[str, str, dt.date]]:
+        nonlocal art_no
+        out = []
+        for d in dates:
+            art_no += 1
+            art = f"/art/{col}/{art_no}.html"
+            routes[art] = page(_article(f"{col}文章{art_no}", d, "示例市政府办公室", nav=PAGED_NAV))
+            out.append((art, f"{col}文章{art_no}", d))
+        return out
+
+    def list_page(name: str, entries: list[tuple[str, str, dt.date]], pager: str) -> Route:
+        return page(_list_page(name, entries, empty_text=pager, nav=PAGED_NAV))
+
+    day = dt.timedelta(days=1)
+
+    # 1. Static pages /col/gzdt/, index_1.html, index_2.html (3 pages x 4 entries), pager with
+    #    首页 / 上一页 / numbers / 下一页 / 尾页; newest first, 2024-06-28 then 3 days apart.
+    static_urls = ["/col/gzdt/", "/col/gzdt/index_1.html", "/col/gzdt/index_2.html"]
+    for k, url in enumerate(static_urls):
+        dates = [AS_OF - 2 * day - 3 * (4 * k + j) * day for j in range(4)]
+        links = [("index.html", "首页")]
+        if k:
+            links.append((static_urls[k - 1].rsplit("/", 1)[1] or "index.html", "上一页"))
+        links += [("index.html" if i == 0 else f"index_{i}.html", str(i + 1)) for i in range(3)]
+        if k < 2:
+            links.append((f"index_{k + 1}.html", "下一页"))
+        links.append(("index_2.html", "尾页"))
+        routes[url] = list_page("工作动态", entries_for("gzdt", dates), _pager(links) + "<span>共3页</span>")
+    expected["/col/gzdt/"] = {
+        "name": "工作动态",
+        "pages": 3,
+        "items": 12,
+        "last": AS_OF - 2 * day,
+        "errors": [],
+    }
+
+    # 2. Query pages /col/xwfb/?page=2, ?page=3 (3 entries each); pinned old items on page 1, so
+    #    the newest item (2024-06-20) is on page 3 — page 1 alone would make the column stale.
+    q_dates = [
+        [dt.date(2024, 5, 10), dt.date(2024, 5, 9), dt.date(2024, 5, 8)],
+        [dt.date(2024, 5, 7), dt.date(2024, 5, 6), dt.date(2024, 5, 5)],
+        [dt.date(2024, 6, 20), dt.date(2024, 5, 4), dt.date(2024, 5, 3)],
+    ]
+    for k, dates in enumerate(q_dates):
+        url = "/col/xwfb/" + (f"?page={k + 1}" if k else "")
+        links = [("/col/xwfb/", "1"), ("/col/xwfb/?page=2", "2"), ("/col/xwfb/?page=3", "3")]
+        if k < 2:
+            links.append((f"/col/xwfb/?page={k + 2}", "下一页"))
+        links.append(("/col/xwfb/?page=3", "末页"))
+        routes[url] = list_page("新闻发布", entries_for("xwfb", dates), _pager(links))
+    expected["/col/xwfb/"] = {
+        "name": "新闻发布",
+        "pages": 3,
+        "items": 9,
+        "last": dt.date(2024, 6, 20),
+        "errors": [],
+    }
+
+    # 3. A pager rendered by script: createPageHTML(5, k, "index", "html"), no pager links in the HTML;
+    #    5 pages x 2 entries, 2024-06-01 then 10 days apart.
+    for k in range(5):
+        url = "/col/gfxwj/" + (f"index_{k}.html" if k else "")
+        dates = [dt.date(2024, 6, 1) - 10 * (2 * k + j) * day for j in range(2)]
+        script = f'<script type="text/javascript">createPageHTML(5, {k}, "index", "html");</script>'
+        routes[url] = list_page("规范性文件", entries_for("gfxwj", dates), script)
+    expected["/col/gfxwj/"] = {
+        "name": "规范性文件",
+        "pages": 5,
+        "items": 10,
+        "last": dt.date(2024, 6, 1),
+        "errors": [],
+    }
+
+    # 4. Four static pages, page 3 (index_2.html) missing: pages 1, 2 and 4 are read (2 entries each),
+    #    the newest item (2024-06-26) is on page 1.
+    pager = _pager([("index.html", "1"), ("index_1.html", "2"), ("index_2.html", "3"), ("index_3.html", "4")])
+    for k in (0, 1, 3):
+        url = "/col/gsgg/" + (f"index_{k}.html" if k else "")
+        dates = [dt.date(2024, 6, 26) - 20 * (2 * k + j) * day for j in range(2)]
+        routes[url] = list_page("公示公告", entries_for("gsgg", dates), pager + "<span>共4页</span>")
+    expected["/col/gsgg/"] = {
+        "name": "公示公告",
+        "pages": 3,
+        "items": 6,
+        "last": dt.date(2024, 6, 26),
+        "errors": ["/col/gsgg/index_2.html"],
+    }
+
+    # 5. A pager claiming 500 pages, all of which exist: only max_list_pages are read (1 entry each).
+    for k in range(500):
+        url = "/col/lsda/" + (f"index_{k}.html" if k else "")
+        script = f'<script>createPageHTML(500, {k}, "index", "html");</script>'
+        routes[url] = list_page("历史档案", entries_for("lsda", [dt.date(2020, 1, 1) - k * day]), script)
+    expected["/col/lsda/"] = {"name": "历史档案", "last": dt.date(2020, 1, 1), "errors": []}  # pages = cap
+
+    routes["/"] = page(html(PAGED_NAV + "<p>示例市人民政府</p>"))
+    routes["/sitemap.html"] = page(html(PAGED_NAV + "<h1>网站地图</h1>", title="网站地图"))
+    routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n")
+    return routes, expected
