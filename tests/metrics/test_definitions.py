@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
@@ -44,7 +45,25 @@ def test_bad_definitions_are_located(tmp_path):
         ("2021-03-06", "2021-03-08", 1),  # Sat -> Mon
         ("2021-03-05", "2021-03-07", 0),  # Fri -> Sun
         ("2021-03-01", "2021-03-01", 0),  # same day
-        ("2021-06-01", "2021-06-30", 21),  # Tue 6/1 -> Wed 6/30: 3 + 5 + 5 + 5 + 3
+        # Tue 6/1 -> Wed 6/30: Mon–Fri gives 3 + 5 + 5 + 5 + 3 = 21; 端午 Mon 6/14 is a holiday -> 20
+        ("2021-06-01", "2021-06-30", 20),
+        # 春节 2021: 2/11 (Thu)..2/17 (Wed) off; Sun 2/7 and Sat 2/20 are 调休 workdays.
+        ("2021-02-10", "2021-02-18", 1),  # only Thu 2/18
+        ("2021-02-05", "2021-02-08", 2),  # Fri -> Mon: Sun 2/7 (调休) + Mon 2/8
+        ("2021-02-19", "2021-02-22", 2),  # Fri -> Mon: Sat 2/20 (调休) + Mon 2/22
+        # 2/1 (Mon) -> 2/26 (Fri): 2/2-2/5 = 4, 2/7 = 1, 2/8-2/10 = 3, 2/18-2/19 = 2, 2/20 = 1, 2/22-2/26 = 5 -> 16
+        ("2021-02-01", "2021-02-26", 16),
+        # 国庆 2021: 10/1 (Fri)..10/7 (Thu) off; Sun 9/26 and Sat 10/9 are 调休 workdays.
+        ("2021-09-30", "2021-10-11", 3),  # Thu -> Mon: Fri 10/8, Sat 10/9 (调休), Mon 10/11
+        # 9/24 (Fri) -> 10/9 (Sat): Sun 9/26, 9/27-9/30 = 4, 10/8, Sat 10/9 -> 1 + 4 + 1 + 1 = 7
+        ("2021-09-24", "2021-10-09", 7),
+        # 中秋: Sat 9/18 is a 调休 workday, 9/19-9/21 off: Fri 9/17 -> Wed 9/22 = Sat 9/18 + Wed 9/22
+        ("2021-09-17", "2021-09-22", 2),
+        # outside the calendar's years (2019): plain Mon–Fri, 国庆 2019 not known -> 9/30 Mon -> 10/4 Fri = 4
+        ("2019-09-30", "2019-10-04", 4),
+        # across the calendar's start: Fri 2019-12-27 -> Mon 2020-01-06: 12/30, 12/31, 1/2, 1/3, 1/6 = 5
+        # (元旦 Wed 2020-01-01 is a holiday)
+        ("2019-12-27", "2020-01-06", 5),
     ],
 )
 def test_workdays_expansion(a, b, days):
@@ -88,3 +107,37 @@ def test_bad_info_rules_file(tmp_path):
     path.write_text("monthly: {}\n", encoding="utf-8")
     with pytest.raises(UserError):
         load_info_rules(path)
+
+
+def test_office_calendar_file_replaces_a_year(tmp_path):
+    import duckdb
+
+    from govassess.metrics.calendar import coverage_notice, load_calendar
+
+    f = tmp_path / "cal.yaml"
+    # A made-up local year 2023: Mon 2023-03-06 off, Sat 2023-03-11 worked.
+    f.write_text(
+        "years:\n  2023:\n    holidays: [2023-03-06]\n    workdays: [2023-03-11]\n", encoding="utf-8"
+    )
+    cal = load_calendar(f)
+    assert 2021 in cal.years and 2023 in cal.years
+    sql = expand_workdays("WORKDAYS(DATE '2023-03-03', DATE '2023-03-13')", cal)
+    # Fri 3/3 -> Mon 3/13: Mon–Fri gives 6 (3/6..3/10, 3/13); -1 for 3/6, +1 for Sat 3/11 -> 6
+    assert duckdb.connect().execute(f"SELECT {sql}").fetchall()[0][0] == 6
+    sql = expand_workdays("WORKDAYS(DATE '2023-03-03', DATE '2023-03-10')", cal)
+    assert duckdb.connect().execute(f"SELECT {sql}").fetchall()[0][0] == 4  # 3/7..3/10
+    assert coverage_notice(cal, dt.date(2023, 1, 1), dt.date(2023, 6, 30)) is None
+    assert "2024" in coverage_notice(cal, dt.date(2023, 1, 1), dt.date(2024, 6, 30))
+
+
+def test_bad_calendar_file_is_reported(tmp_path):
+    from govassess.errors import UserError
+    from govassess.metrics.calendar import load_calendar
+
+    f = tmp_path / "cal.yaml"
+    f.write_text("years:\n  2023:\n    workdays: [2023-03-08, 2023-13-01]\n", encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        load_calendar(f)
+    text = str(err.value) + " ".join(str(p) for p in err.value.problems)
+    assert "2023-03-08" in text  # a Wednesday cannot be a 调休 workday
+    assert "2023-13-01" in text

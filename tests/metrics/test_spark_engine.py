@@ -38,3 +38,23 @@ def test_spark_and_duckdb_agree(tmp_path):
     assert [s.__dict__ for s in on_spark.info] == [s.__dict__ for s in on_duck.info]
     # A spot check that both are right, not just equal (hand-computed in test_metrics_handbuilt.py): 3 / 5.
     assert on_spark.value("A", "on_time_rate").value == pytest.approx(3 / 5)
+
+
+def test_spark_workdays_follow_the_holiday_calendar():
+    """The calendar expression transpiled to Spark gives the hand-computed working days."""
+    from govassess.metrics.definitions import expand_workdays
+    from govassess.metrics.engines import SparkEngine
+
+    cases = [
+        ("2021-02-10", "2021-02-18", 1),  # 春节 2/11-2/17 off: only Thu 2/18
+        ("2021-02-19", "2021-02-22", 2),  # Sat 2/20 调休 + Mon 2/22
+        ("2021-09-30", "2021-10-11", 3),  # 国庆 off: Fri 10/8, Sat 10/9 调休, Mon 10/11
+        ("2019-09-30", "2019-10-04", 4),  # outside the calendar: Mon–Fri
+    ]
+    spark = SparkEngine()
+    try:
+        for a, b, days in cases:
+            _, rows = spark.fetch("SELECT " + expand_workdays(f"WORKDAYS(DATE '{a}', DATE '{b}')") + " AS n")
+            assert rows[0][0] == days, (a, b)
+    finally:
+        spark.close()

@@ -30,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     c.add_argument("--units", type=Path, help="评估对象文件（缺省时使用记录目录中的 units 文件）")
     c.add_argument("--definitions", type=Path, help="自定义指标定义 YAML（缺省用内置定义）")
     c.add_argument("--info-rules", type=Path, help="自定义信息报送积分规则 YAML")
+    c.add_argument(
+        "--calendar",
+        type=Path,
+        help="本地工作日历 YAML（节假日与调休上班日，格式见 docs/metrics.md；其年份替换内置日历）",
+    )
     c.add_argument("--strict", action="store_true", help="发现任何无效记录即停止（默认排除并报告）")
     c.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="计算引擎（默认 duckdb）")
     c.add_argument("--problems", type=Path, help="无效记录报告 CSV（默认与输出文件同名加 .problems.csv）")
@@ -94,6 +99,9 @@ def cmd_compute(args: argparse.Namespace) -> int:
         except ImportError:
             pass
     info_rules = load_info_rules(args.info_rules) if args.info_rules else None
+    from .calendar import load_calendar
+
+    calendar = load_calendar(args.calendar)
     if args.out.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError("输出文件应为 .csv 或 .xlsx", file=str(args.out))
     engine = _engine(args.engine, args.memory_limit, args.threads)
@@ -108,6 +116,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
             strict=args.strict,
             check_duplicates=not args.skip_duplicate_check,
             progress=lambda msg: print(msg, file=sys.stderr),
+            calendar=calendar,
         )
     finally:
         engine.close()

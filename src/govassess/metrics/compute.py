@@ -11,6 +11,7 @@ from typing import Any
 from govassess.errors import UserError
 
 from . import records as rec
+from .calendar import WorkCalendar, coverage_notice, default_calendar
 from .definitions import Definitions, Metric, Period, aggregate_sql, compile_expr, load_definitions
 from .infowork import InfoRules, InfoScore, load_info_rules, score_info_work
 from .schemas import RECORD_SETS
@@ -70,8 +71,10 @@ def compute(
     strict: bool = False,
     check_duplicates: bool = True,
     progress: Callable[[str], None] | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> ComputeResult:
     defs = definitions or load_definitions()
+    cal = calendar or default_calendar()
     say = progress or (lambda _msg: None)
     store = rec.register(engine, Path(records_dir), units_file=units_file, check_duplicates=check_duplicates)
     values = period.placeholders() | {k: v for k, v in defs.params.items()}
@@ -93,7 +96,7 @@ def compute(
             in_period = f"{rs.period_column} >= {values['start_ts']} AND {rs.period_column} < {values['end']}"
         else:
             in_period = "TRUE"
-        selects, aliases = _metric_selects(metrics, values)
+        selects, aliases = _metric_selects(metrics, values, cal)
         unit_sel = "unit" if loaded.has_unit else "CAST(NULL AS VARCHAR)"
         # One scan: group by unit, the rule bits and the period flag; valid in-period groups feed the metrics,
         # all groups feed the rule counts.
@@ -141,7 +144,7 @@ def compute(
             continue
         say(f"计算{derived.label}……")
         sql = compile_expr_block(derived.sql, values, dname)
-        selects, aliases = _metric_selects(metrics, values)
+        selects, aliases = _metric_selects(metrics, values, cal)
         cols, rows = engine.fetch(f"SELECT unit, {', '.join(selects)} FROM ({sql}) d GROUP BY unit")
         for row in rows:
             _accumulate(per_unit, dict(zip(cols, row)), aliases)
@@ -188,22 +191,34 @@ def compute(
             info_rules or load_info_rules(),
             excluded_by_unit.get("info_reports", {}),
         )
-    return ComputeResult(period, units, out, rule_results, totals, store.notices, skipped, info, unit_attrs)
+    notices = list(store.notices)
+    uses_workdays = any("WORKDAYS" in str(p).upper() for m in defs.metrics for p in _texts(m))
+    note = coverage_notice(cal, period.start, period.end) if uses_workdays else None
+    if note:
+        notices.append(note)
+    return ComputeResult(period, units, out, rule_results, totals, notices, skipped, info, unit_attrs)
+
+
+def _texts(m: Metric) -> list[str]:
+    parts = [m.numerator, m.denominator, m.aggregate]
+    return [m.filter or ""] + [p.expr for p in parts if p is not None]
 
 
 def _metric_selects(
-    metrics: list[Metric], values: dict[str, Any]
+    metrics: list[Metric], values: dict[str, Any], calendar: WorkCalendar | None = None
 ) -> tuple[list[str], list[tuple[Metric, str, str]]]:
     selects: list[str] = []
     aliases: list[tuple[Metric, str, str]] = []  # metric, role (num|den|agg + suffix), column alias
     for j, m in enumerate(metrics):
         cond = "TRUE"
         if m.filter:
-            cond = f"COALESCE(({compile_expr(m.filter, values, f'metrics.{m.code}.filter')}), FALSE)"
+            cond = (
+                f"COALESCE(({compile_expr(m.filter, values, f'metrics.{m.code}.filter', calendar)}), FALSE)"
+            )
         for role, part in (("num", m.numerator), ("den", m.denominator), ("agg", m.aggregate)):
             if part is None:
                 continue
-            for suffix, sql in aggregate_sql(part, cond, values, f"metrics.{m.code}.{role}"):
+            for suffix, sql in aggregate_sql(part, cond, values, f"metrics.{m.code}.{role}", calendar):
                 alias = f"m{j}_{role}{suffix}"
                 selects.append(f"{sql} AS {alias}")
                 aliases.append((m, role + suffix, alias))

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from govassess.errors import ProblemCollector, UserError
 
+from .calendar import WorkCalendar, default_calendar
 from .schemas import RECORD_SETS
 
 AGG_KINDS = ("count", "sum", "avg", "min", "max")
@@ -98,20 +99,16 @@ def parse_period(start: str, end: str) -> Period:
     return Period(a, b)
 
 
-def _workday_index(arg: str) -> str:
-    # Working days from the Monday 1970-01-05 up to and including the day: 5 per full week + the rest.
-    n = f"DATEDIFF('day', DATE '1970-01-05', CAST({arg} AS DATE))"
-    return f"(5 * CAST(FLOOR({n} / 7) AS BIGINT) + LEAST({n} % 7 + 1, 5))"
-
-
-def expand_workdays(sql: str) -> str:
-    """Replace WORKDAYS(a, b) by arithmetic both engines understand."""
+def expand_workdays(sql: str, calendar: WorkCalendar | None = None) -> str:
+    """Replace WORKDAYS(a, b) by idx(b) - idx(a) on the working-day calendar (an expression both engines
+    understand; see calendar.py)."""
+    cal = calendar or default_calendar()
     tree = sqlglot.parse_one(f"SELECT {sql}", read="duckdb")
 
     def repl(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Anonymous) and node.name.upper() == "WORKDAYS":
             a, b = (e.sql(dialect="duckdb") for e in node.expressions)
-            return sqlglot.parse_one(f"({_workday_index(b)} - {_workday_index(a)})", read="duckdb")
+            return sqlglot.parse_one(f"({cal.index_sql(b)} - {cal.index_sql(a)})", read="duckdb")
         return node
 
     out = tree.transform(repl)
@@ -234,14 +231,16 @@ def _check_sql(metric: Metric, params: dict[str, Any], source: str, problems: Pr
             )
 
 
-def compile_expr(text: str, values: dict[str, Any], where: str) -> str:
-    return expand_workdays(substitute(text, values, where=where))
+def compile_expr(text: str, values: dict[str, Any], where: str, calendar: WorkCalendar | None = None) -> str:
+    return expand_workdays(substitute(text, values, where=where), calendar)
 
 
-def aggregate_sql(part: Part, condition: str, values: dict[str, Any], where: str) -> list[tuple[str, str]]:
+def aggregate_sql(
+    part: Part, condition: str, values: dict[str, Any], where: str, calendar: WorkCalendar | None = None
+) -> list[tuple[str, str]]:
     """FILTERed aggregates for one part as (suffix, SQL). Results are later summed over groups (validity and
     period are group keys), so an average is carried as a sum ("") and a count ("_cnt")."""
-    expr = compile_expr(part.expr, values, where)
+    expr = compile_expr(part.expr, values, where, calendar)
     if part.kind == "count":
         return [("", f"COUNT(*) FILTER (WHERE {condition} AND COALESCE(({expr}), FALSE))")]
     if part.kind == "avg":
