@@ -167,6 +167,9 @@ def test_cli_user_errors_exit_2(tmp_path, capsys):
     assert main(["inspect", "http://127.0.0.1:9/", "--inputs-out", str(tmp_path / "i.csv")]) == 2
     assert "--unit" in capsys.readouterr().err
     assert main(["inspect", "http://127.0.0.1:9/", "--max-pages", "0"]) == 2
+    capsys.readouterr()
+    assert main(["inspect", "http://127.0.0.1:9/", "--max-column-pages", "0"]) == 2
+    assert "--max-column-pages 必须至少为 1" in capsys.readouterr().err
     assert (
         main(
             [

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from govassess.inspection.analysis import find_columns
-from govassess.inspection.crawler import crawl_site
+from govassess.inspection.crawler import CrawlConfig, crawl_site
 from govassess.inspection.parse import parse_page
 from govassess.inspection.report import inspect_site
 from govassess.inspection.rules import load_rules
@@ -20,10 +20,14 @@ from govassess.inspection.testsite import build_paged_site, serve
 AS_OF = dt.date(2024, 6, 30)
 
 
+def config(base: str, **kw) -> CrawlConfig:
+    # The loopback settings of conftest.config (a module-scoped fixture cannot use the function-scoped one).
+    defaults = dict(delay=0, workers=8, per_host=8, timeout=2.0, max_bytes=200_000, external="loopback")
+    return CrawlConfig(base + "/", **{**defaults, **kw})
+
+
 @pytest.fixture(scope="module")
 def paged(loopback_only):
-    from tests.inspection.conftest import config
-
     routes, expected = build_paged_site()
     with serve(routes) as (base, hits):
         report = inspect_site(config(base), as_of=AS_OF)
@@ -39,7 +43,7 @@ def test_paging_pages_are_not_columns(paged):
     assert sorted(_cols(paged)) == sorted(paged["expected"])
 
 
-@pytest.mark.parametrize("path", ["/col/gzdt/", "/col/xwfb/", "/col/gfxwj/", "/col/gsgg/"])
+@pytest.mark.parametrize("path", ["/col/gzdt/", "/col/xwfb/", "/col/gfxwj/", "/col/gsgg/", "/col/zxft/"])
 def test_items_pages_and_newest_date_across_pages(paged, path):
     col = _cols(paged)[path]
     exp = paged["expected"][path]
@@ -81,6 +85,7 @@ def test_pages_per_column_are_capped(paged):
     assert report["skipped"]["栏目分页超出上限"] == 480
     assert "/col/lsda/index_20.html" not in paged["hits"]
     assert "/col/lsda/index_19.html" in paged["hits"]
+    assert report["settings"]["max_column_pages"] == 20
 
 
 def test_first_page_alias_is_not_fetched_again(paged):
@@ -105,10 +110,15 @@ def test_page_cap_is_configurable_and_paging_stays_within_max_pages(paged):
     assert crawl.skipped["栏目分页超出上限"] == 1 + 1 + 3 + 2 + 498
 
 
-def test_blank_only_if_every_page_is_empty():
-    nav = '<div class="nav"><a href="/">首页</a></div>'
-    empty = parse_page("http://h/col/a/", f"<html><body>{nav}<p>暂无信息</p></body></html>")
-    assert empty.paging == [] and empty.empty_marker
+def test_blank_only_if_every_page_is_empty(paged):
+    cols = _cols(paged)
+    # 在线访谈: page 1 says 暂无信息 but page 2 lists one item -> not blank.
+    assert cols["/col/zxft/"]["blank"] is False and cols["/col/zxft/"]["pages"] == 2
+    # 专题专栏: both pages empty -> blank, 2 pages read, no items.
+    ztzl = cols["/col/ztzl/"]
+    assert (ztzl["blank"], ztzl["pages"], ztzl["items"], ztzl["last_updated"]) == (True, 2, 0, None)
+    blank = [c for c in paged["report"]["checks"] if c["check"] == "空白栏目"][0]
+    assert blank["value"] == 1
 
 
 def test_pager_recognition():

@@ -319,6 +319,8 @@ PAGED_NAV = (
     '<li><a href="/col/gfxwj/">规范性文件</a></li>'
     '<li><a href="/col/gsgg/">公示公告</a></li>'
     '<li><a href="/col/lsda/">历史档案</a></li>'
+    '<li><a href="/col/zxft/">在线访谈</a></li>'
+    '<li><a href="/col/ztzl/">专题专栏</a></li>'
     "</ul></div>"
 )
 
@@ -431,6 +433,23 @@ def build_paged_site() -> tuple[dict[str, Route], dict[str, dict[str, object]]]:
         script = f'<script>createPageHTML(500, {k}, "index", "html");</script>'
         routes[url] = list_page("历史档案", entries_for("lsda", [dt.date(2020, 1, 1) - k * day]), script)
     expected["/col/lsda/"] = {"name": "历史档案", "last": dt.date(2020, 1, 1), "errors": []}  # pages = cap
+
+    # 6. Page 1 empty (暂无信息), page 2 with one entry: not blank. 7. Both pages empty: blank.
+    pager = _pager([("index.html", "1"), ("index_1.html", "2")])
+    routes["/col/zxft/"] = list_page("在线访谈", [], "<p>暂无信息</p>" + pager)
+    routes["/col/zxft/index_1.html"] = list_page(
+        "在线访谈", entries_for("zxft", [dt.date(2024, 6, 3)]), pager
+    )
+    expected["/col/zxft/"] = {
+        "name": "在线访谈",
+        "pages": 2,
+        "items": 1,
+        "last": dt.date(2024, 6, 3),
+        "errors": [],
+    }
+    routes["/col/ztzl/"] = list_page("专题专栏", [], "<p>暂无信息</p>" + pager)
+    routes["/col/ztzl/index_1.html"] = list_page("专题专栏", [], "<p>暂无信息</p>" + pager)
+    expected["/col/ztzl/"] = {"name": "专题专栏", "pages": 2, "items": 0, "last": None, "errors": []}
 
     routes["/"] = page(html(PAGED_NAV + "<p>示例市人民政府</p>"))
     routes["/sitemap.html"] = page(html(PAGED_NAV + "<h1>网站地图</h1>", title="网站地图"))
