@@ -27,6 +27,12 @@ def test_alerts(records_dir):
 def test_add_working_days():
     assert add_working_days(dt.date(2021, 6, 25), 15) == dt.date(2021, 7, 16)  # Fri + 3 weeks
     assert add_working_days(dt.date(2021, 3, 5), 1) == dt.date(2021, 3, 8)  # Fri -> Mon
+    # 春节 2021 (2/11-2/17 off): the first working day after Wed 2/10 is Thu 2/18
+    assert add_working_days(dt.date(2021, 2, 10), 1) == dt.date(2021, 2, 18)
+    # 国庆 2021: Thu 9/30 -> Fri 10/8 (1), Sat 10/9 (调休, 2)
+    assert add_working_days(dt.date(2021, 9, 30), 2) == dt.date(2021, 10, 9)
+    # outside the calendar (2019, no 国庆 known): Mon–Fri, so Mon 9/30 -> Tue 10/1
+    assert add_working_days(dt.date(2019, 9, 30), 1) == dt.date(2019, 10, 1)
 
 
 def test_volume(records_dir):

@@ -57,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     m.add_argument("--from", dest="start", help="期间开始日期（总量、评价分析）")
     m.add_argument("--to", dest="end", help="期间结束日期（含）")
     m.add_argument("--as-of", dest="as_of", help="差评提醒的基准日期（默认今天）")
+    m.add_argument("--calendar", type=Path, help="本地工作日历 YAML（差评提醒的整改期限按其工作日计）")
     m.add_argument("--unit", help="只导出该单位（差评提醒给单位本身时使用）")
     m.add_argument("--units", type=Path, help="评估对象文件（区域分析需要 region 列）")
     m.add_argument("--out", required=True, type=Path, help="输出文件（.csv 或 .xlsx）")

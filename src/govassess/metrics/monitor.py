@@ -15,6 +15,7 @@ from typing import Any
 from govassess.errors import UserError
 
 from . import records as rec
+from .calendar import WorkCalendar, default_calendar
 from .definitions import Period, load_definitions, parse_period
 
 BAD = "level IN ('不满意', '非常不满意') AND verified IS DISTINCT FROM FALSE"
@@ -118,17 +119,24 @@ def rating_analysis(
     return Report(columns, out, {"ratings": bad})
 
 
-def add_working_days(day: dt.date, n: int) -> dt.date:
-    """The n-th working day (Mon–Fri) after `day` — the same rule as WORKDAYS in the metric definitions."""
+def add_working_days(day: dt.date, n: int, calendar: WorkCalendar | None = None) -> dt.date:
+    """The n-th working day after `day` on the holiday calendar — the same rule as WORKDAYS in the metric
+    definitions (Mon–Fri outside the calendar's years)."""
+    cal = calendar or default_calendar()
     while n > 0:
         day += dt.timedelta(days=1)
-        if day.weekday() < 5:
+        if cal.is_workday(day):
             n -= 1
     return day
 
 
 def bad_rating_alerts(
-    *, records_dir: Path, as_of: dt.date, unit: str | None = None, engine: Any = None
+    *,
+    records_dir: Path,
+    as_of: dt.date,
+    unit: str | None = None,
+    engine: Any = None,
+    calendar: WorkCalendar | None = None,
 ) -> Report:
     """差评提醒: every 差评 (not ruled invalid) not yet rectified, with its deadline and the days left
     (negative = overdue), most urgent first."""
@@ -140,7 +148,7 @@ def bad_rating_alerts(
     )
     out = []
     for rating_id, u, case_id, level, rated_at, deadline, callback in rows:
-        due = deadline.date() if deadline is not None else add_working_days(rated_at.date(), limit)
+        due = deadline.date() if deadline is not None else add_working_days(rated_at.date(), limit, calendar)
         left = (due - as_of).days
         status = "已超期" if left < 0 else ("即将到期" if left <= 3 else "未到期")
         out.append(
@@ -209,7 +217,10 @@ def cli(args: argparse.Namespace) -> int:
             as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
         except ValueError:
             raise UserError(f"--as-of 应为 2021-07-01 这样的日期：{args.as_of}") from None
-        report = bad_rating_alerts(records_dir=args.records, as_of=as_of, unit=args.unit)
+        from .calendar import load_calendar
+
+        calendar = load_calendar(getattr(args, "calendar", None))
+        report = bad_rating_alerts(records_dir=args.records, as_of=as_of, unit=args.unit, calendar=calendar)
         sheet = "差评提醒"
     write_report(report, args.out, sheet=sheet)
     for name, n in report.excluded.items():
