@@ -43,7 +43,9 @@ def test_paging_pages_are_not_columns(paged):
     assert sorted(_cols(paged)) == sorted(paged["expected"])
 
 
-@pytest.mark.parametrize("path", ["/col/gzdt/", "/col/xwfb/", "/col/gfxwj/", "/col/gsgg/", "/col/zxft/"])
+@pytest.mark.parametrize(
+    "path", ["/col/gzdt/", "/col/xwfb/", "/col/gfxwj/", "/col/gsgg/", "/col/tzgg/", "/col/zxft/"]
+)
 def test_items_pages_and_newest_date_across_pages(paged, path):
     col = _cols(paged)[path]
     exp = paged["expected"][path]
@@ -68,9 +70,11 @@ def test_broken_list_page_is_a_broken_link_and_the_rest_still_counts(paged):
     base = paged["base"]
     broken = {b["url"]: b for b in report["broken_links"]}
     # index_2.html (page 3) is linked from the pager of pages 1, 2 and 4; the first page found it.
-    assert list(broken) == [base + "/col/gsgg/index_2.html"]
+    assert sorted(broken) == [base + "/col/gsgg/index_2.html", base + "/col/tzgg/index_2.html"]
     assert broken[base + "/col/gsgg/index_2.html"]["status"] == 404
     assert broken[base + "/col/gsgg/index_2.html"]["found_on"] == base + "/col/gsgg/"
+    # 通知公告's page 3 has no link on page 1 (下一页 → index_1, 尾页 → index_4): page 1 is still named.
+    assert broken[base + "/col/tzgg/index_2.html"]["found_on"] == base + "/col/tzgg/"
     # 公示公告: 通知公告政策文件, cut-off 2023-12-30; newest 2024-06-26 on page 1 -> fresh.
     assert _cols(paged)["/col/gsgg/"]["stale"] is False
 
@@ -106,8 +110,9 @@ def test_page_cap_is_configurable_and_paging_stays_within_max_pages(paged):
     assert (cols["/col/lsda/"].pages, cols["/col/lsda/"].items) == (2, 2)
     assert (cols["/col/gsgg/"].pages, cols["/col/gsgg/"].items) == (2, 4)
     # Pages beyond the cap: gzdt index_2 (1), xwfb ?page=3 (1), gfxwj index_2..4 (3), gsgg index_2..3 (2),
-    # lsda index_2..499 (498).
-    assert crawl.skipped["栏目分页超出上限"] == 1 + 1 + 3 + 2 + 498
+    # tzgg index_2..4 (3: 下一页 index_1 and 尾页 index_4 stand for index_1..4), lsda index_2..499 (498).
+    assert crawl.skipped["栏目分页超出上限"] == 1 + 1 + 3 + 2 + 3 + 498
+    assert (cols["/col/tzgg/"].pages, cols["/col/tzgg/"].items) == (2, 4)
 
 
 def test_blank_only_if_every_page_is_empty(paged):
@@ -130,11 +135,10 @@ def test_pager_recognition():
     )
     info = parse_page("http://h/col/a/", html)
     # index_N.html and ?page=N belong to /col/a/; list_3.html is another list; /art/2024_1.html another folder.
-    assert info.paging == [
-        "http://h/col/a/index_1.html",
-        "http://h/col/a/index_9.html",
-        "http://h/col/a/?page=4",
-    ]
+    # 下一页 (index_1) and 尾页 (index_9) also stand for the pages between them: index_1..index_9.
+    assert sorted(info.paging) == sorted(
+        [f"http://h/col/a/index_{i}.html" for i in range(1, 10)] + ["http://h/col/a/?page=4"]
+    )
     assert info.first_page == ["http://h/col/a/index.html"]
     script = "<script>createPageHTML(4, 0, 'index', 'shtml');</script>"
     info = parse_page("http://h/col/b/index.html", f"<html><body>{script}</body></html>")

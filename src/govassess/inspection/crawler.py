@@ -399,6 +399,8 @@ class Crawler:
                             continue  # left to the ordinary link handling below
                         seen.add(target)
                         list_counts[root] += 1
+                        if target not in result.refs:  # spelled from a script or a page range, not a link
+                            result.refs[target] = LinkRef(record.url, "分页")
                         result.list_pages[target] = root
                         next_level.append((target, record.url, record.depth))
                     for link in record.info.links:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -327,7 +328,53 @@ def _read_paging(tree: LexborHTMLParser, info: PageInfo, url: str) -> tuple[list
                 target = normalize_url(f"{stem}_{i}.{ext}", url)
                 if target and target != url:
                     found.append(target)
-    return list(dict.fromkeys(found)), first
+    return _fill_gaps(list(dict.fromkeys(found)), url), first
+
+
+def _numbered(url: str) -> tuple[str, int, Callable[[int], str | None]] | None:
+    """(style, page number, how to spell page n) of a numbered list page, or None."""
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    for i, (k, v) in enumerate(params):
+        if k.lower() in _PAGE_KEYS and v.isdigit():
+
+            def query_page(n: int, i: int = i, k: str = k) -> str | None:
+                q = list(params)
+                q[i] = (k, str(n))
+                return normalize_url(urlunsplit(parts._replace(query=urlencode(q))))
+
+            return "query:" + k, int(v), query_page
+    folder, _, name = parts.path.rpartition("/")
+    m = _PAGE_FILE.match(name)
+    if m and m.group("n").isdigit():
+        stem, ext = m.group("stem"), m.group("ext")
+
+        def file_page(n: int) -> str | None:
+            return normalize_url(urlunsplit(parts._replace(path=f"{folder}/{stem}_{n}.{ext}")))
+
+        return "file:" + stem, int(m.group("n")), file_page
+    return None
+
+
+def _fill_gaps(found: list[str], url: str) -> list[str]:
+    """Pagers often show only 下一页 and 尾页 (page 2 and page N): the pages between are spelled the same way,
+    so all of them are listed — a broken page 3 then does not hide pages 4..N behind it. Numbers stay within
+    those the pager itself printed (never 共N页 alone: lists count from 0 or 1)."""
+    spans: dict[str, tuple[int, int, Callable[[int], str | None]]] = {}
+    for target in found:
+        got = _numbered(target)
+        if got is None:
+            continue
+        style, n, spell = got
+        low, high, _ = spans.get(style, (n, n, spell))
+        spans[style] = (min(low, n), max(high, n), spell)
+    out = list(found)
+    for low, high, spell in spans.values():
+        for n in range(low, min(high, low + 1000) + 1):  # the crawler's per-column cap bounds it further
+            target = spell(n)
+            if target and target != url:
+                out.append(target)
+    return list(dict.fromkeys(out))
 
 
 def _read_article_meta(tree: LexborHTMLParser, info: PageInfo, text: str) -> None:

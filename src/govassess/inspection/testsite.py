@@ -319,6 +319,7 @@ PAGED_NAV = (
     '<li><a href="/col/gfxwj/">规范性文件</a></li>'
     '<li><a href="/col/gsgg/">公示公告</a></li>'
     '<li><a href="/col/lsda/">历史档案</a></li>'
+    '<li><a href="/col/tzgg/">通知公告</a></li>'
     '<li><a href="/col/zxft/">在线访谈</a></li>'
     '<li><a href="/col/ztzl/">专题专栏</a></li>'
     "</ul></div>"
@@ -425,6 +426,26 @@ def build_paged_site() -> tuple[dict[str, Route], dict[str, dict[str, object]]]:
         "items": 6,
         "last": dt.date(2024, 6, 26),
         "errors": ["/col/gsgg/index_2.html"],
+    }
+
+    # 4b. Five pages with a pager of 上一页 / 下一页 / 尾页 only, page 3 (index_2.html) missing: page 4 and 5
+    #     are reached anyway (尾页 index_4 spells the pages between). 2 entries each, newest 2024-06-27 on page 1.
+    for k in (0, 1, 3, 4):
+        url = "/col/tzgg/" + (f"index_{k}.html" if k else "")
+        links = [("index.html", "首页")]
+        if k:
+            links.append(("index.html" if k == 1 else f"index_{k - 1}.html", "上一页"))
+        if k < 4:
+            links.append((f"index_{k + 1}.html", "下一页"))
+        links.append(("index_4.html", "尾页"))
+        dates = [dt.date(2024, 6, 27) - 15 * (2 * k + j) * day for j in range(2)]
+        routes[url] = list_page("通知公告", entries_for("tzgg", dates), _pager(links) + "<span>共5页</span>")
+    expected["/col/tzgg/"] = {
+        "name": "通知公告",
+        "pages": 4,
+        "items": 8,
+        "last": dt.date(2024, 6, 27),
+        "errors": ["/col/tzgg/index_2.html"],
     }
 
     # 5. A pager claiming 500 pages, all of which exist: only max_list_pages are read (1 entry each).
