@@ -140,6 +140,11 @@ def test_pager_recognition():
         [f"http://h/col/a/index_{i}.html" for i in range(1, 10)] + ["http://h/col/a/?page=4"]
     )
     assert info.first_page == ["http://h/col/a/index.html"]
+    # On page 2 of a ?page= list, "1" and 首页 lead back to page 1: not another page to read.
+    pager = "<a href='?page=1'>首页</a><a href='?page=1'>1</a><a href='?page=3'>下一页</a><a href='?page=5'>尾页</a>"
+    info = parse_page("http://h/col/q/?page=2", f"<html><body><div class='page'>{pager}</div></body></html>")
+    assert info.first_page == ["http://h/col/q/?page=1"]
+    assert sorted(info.paging) == [f"http://h/col/q/?page={n}" for n in (3, 4, 5)]
     script = "<script>createPageHTML(4, 0, 'index', 'shtml');</script>"
     info = parse_page("http://h/col/b/index.html", f"<html><body>{script}</body></html>")
     assert info.paging == [f"http://h/col/b/index_{i}.shtml" for i in (1, 2, 3)]

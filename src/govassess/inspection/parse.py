@@ -313,10 +313,11 @@ def _read_paging(tree: LexborHTMLParser, info: PageInfo, url: str) -> tuple[list
         if link.is_resource or link.url == url or not _PAGER_TEXT.match(link.text):
             continue
         key = _page_key(link.url)
-        if key in own:
+        to_first = link.text.strip() in ("首页", "第一页", "1")
+        if key in own and not to_first:
             found.append(link.url)
-        elif key is None and link.text.strip() in ("首页", "第一页", "1") and own & _list_keys(link.url):
-            first.append(link.url)
+        elif to_first and (key in own or (key is None and own & _list_keys(link.url))):
+            first.append(link.url)  # /col/x/index.html or /col/x/?page=1: the first page again
     for script in tree.css("script"):
         raw = script.text(deep=True) or ""
         if "createPageHTML" not in raw:
@@ -371,9 +372,9 @@ def _fill_gaps(found: list[str], url: str) -> list[str]:
     out = list(found)
     for low, high, spell in spans.values():
         for n in range(low, min(high, low + 1000) + 1):  # the crawler's per-column cap bounds it further
-            target = spell(n)
-            if target and target != url:
-                out.append(target)
+            spelled = spell(n)
+            if spelled and spelled != url:
+                out.append(spelled)
     return list(dict.fromkeys(out))
 
 
