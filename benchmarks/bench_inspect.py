@@ -3,7 +3,7 @@
 The fixture server runs in a separate process so it does not share the crawler's interpreter lock.
 Target: >= 100 pages/s with bounded memory (peak RSS reported).
 
-    .venv/bin/python benchmarks/bench_inspect.py [--pages 5000] [--workers 8]
+    .venv/bin/python benchmarks/bench_inspect.py [--pages 5000] [--workers 8] [--list-page-size 20]
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import resource
 import time
 
 
-def _serve(n_pages: int, queue: mp.Queue, stop: mp.Event) -> None:
+def _serve(n_pages: int, page_size: int | None, queue: mp.Queue, stop: mp.Event) -> None:
     from govassess.inspection.testsite import build_big_site, serve
 
-    with serve(build_big_site(n_pages)) as (base, _hits):
+    with serve(build_big_site(n_pages, page_size=page_size)) as (base, _hits):
         queue.put(base)
         stop.wait()
 
@@ -28,6 +28,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument(
+        "--list-page-size", type=int, default=None, help="split each column list into pages (paging)"
+    )
     args = parser.parse_args()
 
     from govassess.inspection.crawler import CrawlConfig
@@ -35,7 +38,7 @@ def main() -> None:
 
     queue: mp.Queue = mp.Queue()
     stop = mp.Event()
-    server = mp.Process(target=_serve, args=(args.pages, queue, stop), daemon=True)
+    server = mp.Process(target=_serve, args=(args.pages, args.list_page_size, queue, stop), daemon=True)
     server.start()
     base = queue.get(timeout=120)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -69,6 +72,9 @@ def main() -> None:
                 "pages_per_second": round(pages / elapsed, 1),
                 "target_pages_per_second": 100,
                 "workers": args.workers,
+                "list_page_size": args.list_page_size,
+                "column_pages": sum(c["pages"] for c in report["columns"]),
+                "column_items": sum(c["items"] for c in report["columns"]),
                 "columns": len(report["columns"]),
                 "articles": len(report["articles"]),
                 "crawl_errors": len(report["crawl_errors"]),

@@ -288,10 +288,12 @@ def external_routes() -> dict[str, Route]:
     return {"/ok.html": page(html("<p>外部站点</p>")), "/robots.txt": (404, {}, b"")}
 
 
-def build_big_site(n_pages: int, *, per_list: int = 50) -> dict[str, Route]:
-    """``n_pages`` pages for the benchmark: columns of list pages, each listing ``per_list`` articles."""
+def build_big_site(n_pages: int, *, per_list: int = 50, page_size: int | None = None) -> dict[str, Route]:
+    """``n_pages`` pages for the benchmark: columns of list pages, each listing ``per_list`` articles;
+    with ``page_size`` each column's list is split into pages of that many entries (index_N.html pager)."""
     routes: dict[str, Route] = {}
-    n_lists = max(1, n_pages // (per_list + 1))
+    n_list_pages = -(-per_list // page_size) if page_size else 1
+    n_lists = max(1, n_pages // (per_list + n_list_pages))
     list_links = [f'<li><a href="/c{c}/">栏目{c}</a></li>' for c in range(n_lists)]
     nav = f"<div class='nav'><ul>{''.join(list_links)}</ul></div>"
     base = dt.date(2024, 6, 30)
@@ -305,7 +307,18 @@ def build_big_site(n_pages: int, *, per_list: int = 50) -> dict[str, Route]:
                 _article(f"栏目{c}文章{i}", d, "示例市政府办公室" if i % 10 else None, nav=nav)
             )
             entries.append((art, f"栏目{c}文章{i}", d))
-        routes[f"/c{c}/"] = page(_list_page(f"栏目{c}", entries, nav=nav))
+        size = page_size or per_list
+        for k in range(n_list_pages):
+            pager = ""
+            if n_list_pages > 1:
+                nums = [
+                    ("index.html" if j == 0 else f"index_{j}.html", str(j + 1)) for j in range(n_list_pages)
+                ]
+                pager = _pager([*nums, (f"index_{n_list_pages - 1}.html", "尾页")])
+            url = f"/c{c}/" + (f"index_{k}.html" if k else "")
+            routes[url] = page(
+                _list_page(f"栏目{c}", entries[k * size : (k + 1) * size], empty_text=pager, nav=nav)
+            )
     routes["/"] = page(html(f"{nav}{FOOTER}"))
     routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n")
     return routes
