@@ -20,7 +20,8 @@ A,I4,公共服务,是,4,否,否,是,否,,,0,0
 B,J1,行政许可,否,2,否,否,否,否,,30,10,1
 """
 
-# 2021-03-01 is a Monday. Working days count Mon-Fri after the acceptance day.
+# 2021-03-01 is a Monday. Working days count after the acceptance day, on the holiday calendar (none of
+# these rows changes with it: b1 2021-02-01 -> 02-12 is 8 working days with 春节, 9 Mon–Fri, both <= 10).
 CASES = """case_id,unit,item_code,item_type,channel,one_window,comprehensive,appointment,accepted_at,legal_limit,promised_limit,finished_at,visits,instant,applicant_type
 a1,A,I1,行政许可,网上,否,否,否,2021-03-01 09:00:00,20,5,2021-03-05 16:00:00,0,否,个人
 a2,A,I1,行政许可,窗口,是,是,是,2021-03-05 10:00:00,20,5,2021-03-12 10:00:00,1,否,法人

@@ -58,3 +58,23 @@ def test_spark_workdays_follow_the_holiday_calendar():
             assert rows[0][0] == days, (a, b)
     finally:
         spark.close()
+
+
+def test_spark_on_time_across_holidays(tmp_path):
+    """The 春节 / 国庆 cases of test_calendar.py: Spark agrees with DuckDB and with the hand count (2 of 4)."""
+    from govassess.metrics.engines import SparkEngine
+
+    from .test_calendar import PERIOD, holiday_records
+
+    folder = holiday_records(tmp_path / "r")
+    spark = SparkEngine()
+    try:
+        on_spark = compute(spark, folder, parse_period(*PERIOD))
+    finally:
+        spark.close()
+    on_duck = compute(DuckDBEngine(), folder, parse_period(*PERIOD))
+    mv = on_spark.value("H", "on_time_rate")
+    assert (mv.num, mv.den) == (2, 4)
+    assert {(v.unit, v.metric.code): (v.value, v.num, v.den) for v in on_spark.values} == {
+        (v.unit, v.metric.code): (v.value, v.num, v.den) for v in on_duck.values
+    }
