@@ -403,6 +403,7 @@ class Crawler:
                             result.refs[target] = LinkRef(record.url, "分页")
                         result.list_pages[target] = root
                         next_level.append((target, record.url, record.depth))
+                    record.info.paging, record.info.first_page = [], []  # queued; a long pager is not kept
                     for link in record.info.links:
                         ref = result.refs.get(link.url)
                         if ref is None:
