@@ -18,3 +18,10 @@ def test_core_does_not_import_django_or_rest_framework():
             "print(','.join(bad))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_openpyxl_parses_workbooks_with_defusedxml():
+    # uploaded workbooks are untrusted XML: openpyxl switches to defusedxml when it is installed
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
