@@ -265,7 +265,7 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
         df = df.drop_nulls(list(keys))
     if df["note"].null_count() < df.height:
         df = df.with_columns(pl.col("note").str.strip_chars().replace("", None))
-    sid_of = {k: [i for i, v in enumerate(specs[k].to_list()) if v] for k in ("_needs_note",)}
+    note_sids = [i for i, v in enumerate(specs["_needs_note"].to_list()) if v]
     kinds = specs["_kind"].to_list()
     choices_by_sid = {i: c for i, c in enumerate(specs["_choices"].to_list()) if c}
 
@@ -333,7 +333,7 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
            + ("（人工评分不能超过本指标分值）" if kinds[r["_sid"]] == SCORE else ""))
     report(df.filter(sids(COUNT) & numeric & (pl.col("num") != pl.col("num").round(0))), "value",
            lambda r: f"「{r['value']}」应为整数（个数或名次）")
-    report(df.filter(pl.col("_sid").is_in(sid_of["_needs_note"]) & pl.col("note").is_null()), "note",
+    report(df.filter(pl.col("_sid").is_in(note_sids) & pl.col("note").is_null()), "note",
            lambda r: f"人工评分必须在 note（备注）中写明理由（指标 {r['indicator']}）")
     if problems:
         raise UserError(problems=problems)
