@@ -47,6 +47,7 @@ def generate(folder: Path, rows: int) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     con.execute(
         f"COPY (SELECT 'U' || LPAD(CAST(i AS VARCHAR), 4, '0') AS unit, '单位' || i AS name, "
         f"CASE WHEN i % 7 = 0 THEN '县(市、区)' ELSE '市级部门' END AS class, '区域' || (i % 12) AS region "
@@ -170,6 +171,7 @@ def phase_hand(folder: Path, memory_limit: str) -> dict:
     t = time.perf_counter()
     c = cpu_seconds()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     cases = HAND_CASES.format(
         folder=folder,

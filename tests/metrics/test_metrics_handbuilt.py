@@ -210,8 +210,8 @@ def test_period_outside_calendar_is_warned(records_dir):
     from govassess.metrics.definitions import parse_period
     from govassess.metrics.engines import DuckDBEngine
 
-    # The shipped calendar covers 2020-2022; a 2023 period falls back to Mon–Fri and must say so.
-    result = compute(DuckDBEngine(), records_dir, parse_period("2023-01-01", "2023-06-30"))
-    assert any("2023" in line and "周一至周五" in line for line in result.summary_lines())
+    # The shipped calendar covers 2020-2026; a 2027 period falls back to Mon–Fri and must say so.
+    result = compute(DuckDBEngine(), records_dir, parse_period("2027-01-01", "2027-06-30"))
+    assert any("2027" in line and "周一至周五" in line for line in result.summary_lines())
     inside = compute(DuckDBEngine(), records_dir, parse_period("2021-01-01", "2021-06-30"))
     assert not any("工作日历" in line for line in inside.summary_lines())

@@ -104,15 +104,25 @@ def expand_workdays(sql: str, calendar: WorkCalendar | None = None) -> str:
     understand; see calendar.py)."""
     cal = calendar or default_calendar()
     tree = sqlglot.parse_one(f"SELECT {sql}", read="duckdb")
+    indexes: dict[str, str] = {}
+
+    def placeholder(arg: str) -> exp.Expression:
+        # idx() carries the calendar as a list literal of a few thousand numbers: it is pasted into the
+        # generated text instead of being parsed back into the tree (parsing it cost seconds per run).
+        name = f"__govassess_workday_index_{len(indexes)}__"
+        indexes[name] = cal.index_sql(arg)
+        return exp.column(name)
 
     def repl(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Anonymous) and node.name.upper() == "WORKDAYS":
             a, b = (e.sql(dialect="duckdb") for e in node.expressions)
-            return sqlglot.parse_one(f"({cal.index_sql(b)} - {cal.index_sql(a)})", read="duckdb")
+            return exp.paren(exp.Sub(this=placeholder(b), expression=placeholder(a)))
         return node
 
-    out = tree.transform(repl)
-    return ", ".join(e.sql(dialect="duckdb") for e in out.expressions)
+    out = ", ".join(e.sql(dialect="duckdb") for e in tree.transform(repl).expressions)
+    for name, index in indexes.items():
+        out = out.replace(name, index)
+    return out
 
 
 def substitute(sql: str, values: dict[str, Any], *, where: str) -> str:
@@ -236,16 +246,26 @@ def compile_expr(text: str, values: dict[str, Any], where: str, calendar: WorkCa
 
 
 def aggregate_sql(
-    part: Part, condition: str, values: dict[str, Any], where: str, calendar: WorkCalendar | None = None
+    part: Part,
+    condition: str | None,
+    values: dict[str, Any],
+    where: str,
+    calendar: WorkCalendar | None = None,
 ) -> list[tuple[str, str]]:
-    """FILTERed aggregates for one part as (suffix, SQL). Results are later summed over groups (validity and
-    period are group keys), so an average is carried as a sum ("") and a count ("_cnt")."""
+    """Aggregates for one part as (suffix, SQL), FILTERed by `condition` (None = every record). Results are
+    later summed over groups (validity and period are group keys), so an average is carried as a sum ("")
+    and a count ("_cnt"). A FILTER keeps only rows where it is true, so NULL needs no COALESCE; and no
+    FILTER at all when there is nothing to filter (an always-true FILTER still costs a pass per aggregate)."""
     expr = compile_expr(part.expr, values, where, calendar)
+
+    def filtered(agg: str, *conds: str | None) -> str:
+        kept = [c for c in conds if c is not None and c.strip().upper() != "TRUE"]
+        if not kept:
+            return agg
+        return f"{agg} FILTER (WHERE {' AND '.join(f'({c})' for c in kept)})"
+
     if part.kind == "count":
-        return [("", f"COUNT(*) FILTER (WHERE {condition} AND COALESCE(({expr}), FALSE))")]
+        return [("", filtered("COUNT(*)", condition, expr))]
     if part.kind == "avg":
-        return [
-            ("", f"SUM({expr}) FILTER (WHERE {condition})"),
-            ("_cnt", f"COUNT({expr}) FILTER (WHERE {condition})"),
-        ]
-    return [("", f"{part.kind.upper()}({expr}) FILTER (WHERE {condition})")]
+        return [("", filtered(f"SUM({expr})", condition)), ("_cnt", filtered(f"COUNT({expr})", condition))]
+    return [("", filtered(f"{part.kind.upper()}({expr})", condition))]
