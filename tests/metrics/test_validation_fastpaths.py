@@ -64,3 +64,43 @@ def test_parquet_checks_count_exactly(tmp_path, check_duplicates):
         # the two "d" records now count: c1, c5, d, d -> 4 cases, 1 of them 网上
         assert result.totals["cases"] == (8, 4)
         assert result.value("A", "online_accept_rate").value == pytest.approx(1 / 4)
+
+
+def test_duplicate_check_in_hash_partitions(tmp_path, monkeypatch):
+    # With at most 3 hashes in memory, the 6 filled case ids (c1, c4, c5, c6, d, d) are checked in two
+    # hash partitions; both "d" records hash alike and land in the same partition, so they are still found.
+    monkeypatch.setattr(DuckDBEngine, "HASH_BATCH", 3)
+    engine = DuckDBEngine()
+    result = compute(engine, _folder(tmp_path), parse_period("2021-01-01", "2021-06-30"))
+    rules = {r.rule: r for r in result.rule_results}
+    assert rules["duplicate"].count == 2
+    assert [e[1] for e in rules["duplicate"].examples] == [7, 8]
+    assert rules["missing:case_id"].count == 2  # 8 records - 6 filled keys
+
+
+def test_key_stats_counts_and_proves_distinct():
+    engine = DuckDBEngine()
+    engine.execute("CREATE TABLE k AS SELECT * FROM (VALUES ('a', 1), ('b', 1), (NULL, 2), ('a', 2)) t(x, y)")
+    # 4 records; x filled in 3; 'a' twice -> may be equal
+    assert engine.key_stats("k", ["x"]) == (4, 3, True)
+    # (x, y) pairs: (a,1), (b,1), (a,2) are distinct; the NULL row is not a key
+    assert engine.key_stats("k", ["x", "y"]) == (4, 3, False)
+
+
+def test_clean_catalogue_needs_no_join_and_a_stray_item_is_still_found(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "items.csv").write_text(
+        "unit,item_code,item_type,online_capable,online_depth\nA,I1,行政许可,是,4\n", encoding="utf-8"
+    )
+    engine = DuckDBEngine()
+    compute(engine, folder, parse_period("2021-01-01", "2021-06-30"))
+    # every (unit, item) of the cases is in the catalogue: the scan view has no catalogue join
+    assert "_known_item" not in [r[0] for r in engine.con.execute("DESCRIBE cases__scan").fetchall()]
+
+    (folder / "items.csv").write_text(
+        "unit,item_code,item_type,online_capable,online_depth\nA,I2,行政许可,是,4\n", encoding="utf-8"
+    )
+    result = compute(DuckDBEngine(), folder, parse_period("2021-01-01", "2021-06-30"))
+    rules = {r.rule: r for r in result.rule_results}
+    # I1 is no longer in A's catalogue: all 8 records break unknown_item (records with other faults too)
+    assert rules["unknown_item"].count == 8
