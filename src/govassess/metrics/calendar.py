@@ -66,18 +66,33 @@ class WorkCalendar:
         points = self.breakpoints()
         if not points:
             return plain
-        # The correction as a constant list, one entry per day from the day before the first breakpoint
-        # (correction 0) to the last breakpoint, indexed by the clamped day number: one lookup per row,
-        # measured 2.2x cheaper on DuckDB than a balanced CASE over the breakpoints.
-        first = points[0][0] - dt.timedelta(days=1)
-        steps = dict(points)
-        values, total = [], 0
-        for i in range((points[-1][0] - first).days + 1):
-            total = steps.get(first + dt.timedelta(days=i), total)
-            values.append(total)
+        # Inside the calendar's years idx is looked up in a constant list by day number (one lookup per row,
+        # measured 2x cheaper on DuckDB than the arithmetic plus a CASE tree over the breakpoints); outside
+        # them the correction is constant: 0 before, the last breakpoint's after.
+        first = dt.date(min(self.years[0], points[0][0].year), 1, 1)
+        last = dt.date(max(self.years[-1], points[-1][0].year), 12, 31)
+        values = []
+        count = _plain_index(first - dt.timedelta(days=1)) + self.correction(first - dt.timedelta(days=1))
+        for i in range((last - first).days + 1):
+            day = first + dt.timedelta(days=i)
+            count += 1 if self.is_workday(day) else 0
+            values.append(count)
         offset = f"DATEDIFF('day', DATE '{first.isoformat()}', CAST({arg} AS DATE))"
-        lookup = f"[{', '.join(map(str, values))}][LEAST(GREATEST({offset}, 0), {len(values) - 1}) + 1]"
-        return f"({plain} + {lookup})"
+        after = points[-1][1]
+        return (
+            f"(CASE WHEN {offset} BETWEEN 0 AND {len(values) - 1} "
+            f"THEN [{', '.join(map(str, values))}][{offset} + 1] "
+            f"ELSE {plain} + CASE WHEN {offset} < 0 THEN 0 ELSE {after} END END)"
+        )
+
+    def correction(self, day: dt.date) -> int:
+        """idx(day) minus the plain Mon–Fri count: the last breakpoint's correction on or before `day`."""
+        out = 0
+        for d, total in self.breakpoints():
+            if d > day:
+                break
+            out = total
+        return out
 
 
 def expand_calls(sql: str, name: str, expand: Callable[[str], str], *, where: str) -> str:
@@ -113,6 +128,12 @@ def expand_calls(sql: str, name: str, expand: Callable[[str], str], *, where: st
         return "".join(out) + sql[pos:]
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError) as err:
         raise UserError(f"SQL 中的 {name}(...) 无法解析：{str(err).splitlines()[0]}", field=where) from None
+
+
+def _plain_index(day: dt.date) -> int:
+    """Mon–Fri days from 1970-01-05 (a Monday) up to and including `day` — the SQL `plain` expression."""
+    n = (day - dt.date(1970, 1, 5)).days
+    return 5 * (n // 7) + min(n % 7 + 1, 5)
 
 
 class _TextDates(yaml.SafeLoader):

@@ -106,11 +106,11 @@ def compute(
         )
         rule_counts: dict[int, int] = {}
         n_all = n_bad = 0
+        plan = _plan(cols, aliases)
         for row in rows:
-            d = dict(zip(cols, row))
-            bits, n = int(d["_bits"]), int(d["_n"])
-            if loaded.unit_rule is not None and known_units is not None and d["unit"] is not None:
-                if d["unit"] not in known_units:
+            unit, bits, in_period, n = row[0], int(row[1]), row[2], int(row[3])
+            if loaded.unit_rule is not None and known_units is not None and unit is not None:
+                if unit not in known_units:
                     bits |= 1 << loaded.unit_rule
             n_all += n
             if bits:
@@ -118,13 +118,13 @@ def compute(
                 for i in range(len(loaded.rules)):
                     if bits >> i & 1:
                         rule_counts[i] = rule_counts.get(i, 0) + n
-                if d["unit"] is not None:
+                if unit is not None:
                     by_unit = excluded_by_unit.setdefault(name, {})
-                    by_unit[d["unit"]] = by_unit.get(d["unit"], 0) + n
+                    by_unit[unit] = by_unit.get(unit, 0) + n
                 continue
-            if d["unit"] is None or not d["_in"]:
+            if unit is None or not in_period:
                 continue
-            _accumulate(per_unit, d, aliases)
+            _accumulate(per_unit, unit, row, plan)
         counts[name] = rule_counts
         totals[name] = (n_all, n_bad)
 
@@ -146,8 +146,9 @@ def compute(
         sql = compile_expr_block(derived.sql, values, dname)
         selects, aliases = _metric_selects(metrics, values, cal)
         cols, rows = engine.fetch(f"SELECT unit, {', '.join(selects)} FROM ({sql}) d GROUP BY unit")
+        plan = _plan(cols, aliases)
         for row in rows:
-            _accumulate(per_unit, dict(zip(cols, row)), aliases)
+            _accumulate(per_unit, row[0], row, plan)
 
     for m in defs.metrics:
         if m.records in RECORD_SETS and not store.has(m.records):
@@ -207,44 +208,61 @@ def _texts(m: Metric) -> list[str]:
 def _metric_selects(
     metrics: list[Metric], values: dict[str, Any], calendar: WorkCalendar | None = None
 ) -> tuple[list[str], list[tuple[Metric, str, str]]]:
+    """One select per distinct aggregate (metrics share many, e.g. the count of all records as a
+    denominator), and for every metric part the alias it reads."""
     selects: list[str] = []
+    by_sql: dict[str, str] = {}
     aliases: list[tuple[Metric, str, str]] = []  # metric, role (num|den|agg + suffix), column alias
-    for j, m in enumerate(metrics):
-        cond = "TRUE"
-        if m.filter:
-            cond = (
-                f"COALESCE(({compile_expr(m.filter, values, f'metrics.{m.code}.filter', calendar)}), FALSE)"
-            )
+    for m in metrics:
+        cond = compile_expr(m.filter, values, f"metrics.{m.code}.filter", calendar) if m.filter else None
         for role, part in (("num", m.numerator), ("den", m.denominator), ("agg", m.aggregate)):
             if part is None:
                 continue
             for suffix, sql in aggregate_sql(part, cond, values, f"metrics.{m.code}.{role}", calendar):
-                alias = f"m{j}_{role}{suffix}"
-                selects.append(f"{sql} AS {alias}")
+                alias = by_sql.get(sql)
+                if alias is None:
+                    alias = by_sql[sql] = f"a{len(by_sql)}"
+                    selects.append(f"{sql} AS {alias}")
                 aliases.append((m, role + suffix, alias))
     return selects, aliases
 
 
-def _accumulate(per_unit: dict[tuple[str, str], MetricValue], row: dict[str, Any], aliases) -> None:  # noqa: ANN001
-    """Add one group's aggregates into the unit's values (sums add up; min / max combine)."""
-    unit = row["unit"]
+_ATTRS = {"num": "num", "den": "den", "agg": "value", "agg_cnt": "count"}
+
+Plan = list[tuple[Metric, list[tuple[str, int]]]]
+
+
+def _plan(cols: list[str], aliases: list[tuple[Metric, str, str]]) -> Plan:
+    """Per metric, (MetricValue attribute, column index) of its parts in a fetched row."""
+    index = {c: i for i, c in enumerate(cols)}
+    out: dict[str, tuple[Metric, list[tuple[str, int]]]] = {}
     for m, role, alias in aliases:
-        x = row[alias]
-        if x is None:
-            continue
-        mv = per_unit.setdefault((unit, m.code), MetricValue(unit, m, None))
-        attr = {"num": "num", "den": "den", "agg": "value", "agg_cnt": "count"}[role]
-        old = getattr(mv, attr)
-        kind = m.aggregate.kind if role.startswith("agg") and m.aggregate else "sum"
-        if old is None:
-            new = float(x)
-        elif kind == "min":
-            new = min(old, float(x))
-        elif kind == "max":
-            new = max(old, float(x))
-        else:
-            new = old + float(x)
-        setattr(mv, attr, new)
+        out.setdefault(m.code, (m, []))[1].append((_ATTRS[role], index[alias]))
+    return list(out.values())
+
+
+def _accumulate(per_unit: dict[tuple[str, str], MetricValue], unit: str, row: tuple, plan: Plan) -> None:
+    """Add one group's aggregates into the unit's values (sums add up; min / max combine). Valid in-period
+    records form one group per unit, so this is nearly always a plain assignment."""
+    for m, parts in plan:
+        mv = per_unit.get((unit, m.code))
+        if mv is None:
+            mv = per_unit[(unit, m.code)] = MetricValue(unit, m, None)
+        for attr, i in parts:
+            x = row[i]
+            if x is None:
+                continue
+            old = getattr(mv, attr)
+            if old is None:
+                setattr(mv, attr, float(x))
+                continue
+            kind = m.aggregate.kind if attr in ("value", "count") and m.aggregate else "sum"
+            if kind == "min":
+                setattr(mv, attr, min(old, float(x)))
+            elif kind == "max":
+                setattr(mv, attr, max(old, float(x)))
+            else:
+                setattr(mv, attr, old + float(x))
 
 
 def compile_expr_block(
