@@ -114,10 +114,12 @@ def test_tickets(computed):
 
 # ---- 系统运行时段 / 平均月活率 ------------------------------------------------------------------------------
 def test_uptime(computed):
-    # H1 2021 has 129 weekdays (21+20+23+22+21+22) and 181 days.
-    s1_service = 129 * 8 * 3600  # 工作日 09:00-17:00
+    # H1 2021 has 129 weekdays (21+20+23+22+21+22) and 181 days. On the holiday calendar 11 weekdays are off
+    # (元旦 1/1; 春节 2/11, 2/12, 2/15, 2/16, 2/17; 清明 4/5; 劳动节 5/3, 5/4, 5/5; 端午 6/14) and 4 weekend
+    # days are worked (Sun 2/7, Sat 2/20, Sun 4/25, Sat 5/8): 129 - 11 + 4 = 122 工作日.
+    s1_service = 122 * 8 * 3600  # 工作日 09:00-17:00
     s2_service = 181 * 24 * 3600  # 每日 全天
-    # S1: 08:00-10:00 and 09:30-11:00 merge to 08:00-11:00 -> 2 h inside 09-17; Saturday outage 0;
+    # S1: 08:00-10:00 and 09:30-11:00 merge to 08:00-11:00 -> 2 h inside 09-17 on Mon 3/1; the outage on Sat 3/6 (no 调休) 0;
     # 6/30 16:00 -> 7/1 12:00 -> 1 h inside the period's service hours. S2: 1 h of 2020-12-31 23:00-01:00.
     down = 3 * 3600 + 3600
     mv = val(computed, "A", "uptime_rate")
