@@ -180,6 +180,22 @@ def test_uptime_working_days_follow_the_calendar(tmp_path):
     assert (s2.num, s2.den) == (601_200, 604_800)
 
 
+def test_uptime_uses_the_office_calendar(tmp_path):
+    from govassess.metrics.calendar import load_calendar
+
+    # An office file replaces 2021 with a year whose only holiday is Wed 9/22 (no 中秋, no 调休):
+    # S1 working days 9/16, 9/17, 9/20, 9/21 = 4 -> 115,200 s; down: Mon 9/20 10:00-12:00 = 7,200 s
+    # (a working day now), Sat 9/18 and the 9/22 outage fall outside service -> up 108,000 s.
+    own = tmp_path / "cal.yaml"
+    own.write_text("years:\n  2021:\n    holidays: [2021-09-22]\n", encoding="utf-8")
+    folder = write_records(tmp_path / "r", {"systems.csv": SYSTEMS, "downtime.csv": DOWNTIME})
+    result = compute(
+        DuckDBEngine(), folder, parse_period("2021-09-16", "2021-09-22"), calendar=load_calendar(own)
+    )
+    s1 = result.value("A", "uptime_rate")
+    assert (s1.num, s1.den) == (108_000, 115_200)
+
+
 def test_derived_sql_expands_workdays_in_place():
     from govassess.errors import UserError
     from govassess.metrics.compute import compile_expr_block

@@ -143,7 +143,7 @@ def compute(
                 skipped.append((m, f"缺少记录：{'、'.join(missing)}"))
             continue
         say(f"计算{derived.label}……")
-        sql = compile_expr_block(derived.sql, values, dname)
+        sql = compile_expr_block(derived.sql, values, dname, cal)
         selects, aliases = _metric_selects(metrics, values, cal)
         cols, rows = engine.fetch(f"SELECT unit, {', '.join(selects)} FROM ({sql}) d GROUP BY unit")
         plan = _plan(cols, aliases)
