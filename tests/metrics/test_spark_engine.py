@@ -12,15 +12,19 @@ from .conftest import write_records
 
 pytest.importorskip("pyspark")
 
+from . import test_spark_rows  # noqa: E402
+
+spark_session = test_spark_rows.spark_session  # one SparkSession for every Spark test
+
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
-def test_spark_and_duckdb_agree(tmp_path):
+def test_spark_and_duckdb_agree(tmp_path, spark_session):
     from govassess.metrics.engines import SparkEngine
 
     folder = write_records(tmp_path / "records")
     period = parse_period("2021-01-01", "2021-06-30")
-    spark = SparkEngine()
+    spark = SparkEngine(spark=spark_session)
     try:
         on_spark = compute(spark, folder, period)
     finally:
@@ -32,15 +36,18 @@ def test_spark_and_duckdb_agree(tmp_path):
 
     assert table(on_spark) == table(on_duck)
     assert len(table(on_duck)) == 2 * 32  # 2 units x 32 metrics, all computed
-    assert [(r.record_set, r.rule, r.count) for r in on_spark.rule_results] == [
-        (r.record_set, r.rule, r.count) for r in on_duck.rule_results
-    ]
+    # Counts and examples with their rows (test_spark_rows.py has the row numbering itself).
+    assert on_spark.rule_results == on_duck.rule_results
+    bad_ts = next(r for r in on_spark.rule_results if r.rule == "bad_timestamp:accepted_at")
+    assert bad_ts.examples == [
+        ("cases.csv", 12, "受理时间=2021-02-30 09:00:00")
+    ]  # a11: header row 1, a1 row 2
     assert [s.__dict__ for s in on_spark.info] == [s.__dict__ for s in on_duck.info]
     # A spot check that both are right, not just equal (hand-computed in test_metrics_handbuilt.py): 3 / 5.
     assert on_spark.value("A", "on_time_rate").value == pytest.approx(3 / 5)
 
 
-def test_spark_workdays_follow_the_holiday_calendar():
+def test_spark_workdays_follow_the_holiday_calendar(spark_session):
     """The calendar expression transpiled to Spark gives the hand-computed working days."""
     from govassess.metrics.definitions import expand_workdays
     from govassess.metrics.engines import SparkEngine
@@ -51,7 +58,7 @@ def test_spark_workdays_follow_the_holiday_calendar():
         ("2021-09-30", "2021-10-11", 3),  # 国庆 off: Fri 10/8, Sat 10/9 调休, Mon 10/11
         ("2019-09-30", "2019-10-04", 4),  # outside the calendar: Mon–Fri
     ]
-    spark = SparkEngine()
+    spark = SparkEngine(spark=spark_session)
     try:
         for a, b, days in cases:
             _, rows = spark.fetch("SELECT " + expand_workdays(f"WORKDAYS(DATE '{a}', DATE '{b}')") + " AS n")
@@ -60,14 +67,14 @@ def test_spark_workdays_follow_the_holiday_calendar():
         spark.close()
 
 
-def test_spark_on_time_across_holidays(tmp_path):
+def test_spark_on_time_across_holidays(tmp_path, spark_session):
     """The 春节 / 国庆 cases of test_calendar.py: Spark agrees with DuckDB and with the hand count (2 of 4)."""
     from govassess.metrics.engines import SparkEngine
 
     from .test_calendar import PERIOD, holiday_records
 
     folder = holiday_records(tmp_path / "r")
-    spark = SparkEngine()
+    spark = SparkEngine(spark=spark_session)
     try:
         on_spark = compute(spark, folder, parse_period(*PERIOD))
     finally:

@@ -224,52 +224,69 @@ def to_spark(sql: str) -> str:
 
 class SparkEngine:
     """Apache Spark (local mode unless a master is given); runs the same DuckDB-dialect SQL transpiled
-    by sqlglot. Row numbers are not available from Spark's readers, so examples cite record keys."""
+    by sqlglot. `_row` is the same row number DuckDB gives for the same file (see `register_files`).
+
+    A Spark context already running in the process (another engine, a test session) is reused through a new
+    session of its own (separate temp views) and left running on `close`; one this engine starts, it stops."""
 
     name = "spark"
-    has_row_numbers = False
+    has_row_numbers = True
 
     def __init__(self, *, master: str = "local[2]", spark: Any = None):
         try:
+            from pyspark import SparkContext
             from pyspark.sql import SparkSession
         except ImportError:
             raise UserError("未安装 pyspark，无法使用 Spark 引擎（pip install 'pyspark>=4,<5'）") from None
-        self.spark = spark or (
-            SparkSession.builder.master(master)
-            .appName("govassess-metrics")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.ui.enabled", "false")
-            .getOrCreate()
-        )
+        self._owned = False
+        self._cached: list[Any] = []
+        tune = spark is None  # a session handed in keeps its caller's settings
+        if spark is None and SparkContext._active_spark_context is not None:
+            spark = SparkSession.builder.getOrCreate().newSession()
+        if spark is None:
+            try:
+                spark = (
+                    SparkSession.builder.master(master)
+                    .appName("govassess-metrics")
+                    .config("spark.sql.session.timeZone", "UTC")
+                    .config("spark.sql.shuffle.partitions", "4")
+                    .config("spark.ui.enabled", "false")
+                    .getOrCreate()
+                )
+            except Exception as err:  # no Java, bad master URL: pyspark raises plain runtime errors
+                raise UserError(
+                    f"无法启动 Spark（需要 Java 17，master 为 {master}）：{str(err)[:300]}"
+                ) from None
+            self._owned = True
+        self.spark = spark
         self.spark.conf.set("spark.sql.session.timeZone", "UTC")
-        self._owned = spark is None
+        if tune:
+            self.spark.conf.set("spark.sql.shuffle.partitions", "4")
 
     def register_files(self, view: str, files: Sequence[Path]) -> dict[str, str]:
+        """Create view `view` over the files with `_file` and `_row`, numbered as DuckDBEngine numbers them:
+        CSV the record's row with the header as row 1 (a quoted line break stays inside its record, blank
+        lines are skipped), XLSX the sheet row, Parquet the 1-based record number in its file."""
+        from functools import reduce
+
         from pyspark.sql import functions as F
 
         suffix = files[0].suffix.lower()
-        names = [str(f) for f in files]
         if suffix == ".parquet":
-            df = self.spark.read.parquet(*names).withColumn(
-                "_file", F.regexp_extract(F.input_file_name(), r"[^/]+$", 0)
+            # `_metadata.row_index` is the record's index in its file whatever the splitting (Spark >= 3.4,
+            # SPARK-37980; Parquet only).
+            df = self.spark.read.parquet(*[str(f) for f in files])
+            df = df.select(
+                "*",
+                F.col("_metadata.file_name").alias("_file"),
+                (F.col("_metadata.row_index") + 1).alias("_row"),
             )
         elif suffix == ".csv":
-            df = self.spark.read.option("header", True).option("inferSchema", False).csv(names)
-            df = df.withColumn("_file", F.regexp_extract(F.input_file_name(), r"[^/]+$", 0))
+            df = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), map(self._read_csv, files))
         elif suffix == ".xlsx":
-            rows: list[list[str | None]] = []
-            header: list[str] = []
-            for f in files:
-                header, body = read_xlsx_rows(f)
-                rows += [[*r[: len(header)], *([None] * (len(header) - len(r))), f.name] for _, r in body]
-            from pyspark.sql.types import StringType, StructField, StructType
-
-            schema = StructType([StructField(h, StringType()) for h in [*header, "_file"]])
-            df = self.spark.createDataFrame(rows, schema)
+            df = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), map(self._read_xlsx, files))
         else:  # pragma: no cover
             raise UserError("不支持的文件类型（支持 CSV、Parquet、XLSX）", file=files[0].name)
-        df = df.withColumn("_row", F.lit(None).cast("bigint"))
         df.createOrReplaceTempView(view)
         kinds = {
             "string": "str",
@@ -285,12 +302,49 @@ class SparkEngine:
         }
         return {name: kinds.get(t, "other") for name, t in df.dtypes}
 
+    def _read_csv(self, path: Path) -> Any:
+        from pyspark.sql import functions as F
+
+        df = (
+            self.spark.read.option("header", True)
+            .option("inferSchema", False)
+            .option("encoding", "UTF-8")
+            # Quoted line breaks stay inside their record (as in DuckDB); it also makes the file one
+            # unsplittable partition read front to back, which the row numbers below rely on.
+            .option("multiLine", True)
+            .option("escape", '"')  # "" inside quotes is a quote (RFC 4180, as DuckDB reads it)
+            .csv(str(path))
+        )
+        if df.rdd.getNumPartitions() != 1:  # pragma: no cover - a multiLine CSV file is never split
+            raise RuntimeError(f"Spark split {path.name} into several partitions; row numbers would be wrong")
+        # The id counts records within the partition from 0, i.e. within this file (header = row 1).
+        return df.withColumn("_file", F.lit(path.name)).withColumn(
+            "_row", F.monotonically_increasing_id() + 2
+        )
+
+    def _read_xlsx(self, path: Path) -> Any:
+        from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+        header, body = read_xlsx_rows(path)
+        width = len(header)
+        rows = [[*r[:width], *([None] * (width - len(r))), path.name, row_no] for row_no, r in body]
+        schema = StructType(
+            [
+                *(StructField(h, StringType()) for h in header),
+                StructField("_file", StringType()),
+                StructField("_row", LongType()),
+            ]
+        )
+        return self.spark.createDataFrame(rows, schema)
+
     def execute(self, sql: str) -> None:
         prefix = "CREATE OR REPLACE TEMP TABLE "
         if sql.startswith(prefix):
             # A DuckDB temp table becomes a cached temp view in Spark.
             name, _, select = sql[len(prefix) :].partition(" AS ")
-            self.spark.sql(to_spark(select)).cache().createOrReplaceTempView(name.strip())
+            df = self.spark.sql(to_spark(select)).cache()
+            self._cached.append(df)
+            df.createOrReplaceTempView(name.strip())
             return
         self.spark.sql(to_spark(sql))
 
@@ -300,5 +354,9 @@ class SparkEngine:
         return cols, [tuple(r) for r in df.collect()]
 
     def close(self) -> None:
+        # Cached tables live in the shared context, not the session: free them when the context stays up.
+        for df in self._cached:
+            df.unpersist()
+        self._cached.clear()
         if self._owned:
             self.spark.stop()
