@@ -327,6 +327,69 @@ def test_records_metrics_and_push(org, feed_round):
     assert AuditEntry.objects.filter(action="feed_push").count() == 1
 
 
+def _start_run(office, rs: RecordSet, follow: bool = False, **fields):
+    data = {"period_from": "2021-01-01", "period_to": "2021-06-30", **fields}
+    return office.post(f"/feeds/records/{rs.pk}/run/", data, follow=follow)
+
+
+def test_engine_choice_is_stored_and_given_to_the_engine_factory(org, monkeypatch):
+    from govassess.metrics import DuckDBEngine
+
+    asked: list[str] = []
+
+    def factory(name: str):
+        asked.append(name)
+        return DuckDBEngine()  # the choice is what this test checks; test_metrics_run_on_spark runs Spark
+
+    monkeypatch.setattr(services, "metrics_engine", factory)
+    monkeypatch.setattr(services, "spark_available", lambda: True)
+    office = _client("office")
+    rs = _upload_records(office)
+    assert '<option value="spark">Spark</option>' in office.get("/feeds/records/").content.decode()
+    resp = _start_run(office, rs, engine="spark")
+    run = MetricsRun.objects.get()
+    assert resp.status_code == 302 and run.status == "done", run.message
+    assert run.engine == "spark" and asked == ["spark"]
+    assert "计算引擎 Spark" in office.get(f"/feeds/runs/{run.pk}/").content.decode()
+    entry = AuditEntry.objects.get(action="metrics_start")
+    assert "spark" in str(entry.after)
+    # No choice posted: DuckDB, the default.
+    _start_run(office, rs)
+    assert MetricsRun.objects.order_by("-id").first().engine == "duckdb" and asked == ["spark", "duckdb"]
+
+    # Without pyspark Spark is not offered, the page says why, and a posted choice is refused with the reason.
+    monkeypatch.setattr(services, "spark_available", lambda: False)
+    page_text = office.get("/feeds/records/").content.decode()
+    assert 'value="spark"' not in page_text and "未安装 pyspark，无法使用 Spark 引擎" in page_text
+    resp = _start_run(office, rs, follow=True, engine="spark")
+    assert "未安装 pyspark，无法使用 Spark 引擎" in resp.content.decode()
+    assert MetricsRun.objects.count() == 2 and asked == ["spark", "duckdb"]
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_metrics_run_on_spark(org, settings):
+    """One real run on Spark through the page: the hand-computed values of test_records_metrics_and_push and
+    the excluded record's row number, as DuckDB gives them."""
+    pytest.importorskip("pyspark")
+    settings.GOVASSESS_SPARK_MASTER = "local[1]"
+    office = _client("office")
+    rs = _upload_records(office)
+    map_file = SimpleUploadedFile("m.yaml", METRIC_MAP.encode())
+    resp = _start_run(office, rs, engine="spark", map_ref="upload", map_file=map_file)
+    run = MetricsRun.objects.get()
+    assert resp.status_code == 302 and run.status == "done", run.message
+    assert run.engine == "spark"
+    # 好评率: D01 1/2, D02 2/3 (see test_records_metrics_and_push).
+    assert {(r["unit"], r["value"]) for r in run.rows} == {("D01", "0.5"), ("D02", "0.666667")}
+    # r5 (unit ZZZ) is on row 6 of ratings.csv: header row 1, r1 row 2 … r5 row 6.
+    assert [
+        (p["record_set"], p["count"], [(e["file"], e["row"]) for e in p["examples"]]) for p in run.problems
+    ] == [("ratings", 1, [("ratings.csv", 6)])]
+    page_text = office.get(f"/feeds/runs/{run.pk}/").content.decode()
+    assert "计算引擎 Spark" in page_text and "第 6 行" in page_text
+
+
 def test_record_folders_refused_when_unsafe(org, settings, tmp_path):
     with pytest.raises(UserError, match="不允许"):
         services.records_upload(user=org.office, name="x", upload=_zip({"../evil.csv": "a"}))

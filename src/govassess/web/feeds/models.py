@@ -74,10 +74,18 @@ class RecordSet(models.Model):
         return self.name
 
 
+class MetricsEngine(models.TextChoices):
+    DUCKDB = "duckdb", "DuckDB"
+    SPARK = "spark", "Spark"
+
+
 class MetricsRun(models.Model):
     """compute_metrics over one record set and period; `rows` are the inputs it produced."""
 
     record_set = models.ForeignKey(RecordSet, on_delete=models.CASCADE, related_name="runs")
+    engine = models.CharField(
+        "计算引擎", max_length=16, choices=MetricsEngine.choices, default=MetricsEngine.DUCKDB
+    )
     period_from = models.DateField()
     period_to = models.DateField()
     map_ref = models.CharField(max_length=200, blank=True)  # built-in map id, "upload", or "" (none)

@@ -23,7 +23,15 @@ from django.utils import timezone
 
 from govassess.errors import Problem, UserError
 from govassess.web.audit.services import audit_record
-from govassess.web.feeds.models import FeedPush, InspectionReport, MetricsRun, RecordSet, SiteProbe, UnitSite
+from govassess.web.feeds.models import (
+    FeedPush,
+    InspectionReport,
+    MetricsEngine,
+    MetricsRun,
+    RecordSet,
+    SiteProbe,
+    UnitSite,
+)
 from govassess.web.organisation.models import Unit
 from govassess.web.organisation.selectors import units_frame
 from govassess.web.rounds import policy
@@ -89,6 +97,37 @@ def server_record_dirs() -> dict[str, str]:
 
 def records_max_bytes() -> int:
     return int(os.environ.get("RECORDS_MAX_MB", "2048")) * 1024 * 1024
+
+
+SPARK_MISSING = "未安装 pyspark，无法使用 Spark 引擎"
+
+
+def spark_available() -> bool:
+    """Whether the Spark engine can be offered: pyspark is installed (found without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyspark") is not None
+
+
+def spark_master() -> str:
+    """Where Spark runs: settings.GOVASSESS_SPARK_MASTER or the environment variable of that name, e.g.
+    "local[4]" or "spark://host:7077"; default "local[2]" (in this process, two cores)."""
+    configured = getattr(settings, "GOVASSESS_SPARK_MASTER", None) or os.environ.get("GOVASSESS_SPARK_MASTER")
+    return str(configured or "local[2]").strip()
+
+
+def metrics_engine(name: str):  # noqa: ANN201
+    """The engine a run computes on; the caller closes it."""
+    from govassess.metrics import DuckDBEngine, SparkEngine
+
+    if name == MetricsEngine.SPARK:
+        return SparkEngine(master=spark_master())
+    return DuckDBEngine()
+
+
+# One Spark run at a time per process: runs share the process's one Spark context, and the run that
+# started it stops it when done.
+_SPARK_LOCK = threading.Lock()
 
 
 # ---- sites ---------------------------------------------------------------------------------------------
@@ -434,6 +473,7 @@ def metrics_start(
     period_to: dt.date,
     map_ref: str = "",
     map_text: str = "",
+    engine: str = MetricsEngine.DUCKDB,
     background: bool = True,
 ) -> MetricsRun:
     from govassess.metrics import load_definitions
@@ -442,6 +482,11 @@ def metrics_start(
     _office(user)
     if period_from > period_to:
         raise UserError("期间的开始日期不能晚于结束日期", field="开始日期")
+    engine = engine or MetricsEngine.DUCKDB
+    if engine not in MetricsEngine.values:
+        raise UserError(f"未知的计算引擎「{engine}」（可选 duckdb、spark）", field="计算引擎")
+    if engine == MetricsEngine.SPARK and not spark_available():
+        raise UserError(SPARK_MISSING, field="计算引擎")
     if map_ref == "upload":
         if not map_text.strip():
             raise UserError("请上传映射文件（YAML）", field="映射")
@@ -457,6 +502,7 @@ def metrics_start(
             period_to=period_to,
             map_ref=map_ref,
             map_text=map_text if map_ref == "upload" else "",
+            engine=engine,
             created_by=user,
         )
         audit_record(
@@ -469,6 +515,7 @@ def metrics_start(
                 "from": period_from.isoformat(),
                 "to": period_to.isoformat(),
                 "map": map_ref,
+                "engine": engine,
             },
         )
     _start(metrics_execute, run.pk, background)
@@ -499,12 +546,18 @@ def write_units_file(path: Path) -> Path:
 def metrics_execute(run_id: int, *, own_thread: bool = False) -> None:
     import tempfile
 
-    from govassess.metrics import DuckDBEngine, compute_metrics, input_rows, load_definitions, parse_period
+    from govassess.metrics import compute_metrics, input_rows, load_definitions, parse_period
     from govassess.metrics.output import load_map
 
     close_old_connections()
+    lock = None
     try:
         run = MetricsRun.objects.select_related("record_set").get(pk=run_id)
+        if run.engine == MetricsEngine.SPARK:
+            if not _SPARK_LOCK.acquire(blocking=False):
+                MetricsRun.objects.filter(pk=run_id).update(message="等待其他 Spark 计算结束")
+                _SPARK_LOCK.acquire()
+            lock = _SPARK_LOCK
         MetricsRun.objects.filter(pk=run_id).update(status=JobStatus.RUNNING, message="计算中")
         defs = load_definitions()
         if run.map_ref == "upload":
@@ -516,9 +569,13 @@ def metrics_execute(run_id: int, *, own_thread: bool = False) -> None:
         period = parse_period(run.period_from.isoformat(), run.period_to.isoformat())
         with tempfile.TemporaryDirectory() as tmp:
             units = write_units_file(Path(tmp) / "units.csv")
-            result = compute_metrics(
-                DuckDBEngine(), Path(run.record_set.path), period, units_file=units, definitions=defs
-            )
+            engine = metrics_engine(run.engine)
+            try:
+                result = compute_metrics(
+                    engine, Path(run.record_set.path), period, units_file=units, definitions=defs
+                )
+            finally:
+                engine.close()
         rows, left_out = input_rows(result, mmap)
         problems = [
             {
@@ -556,6 +613,8 @@ def metrics_execute(run_id: int, *, own_thread: bool = False) -> None:
             finished_at=timezone.now(),
         )
     finally:
+        if lock is not None:
+            lock.release()
         _finish_thread(own_thread)
 
 

@@ -192,6 +192,8 @@ def records_page(request):
             "server_dirs": sorted(services.server_record_dirs()),
             "maps": sorted(builtin_maps()),
             "run_form": MetricsRunForm(),
+            "spark_available": services.spark_available(),
+            "spark_missing": services.SPARK_MISSING,
         },
     )
 
@@ -238,8 +240,9 @@ def metrics_start(request, pk):
         period_to=form.cleaned_data["period_to"],
         map_ref=form.cleaned_data.get("map_ref") or "",
         map_text=upload.read().decode("utf-8", errors="replace") if upload else "",
+        engine=form.cleaned_data.get("engine") or "duckdb",
     )
-    messages.success(request, "已开始计算。")
+    messages.success(request, f"已开始计算（{run.get_engine_display()}）。")
     return redirect("feeds_run", run.pk)
 
 
