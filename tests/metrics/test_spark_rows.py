@@ -164,3 +164,27 @@ def test_bad_records_have_the_same_rows_on_both_engines(tmp_path, spark_session,
     ]
     problem = next(r for r in on_spark.rule_results if r.rule == "unknown_unit").problem()
     assert (problem.file, problem.row) == (part2, 9 - shift) and "无行号" not in problem.message
+
+
+def test_parquet_rows_survive_file_splitting(tmp_path, spark_session):
+    """A Parquet file read as several partitions (one per row group here) still numbers records from 1."""
+    from govassess.metrics.engines import SparkEngine
+
+    path = tmp_path / "big.parquet"
+    duckdb.execute(
+        f"COPY (SELECT range + 1 AS n, md5(range::VARCHAR) AS pad FROM range(20000)) TO '{path}' "
+        "(FORMAT parquet, ROW_GROUP_SIZE 2000)"
+    )
+    spark_session.conf.set("spark.sql.files.maxPartitionBytes", "8192")
+    try:
+        spark = SparkEngine(spark=spark_session)
+        spark.register_files("big", [path])
+        assert spark.spark.table("big").rdd.getNumPartitions() > 1
+        # n was written as the 1-based record number, so every record's _row must equal it.
+        _, rows = spark.fetch(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE _row = n), MIN(_row), MAX(_row) FROM big"
+        )
+        assert rows == [(20000, 20000, 1, 20000)]
+        spark.close()
+    finally:
+        spark_session.conf.unset("spark.sql.files.maxPartitionBytes")
