@@ -23,10 +23,15 @@ def workdays(a: str, b: str) -> int:
     return duckdb.connect().execute(f"SELECT {sql}").fetchall()[0][0]
 
 
-def test_index_sql_steps_by_one_exactly_on_working_days():
+@pytest.mark.parametrize("narrowed", [False, True])
+def test_index_sql_steps_by_one_exactly_on_working_days(narrowed):
     """idx(d) − idx(d−1) from the SQL list lookup is 1 on the days is_workday says are working days, else 0,
-    on every day from before the calendar's first year to after its last (one query over all days)."""
+    on every day from before the calendar's first year to after its last (one query over all days). Narrowed
+    to a period (as `compute` does), days outside the list take the arithmetic + CASE path: still exact."""
     cal = default_calendar()
+    if narrowed:
+        cal = cal.for_period(dt.date(2021, 1, 1), dt.date(2021, 6, 30))
+        assert cal.span == (dt.date(2020, 12, 1), dt.date(2021, 9, 30))
     first, last = dt.date(2019, 12, 1), dt.date(2027, 1, 31)
     rows = (
         duckdb.connect()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -29,6 +29,14 @@ class WorkCalendar:
     holidays: frozenset[dt.date]
     workdays: frozenset[dt.date]  # 调休: weekend days worked
     sources: tuple[str, ...]
+    # Days the SQL index looks up in a list (the rest use arithmetic): the calendar's years, or, set by
+    # `for_period`, the days around one period (DuckDB's lookup slows down with the list's length).
+    span: tuple[dt.date, dt.date] | None = None
+
+    def for_period(self, start: dt.date, end: dt.date) -> WorkCalendar:
+        """The same calendar with its list lookup narrowed to a period: a month before (records accepted
+        just before it) to three months after (cases and 整改 finished after it); other days stay exact."""
+        return replace(self, span=(start - dt.timedelta(days=31), end + dt.timedelta(days=92)))
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.workdays:
@@ -66,11 +74,13 @@ class WorkCalendar:
         points = self.breakpoints()
         if not points:
             return plain
-        # Inside the calendar's years idx is looked up in a constant list by day number (one lookup per row,
-        # measured 2x cheaper on DuckDB than the arithmetic plus a CASE tree over the breakpoints); outside
-        # them the correction is constant: 0 before, the last breakpoint's after.
-        first = dt.date(min(self.years[0], points[0][0].year), 1, 1)
-        last = dt.date(max(self.years[-1], points[-1][0].year), 12, 31)
+        # Inside the span idx is looked up in a constant list by day number (one lookup per row, measured 2x
+        # cheaper on DuckDB than the arithmetic plus a CASE tree over the breakpoints); any other day gets
+        # the arithmetic plus the tree, so the result is exact for every day.
+        first, last = self.span or (
+            dt.date(min(self.years[0], points[0][0].year), 1, 1),
+            dt.date(max(self.years[-1], points[-1][0].year), 12, 31),
+        )
         values = []
         count = _plain_index(first - dt.timedelta(days=1)) + self.correction(first - dt.timedelta(days=1))
         for i in range((last - first).days + 1):
@@ -78,11 +88,22 @@ class WorkCalendar:
             count += 1 if self.is_workday(day) else 0
             values.append(count)
         offset = f"DATEDIFF('day', DATE '{first.isoformat()}', CAST({arg} AS DATE))"
-        after = points[-1][1]
+        day = f"CAST({arg} AS DATE)"
+
+        def tree(lo: int, hi: int) -> str:
+            # Correction for days in [points[lo-1], points[hi]) once the search has narrowed to lo..hi.
+            if lo == hi:
+                return str(points[lo - 1][1]) if lo > 0 else "0"
+            mid = (lo + hi + 1) // 2
+            return (
+                f"CASE WHEN {day} >= DATE '{points[mid - 1][0].isoformat()}' "
+                f"THEN {tree(mid, hi)} ELSE {tree(lo, mid - 1)} END"
+            )
+
         return (
             f"(CASE WHEN {offset} BETWEEN 0 AND {len(values) - 1} "
             f"THEN [{', '.join(map(str, values))}][{offset} + 1] "
-            f"ELSE {plain} + CASE WHEN {offset} < 0 THEN 0 ELSE {after} END END)"
+            f"ELSE {plain} + {tree(0, len(points))} END)"
         )
 
     def correction(self, day: dt.date) -> int:

@@ -74,7 +74,7 @@ def compute(
     calendar: WorkCalendar | None = None,
 ) -> ComputeResult:
     defs = definitions or load_definitions()
-    cal = calendar or default_calendar()
+    cal = (calendar or default_calendar()).for_period(period.start, period.end)
     say = progress or (lambda _msg: None)
     store = rec.register(engine, Path(records_dir), units_file=units_file, check_duplicates=check_duplicates)
     values = period.placeholders() | {k: v for k, v in defs.params.items()}
@@ -96,13 +96,14 @@ def compute(
             in_period = f"{rs.period_column} >= {values['start_ts']} AND {rs.period_column} < {values['end']}"
         else:
             in_period = "TRUE"
-        selects, aliases = _metric_selects(metrics, values, cal)
+        hoist: dict[str, tuple[str, str]] = {}
+        selects, aliases = _metric_selects(metrics, values, cal, hoist)
         unit_sel = "unit" if loaded.has_unit else "CAST(NULL AS VARCHAR)"
         # One scan: group by unit, the rule bits and the period flag; valid in-period groups feed the metrics,
         # all groups feed the rule counts.
         cols, rows = engine.fetch(
             f"SELECT {unit_sel} AS unit, _bits, COALESCE({in_period}, FALSE) AS _in, COUNT(*) AS _n"
-            f"{''.join(', ' + x for x in selects)} FROM {name}__scan GROUP BY 1, 2, 3"
+            f"{''.join(', ' + x for x in selects)} FROM {_with_columns(f'{name}__scan', hoist)} GROUP BY 1, 2, 3"
         )
         rule_counts: dict[int, int] = {}
         n_all = n_bad = 0
@@ -144,8 +145,11 @@ def compute(
             continue
         say(f"计算{derived.label}……")
         sql = compile_expr_block(derived.sql, values, dname, cal)
-        selects, aliases = _metric_selects(metrics, values, cal)
-        cols, rows = engine.fetch(f"SELECT unit, {', '.join(selects)} FROM ({sql}) d GROUP BY unit")
+        hoist = {}
+        selects, aliases = _metric_selects(metrics, values, cal, hoist)
+        cols, rows = engine.fetch(
+            f"SELECT unit, {', '.join(selects)} FROM {_with_columns(f'({sql}) d0', hoist)} GROUP BY unit"
+        )
         plan = _plan(cols, aliases)
         for row in rows:
             _accumulate(per_unit, row[0], row, plan)
@@ -205,20 +209,33 @@ def _texts(m: Metric) -> list[str]:
     return [m.filter or ""] + [p.expr for p in parts if p is not None]
 
 
+def _with_columns(source: str, hoist: dict[str, tuple[str, str]]) -> str:
+    """`source` with the hoisted working-day indexes added as columns (see expand_workdays)."""
+    if not hoist:
+        return source
+    cols = "".join(f", {sql} AS {name}" for name, sql in hoist.values())
+    return f"(SELECT *{cols} FROM {source}) h"
+
+
 def _metric_selects(
-    metrics: list[Metric], values: dict[str, Any], calendar: WorkCalendar | None = None
+    metrics: list[Metric],
+    values: dict[str, Any],
+    calendar: WorkCalendar | None = None,
+    hoist: dict[str, tuple[str, str]] | None = None,
 ) -> tuple[list[str], list[tuple[Metric, str, str]]]:
     """One select per distinct aggregate (metrics share many, e.g. the count of all records as a
-    denominator), and for every metric part the alias it reads."""
+    denominator), and for every metric part the alias it reads. Working-day indexes go into `hoist`."""
     selects: list[str] = []
     by_sql: dict[str, str] = {}
     aliases: list[tuple[Metric, str, str]] = []  # metric, role (num|den|agg + suffix), column alias
     for m in metrics:
-        cond = compile_expr(m.filter, values, f"metrics.{m.code}.filter", calendar) if m.filter else None
+        cond = (
+            compile_expr(m.filter, values, f"metrics.{m.code}.filter", calendar, hoist) if m.filter else None
+        )
         for role, part in (("num", m.numerator), ("den", m.denominator), ("agg", m.aggregate)):
             if part is None:
                 continue
-            for suffix, sql in aggregate_sql(part, cond, values, f"metrics.{m.code}.{role}", calendar):
+            for suffix, sql in aggregate_sql(part, cond, values, f"metrics.{m.code}.{role}", calendar, hoist):
                 alias = by_sql.get(sql)
                 if alias is None:
                     alias = by_sql[sql] = f"a{len(by_sql)}"

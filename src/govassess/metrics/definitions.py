@@ -99,15 +99,26 @@ def parse_period(start: str, end: str) -> Period:
     return Period(a, b)
 
 
-def expand_workdays(sql: str, calendar: WorkCalendar | None = None) -> str:
+def expand_workdays(
+    sql: str, calendar: WorkCalendar | None = None, hoist: dict[str, tuple[str, str]] | None = None
+) -> str:
     """Replace WORKDAYS(a, b) by idx(b) - idx(a) on the working-day calendar (an expression both engines
-    understand; see calendar.py)."""
+    understand; see calendar.py).
+
+    With `hoist`, idx(x) becomes a column reference instead, and `hoist[x] = (column, idx SQL)` tells the
+    caller to compute that column once per record below its aggregates: a record set's metrics use the same
+    few days (受理, 办结, period end) in many places, and DuckDB does not share the lookups between FILTERs
+    (measured: a fifth less work for the 按时办结 numerator and denominator)."""
     cal = calendar or default_calendar()
     tree = sqlglot.parse_one(f"SELECT {sql}", read="duckdb")
     indexes: dict[str, str] = {}
 
     def placeholder(arg: str) -> exp.Expression:
-        # idx() carries the calendar as a list literal of a few thousand numbers: it is pasted into the
+        if hoist is not None:
+            if arg not in hoist:
+                hoist[arg] = (f"_workday_index_{len(hoist)}", cal.index_sql(arg))
+            return exp.column(hoist[arg][0])
+        # idx() carries the calendar as a list literal of a few hundred numbers: it is pasted into the
         # generated text instead of being parsed back into the tree (parsing it cost seconds per run).
         name = f"__govassess_workday_index_{len(indexes)}__"
         indexes[name] = cal.index_sql(arg)
@@ -241,8 +252,14 @@ def _check_sql(metric: Metric, params: dict[str, Any], source: str, problems: Pr
             )
 
 
-def compile_expr(text: str, values: dict[str, Any], where: str, calendar: WorkCalendar | None = None) -> str:
-    return expand_workdays(substitute(text, values, where=where), calendar)
+def compile_expr(
+    text: str,
+    values: dict[str, Any],
+    where: str,
+    calendar: WorkCalendar | None = None,
+    hoist: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    return expand_workdays(substitute(text, values, where=where), calendar, hoist)
 
 
 def aggregate_sql(
@@ -251,12 +268,13 @@ def aggregate_sql(
     values: dict[str, Any],
     where: str,
     calendar: WorkCalendar | None = None,
+    hoist: dict[str, tuple[str, str]] | None = None,
 ) -> list[tuple[str, str]]:
     """Aggregates for one part as (suffix, SQL), FILTERed by `condition` (None = every record). Results are
     later summed over groups (validity and period are group keys), so an average is carried as a sum ("")
     and a count ("_cnt"). A FILTER keeps only rows where it is true, so NULL needs no COALESCE; and no
     FILTER at all when there is nothing to filter (an always-true FILTER still costs a pass per aggregate)."""
-    expr = compile_expr(part.expr, values, where, calendar)
+    expr = compile_expr(part.expr, values, where, calendar, hoist)
 
     def filtered(agg: str, *conds: str | None) -> str:
         kept = [c for c in conds if c is not None and c.strip().upper() != "TRUE"]
