@@ -168,21 +168,32 @@ def compute(
 
     # Units without records: counts are 0, ratios have 0/0 (value left empty), averages stay empty.
     computed_sets = {m.records for m in defs.metrics} - {m.records for m, _ in skipped}
+    # (metric, how its value is finished) once, not per unit: 0 ratio, 1 average, 2 count / sum, 3 as is
+    finishing = [
+        (
+            m,
+            0
+            if m.is_ratio
+            else {"avg": 1, "count": 2, "sum": 2}.get(m.aggregate.kind if m.aggregate else "", 3),
+        )
+        for m in defs.metrics
+        if m.records in computed_sets
+    ]
     out: list[MetricValue] = []
     for unit in units:
-        for m in defs.metrics:
-            if m.records not in computed_sets:
-                continue
+        for m, how in finishing:
             mv = per_unit.get((unit, m.code)) or MetricValue(unit, m, None)
-            if m.is_ratio:
+            if how == 0:
                 mv.num = mv.num or 0.0
                 mv.den = mv.den or 0.0
                 mv.value = mv.num / mv.den if mv.den else None
-            elif m.aggregate is not None and m.aggregate.kind == "avg":
+            elif how == 1:
                 mv.value = mv.value / mv.count if mv.count else None
-            elif m.aggregate is not None and m.aggregate.kind in ("count", "sum") and mv.value is None:
+            elif how == 2 and mv.value is None:
                 mv.value = 0.0
-            mv.excluded = excluded_by_unit.get(m.records, {}).get(unit, 0)
+            excluded = excluded_by_unit.get(m.records)
+            if excluded:
+                mv.excluded = excluded.get(unit, 0)
             out.append(mv)
 
     info: list[InfoScore] = []
@@ -262,9 +273,13 @@ def _accumulate(per_unit: dict[tuple[str, str], MetricValue], unit: str, row: tu
     """Add one group's aggregates into the unit's values (sums add up; min / max combine). Valid in-period
     records form one group per unit, so this is nearly always a plain assignment."""
     for m, parts in plan:
-        mv = per_unit.get((unit, m.code))
+        key = (unit, m.code)
+        mv = per_unit.get(key)
         if mv is None:
-            mv = per_unit[(unit, m.code)] = MetricValue(unit, m, None)
+            found = {attr: float(row[i]) for attr, i in parts if row[i] is not None}
+            value = found.pop("value", None)
+            per_unit[key] = MetricValue(unit, m, value, **found)
+            continue
         for attr, i in parts:
             x = row[i]
             if x is None:

@@ -109,6 +109,8 @@ def expand_workdays(
     caller to compute that column once per record below its aggregates: a record set's metrics use the same
     few days (受理, 办结, period end) in many places, and DuckDB does not share the lookups between FILTERs
     (measured: a fifth less work for the 按时办结 numerator and denominator)."""
+    if "WORKDAYS" not in sql.upper():
+        return sql  # nothing to expand: spare the parse (a hundred expressions per run)
     cal = calendar or default_calendar()
     tree = sqlglot.parse_one(f"SELECT {sql}", read="duckdb")
     indexes: dict[str, str] = {}
@@ -241,7 +243,9 @@ def _check_sql(metric: Metric, params: dict[str, Any], source: str, problems: Pr
         if text is None:
             continue
         try:
-            expand_workdays(substitute(str(text), dummy, where=f"metrics.{metric.code}.{label}"))
+            sql = substitute(str(text), dummy, where=f"metrics.{metric.code}.{label}")
+            sqlglot.parse_one(f"SELECT {sql}", read="duckdb")
+            expand_workdays(sql)
         except UserError as err:
             problems.extend(err.problems)
         except sqlglot.errors.ParseError as err:
