@@ -104,3 +104,30 @@ def test_clean_catalogue_needs_no_join_and_a_stray_item_is_still_found(tmp_path)
     rules = {r.rule: r for r in result.rule_results}
     # I1 is no longer in A's catalogue: all 8 records break unknown_item (records with other faults too)
     assert rules["unknown_item"].count == 8
+
+
+def test_period_decided_from_file_statistics(tmp_path):
+    # Every record of the file is accepted on 2021-03-01, so the period test is decided once from the
+    # Parquet statistics: all inside for H1 2021, none inside for H1 2022. Invalid records are still counted.
+    folder = _folder(tmp_path)
+    (folder / "units.csv").write_text(
+        "unit,name\nA,甲单位\n", encoding="utf-8"
+    )  # A is listed even with no cases
+    inside = compute(DuckDBEngine(), folder, parse_period("2021-01-01", "2021-06-30"))
+    assert inside.value("A", "case_count").value == 2  # c1 and c5, as in the test above
+    outside = compute(DuckDBEngine(), folder, parse_period("2022-01-01", "2022-06-30"))
+    assert outside.value("A", "case_count").value == 0
+    assert outside.totals["cases"] == (8, 6)
+    # a period that starts on the records' day still holds them; one that ends the day before does not
+    assert (
+        compute(DuckDBEngine(), folder, parse_period("2021-03-01", "2021-03-01"))
+        .value("A", "case_count")
+        .value
+        == 2
+    )
+    assert (
+        compute(DuckDBEngine(), folder, parse_period("2021-01-01", "2021-02-28"))
+        .value("A", "case_count")
+        .value
+        == 0
+    )
