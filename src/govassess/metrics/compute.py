@@ -224,7 +224,7 @@ def _texts(m: Metric) -> list[str]:
 
 
 def _period_flag(engine: Any, name: str, col: Any, period: Period) -> str | None:
-    """"TRUE" when every record of the set lies in the period ("FALSE" when none does), else None.
+    """ "TRUE" when every record of the set lies in the period ("FALSE" when none does), else None.
 
     DuckDB answers MIN / MAX of a Parquet column from the files' statistics, so a folder holding just the
     period's records (the usual case) costs no per-record period test and no extra group key. Only for a

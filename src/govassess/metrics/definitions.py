@@ -274,20 +274,24 @@ def aggregate_sql(
     calendar: WorkCalendar | None = None,
     hoist: dict[str, tuple[str, str]] | None = None,
 ) -> list[tuple[str, str]]:
-    """Aggregates for one part as (suffix, SQL), FILTERed by `condition` (None = every record). Results are
-    later summed over groups (validity and period are group keys), so an average is carried as a sum ("")
-    and a count ("_cnt"). A FILTER keeps only rows where it is true, so NULL needs no COALESCE; and no
-    FILTER at all when there is nothing to filter (an always-true FILTER still costs a pass per aggregate)."""
+    """Aggregates for one part as (suffix, SQL), over the records where `condition` holds (None = every
+    record). Results are later summed over groups (validity and period are group keys), so an average is
+    carried as a sum ("") and a count ("_cnt"). Written as COUNT_IF(c) and AGG(CASE WHEN c THEN x END)
+    rather than AGG(…) FILTER (WHERE c): the same records (a NULL condition counts as false either way), but
+    DuckDB evaluates FILTERs one by one (measured: the 办件 scan a quarter cheaper)."""
     expr = compile_expr(part.expr, values, where, calendar, hoist)
 
-    def filtered(agg: str, *conds: str | None) -> str:
+    def when(*conds: str | None) -> str | None:
         kept = [c for c in conds if c is not None and c.strip().upper() != "TRUE"]
-        if not kept:
-            return agg
-        return f"{agg} FILTER (WHERE {' AND '.join(f'({c})' for c in kept)})"
+        return " AND ".join(f"({c})" for c in kept) if kept else None
+
+    def agg(func: str, arg: str, cond: str | None) -> str:
+        return f"{func}({arg})" if cond is None else f"{func}(CASE WHEN {cond} THEN {arg} END)"
 
     if part.kind == "count":
-        return [("", filtered("COUNT(*)", condition, expr))]
+        cond = when(condition, expr)
+        return [("", "COUNT(*)" if cond is None else f"COUNT_IF({cond})")]
+    cond = when(condition)
     if part.kind == "avg":
-        return [("", filtered(f"SUM({expr})", condition)), ("_cnt", filtered(f"COUNT({expr})", condition))]
-    return [("", filtered(f"{part.kind.upper()}({expr})", condition))]
+        return [("", agg("SUM", expr, cond)), ("_cnt", agg("COUNT", expr, cond))]
+    return [("", agg(part.kind.upper(), expr, cond))]
