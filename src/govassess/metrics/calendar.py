@@ -1,9 +1,10 @@
 """Working-day calendar: official holidays and 调休 workdays as data (``calendar_cn.yaml``, or an office's
 own file). WORKDAYS(a, b) = idx(b) − idx(a), where idx(d) counts working days up to and including d. idx is
-Mon–Fri arithmetic plus a step correction (−1 per holiday on a weekday, +1 per 调休 weekend day up to d),
-looked up in a constant list by day number — a pure per-row expression, so it stays set-based on DuckDB
-and on Spark without a join. Outside the calendar's years
-the correction is constant, i.e. plain Mon–Fri; callers warn about that."""
+looked up in a constant list by day number over the calendar's years (or, narrowed with `for_period`, the
+days around one period), and is Mon–Fri arithmetic plus a step correction (−1 per holiday on a weekday, +1
+per 调休 weekend day up to d) on any other day — a pure per-row expression, so it stays set-based on DuckDB
+and on Spark without a join. Outside the calendar's years the correction is constant, i.e. plain Mon–Fri;
+callers warn about that."""
 
 from __future__ import annotations
 
