@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from govassess.cli import main
+from govassess.errors import UserError
 from govassess.metrics.compute import compute
 from govassess.metrics.definitions import load_definitions, parse_period
 from govassess.metrics.engines import DuckDBEngine
@@ -180,3 +181,26 @@ def test_skip_duplicate_check_is_announced(tmp_path, capsys):
     assert "未检查编号重复" in err
     # without the check the two a12 rows count: 16 rows, 7 - 2 = 5 excluded
     assert "办件：读取 16 条，排除无效记录 5 条" in err
+
+
+def test_spark_master_option(tmp_path, capsys, monkeypatch):
+    records = write_records(tmp_path / "r")
+    out = tmp_path / "o.csv"
+    args = ["metrics", "compute", "--records", str(records), *PERIOD, "--out", str(out)]
+    assert main([*args, "--spark-master", "spark://h:7077"]) == 2
+    assert "--spark-master 只用于 --engine spark" in capsys.readouterr().err
+
+    import govassess.metrics.engines as engines
+
+    masters = []
+
+    class FakeSpark:  # records where the run would go, then fails like a missing Java would
+        def __init__(self, *, master):
+            masters.append(master)
+            raise UserError("无法启动 Spark")
+
+    monkeypatch.setattr(engines, "SparkEngine", FakeSpark)
+    monkeypatch.setenv("GOVASSESS_SPARK_MASTER", "spark://env:7077")
+    assert main([*args, "--engine", "spark"]) == 2
+    assert main([*args, "--engine", "spark", "--spark-master", "spark://h:7077"]) == 2
+    assert masters == ["spark://env:7077", "spark://h:7077"]

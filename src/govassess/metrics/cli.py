@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -37,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     c.add_argument("--strict", action="store_true", help="发现任何无效记录即停止（默认排除并报告）")
     c.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="计算引擎（默认 duckdb）")
+    c.add_argument(
+        "--spark-master",
+        help="Spark 的 master 地址，如 spark://host:7077（默认环境变量 GOVASSESS_SPARK_MASTER，再缺省为 local[2]）",
+    )
     c.add_argument("--problems", type=Path, help="无效记录报告 CSV（默认与输出文件同名加 .problems.csv）")
     c.add_argument(
         "--skip-duplicate-check",
@@ -66,11 +71,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
 
 
-def _engine(name: str, memory_limit: str | None = None, threads: int | None = None):  # noqa: ANN202
+def _engine(  # noqa: ANN202
+    name: str, memory_limit: str | None = None, threads: int | None = None, spark_master: str | None = None
+):
     from .engines import DuckDBEngine, SparkEngine
 
     if name == "spark":
-        return SparkEngine()
+        # The same setting the web platform reads, so one cluster serves both.
+        master = spark_master or os.environ.get("GOVASSESS_SPARK_MASTER") or "local[2]"
+        return SparkEngine(master=master)
+    if spark_master:
+        raise UserError("--spark-master 只用于 --engine spark")
     if memory_limit is not None and not re.fullmatch(
         r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory_limit
     ):
@@ -105,7 +116,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
     calendar = load_calendar(args.calendar)
     if args.out.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError("输出文件应为 .csv 或 .xlsx", file=str(args.out))
-    engine = _engine(args.engine, args.memory_limit, args.threads)
+    engine = _engine(args.engine, args.memory_limit, args.threads, args.spark_master)
     try:
         result = compute(
             engine,
