@@ -84,6 +84,26 @@ def test_csv_rows_match_duckdb_with_quotes_and_line_breaks(tmp_path, spark_sessi
         duck.close()
 
 
+def test_csv_that_is_not_utf8_is_refused_on_both_engines(tmp_path, spark_session):
+    from govassess.errors import UserError
+    from govassess.metrics.engines import SparkEngine
+
+    # A WPS "CSV" saved in GBK: the third line holds 差 as GBK bytes (B2 EE), not valid UTF-8.
+    f = tmp_path / "cases.csv"
+    f.write_bytes("id,name\n1,好\n".encode() + "2,差\n".encode("gbk"))
+    spark = SparkEngine(spark=spark_session)
+    try:
+        with pytest.raises(UserError) as err:
+            spark.register_files("t", [f])
+        problem = err.value.problems[0]
+        assert (problem.file, problem.row) == ("cases.csv", 3) and "UTF-8" in problem.message
+    finally:
+        spark.close()
+    with pytest.raises(UserError) as err:
+        DuckDBEngine().register_files("t", [f])
+    assert "UTF-8" in err.value.problems[0].message
+
+
 # The shared cases split into two files, with a free-text column the schema ignores (a2's remark holds a comma
 # and a line break). part1 = a1..a7, part2 = a8, a9, a10, a11, a12, a12, a13, a14, b1.
 REMARKS = {"a2": "补正材料,\n已补齐", "a9": '说明"引号"'}

@@ -214,6 +214,30 @@ class DuckDBEngine:
             self._tmp.cleanup()
 
 
+def _check_utf8(path: Path, chunk: int = 1 << 24) -> None:
+    """Raise a located UserError unless the file is valid UTF-8 (read in chunks, so any size works)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as fh:
+        while True:
+            data = fh.read(chunk)
+            try:
+                decoder.decode(data, final=not data)
+            except UnicodeDecodeError as err:
+                line += data.count(b"\n", 0, max(err.start, 0))
+                raise UserError(
+                    "无法读取 CSV 文件（应为 UTF-8 编码）：此行附近有不是 UTF-8 的字节"
+                    "（WPS / Excel 请另存为“CSV UTF-8”）",
+                    file=path.name,
+                    row=line,
+                ) from None
+            if not data:
+                return
+            line += data.count(b"\n")
+
+
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -305,6 +329,7 @@ class SparkEngine:
     def _read_csv(self, path: Path) -> Any:
         from pyspark.sql import functions as F
 
+        _check_utf8(path)  # Spark would silently turn bad bytes into U+FFFD; DuckDB refuses the file
         df = (
             self.spark.read.option("header", True)
             .option("inferSchema", False)
