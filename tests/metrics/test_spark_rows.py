@@ -104,6 +104,25 @@ def test_csv_that_is_not_utf8_is_refused_on_both_engines(tmp_path, spark_session
     assert "UTF-8" in err.value.problems[0].message
 
 
+def test_a_failing_spark_job_is_a_user_error(tmp_path, spark_session):
+    from govassess.errors import UserError
+    from govassess.metrics.engines import SparkEngine
+
+    # A Parquet file cut short (as after an interrupted copy): Spark fails reading it.
+    good = tmp_path / "whole.parquet"
+    duckdb.connect().execute(f"COPY (SELECT range AS id FROM range(1000)) TO '{good}' (FORMAT parquet)")
+    bad = tmp_path / "cases.parquet"
+    bad.write_bytes(good.read_bytes()[:-200])
+    spark = SparkEngine(spark=spark_session)
+    try:
+        with pytest.raises(UserError) as err:
+            spark.register_files("t", [bad])
+            spark.fetch("SELECT COUNT(*) FROM t")
+        assert err.value.problems[0].message.startswith("Spark 计算失败：")
+    finally:
+        spark.close()
+
+
 # The shared cases split into two files, with a free-text column the schema ignores (a2's remark holds a comma
 # and a line break). part1 = a1..a7, part2 = a8, a9, a10, a11, a12, a12, a13, a14, b1.
 REMARKS = {"a2": "补正材料,\n已补齐", "a9": '说明"引号"'}

@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import math
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +246,26 @@ def to_spark(sql: str) -> str:
     return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
 
 
+def _spark_failures(method: Callable) -> Callable:
+    """A Spark job that fails (a damaged file, an unreachable or overloaded cluster) becomes a UserError with
+    Spark's own first line, so the CLI and the web run show what happened instead of an internal error."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except UserError:
+            raise
+        except Exception as err:
+            if not type(err).__module__.startswith(("pyspark", "py4j")):
+                raise
+            first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+            raise UserError(f"Spark 计算失败：{first[:300]}") from None
+
+    return wrapper
+
+
 class SparkEngine:
     """Apache Spark (local mode unless a master is given); runs the same DuckDB-dialect SQL transpiled
     by sqlglot. `_row` is the same row number DuckDB gives for the same file (see `register_files`).
@@ -287,6 +307,7 @@ class SparkEngine:
         if tune:
             self.spark.conf.set("spark.sql.shuffle.partitions", "4")
 
+    @_spark_failures
     def register_files(self, view: str, files: Sequence[Path]) -> dict[str, str]:
         """Create view `view` over the files with `_file` and `_row`, numbered as DuckDBEngine numbers them:
         CSV the record's row with the header as row 1 (a quoted line break stays inside its record, blank
@@ -362,6 +383,7 @@ class SparkEngine:
         )
         return self.spark.createDataFrame(rows, schema)
 
+    @_spark_failures
     def execute(self, sql: str) -> None:
         prefix = "CREATE OR REPLACE TEMP TABLE "
         if sql.startswith(prefix):
@@ -373,6 +395,7 @@ class SparkEngine:
             return
         self.spark.sql(to_spark(sql))
 
+    @_spark_failures
     def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
         df = self.spark.sql(to_spark(sql))
         cols = df.columns
