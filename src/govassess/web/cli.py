@@ -96,6 +96,24 @@ def _import_system(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    _setup()
+    from govassess.errors import UserError
+    from govassess.web.jobs import worker_main
+
+    if args.interval <= 0:
+        raise UserError("--interval 应为正数（秒）", field="--interval")
+    if args.stale_minutes <= 0:
+        raise UserError("--stale-minutes 应为正数（分钟）", field="--stale-minutes")
+    return worker_main(
+        interval=args.interval,
+        once=args.once,
+        stale_minutes=args.stale_minutes,
+        recover=args.recover,
+        out=sys.stdout,
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p = sub.add_parser("serve", help="启动网页平台（首次运行自动建库并载入阳江演示数据）")
     p.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
@@ -121,6 +139,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     s = wsub.add_parser("import-system", help="导入指标体系（内置标识或 YAML 文件路径）")
     s.add_argument("system")
     s.set_defaults(handler=_import_system)
+    w = wsub.add_parser(
+        "worker",
+        help="后台任务进程：执行排队的评分、指标计算和网站检查（GOVASSESS_JOBS=worker 时使用，可同时运行多个）",
+    )
+    w.add_argument("--interval", type=float, default=2.0, help="检查排队任务的间隔秒数，默认 2")
+    w.add_argument("--once", action="store_true", help="执行完当前排队的任务后退出（供 cron 使用）")
+    w.add_argument(
+        "--stale-minutes",
+        type=float,
+        default=120,
+        help="启动时把已运行超过此分钟数的任务视为进程已停止、标记为失败，默认 120",
+    )
+    w.add_argument(
+        "--recover",
+        action="store_true",
+        help="启动时把所有运行中的任务标记为失败（确认没有其他任务进程时使用）",
+    )
+    w.set_defaults(handler=_worker)
     from govassess.web.feeds.cli import register_web as _feeds_register
 
     _feeds_register(wsub, _setup)

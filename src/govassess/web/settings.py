@@ -7,6 +7,8 @@ Environment variables:
 - ``DATABASE_URL``: e.g. ``postgres://user:pass@host:5432/db``; default SQLite in the data dir.
 - ``SECRET_KEY``, ``ALLOWED_HOSTS`` (comma separated), ``CSRF_TRUSTED_ORIGINS``: required in production.
 - ``DB_CONN_MAX_AGE``: seconds a database connection is kept open (default 60).
+- ``GOVASSESS_JOBS``: ``thread`` (default: long jobs in a thread of the web process) or ``worker``
+  (jobs wait in the database for `govassess web worker`; for several processes, see docs/web.md).
 - ``SESSION_HOURS`` (default 8), ``EVIDENCE_MAX_MB`` (default 20), ``LOGIN_MAX_FAILURES`` (default 5),
   ``LOGIN_MAX_FAILURES_PER_IP`` (default 20, failures from one address across accounts).
 """
@@ -25,6 +27,7 @@ ENV = os.environ.get("GOVASSESS_ENV", "development").strip().lower()
 PRODUCTION = ENV == "production"
 DATA_DIR = Path(os.environ.get("GOVASSESS_DATA_DIR") or Path.cwd() / "var").resolve()
 EVIDENCE_DIR = DATA_DIR / "evidence"
+GOVASSESS_JOBS = os.environ.get("GOVASSESS_JOBS", "thread").strip().lower()
 
 
 def _required(name: str) -> str:

@@ -32,6 +32,7 @@ from govassess.web.feeds.models import (
     SiteProbe,
     UnitSite,
 )
+from govassess.web.jobs import job_submit
 from govassess.web.organisation.models import Unit
 from govassess.web.organisation.selectors import units_frame
 from govassess.web.rounds import policy
@@ -50,15 +51,8 @@ def _office(user) -> None:
 
 
 def _start(target, pk: int, background: bool) -> None:
-    if background:
-        # In-process thread like the scoring job; a task queue can call the same *_execute(pk) instead.
-        transaction.on_commit(
-            lambda: threading.Thread(
-                target=target, args=(pk,), kwargs={"own_thread": True}, daemon=True
-            ).start()
-        )
-    else:
-        target(pk)
+    # A thread of this process, or left QUEUED for `govassess web worker` (GOVASSESS_JOBS; docs/web.md).
+    job_submit(target, pk, background)
 
 
 def _finish_thread(own_thread: bool) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from govassess.errors import Problem, UserError
 from govassess.web.accounts.models import Profile, Role
 from govassess.web.accounts.selectors import user_role
 from govassess.web.audit.services import audit_record
+from govassess.web.jobs import job_submit
 from govassess.web.organisation.models import Unit
 from govassess.web.organisation.selectors import unit_list, units_frame
 from govassess.web.rounds import policy
@@ -776,15 +776,9 @@ def scoring_start(*, user, round: Round, background: bool = True) -> ScoringRun:
         audit_record(
             user=user, action="scoring_start", object_type="scoring_run", object_id=run.pk, round=round
         )
-    if background:
-        # In-process thread on the embedded default; see docs/web.md for a task queue in production.
-        transaction.on_commit(
-            lambda: threading.Thread(
-                target=scoring_execute, args=(run.pk,), kwargs={"own_thread": True}, daemon=True
-            ).start()
-        )
-    else:
-        scoring_execute(run.pk)
+    # A thread of this process, or left QUEUED for `govassess web worker` (GOVASSESS_JOBS; docs/web.md).
+    job_submit(scoring_execute, run.pk, background)
+    if not background:
         run.refresh_from_db()
     return run
 

@@ -1,0 +1,214 @@
+"""GOVASSESS_JOBS=worker: jobs wait QUEUED in the database and `govassess web worker` runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+
+import pytest
+from django.utils import timezone
+from webtools import fill_all
+
+from govassess.cli import main
+from govassess.web import jobs
+from govassess.web.audit.models import AuditEntry
+from govassess.web.feeds import services as feeds_services
+from govassess.web.feeds.models import InspectionReport, UnitSite
+from govassess.web.rounds import services
+from govassess.web.rounds.models import JobStatus, ScoringRun
+
+SCORING = next(k for k in jobs.KINDS if k.name == "scoring")
+INSPECTION = next(k for k in jobs.KINDS if k.name == "inspection")
+
+
+@pytest.fixture
+def reviewing(org):
+    fill_all(org)
+    services.round_transition(user=org.office, round=org.round, to_state="reviewing")
+    return org
+
+
+@pytest.fixture
+def threads(monkeypatch):
+    """Every thread the job runner would start, recorded instead of started."""
+    started = []
+
+    class Recorder:
+        def __init__(self, *, target, daemon):
+            started.append(target)
+
+        def start(self):
+            pass
+
+    monkeypatch.setattr(jobs.threading, "Thread", Recorder)
+    return started
+
+
+def _units(run: ScoringRun) -> dict:
+    return {u["unit"]: u for u in run.results["units"]}
+
+
+def test_worker_mode_queues_the_job_and_starts_no_thread(reviewing, settings, threads):
+    settings.GOVASSESS_JOBS = "thread"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert len(threads) == 1  # the recorder sees the thread mode's thread
+    ScoringRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED)
+
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert len(threads) == 1
+    run.refresh_from_db()
+    assert run.status == JobStatus.QUEUED and run.results is None
+    # a queued job counts as running for the start function: no second one
+    with pytest.raises(Exception, match="已有评分任务"):
+        services.scoring_start(user=reviewing.office, round=reviewing.round)
+
+
+def test_thread_mode_claims_and_runs_in_a_thread(reviewing, settings, monkeypatch):
+    settings.GOVASSESS_JOBS = "thread"
+    started = []
+
+    class Joinable(jobs.threading.Thread):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(jobs.threading, "Thread", Joinable)
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    for t in started:
+        t.join()
+    run.refresh_from_db()
+    assert len(started) == 1 and run.status == JobStatus.DONE, run.message
+    assert _units(run)["D02"]["score"] == pytest.approx(46)  # 30 + 5 + 5 + 6, as below
+    assert not AuditEntry.objects.filter(action="job_claim").exists()
+
+    # a worker beside thread-mode processes got to the job first: the thread leaves it alone
+    called = []
+
+    def scoring_execute(pk, own_thread=False):  # the runner knows a job by its function's name
+        called.append(pk)
+
+    monkeypatch.setattr(services, "scoring_execute", scoring_execute)
+    monkeypatch.setattr(jobs, "job_claim", lambda kind, pk, audit=True: False)
+    services.scoring_start(user=reviewing.office, round=reviewing.round)
+    for t in started:
+        t.join()
+    assert len(started) == 2 and called == []
+
+
+def test_worker_once_runs_the_queued_job_like_the_synchronous_path(reviewing, settings, capsys):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert main(["web", "worker", "--once"]) == 0
+    run.refresh_from_db()
+    assert run.status == JobStatus.DONE, run.message
+    units = _units(run)
+    # D01: 90%×60 = 54; 是 → 20; 8/10×10 = 8; manual 7 → 89
+    # D02: 50%×60 = 30; 否 → 5;  5/10×10 = 5; manual 6 → 46
+    assert units["D01"]["score"] == pytest.approx(89)
+    assert units["D02"]["score"] == pytest.approx(46)
+    assert f"评分任务 #{run.pk}" in capsys.readouterr().out
+    claim = AuditEntry.objects.get(action="job_claim", object_id=str(run.pk))
+    assert claim.username == jobs.WORKER_NAME and claim.round_id == reviewing.round.pk
+
+    sync = services.scoring_start(user=reviewing.office, round=reviewing.round, background=False)
+    assert sync.status == JobStatus.DONE
+    assert _units(sync) == units
+
+
+def test_a_job_is_claimed_once(reviewing, settings, monkeypatch):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert jobs.job_claim(SCORING, run.pk) is True
+    # the claim itself, repeated: the conditional update matches no row
+    assert ScoringRun.objects.filter(pk=run.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING) == 0
+    assert jobs.job_claim(SCORING, run.pk) is False
+    real, called = services.scoring_execute, []
+    monkeypatch.setattr(services, "scoring_execute", lambda pk: called.append(pk))
+    assert jobs.Worker().run_job(SCORING, run.pk) is False
+    assert called == []
+    # the execute function still runs a row that is already RUNNING
+    real(run.pk)
+    run.refresh_from_db()
+    assert run.status == JobStatus.DONE and _units(run)["D01"]["score"] == pytest.approx(89)
+
+
+def test_stale_running_jobs_are_failed_on_start(reviewing, settings):
+    settings.GOVASSESS_JOBS = "worker"
+    old = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert jobs.job_claim(SCORING, old.pk)
+    three_hours_ago = timezone.now() - dt.timedelta(hours=3)
+    ScoringRun.objects.filter(pk=old.pk).update(created_at=three_hours_ago)
+    AuditEntry.objects.filter(action="job_claim", object_id=str(old.pk)).update(at=three_hours_ago)
+
+    assert main(["web", "worker", "--once", "--stale-minutes", "120"]) == 0
+    old.refresh_from_db()
+    assert old.status == JobStatus.FAILED and old.message == "任务所在进程已停止，请重新运行"
+    entry = AuditEntry.objects.get(action="job_recover", object_id=str(old.pk))
+    assert entry.after["status"] == "failed" and entry.round_id == reviewing.round.pk
+
+    # a job claimed just now may belong to a live worker: kept, unless --recover
+    young = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert jobs.job_claim(SCORING, young.pk)
+    assert main(["web", "worker", "--once"]) == 0
+    young.refresh_from_db()
+    assert young.status == JobStatus.RUNNING
+    assert main(["web", "worker", "--once", "--recover"]) == 0
+    young.refresh_from_db()
+    assert young.status == JobStatus.FAILED and young.message == jobs.STALE_MESSAGE
+
+
+def test_a_crashing_job_is_failed_and_the_worker_goes_on(reviewing, settings, monkeypatch):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    ScoringRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(minutes=1))
+    site = UnitSite.objects.create(unit=reviewing.d1, url="http://127.0.0.1:9/")
+    rep = feeds_services.inspection_start(user=reviewing.office, site=site)
+    assert rep.status == JobStatus.QUEUED
+
+    def crash(pk):
+        raise RuntimeError("boom")
+
+    def inspected(pk):
+        InspectionReport.objects.filter(pk=pk).update(status=JobStatus.DONE, message="完成")
+
+    monkeypatch.setattr(services, "scoring_execute", crash)
+    monkeypatch.setattr(feeds_services, "inspection_execute", inspected)
+    assert main(["web", "worker", "--once"]) == 0
+    run.refresh_from_db()
+    rep.refresh_from_db()
+    assert run.status == JobStatus.FAILED and run.message == jobs.CRASH_MESSAGE
+    assert rep.status == JobStatus.DONE  # the next job (newer, another kind) still ran
+    assert AuditEntry.objects.filter(action="job_fail", object_id=str(run.pk)).count() == 1
+
+
+def test_sigterm_finishes_the_current_job_then_exits(reviewing, settings, monkeypatch):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    ScoringRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(minutes=1))
+    site = UnitSite.objects.create(unit=reviewing.d1, url="http://127.0.0.1:9/")
+    rep = feeds_services.inspection_start(user=reviewing.office, site=site)
+    real = services.scoring_execute
+
+    def stopped_midway(pk):
+        os.kill(os.getpid(), signal.SIGTERM)
+        real(pk)
+
+    monkeypatch.setattr(services, "scoring_execute", stopped_midway)
+    before = signal.getsignal(signal.SIGTERM)
+    # not --once: only the signal ends the loop
+    assert jobs.worker_main(interval=60) == 0
+    run.refresh_from_db()
+    rep.refresh_from_db()
+    assert run.status == JobStatus.DONE
+    assert rep.status == JobStatus.QUEUED  # left for the next worker
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_unknown_mode_is_refused(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.GOVASSESS_JOBS = "celery"
+    with pytest.raises(ImproperlyConfigured, match="thread 或 worker"):
+        jobs.job_mode()
