@@ -1,11 +1,16 @@
 """Load scenario: 200 simulated fillers save inputs and upload small evidence files on PostgreSQL.
 
-    python benchmarks/load_fillers.py [--users 200] [--seconds 60] [--workers 3]
+    python benchmarks/load_fillers.py [--users 200] [--seconds 60] [--workers 3] [--wait 3,8] [--keep-logs DIR]
 
 Needs DATABASE_URL pointing at PostgreSQL (default: `bash scripts/start-postgres.sh`), locust and gunicorn.
 Creates a fresh database `<name>_load`, loads the 阳江 dept system, 200 departments and 200 filler accounts,
 starts gunicorn on loopback, runs locust headless for a bounded time, then counts stored values and evidence
-files against what the simulated users saw accepted (lost writes). Prints one JSON line last.
+files against what the simulated users saw accepted (lost writes). Prints one JSON line last, with the
+failures grouped by cause (HTTP status vs. no answer at all) and the CPU seconds of the load generator and of
+the server, so that a saturated client can be told apart from a failing server.
+
+--keep-logs DIR copies the gunicorn log (Django's tracebacks of 5xx answers go there), the PostgreSQL log lines
+written during the run, and locust's failure / exception tables into DIR.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import argparse
 import csv
 import json
 import os
+import resource
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -132,6 +139,7 @@ def check(results_dir: Path) -> dict:
         "values_stored": len(stored),
         "lost_writes": lost,
         "uploads_accepted": expected_uploads,
+        "upload_attempts": attempted_uploads,
         "evidence_rows": evidence,
         "evidence_files": files,
     }
@@ -143,8 +151,21 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=90)
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=4)
+    # Longer than any think time: behind nginx (docs/web.md) browsers keep their connection to nginx, not to
+    # gunicorn. With gunicorn's own default of 2 s, a client that waits about 2 s reuses a connection the server
+    # is closing at that moment and its POST gets no answer (the stress failures: docs/performance.md).
+    ap.add_argument("--keep-alive", type=int, default=10, help="gunicorn --keep-alive, seconds")
     ap.add_argument("--wait", default="3,8", help="think time of a filler between actions, seconds: MIN,MAX")
+    ap.add_argument("--keep-logs", type=Path, help="copy server, database and locust logs into this folder")
+    ap.add_argument(
+        "--pg-log",
+        type=Path,
+        default=Path(os.environ.get("PGDATA_DIR", "/tmp/govassess-pg")) / "server.log",
+        help="PostgreSQL's log file (default: the one scripts/start-postgres.sh writes)",
+    )
     args = ap.parse_args()
+    if args.keep_logs:
+        args.keep_logs = args.keep_logs.resolve()
     base = (
         os.environ.get("DATABASE_URL")
         or subprocess.check_output(["bash", str(ROOT / "scripts/start-postgres.sh")], text=True).strip()
@@ -169,6 +190,8 @@ def main() -> int:
     os.environ.update(env)
     prepare(args.users, work / "users.json")
     port = free_port()
+    pg_log_start = args.pg_log.stat().st_size if args.pg_log.is_file() else 0
+    server_log = open(work / "gunicorn.log", "wb")
     server = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
@@ -180,12 +203,16 @@ def main() -> int:
             "--threads",
             str(args.threads),
             "--preload",
+            "--keep-alive",
+            str(args.keep_alive),
             "--log-level",
             "warning",
         ],
         env=env,
         cwd=work,
         start_new_session=True,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
     )
     try:
         for _ in range(100):
@@ -194,6 +221,7 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
             [
                 str(VENV_BIN / "locust"),
@@ -221,15 +249,46 @@ def main() -> int:
             check=False,
             timeout=args.seconds + 120,
         )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        server_log.close()
+    # Reaped children count with their own reaped children: the master has waited for its workers.
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = done.ru_utime + done.ru_stime - after.ru_utime - after.ru_stime
+    failure_causes: dict[str, int] = {}
+    for row in csv.DictReader(open(work / "stats_failures.csv", encoding="utf-8")):
+        error = row["Error"].removeprefix("CatchResponseError(").removesuffix(")").strip("'\"")
+        cause = f"{row['Method']} {row['Name']}: {error}"
+        failure_causes[cause] = failure_causes.get(cause, 0) + int(row["Occurrences"])
+    server_log_counts: dict[str, int] = {}
+    for line in open(work / "gunicorn.log", encoding="utf-8", errors="replace"):
+        # Django's 5xx lines ("Internal Server Error: /path") and gunicorn's own errors and worker timeouts
+        for marker in ("Internal Server Error", "[ERROR]", "[CRITICAL]"):
+            if marker in line[:60]:
+                server_log_counts[marker] = server_log_counts.get(marker, 0) + 1
+    if args.keep_logs:
+        args.keep_logs.mkdir(parents=True, exist_ok=True)
+        for name in ("gunicorn.log", "stats_failures.csv", "stats_exceptions.csv", "stats_stats.csv"):
+            if (work / name).exists():
+                shutil.copy(work / name, args.keep_logs / name)
+        if args.pg_log.is_file():
+            with open(args.pg_log, "rb") as src:
+                src.seek(pg_log_start)
+                (args.keep_logs / "postgresql.log").write_bytes(src.read())
     stats = {row["Name"]: row for row in csv.DictReader(open(work / "stats_stats.csv", encoding="utf-8"))}
-    failures = sum(int(r["Failure Count"]) for r in stats.values())
+    # The "Aggregated" row already sums the others.
+    failures = int(stats["Aggregated"]["Failure Count"])
 
     def p95(name):
         r = stats.get(name)
         return float(r["95%"]) if r and r["95%"] not in ("", "N/A") else None
+
+    def p50(name):
+        r = stats.get(name)
+        return float(r["50%"]) if r and r["50%"] not in ("", "N/A") else None
 
     counts = check(work / "results")
     out = {
@@ -237,7 +296,7 @@ def main() -> int:
         "database": "postgresql",
         "users": args.users,
         "seconds": args.seconds,
-        "server": f"gunicorn {args.workers} workers × {args.threads} threads",
+        "server": f"gunicorn {args.workers} workers × {args.threads} threads, keep-alive {args.keep_alive} s",
         "think_time_s": args.wait,
         "requests": int(stats["Aggregated"]["Request Count"]),
         "failures": failures,
@@ -246,10 +305,16 @@ def main() -> int:
         "p95_ms_upload": p95("upload evidence"),
         "p95_ms_all": p95("Aggregated"),
         "p95_ms_form": p95("fill form"),
+        "p50_ms_all": p50("Aggregated"),
+        "failure_causes": failure_causes,
+        "server_log": server_log_counts,
+        "cpu_s_client": round(client_cpu, 1),
+        "cpu_s_server": round(server_cpu, 1),
         **counts,
         "ok": failures == 0
         and counts["lost_writes"] == 0
-        and counts["evidence_rows"] == counts["uploads_accepted"]
+        # an upload whose answer never arrived may still have been stored
+        and counts["uploads_accepted"] <= counts["evidence_rows"] <= counts["upload_attempts"]
         and (p95("save input") or 0) <= 300
         and (p95("upload evidence") or 0) <= 300,
     }

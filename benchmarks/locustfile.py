@@ -22,6 +22,14 @@ _next = itertools.count()
 PDF = b"%PDF-1.4\n" + b"% evidence padding\n" * 100  # ~2 KB
 
 
+def _why(resp) -> str:
+    """Failure text that keeps an HTTP answer apart from a request that never got one (status 0)."""
+    if resp.status_code == 0:
+        # e.g. RemoteDisconnected (server closed a kept-alive connection) vs. ConnectionRefused (backlog full)
+        return f"no answer: {str(resp.error)[:160]}"
+    return f"HTTP {resp.status_code}"
+
+
 class Filler(HttpUser):
     # Think time of a person filling a form under deadline pressure: a save or an upload every 3–8 s.
     wait_time = between(
@@ -76,7 +84,7 @@ class Filler(HttpUser):
             self.base, data, name="save input", allow_redirects=False, catch_response=True
         ) as resp:
             if resp.status_code != 302:
-                resp.failure(f"HTTP {resp.status_code}")
+                resp.failure(_why(resp))
                 self.stale = True
                 return
         self.unconfirmed.pop(key, None)
@@ -99,7 +107,7 @@ class Filler(HttpUser):
             catch_response=True,
         ) as resp:
             if resp.status_code != 302:
-                resp.failure(f"HTTP {resp.status_code}")
+                resp.failure(_why(resp))
                 return
         self.uploads += 1
 
