@@ -212,3 +212,9 @@ def test_unknown_mode_is_refused(settings):
     settings.GOVASSESS_JOBS = "celery"
     with pytest.raises(ImproperlyConfigured, match="thread 或 worker"):
         jobs.job_mode()
+
+
+def test_worker_options(capsys):
+    assert main(["web", "worker", "--interval", "0", "--once"]) == 2
+    assert "--interval 应为正数" in capsys.readouterr().err
+    assert main(["web", "worker", "--stale-minutes", "-5", "--once"]) == 2

@@ -102,9 +102,9 @@ def _worker(args: argparse.Namespace) -> int:
     from govassess.web.jobs import worker_main
 
     if args.interval <= 0:
-        raise UserError("--interval 应为正数（秒）", field="--interval")
+        raise UserError("--interval 应为正数（秒）")
     if args.stale_minutes <= 0:
-        raise UserError("--stale-minutes 应为正数（分钟）", field="--stale-minutes")
+        raise UserError("--stale-minutes 应为正数（分钟）")
     return worker_main(
         interval=args.interval,
         once=args.once,

@@ -109,8 +109,13 @@ def job_submit(execute: Callable[..., None], pk: int, background: bool) -> None:
 
     def run() -> None:
         # Claimed like the worker does, so a worker running beside thread-mode processes never doubles a job.
-        if job_claim(kind, pk, audit=False):
-            execute(pk, own_thread=True)
+        try:
+            claimed = job_claim(kind, pk, audit=False)
+        except DatabaseError:
+            log.exception("%s job %s: claim failed, left queued", kind.name, pk)
+            claimed = False
+        if claimed:
+            execute(pk, own_thread=True)  # closes this thread's connection
         else:
             connection.close()
 
