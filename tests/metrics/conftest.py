@@ -156,3 +156,15 @@ def computed(tmp_path_factory: pytest.TempPathFactory):
         yield compute(engine, folder, parse_period("2021-01-01", "2021-06-30"))
     finally:
         engine.close()
+
+
+def compute_on_spark(spark_session, folder, period, **kwargs):  # noqa: ANN001, ANN201
+    """`compute` on a SparkEngine over the tests' shared session (closed again, the session stays up)."""
+    from govassess.metrics.compute import compute
+    from govassess.metrics.engines import SparkEngine
+
+    spark = SparkEngine(spark=spark_session)
+    try:
+        return compute(spark, folder, period, **kwargs)
+    finally:
+        spark.close()

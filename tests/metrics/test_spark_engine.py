@@ -8,7 +8,7 @@ from govassess.metrics.compute import compute
 from govassess.metrics.definitions import parse_period
 from govassess.metrics.engines import DuckDBEngine
 
-from .conftest import write_records
+from .conftest import compute_on_spark, write_records
 
 pytest.importorskip("pyspark")
 
@@ -20,15 +20,10 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 def test_spark_and_duckdb_agree(tmp_path, spark_session):
-    from govassess.metrics.engines import SparkEngine
 
     folder = write_records(tmp_path / "records")
     period = parse_period("2021-01-01", "2021-06-30")
-    spark = SparkEngine(spark=spark_session)
-    try:
-        on_spark = compute(spark, folder, period)
-    finally:
-        spark.close()
+    on_spark = compute_on_spark(spark_session, folder, period)
     on_duck = compute(DuckDBEngine(), folder, period)
 
     def table(result):
@@ -69,16 +64,11 @@ def test_spark_workdays_follow_the_holiday_calendar(spark_session):
 
 def test_spark_on_time_across_holidays(tmp_path, spark_session):
     """The 春节 / 国庆 cases of test_calendar.py: Spark agrees with DuckDB and with the hand count (2 of 4)."""
-    from govassess.metrics.engines import SparkEngine
 
     from .test_calendar import PERIOD, holiday_records
 
     folder = holiday_records(tmp_path / "r")
-    spark = SparkEngine(spark=spark_session)
-    try:
-        on_spark = compute(spark, folder, parse_period(*PERIOD))
-    finally:
-        spark.close()
+    on_spark = compute_on_spark(spark_session, folder, parse_period(*PERIOD))
     on_duck = compute(DuckDBEngine(), folder, parse_period(*PERIOD))
     mv = on_spark.value("H", "on_time_rate")
     assert (mv.num, mv.den) == (2, 4)

@@ -17,7 +17,7 @@ from govassess.metrics.compute import compute
 from govassess.metrics.definitions import parse_period
 from govassess.metrics.engines import DuckDBEngine
 
-from .conftest import CASES, ITEMS, UNITS
+from .conftest import CASES, ITEMS, UNITS, compute_on_spark
 
 pytest.importorskip("pyspark")
 
@@ -165,7 +165,6 @@ def _write_cases(folder: Path, fmt: str) -> None:
 # CSV: the test above, and test_spark_engine.py compares every rule result of the shared CSV records.
 @pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
 def test_bad_records_have_the_same_rows_on_both_engines(tmp_path, spark_session, fmt):
-    from govassess.metrics.engines import SparkEngine
 
     folder = tmp_path / "records"
     folder.mkdir()
@@ -173,11 +172,7 @@ def test_bad_records_have_the_same_rows_on_both_engines(tmp_path, spark_session,
     (folder / "items.csv").write_text(ITEMS, encoding="utf-8")
     _write_cases(folder, fmt)
     period = parse_period("2021-01-01", "2021-06-30")
-    spark = SparkEngine(spark=spark_session)
-    try:
-        on_spark = compute(spark, folder, period)
-    finally:
-        spark.close()
+    on_spark = compute_on_spark(spark_session, folder, period)
     duck = DuckDBEngine()
     try:
         on_duck = compute(duck, folder, period)
