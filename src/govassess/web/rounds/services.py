@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import close_old_connections, connection, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -320,17 +320,41 @@ def input_value_set(
         if before == after:
             return current
         if current is None:
-            current = InputValue.objects.create(
-                round=round,
-                unit=unit,
-                indicator=indicator,
-                input=input,
-                value=value,
-                note=note,
-                source=src,
-                updated_by=user if user and user.is_authenticated else None,
-            )
+            try:
+                # A savepoint: SELECT … FOR UPDATE locked nothing while no value existed, so a simultaneous
+                # first save (two clerks, a double click) may take the unique index first. Then this save
+                # is decided like any save that finds a value: a conflict for a form, an overwrite for an
+                # import or the API (check=False) — never a 500.
+                with transaction.atomic():
+                    current = InputValue.objects.create(
+                        round=round,
+                        unit=unit,
+                        indicator=indicator,
+                        input=input,
+                        value=value,
+                        note=note,
+                        source=src,
+                        updated_by=user if user and user.is_authenticated else None,
+                    )
+                    created = True
+            except IntegrityError:
+                created = False
+                current = InputValue.objects.select_for_update().get(
+                    round=round, unit=unit, indicator=indicator, input=input
+                )
+                before = {"value": current.value, "note": current.note}
+                if before == after:
+                    return current
+                if check and current.value != value:
+                    raise InputConflict(
+                        field=field,
+                        mine=value,
+                        theirs=current.value,
+                        by=current.updated_by.get_username() if current.updated_by else "",
+                    ) from None
         else:
+            created = False
+        if not created:
             InputValue.objects.filter(pk=current.pk).update(
                 value=value,
                 note=note,
