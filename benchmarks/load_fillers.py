@@ -318,6 +318,8 @@ def main() -> int:
         and (p95("save input") or 0) <= 300
         and (p95("upload evidence") or 0) <= 300,
     }
+    # The data folder holds thousands of evidence files; --keep-logs has copied what is worth keeping.
+    shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(out, ensure_ascii=False))
     return 0
 
