@@ -163,6 +163,38 @@ def test_missing_required_column_is_a_located_error(tmp_path):
     assert "cases.csv" in str(err.value) and "accepted_at（受理时间）" in str(err.value)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_header_named_twice_is_refused(tmp_path, fmt):
+    # A hand-made sheet with 受理时间 twice (columns 3 and 5): which one would count depends on the engine.
+    header = ["case_id", "unit", "受理时间", "item_code", "受理时间"]
+    row = ["c1", "A", "2021-03-01 09:00:00", "I1", "2021-03-02 09:00:00"]
+    folder = tmp_path / "r"
+    folder.mkdir()
+    if fmt == "csv":
+        (folder / "cases.csv").write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    else:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        wb.active.append(header)
+        wb.active.append(row)
+        wb.save(folder / "cases.xlsx")
+    with pytest.raises(UserError) as err:
+        compute(DuckDBEngine(), folder, parse_period("2021-01-01", "2021-06-30"))
+    problem = err.value.problems[0]
+    assert problem.file == f"cases.{fmt}" and problem.row == 1
+    assert "“受理时间”重复（第 3 列和第 5 列）" in problem.message
+
+
+def test_english_and_chinese_name_of_one_column_is_refused(tmp_path):
+    folder = write_records(
+        tmp_path / "r", {"cases.csv": "case_id,unit,单位,accepted_at\nc1,A,B,2021-03-01\n"}
+    )
+    with pytest.raises(UserError) as err:
+        compute(DuckDBEngine(), folder, parse_period("2021-01-01", "2021-06-30"))
+    assert "列“unit”和“单位”是同一列" in err.value.problems[0].message
+
+
 def test_skip_duplicate_check_is_announced(tmp_path, capsys):
     records = write_records(tmp_path / "r")
     out = tmp_path / "inputs.csv"

@@ -10,6 +10,7 @@ file is read once; ``examples`` fetches the first offending rows only for rules 
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,10 +166,46 @@ def _typed_expr(col: Column, src: str, kind: str | None, *, trim: bool = True) -
     return typed, bad
 
 
+def _check_header(path: Path) -> None:
+    """Refuse two columns with one name (sheets put together by hand in WPS / Excel): DuckDB would rename the
+    second (x_1) and Spark keep both, so which one counted would depend on the engine."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                header = next(csv.reader(fh), [])
+        elif suffix == ".xlsx":
+            from python_calamine import CalamineWorkbook
+
+            header = next(iter(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()), [])
+        else:
+            return
+    except Exception:  # unreadable: the engine reports it with its own message
+        return
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(header, start=1):
+        name = str(cell).strip() if cell is not None else ""
+        if not name:
+            continue
+        if name in seen:
+            raise UserError(
+                f"列名“{name}”重复（第 {seen[name]} 列和第 {i} 列），请删除或改名其中一列",
+                file=path.name,
+                row=1,
+            )
+        seen[name] = i
+
+
 def _source_columns(rs: RecordSet, kinds: dict[str, str], files: list[Path]) -> dict[str, str]:
-    """Schema column -> source column, accepting the English name or the Chinese label."""
+    """Schema column -> source column, accepting the English name or the Chinese label (not both)."""
     mapping: dict[str, str] = {}
     for col in rs.columns:
+        if col.name in kinds and col.label in kinds and col.name != col.label:
+            raise UserError(
+                f"列“{col.name}”和“{col.label}”是同一列，请只保留一列",
+                file=files[0].name,
+                row=1,
+            )
         for cand in (col.name, col.label):
             if cand in kinds:
                 mapping[col.name] = cand
@@ -213,6 +250,8 @@ def register(  # noqa: ANN001
 
 def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
     engine = store.engine
+    for f in files:
+        _check_header(f)
     kinds = engine.register_files(f"{rs.name}__src", files)
     parquet = files[0].suffix.lower() == ".parquet"
     mapping = _source_columns(rs, kinds, files)
