@@ -136,27 +136,32 @@ def test_a_job_is_claimed_once(reviewing, settings, monkeypatch):
 
 def test_stale_running_jobs_are_failed_on_start(reviewing, settings):
     settings.GOVASSESS_JOBS = "worker"
-    old = services.scoring_start(user=reviewing.office, round=reviewing.round)
-    assert jobs.job_claim(SCORING, old.pk)
     three_hours_ago = timezone.now() - dt.timedelta(hours=3)
-    ScoringRun.objects.filter(pk=old.pk).update(created_at=three_hours_ago)
-    AuditEntry.objects.filter(action="job_claim", object_id=str(old.pk)).update(at=three_hours_ago)
 
-    assert main(["web", "worker", "--once", "--stale-minutes", "120"]) == 0
+    def claimed_three_hours_ago(heartbeat_at):
+        run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+        assert jobs.job_claim(SCORING, run.pk)
+        ScoringRun.objects.filter(pk=run.pk).update(created_at=three_hours_ago, heartbeat_at=heartbeat_at)
+        AuditEntry.objects.filter(action="job_claim", object_id=str(run.pk)).update(at=three_hours_ago)
+        return run
+
+    # silent for three hours: its process is gone
+    old = claimed_three_hours_ago(heartbeat_at=three_hours_ago)
+    assert main(["web", "worker", "--once", "--stale-minutes", "10"]) == 0
     old.refresh_from_db()
     assert old.status == JobStatus.FAILED and old.message == "任务所在进程已停止，请重新运行"
     entry = AuditEntry.objects.get(action="job_recover", object_id=str(old.pk))
     assert entry.after["status"] == "failed" and entry.round_id == reviewing.round.pk
 
-    # a job claimed just now may belong to a live worker: kept, unless --recover
-    young = services.scoring_start(user=reviewing.office, round=reviewing.round)
-    assert jobs.job_claim(SCORING, young.pk)
-    assert main(["web", "worker", "--once"]) == 0
-    young.refresh_from_db()
-    assert young.status == JobStatus.RUNNING
+    # a long job of a live process: claimed three hours ago too, but it beat a minute ago -> kept
+    long = claimed_three_hours_ago(heartbeat_at=timezone.now() - dt.timedelta(minutes=1))
+    assert main(["web", "worker", "--once", "--stale-minutes", "10"]) == 0
+    long.refresh_from_db()
+    assert long.status == JobStatus.RUNNING
+    # --recover: the operator knows no other worker runs
     assert main(["web", "worker", "--once", "--recover"]) == 0
-    young.refresh_from_db()
-    assert young.status == JobStatus.FAILED and young.message == jobs.STALE_MESSAGE
+    long.refresh_from_db()
+    assert long.status == JobStatus.FAILED and long.message == jobs.STALE_MESSAGE
 
 
 def test_a_crashing_job_is_failed_and_the_worker_goes_on(reviewing, settings, monkeypatch):
@@ -218,3 +223,36 @@ def test_worker_options(capsys):
     assert main(["web", "worker", "--interval", "0", "--once"]) == 2
     assert "--interval 应为正数" in capsys.readouterr().err
     assert main(["web", "worker", "--stale-minutes", "-5", "--once"]) == 2
+
+
+def test_a_running_job_beats(reviewing, settings, monkeypatch):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert run.heartbeat_at is None
+    assert jobs.job_claim(SCORING, run.pk)  # the claim is the first beat
+    run.refresh_from_db()
+    first = run.heartbeat_at
+    assert first is not None
+    assert jobs.beat(SCORING, run.pk) is True
+    run.refresh_from_db()
+    assert run.heartbeat_at >= first
+    ScoringRun.objects.filter(pk=run.pk).update(status=JobStatus.DONE)
+    assert jobs.beat(SCORING, run.pk) is False  # a finished job is not kept alive
+
+    # while a job runs, the heartbeat thread beats until the job ends, then stops
+    import threading
+
+    beats, twice = [], threading.Event()
+
+    def fake_beat(kind, pk):
+        beats.append(pk)
+        if len(beats) >= 2:
+            twice.set()
+        return True
+
+    monkeypatch.setattr(jobs, "beat", fake_beat)
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.01)
+    with jobs.heartbeat(SCORING, 7) as hb:
+        assert twice.wait(30)
+    assert not hb.thread.is_alive()  # joined: no beat after the job
+    assert set(beats) == {7}

@@ -148,8 +148,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     w.add_argument(
         "--stale-minutes",
         type=float,
-        default=120,
-        help="启动时把已运行超过此分钟数的任务视为进程已停止、标记为失败，默认 120",
+        default=10,
+        help="启动时把超过此分钟数没有心跳（运行中的任务每 30 秒写一次）的任务视为进程已停止、标记为失败，默认 10",
     )
     w.add_argument(
         "--recover",

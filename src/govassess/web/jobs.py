@@ -9,8 +9,10 @@
 
 A claim is ``UPDATE … SET status=RUNNING WHERE pk=… AND status=QUEUED``: exactly one claimant sees one
 updated row, on SQLite (one writer at a time) as on PostgreSQL (the second UPDATE waits for the first to
-commit, then re-checks the condition). The worker's claims are audited (action ``job_claim``); the time of
-that entry is when the job started, which is how a job left RUNNING by a dead process is recognised.
+commit, then re-checks the condition). The worker's claims are audited (action ``job_claim``). While a job
+runs, a small thread of the process running it writes the row's ``heartbeat_at`` every HEARTBEAT_SECONDS; a
+RUNNING job whose last sign of life (heartbeat, else claim, else creation) is older than the stale limit was
+left by a dead process, however long the job itself takes.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
+_Thread = threading.Thread  # bound at import: the heartbeat is not one of the job threads tests look for
 
 MODES = ("thread", "worker")
 WORKER_NAME = "后台任务进程"  # the audit log's 账号 for what the worker does
 STALE_MESSAGE = "任务所在进程已停止，请重新运行"
+HEARTBEAT_SECONDS = 30.0
 CRASH_MESSAGE = "任务出现内部错误，请查看服务器日志。"
 
 
@@ -115,7 +119,8 @@ def job_submit(execute: Callable[..., None], pk: int, background: bool) -> None:
             log.exception("%s job %s: claim failed, left queued", kind.name, pk)
             claimed = False
         if claimed:
-            execute(pk, own_thread=True)  # closes this thread's connection
+            with heartbeat(kind, pk):
+                execute(pk, own_thread=True)  # closes this thread's connection
         else:
             connection.close()
 
@@ -149,7 +154,7 @@ def job_claim(kind: JobKind, pk: int, *, audit: bool = True) -> bool:
     model = kind.model_class()
     with transaction.atomic():
         n = model.objects.filter(pk=pk, status=JobStatus.QUEUED).update(
-            status=JobStatus.RUNNING, message="开始执行"
+            status=JobStatus.RUNNING, message="开始执行", heartbeat_at=timezone.now()
         )
         if n == 1 and audit:
             _audit(
@@ -178,8 +183,48 @@ def job_fail(kind: JobKind, pk: int, message: str, *, action: str) -> bool:
     return n == 1
 
 
-def _started_at(kind: JobKind, obj) -> dt.datetime:
-    """When a RUNNING job started: its latest worker claim, else its creation (thread mode starts at once)."""
+def beat(kind: JobKind, pk: int) -> bool:
+    """Record that job `pk` is alive; False once it is no longer RUNNING (finished, failed, recovered)."""
+    from govassess.web.rounds.models import JobStatus
+
+    return (
+        kind.model_class().objects.filter(pk=pk, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+        == 1
+    )
+
+
+class heartbeat:  # noqa: N801 - used as `with heartbeat(kind, pk):`
+    """Beat for job `pk` every HEARTBEAT_SECONDS from a thread of its own (own DB connection) while the
+    block runs. A failed beat (the database busy or restarting) is logged and tried again next time."""
+
+    def __init__(self, kind: JobKind, pk: int):
+        self.kind, self.pk = kind, pk
+        self.done = threading.Event()
+        self.thread = _Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self.done.wait(HEARTBEAT_SECONDS):
+                try:
+                    if not beat(self.kind, self.pk):
+                        return
+                except DatabaseError:
+                    log.warning("%s job %s: heartbeat failed", self.kind.name, self.pk, exc_info=True)
+                    connection.close()
+        finally:
+            connection.close()
+
+    def __enter__(self) -> heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def _last_alive(kind: JobKind, obj) -> dt.datetime:
+    """A RUNNING job's last sign of life: its heartbeat, else its latest worker claim, else its creation."""
     from govassess.web.audit.models import AuditEntry
 
     claimed = (
@@ -188,19 +233,19 @@ def _started_at(kind: JobKind, obj) -> dt.datetime:
         .values_list("at", flat=True)
         .first()
     )
-    return max(obj.created_at, claimed) if claimed else obj.created_at
+    return max(t for t in (obj.created_at, claimed, obj.heartbeat_at) if t is not None)
 
 
-def jobs_recover(*, stale_minutes: float = 120, everything: bool = False) -> list[tuple[JobKind, int]]:
+def jobs_recover(*, stale_minutes: float = 10, everything: bool = False) -> list[tuple[JobKind, int]]:
     """Jobs left RUNNING by a stopped process → FAILED with STALE_MESSAGE. Without `everything`, only those
-    started more than `stale_minutes` ago (another live worker may be running the younger ones)."""
+    silent for more than `stale_minutes` (a live process beats every HEARTBEAT_SECONDS)."""
     from govassess.web.rounds.models import JobStatus
 
     limit = timezone.now() - dt.timedelta(minutes=stale_minutes)
     failed = []
     for kind in KINDS:
         for obj in kind.model_class().objects.filter(status=JobStatus.RUNNING).order_by("created_at", "id"):
-            if (everything or _started_at(kind, obj) < limit) and job_fail(
+            if (everything or _last_alive(kind, obj) < limit) and job_fail(
                 kind, obj.pk, STALE_MESSAGE, action="job_recover"
             ):
                 failed.append((kind, obj.pk))
@@ -243,7 +288,8 @@ class Worker:
             return False
         self.say(f"开始：{kind.label} #{pk}")
         try:
-            kind.execute_function()(pk)
+            with heartbeat(kind, pk):
+                kind.execute_function()(pk)
         except Exception:
             log.exception("%s job %s escaped its execute function", kind.name, pk)
             close_old_connections()
@@ -291,7 +337,7 @@ def worker_main(
     *,
     interval: float = 2.0,
     once: bool = False,
-    stale_minutes: float = 120,
+    stale_minutes: float = 10,
     recover: bool = False,
     out: TextIO | None = None,
 ) -> int:
