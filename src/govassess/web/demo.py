@@ -65,8 +65,10 @@ def demo_load() -> list[tuple[str, str, str]]:
             if not Unit.objects.filter(code=code).exists():
                 # The same unit attributes as the CLI demo: some 党委部门 / 垂直管理 units hold no 行政许可 or
                 # 依申请 items, so those indicators are not applicable to them; the office corrects them in admin.
-                attrs = {"has_license_items": 0 if name in NO_LICENSE else 1,
-                         "has_application_items": 0 if name in NO_APPLICATION else 1}
+                attrs = {
+                    "has_license_items": 0 if name in NO_LICENSE else 1,
+                    "has_application_items": 0 if name in NO_APPLICATION else 1,
+                }
                 unit_upsert(user=None, code=code, name=name, unit_class=cls, attributes=attrs)
         office = None
         for username, role, display, unit_code, dept in ACCOUNTS:

@@ -99,16 +99,26 @@ def audit_workbook_bytes(*, entries) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "审计日志"
-    ws.append(["时间", "账号", "来源地址", "操作", "对象类型", "对象编号", "评估对象", "指标", "修改前", "修改后"])
+    ws.append(
+        ["时间", "账号", "来源地址", "操作", "对象类型", "对象编号", "评估对象", "指标", "修改前", "修改后"]
+    )
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for e in entries:
-        ws.append([
-            e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.ip or "", e.action, e.object_type, e.object_id,
-            e.unit_code, e.indicator,
-            "" if e.before is None else json.dumps(e.before, ensure_ascii=False),
-            "" if e.after is None else json.dumps(e.after, ensure_ascii=False),
-        ])
+        ws.append(
+            [
+                e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                e.username,
+                e.ip or "",
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.unit_code,
+                e.indicator,
+                "" if e.before is None else json.dumps(e.before, ensure_ascii=False),
+                "" if e.after is None else json.dumps(e.after, ensure_ascii=False),
+            ]
+        )
     for col, width in zip("ABCDEFGHIJ", (20, 14, 16, 18, 14, 12, 12, 10, 40, 40), strict=True):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=2, min_col=9, max_col=10):
