@@ -259,6 +259,22 @@ def test_inspect_due_crawls_then_probes(org, capsys):
     assert SiteProbe.objects.filter(ok=True).count() == 1
 
 
+def test_inspect_due_queues_for_the_worker(org, capsys, settings):
+    from govassess.cli import main
+
+    settings.GOVASSESS_JOBS = "worker"
+    with serve(site_routes()) as (base, _):
+        UnitSite.objects.create(unit=org.d2, url=base + "/", max_pages=20)
+        assert main(["web", "inspect-due"]) == 0
+        assert "检查已排队" in capsys.readouterr().out
+        assert InspectionReport.objects.get().status == "queued"
+        # queued counts as recent: a second cron run does not queue the site again
+        assert main(["web", "inspect-due"]) == 0
+        assert InspectionReport.objects.count() == 1
+        assert main(["web", "worker", "--once"]) == 0
+    assert InspectionReport.objects.get().status == "done"
+
+
 # ---- raw records and metrics ---------------------------------------------------------------------------------
 
 

@@ -274,8 +274,14 @@ def probe_run(*, site: UnitSite) -> SiteProbe:
 
 
 def inspect_due(*, every_days: int = 7, probe: bool = True, as_of: dt.date | None = None) -> list[str]:
-    """The scheduled job: sites without a finished inspection in the last `every_days` days are crawled;
-    the others get one probe. Returns one line per site (Chinese) for the cron log."""
+    """The scheduled job: sites without a finished inspection in the last `every_days` days are crawled (or,
+    with GOVASSESS_JOBS=worker, queued for the worker); the others get one probe. Returns one line per site
+    (Chinese) for the cron log."""
+    from govassess.web.jobs import job_mode
+
+    # With a job worker the crawls wait in its queue, so the cron job ends at once and crawls run one at a
+    # time wherever the workers are; otherwise they run here, one after another.
+    queue = job_mode() == "worker"
     lines = []
     since = timezone.now() - dt.timedelta(days=every_days)
     for site in UnitSite.objects.filter(active=True).select_related("unit"):
@@ -285,6 +291,9 @@ def inspect_due(*, every_days: int = 7, probe: bool = True, as_of: dt.date | Non
                 rep = _inspection_create(user=None, site=site, as_of=as_of)
             except UserError as err:
                 lines.append(f"{site.unit.code} {site.url}：{err}")
+                continue
+            if queue:
+                lines.append(f"{site.unit.code} {site.url}：检查已排队，由后台任务进程执行")
                 continue
             inspection_execute(rep.pk)
             rep.refresh_from_db()
