@@ -112,7 +112,7 @@ def compute(
         n_all = n_bad = 0
         plan = _plan(cols, aliases)
         for row in rows:
-            unit, bits, in_period, n = row[0], int(row[1]), row[2], int(row[3])
+            unit, bits, inside, n = row[0], int(row[1]), row[2], int(row[3])
             if loaded.unit_rule is not None and known_units is not None and unit is not None:
                 if unit not in known_units:
                     bits |= 1 << loaded.unit_rule
@@ -126,7 +126,7 @@ def compute(
                     by_unit = excluded_by_unit.setdefault(name, {})
                     by_unit[unit] = by_unit.get(unit, 0) + n
                 continue
-            if unit is None or not in_period:
+            if unit is None or not inside:
                 continue
             _accumulate(per_unit, unit, row, plan)
         counts[name] = rule_counts
@@ -224,7 +224,8 @@ def _texts(m: Metric) -> list[str]:
 
 
 def _period_flag(engine: Any, name: str, col: Any, period: Period) -> str | None:
-    """ "TRUE" when every record of the set lies in the period ("FALSE" when none does), else None.
+    """The period test as a constant: "TRUE" when every record of the set lies in the period, "FALSE" when
+    none does, else None (test each record).
 
     DuckDB answers MIN / MAX of a Parquet column from the files' statistics, so a folder holding just the
     period's records (the usual case) costs no per-record period test and no extra group key. Only for a
