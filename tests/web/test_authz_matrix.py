@@ -78,6 +78,15 @@ def _spare_site(org) -> int:
     return UnitSite.objects.create(unit=org.d1, url=f"http://127.0.0.1:9/{UnitSite.objects.count()}/").pk
 
 
+def _spare_account(org) -> int:
+    from django.contrib.auth import get_user_model
+
+    from govassess.web.accounts.services import account_create
+
+    spare = get_user_model().objects.filter(username="matrix_spare").first()
+    return (spare or account_create(actor=None, username="matrix_spare", password=PASSWORD, role="leader")).pk
+
+
 # (name, method, url(org, ctx), {state: allowed roles}); unit in URLs is always D01 (filler1's own unit).
 def endpoints():
     r = lambda org: org.round.pk  # noqa: E731
@@ -237,6 +246,30 @@ def endpoints():
         ),
         ("feeds_volume_export", "GET", lambda o, x: "/feeds/monitor/volume.xlsx", {c: office}),
         ("feeds_alerts_export", "GET", lambda o, x: "/feeds/monitor/alerts.csv", {c: office | fillers}),
+        # 账号管理 (office only; actions on a spare account so the matrix's own logins keep working).
+        ("account_manage", "GET", lambda o, x: "/accounts/manage/", {c: office}),
+        ("account_new", "GET", lambda o, x: "/accounts/manage/new/", {c: office}),
+        ("account_new_post", "POST", lambda o, x: "/accounts/manage/new/", {c: office}),
+        ("account_import", "GET", lambda o, x: "/accounts/manage/import/", {c: office}),
+        ("account_import_post", "POST", lambda o, x: "/accounts/manage/import/", {c: office}),
+        (
+            "account_deactivate",
+            "POST",
+            lambda o, x: f"/accounts/manage/{_spare_account(o)}/deactivate/",
+            {c: office},
+        ),
+        (
+            "account_reactivate",
+            "POST",
+            lambda o, x: f"/accounts/manage/{_spare_account(o)}/reactivate/",
+            {c: office},
+        ),
+        (
+            "account_password_reset",
+            "POST",
+            lambda o, x: f"/accounts/manage/{_spare_account(o)}/password/",
+            {c: office},
+        ),
         ("admin", "GET", lambda o, x: "/admin/", {c: office}),
         ("admin_units", "GET", lambda o, x: "/admin/organisation/unit/", {c: office}),
         ("api_rounds", "GET", lambda o, x: "/api/v1/rounds/", {c: ALL}),

@@ -32,3 +32,27 @@ class ThrottledLoginForm(AuthenticationForm):
                 self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_MINUTES}
             )
         return super().clean()
+
+
+class AccountForm(forms.Form):
+    username = forms.CharField(label="账号", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=150)
+    role = forms.ChoiceField(label="角色")
+    unit = forms.ModelChoiceField(
+        label="所属评估对象",
+        queryset=None,
+        required=False,
+        help_text="被评估单位填报员必填；数据提供部门可选",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from govassess.web.accounts.models import Role
+        from govassess.web.organisation.models import Unit
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+        self.fields["unit"].queryset = Unit.objects.all()
+
+
+class AccountImportForm(forms.Form):
+    file = forms.FileField(label="账号表（.xlsx）")

@@ -27,3 +27,22 @@ def user_role(*, user) -> str | None:
 def user_unit_id(*, user) -> int | None:
     profile = user_profile(user=user)
     return profile.unit_id if profile and profile.role == Role.FILLER else None
+
+
+def account_list(*, role: str | None = None, unit_code: str | None = None):
+    """Every account for the office's 账号管理 page, optionally one role or one unit."""
+    from django.contrib.auth import get_user_model
+
+    qs = get_user_model().objects.select_related("profile", "profile__unit").order_by("username")
+    if role:
+        qs = qs.filter(profile__role=role)
+    if unit_code:
+        qs = qs.filter(profile__unit__code=unit_code)
+    return qs
+
+
+def account_get(*, pk: int):
+    from django.contrib.auth import get_user_model
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(get_user_model(), pk=pk)

@@ -7,6 +7,12 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/manage/", views.account_manage, name="account_manage"),
+    path("accounts/manage/new/", views.account_new, name="account_new"),
+    path("accounts/manage/import/", views.account_import, name="account_import"),
+    path("accounts/manage/<int:pk>/deactivate/", views.account_deactivate, name="account_deactivate"),
+    path("accounts/manage/<int:pk>/reactivate/", views.account_reactivate, name="account_reactivate"),
+    path("accounts/manage/<int:pk>/password/", views.account_password_reset, name="account_password_reset"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

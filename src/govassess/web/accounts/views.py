@@ -47,3 +47,160 @@ def notification_list(request):
 def notifications_read(request):
     Notification.objects.filter(user=request.user, read=False).update(read=True)
     return redirect("notifications")
+
+
+# ---- 账号管理 (office only) ---------------------------------------------------------------------------------
+
+
+def _require_office(request) -> None:
+    from govassess.web.rounds import policy
+
+    policy.require(policy.can_manage(request.user), "只有评估办可以管理账号。")
+
+
+def _passwords_xlsx_uri(created) -> str:
+    """The generated passwords as an .xlsx inside the page itself (data: URI): offered during this one
+    response only, never written to disk or the database."""
+    import base64
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "初始密码"
+    ws.append(["账号", "姓名", "角色", "评估对象编码", "初始密码"])
+    for account, password in created:
+        profile = account.profile
+        ws.append(
+            [
+                account.username,
+                account.first_name,
+                profile.get_role_display(),
+                profile.unit.code if profile.unit else "",
+                password,
+            ]
+        )
+    out = io.BytesIO()
+    wb.save(out)
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return f"data:{mime};base64,{base64.b64encode(out.getvalue()).decode('ascii')}"
+
+
+def _passwords_page(request, created, *, title: str, download: bool = False):
+    from django.utils.cache import add_never_cache_headers
+
+    ctx = {"title": title, "created": created, "xlsx_uri": _passwords_xlsx_uri(created) if download else ""}
+    resp = render(request, "accounts/manage_passwords.html", ctx)
+    add_never_cache_headers(resp)  # the page holds clear passwords: no browser or proxy copy
+    return resp
+
+
+@login_required
+def account_manage(request):
+    from govassess.web.accounts import selectors
+    from govassess.web.accounts.models import Role
+    from govassess.web.organisation.models import Unit
+
+    _require_office(request)
+    role = request.GET.get("role") or ""
+    unit = request.GET.get("unit") or ""
+    accounts = selectors.account_list(role=role if role in Role.values else None, unit_code=unit or None)
+    return render(
+        request,
+        "accounts/manage.html",
+        {
+            "accounts": accounts,
+            "roles": Role.choices,
+            "units": Unit.objects.all(),
+            "role_filter": role,
+            "unit_filter": unit,
+            "me": request.user.pk,
+        },
+    )
+
+
+@login_required
+def account_new(request):
+    from govassess.errors import UserError
+    from govassess.web.accounts import services
+    from govassess.web.accounts.forms import AccountForm
+
+    _require_office(request)
+    form = AccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.account_add(user=request.user, **form.cleaned_data)
+        except UserError as err:
+            for p in err.problems:
+                form.add_error(None, str(p))
+        else:
+            return _passwords_page(request, [created], title="账号已创建")
+    return render(request, "accounts/manage_form.html", {"form": form})
+
+
+@login_required
+def account_import(request):
+    from govassess.errors import UserError
+    from govassess.web.accounts import services
+    from govassess.web.accounts.forms import AccountImportForm
+
+    _require_office(request)
+    form = AccountImportForm(request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.account_bulk_create(user=request.user, upload=form.cleaned_data["file"])
+        except UserError as err:
+            problems = [str(p) for p in err.problems]
+        else:
+            return _passwords_page(request, created, title=f"已批量创建 {len(created)} 个账号", download=True)
+    return render(
+        request,
+        "accounts/manage_import.html",
+        {"form": form, "problems": problems, "columns": services.IMPORT_COLUMNS},
+    )
+
+
+def _account_action(request, pk: int, action: str):
+    from django.contrib import messages
+
+    from govassess.errors import UserError
+    from govassess.web.accounts import selectors, services
+    from govassess.web.common import show_user_error
+
+    _require_office(request)
+    account = selectors.account_get(pk=pk)
+    try:
+        if action == "deactivate":
+            services.account_deactivate(user=request.user, account=account)
+            messages.success(request, f"账号「{account.username}」已停用。")
+        else:
+            services.account_reactivate(user=request.user, account=account)
+            messages.success(request, f"账号「{account.username}」已启用。")
+    except UserError as err:
+        show_user_error(request, err)
+    return redirect("account_manage")
+
+
+@login_required
+@require_POST
+def account_deactivate(request, pk: int):
+    return _account_action(request, pk, "deactivate")
+
+
+@login_required
+@require_POST
+def account_reactivate(request, pk: int):
+    return _account_action(request, pk, "reactivate")
+
+
+@login_required
+@require_POST
+def account_password_reset(request, pk: int):
+    from govassess.web.accounts import selectors, services
+
+    _require_office(request)
+    account = selectors.account_get(pk=pk)
+    password = services.account_password_reset(user=request.user, account=account)
+    return _passwords_page(request, [(account, password)], title="密码已重置")
