@@ -71,6 +71,7 @@ def test_only_the_office_manages_accounts(org, username):
         ("post", "/accounts/manage/new/"),
         ("get", "/accounts/manage/import/"),
         ("post", "/accounts/manage/import/"),
+        ("get", "/accounts/manage/template.xlsx"),
         ("post", f"/accounts/manage/{target.pk}/deactivate/"),
         ("post", f"/accounts/manage/{target.pk}/reactivate/"),
         ("post", f"/accounts/manage/{target.pk}/password/"),
@@ -237,3 +238,21 @@ def test_audit_entries_never_hold_passwords(org):
     assert create.username == "office" and create.after["username"] == "audited"
     text = " ".join(str(e.before) + str(e.after) for e in entries)
     assert password not in text and new not in text and PASSWORD not in text
+
+
+def test_blank_template_round_trips(org):
+    """The downloaded blank sheet, filled in, is accepted as is; its notes sheet lists the 4 unit codes."""
+    from openpyxl import load_workbook
+
+    resp = _client("office").get("/accounts/manage/template.xlsx")
+    wb = load_workbook(io.BytesIO(resp.content))
+    assert [c.value for c in wb["账号"][1]] == ["账号", "姓名", "角色", "评估对象编码"]
+    codes = {r[0] for r in wb["填写说明"].iter_rows(values_only=True)} & {"D01", "D02", "D03", "X01"}
+    assert len(codes) == 4
+    wb["账号"].append(["tpl_user", "模板", "填报员", "D03"])
+    out = io.BytesIO()
+    wb.save(out)
+    ((created, _password),) = services.account_bulk_create(
+        user=org.office, upload=SimpleUploadedFile("accounts-template.xlsx", out.getvalue())
+    )
+    assert created.username == "tpl_user" and created.profile.unit == org.d3

@@ -252,6 +252,7 @@ def endpoints():
         ("account_new_post", "POST", lambda o, x: "/accounts/manage/new/", {c: office}),
         ("account_import", "GET", lambda o, x: "/accounts/manage/import/", {c: office}),
         ("account_import_post", "POST", lambda o, x: "/accounts/manage/import/", {c: office}),
+        ("account_import_template", "GET", lambda o, x: "/accounts/manage/template.xlsx", {c: office}),
         (
             "account_deactivate",
             "POST",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/manage/", views.account_manage, name="account_manage"),
     path("accounts/manage/new/", views.account_new, name="account_new"),
     path("accounts/manage/import/", views.account_import, name="account_import"),
+    path("accounts/manage/template.xlsx", views.account_import_template, name="account_import_template"),
     path("accounts/manage/<int:pk>/deactivate/", views.account_deactivate, name="account_deactivate"),
     path("accounts/manage/<int:pk>/reactivate/", views.account_reactivate, name="account_reactivate"),
     path("accounts/manage/<int:pk>/password/", views.account_password_reset, name="account_password_reset"),

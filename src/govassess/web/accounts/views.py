@@ -204,3 +204,43 @@ def account_password_reset(request, pk: int):
     account = selectors.account_get(pk=pk)
     password = services.account_password_reset(user=request.user, account=account)
     return _passwords_page(request, [(account, password)], title="密码已重置")
+
+
+@login_required
+def account_import_template(request):
+    """An empty 账号 sheet plus a 填写说明 sheet listing the role names and every unit code."""
+    import io
+
+    from django.http import HttpResponse
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from govassess.web.accounts.models import Role
+    from govassess.web.accounts.services import IMPORT_COLUMNS
+    from govassess.web.organisation.models import Unit
+
+    _require_office(request)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "账号"
+    ws.append(list(IMPORT_COLUMNS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for col, width in zip("ABCD", (20, 12, 20, 16), strict=True):
+        ws.column_dimensions[col].width = width
+    notes = wb.create_sheet("填写说明")
+    notes.append(["每行一个账号；被评估单位填报员必须填写评估对象编码，评估办、评审专家、领导留空。"])
+    notes.append(["可用角色"])
+    for _, label in Role.choices:
+        notes.append([label])
+    notes.append([])
+    notes.append(["评估对象编码", "名称", "类别"])
+    for u in Unit.objects.all():
+        notes.append([u.code, u.name, u.unit_class])
+    out = io.BytesIO()
+    wb.save(out)
+    resp = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    resp["Content-Disposition"] = 'attachment; filename="accounts-template.xlsx"'
+    return resp
