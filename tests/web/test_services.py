@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
-from webtools import fill_all
+from webtools import PASSWORD, fill_all
 
 from govassess.errors import UserError
 from govassess.web.audit.models import AuditEntry
@@ -430,3 +430,17 @@ def test_bonus_entries_need_a_reason_and_add_to_the_total(org):
     assert units["D01"]["score"] == pytest.approx(91.5)
     assert units["D01"]["bonus"] == pytest.approx(2.5)
     assert units["D02"]["score"] == pytest.approx(46)
+
+
+def test_combined_results_cannot_be_edited_in_admin(org, client):
+    # The office is a Django superuser; combined results are made (and audited) by annual_combine only.
+    from govassess.web.rounds.models import AnnualResult
+
+    ar = AnnualResult.objects.create(name="2021年度", rounds=[], results={"units": []})
+    assert client.login(username="office", password=PASSWORD)
+    assert client.get("/admin/rounds/annualresult/").status_code == 200  # may look
+    assert client.get("/admin/rounds/annualresult/add/").status_code == 403
+    resp = client.post(f"/admin/rounds/annualresult/{ar.pk}/change/", {"name": "改过的名称"})
+    assert resp.status_code == 403
+    ar.refresh_from_db()
+    assert ar.name == "2021年度"

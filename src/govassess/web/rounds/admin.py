@@ -59,4 +59,15 @@ class ScoringRunAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(AnnualResult)
+@admin.register(AnnualResult)
+class AnnualResultAdmin(admin.ModelAdmin):
+    """Made by `annual_combine` (audited) on the 年度综合 page; here only to look at, like the scoring runs."""
+
+    list_display = ["name", "created_at"]
+    exclude = ["results"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
