@@ -251,39 +251,30 @@ def account_deactivate(*, user, account) -> None:
     _require_office(user)
     if account.pk == user.pk:
         raise UserError("不能停用自己的账号。")
-    with transaction.atomic():
-        account = get_user_model().objects.select_for_update().get(pk=account.pk)
-        if not account.is_active:
-            return
-        if _is_office(account) and _active_office_count() <= 1:
-            raise UserError("这是最后一个启用的评估办账号，不能停用。")
-        account.is_active = False
-        account.save(update_fields=["is_active"])
-        audit_record(
-            user=user,
-            action="account_deactivate",
-            object_type="account",
-            object_id=account.pk,
-            before={"username": account.username, "active": True},
-            after={"username": account.username, "active": False},
-        )
+    _set_active(user=user, account=account, active=False)
 
 
 def account_reactivate(*, user, account) -> None:
     _require_office(user)
+    _set_active(user=user, account=account, active=True)
+
+
+def _set_active(*, user, account, active: bool) -> None:
     with transaction.atomic():
         account = get_user_model().objects.select_for_update().get(pk=account.pk)
-        if account.is_active:
+        if account.is_active == active:
             return
-        account.is_active = True
+        if not active and _is_office(account) and _active_office_count() <= 1:
+            raise UserError("这是最后一个启用的评估办账号，不能停用。")
+        account.is_active = active
         account.save(update_fields=["is_active"])
         audit_record(
             user=user,
-            action="account_reactivate",
+            action="account_reactivate" if active else "account_deactivate",
             object_type="account",
             object_id=account.pk,
-            before={"username": account.username, "active": False},
-            after={"username": account.username, "active": True},
+            before={"username": account.username, "active": not active},
+            after={"username": account.username, "active": active},
         )
 
 
