@@ -6,43 +6,23 @@ A guard makes any connection to a non-loopback address fail the test, so no requ
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
-import socket
 
 import pytest
 
+from govassess.inspection import testsite
 from govassess.inspection.crawler import CrawlConfig
 from govassess.inspection.report import inspect_site
 from govassess.inspection.testsite import build_site, external_routes, serve
 
 AS_OF = dt.date(2024, 6, 30)
-OFF_MACHINE: list[object] = []
-
-
-def _guarded(original):
-    def create_connection(address, *args, **kwargs):
-        host = address[0]
-        try:
-            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            OFF_MACHINE.append(address)
-            raise OSError(f"test guard: refused non-loopback connection to {address}")
-        return original(address, *args, **kwargs)
-
-    return create_connection
 
 
 @pytest.fixture(autouse=True, scope="module")
 def loopback_only():
     # Module scope: undone after each module, so other areas' tests never run under this guard.
-    mp = pytest.MonkeyPatch()
-    mp.setattr(socket, "create_connection", _guarded(socket.create_connection))
-    yield
-    mp.undo()
-    assert not OFF_MACHINE, f"requests left loopback: {OFF_MACHINE}"
-    OFF_MACHINE.clear()
+    with testsite.loopback_only() as refused:
+        yield
+    assert not refused, f"requests left loopback: {refused}"
 
 
 def config(base: str, **kw) -> CrawlConfig:

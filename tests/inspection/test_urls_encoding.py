@@ -129,3 +129,15 @@ def test_list_records_shipped_in_script_xml_are_entries():
     ]
     # The records' links are followed like ordinary links.
     assert "http://x.gov.cn/art/2024/6/9/art_1_9.html" in {lk.url for lk in info.links}
+
+
+def test_loopback_guard_refuses_other_addresses():
+    import socket
+
+    from govassess.inspection.testsite import loopback_only
+
+    with loopback_only() as refused:
+        with pytest.raises(OSError, match="non-loopback"):
+            socket.create_connection(("192.0.2.1", 80), timeout=0.1)  # TEST-NET-1: refused before any packet
+    assert refused == [("192.0.2.1", 80)]
+    assert socket.create_connection.__module__ == "socket"  # restored after the block

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import ipaddress
-import socket
 import zipfile
 
 import pytest
@@ -17,6 +15,7 @@ from django.test import Client
 from webtools import PASSWORD
 
 from govassess.errors import UserError
+from govassess.inspection import testsite
 from govassess.inspection.testsite import html, page, serve
 from govassess.web.audit.models import AuditEntry
 from govassess.web.feeds import services
@@ -26,7 +25,6 @@ from govassess.web.rounds.services import round_create, round_transition
 from govassess.web.systems.services import system_import
 
 AS_OF = dt.date(2024, 6, 30)
-OFF_MACHINE: list[object] = []
 
 # A system whose inputs come from the feeds: two website deductions (网上抓取) and one ratio (系统统计).
 FEED_SYSTEM = """
@@ -82,29 +80,12 @@ c3,D02,Y1,公共服务,移动端,2021-02-01 09:00
 """
 
 
-def _guarded(original):
-    def create_connection(address, *args, **kwargs):
-        host = address[0]
-        try:
-            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            OFF_MACHINE.append(address)
-            raise OSError(f"test guard: refused non-loopback connection to {address}")
-        return original(address, *args, **kwargs)
-
-    return create_connection
-
-
 @pytest.fixture(autouse=True, scope="module")
 def loopback_only():
-    mp = pytest.MonkeyPatch()
-    mp.setattr(socket, "create_connection", _guarded(socket.create_connection))
-    yield
-    mp.undo()
-    assert not OFF_MACHINE, f"requests left loopback: {OFF_MACHINE}"
-    OFF_MACHINE.clear()
+    # Module scope: undone after each module, so other areas' tests never run under this guard.
+    with testsite.loopback_only() as refused:
+        yield
+    assert not refused, f"requests left loopback: {refused}"
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
+from survey_helpers import system_row as base_system_row
 from webtools import PASSWORD
 
 from govassess.errors import UserError
@@ -41,51 +42,8 @@ def master(name, **over):
 
 
 def system_row(dept, name="档案管理系统", **over):
-    # A row satisfying every rule of the seed's 填表说明: 40 + 50.25 + 10 = 100.25 = 实际已投入总金额;
-    # budget years 2015 ≤ 2017 ≤ cut-off year 2017; 用户范围 本部门本级 ↔ 数据来源 本级各部门报送.
-    row = {
-        "部门全称": dept,
-        "信息系统名称": name,
-        "主管科室、单位": "信息中心",
-        "主要功能": "档案收集、整理、查询利用",
-        "系统类型": "业务系统",
-        "项目资金来源": "财政拨款",
-        "预算项目名称": "档案信息化建设项目",
-        "预算涉及的年度起": 2015,
-        "预算涉及的年度止": 2017,
-        "项目立项审批部门": "市发改委",
-        "项目立项审批日期": "2015-10-15",
-        "承载网络": "电子政务外网",
-        "项目预算批复总金额": 120.5,
-        "信息系统实际已投入总金额": 100.25,
-        "硬件投入": 40,
-        "软件投入": 50.25,
-        "运行维护费投入": 10,
-        "系统状态": "运行中",
-        "系统开始使用日期": "2016-03-01",
-        "系统开发单位名称": "某某软件有限公司",
-        "系统开发单位性质": "民营企业",
-        "系统运行维护单位名称": "某某软件有限公司",
-        "系统运行维护单位性质": "民营企业",
-        "系统运维模式": "现场+远程",
-        "与运维单位是否签订运维保密协议": "是",
-        "数据来源": "本级各部门报送",
-        "数据产生方式": "完全系统产生",
-        "数据更新频率": "按天",
-        "数据存储量大小": 35.5,
-        "数据库名称及版本": "ORACLE 11.0.2.0",
-        "数据存放地点": "自有机房",
-        "数据存储管理机构": "机关",
-        "系统用户范围": "本部门本级",
-        "系统数据共享范围": "跨部门共享",
-        "系统使用频率": 12000,
-        "信息系统安全等级定级情况": "二级",
-        "信息系统分级保护定级情况": "未定密",
-        "信息系统拟清理、整合情况": "拟共享整合",
-        "备注": None,
-    }
-    row.update(over)
-    return row
+    # The forms tests' row, which satisfies every rule of the seed's 填表说明 (see survey_helpers).
+    return base_system_row(dept, name, **over)
 
 
 def fill(template: bytes, systems: list[dict]) -> bytes:

@@ -68,6 +68,30 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
+def loopback_only() -> Iterator[list[object]]:
+    """Within the block every socket connection to a non-loopback address fails (and is listed in the yielded
+    list), so tests and benchmarks against the generated sites can never reach the network."""
+    import socket
+
+    from .urls import is_loopback_host
+
+    refused: list[object] = []
+    original = socket.create_connection
+
+    def create_connection(address, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if not is_loopback_host(str(address[0])):
+            refused.append(address)
+            raise OSError(f"test guard: refused non-loopback connection to {address}")
+        return original(address, *args, **kwargs)
+
+    socket.create_connection = create_connection  # type: ignore[assignment]
+    try:
+        yield refused
+    finally:
+        socket.create_connection = original  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
 def serve(routes: dict[str, Route]) -> Iterator[tuple[str, list[str]]]:
     """Serve ``routes`` on 127.0.0.1 at a free port; yields (base URL, list of requested paths)."""
     hits: list[str] = []
