@@ -59,6 +59,19 @@ def _cell_text(value: Any) -> str | None:
     return str(value).strip()
 
 
+def refuse_repeated_names(header: Sequence[object], file: str) -> None:
+    """Two columns with one name (sheets put together by hand in WPS / Excel) would make which one counts
+    depend on the engine: refused, naming both columns."""
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(header, start=1):
+        name = str(cell).strip() if cell is not None else ""
+        if name and name in seen:
+            raise UserError(
+                f"列名“{name}”重复（第 {seen[name]} 列和第 {i} 列），请删除或改名其中一列", file=file, row=1
+            )
+        seen.setdefault(name, i)
+
+
 def read_xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
     """First sheet of an XLSX as header + (sheet row number, text cells), empty rows dropped."""
     from python_calamine import CalamineWorkbook
@@ -71,6 +84,7 @@ def read_xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | No
     if not rows:
         raise UserError("Excel 文件第一个工作表为空", file=path.name)
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    refuse_repeated_names(header, path.name)
     body = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(rows[1:], start=2)]
     return header, [(i, r) for i, r in body if any(v is not None for v in r)]
 

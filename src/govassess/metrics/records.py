@@ -16,6 +16,7 @@ from pathlib import Path
 
 from govassess.errors import Problem, UserError
 
+from .engines import refuse_repeated_names
 from .schemas import GENERIC_MESSAGES, RECORD_SETS, Column, RecordSet
 
 SUFFIXES = (".parquet", ".csv", ".xlsx")
@@ -167,33 +168,16 @@ def _typed_expr(col: Column, src: str, kind: str | None, *, trim: bool = True) -
 
 
 def _check_header(path: Path) -> None:
-    """Refuse two columns with one name (sheets put together by hand in WPS / Excel): DuckDB would rename the
-    second (x_1) and Spark keep both, so which one counted would depend on the engine."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                header = next(csv.reader(fh), [])
-        elif suffix == ".xlsx":
-            from python_calamine import CalamineWorkbook
-
-            header = next(iter(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()), [])
-        else:
-            return
-    except Exception:  # unreadable: the engine reports it with its own message
+    """A CSV header naming one column twice is refused (XLSX headers are checked where they are read, in
+    engines.read_xlsx_rows): DuckDB would rename the second (x_1) and Spark keep both."""
+    if path.suffix.lower() != ".csv":
         return
-    seen: dict[str, int] = {}
-    for i, cell in enumerate(header, start=1):
-        name = str(cell).strip() if cell is not None else ""
-        if not name:
-            continue
-        if name in seen:
-            raise UserError(
-                f"列名“{name}”重复（第 {seen[name]} 列和第 {i} 列），请删除或改名其中一列",
-                file=path.name,
-                row=1,
-            )
-        seen[name] = i
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):  # the engine reports it with its own message
+        return
+    refuse_repeated_names(header, path.name)
 
 
 def _source_columns(rs: RecordSet, kinds: dict[str, str], files: list[Path]) -> dict[str, str]:
