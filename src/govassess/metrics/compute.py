@@ -94,7 +94,7 @@ def compute(
         metrics = [m for m in defs.metrics if m.records == name]
         say(f"统计{rs.label}……")
         if rs.period_column:
-            in_period = _period_flag(engine, name, rs.column(rs.period_column), period) or (
+            in_period = _period_flag(engine, loaded, rs.column(rs.period_column), period) or (
                 f"{rs.period_column} >= {values['start_ts']} AND {rs.period_column} < {values['end']}"
             )
         else:
@@ -223,16 +223,18 @@ def _texts(m: Metric) -> list[str]:
     return [m.filter or ""] + [p.expr for p in parts if p is not None]
 
 
-def _period_flag(engine: Any, name: str, col: Any, period: Period) -> str | None:
+def _period_flag(engine: Any, loaded: rec.LoadedSet, col: Any, period: Period) -> str | None:
     """The period test as a constant: "TRUE" when every record of the set lies in the period, "FALSE" when
     none does, else None (test each record).
 
     DuckDB answers MIN / MAX of a Parquet column from the files' statistics, so a folder holding just the
     period's records (the usual case) costs no per-record period test and no extra group key. Only for a
-    required column: its empty values are invalid records whatever the period."""
-    if getattr(engine, "name", None) != "duckdb" or not col.required:
+    required column: its empty values are invalid records whatever the period. CSV / Excel text would be
+    parsed here and again in the scan, so only Parquet."""
+    parquet = loaded.files[0].suffix.lower() == ".parquet"
+    if getattr(engine, "name", None) != "duckdb" or not col.required or not parquet:
         return None
-    _, rows = engine.fetch(f"SELECT MIN({col.name}), MAX({col.name}) FROM {name}__typed")
+    _, rows = engine.fetch(f"SELECT MIN({col.name}), MAX({col.name}) FROM {loaded.schema.name}__typed")
     lo, hi = rows[0] if rows else (None, None)
     if lo is None or hi is None:
         return None
