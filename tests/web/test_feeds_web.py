@@ -98,7 +98,8 @@ def _fast_crawl(settings, monkeypatch):
         "external": "loopback",
     }
     # Jobs run inline (the views start threads on the embedded default).
-    monkeypatch.setattr(services, "_start", lambda target, pk, background: target(pk))
+    run_now = services._start
+    monkeypatch.setattr(services, "_start", lambda kind, pk, background: run_now(kind, pk, False))
 
 
 def _nav() -> str:

@@ -86,7 +86,7 @@ def test_thread_mode_claims_and_runs_in_a_thread(reviewing, settings, monkeypatc
     # a worker beside thread-mode processes got to the job first: the thread leaves it alone
     called = []
 
-    def scoring_execute(pk, own_thread=False):  # the runner knows a job by its function's name
+    def scoring_execute(pk, own_thread=False):
         called.append(pk)
 
     monkeypatch.setattr(services, "scoring_execute", scoring_execute)

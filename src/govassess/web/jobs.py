@@ -92,24 +92,18 @@ def job_mode() -> str:
     return mode
 
 
-def _kind_of(execute: Callable) -> JobKind:
-    name = getattr(execute, "__name__", "")
-    for kind in KINDS:
-        if kind.execute.endswith(":" + name):
-            return kind
-    raise ValueError(f"not a job function: {execute!r}")
-
-
-def job_submit(execute: Callable[..., None], pk: int, background: bool) -> None:
-    """Called by the start functions once the QUEUED row exists (inside or after their transaction).
+def job_submit(kind_name: str, pk: int, background: bool) -> None:
+    """Called by the start functions once the QUEUED row exists (inside or after their transaction), with
+    the job's kind ("scoring", "metrics", "inspection").
 
     `background=False` runs the job now, in this thread (tests, the CLI, scheduled jobs)."""
+    kind = next(k for k in KINDS if k.name == kind_name)
+    execute = kind.execute_function()
     if not background:
         execute(pk)
         return
     if job_mode() == "worker":
         return  # the row stays QUEUED; a `govassess web worker` process claims it
-    kind = _kind_of(execute)
 
     def run() -> None:
         # Claimed like the worker does, so a worker running beside thread-mode processes never doubles a job.

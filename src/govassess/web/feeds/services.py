@@ -50,9 +50,9 @@ def _office(user) -> None:
     policy.require(policy.can_manage(user), "只有评估办可以管理数据来源。")
 
 
-def _start(target, pk: int, background: bool) -> None:
+def _start(kind: str, pk: int, background: bool) -> None:
     # A thread of this process, or left QUEUED for `govassess web worker` (GOVASSESS_JOBS; docs/web.md).
-    job_submit(target, pk, background)
+    job_submit(kind, pk, background)
 
 
 def _finish_thread(own_thread: bool) -> None:
@@ -215,7 +215,7 @@ def inspection_start(
     """ "Run now": one full inspection of a site as a background job."""
     _office(user)
     rep = _inspection_create(user=user, site=site, as_of=as_of)
-    _start(inspection_execute, rep.pk, background)
+    _start("inspection", rep.pk, background)
     rep.refresh_from_db()
     return rep
 
@@ -521,7 +521,7 @@ def metrics_start(
                 "engine": engine,
             },
         )
-    _start(metrics_execute, run.pk, background)
+    _start("metrics", run.pk, background)
     run.refresh_from_db()
     return run
 

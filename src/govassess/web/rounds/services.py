@@ -801,7 +801,7 @@ def scoring_start(*, user, round: Round, background: bool = True) -> ScoringRun:
             user=user, action="scoring_start", object_type="scoring_run", object_id=run.pk, round=round
         )
     # A thread of this process, or left QUEUED for `govassess web worker` (GOVASSESS_JOBS; docs/web.md).
-    job_submit(scoring_execute, run.pk, background)
+    job_submit("scoring", run.pk, background)
     if not background:
         run.refresh_from_db()
     return run
