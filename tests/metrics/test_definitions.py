@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from govassess.errors import UserError
-from govassess.metrics.definitions import expand_workdays, load_definitions
+from govassess.metrics.definitions import Part, expand_workdays, load_definitions, part_filter
 from govassess.metrics.infowork import CountRule, load_info_rules
 
 ISSUE_LIST = {
@@ -142,3 +142,26 @@ def test_bad_calendar_file_is_reported(tmp_path):
     text = str(err.value) + " ".join(str(p) for p in err.value.problems)
     assert "2023-03-08" in text  # a Wednesday cannot be a 调休 workday
     assert "2023-13-01" in text
+
+
+@pytest.mark.parametrize(
+    "flt, part, expected",
+    [
+        # Dropped: the part skips a record with NULL visits anyway, so the same records are counted / summed.
+        ("visits IS NOT NULL", Part("count", "visits = 0"), None),
+        ("visits IS NOT NULL", Part("count", "visits <= 1 AND instant"), None),
+        ("visits IS NOT NULL AND channel = '网上'", Part("avg", "visits"), "(channel = '网上')"),
+        ("visits IS NOT NULL", Part("count", "visits IN (0, 1)"), None),
+        # Kept: the part would count the NULL records (or its NULL handling is not provable from its form).
+        ("visits IS NOT NULL", Part("count", "TRUE"), "visits IS NOT NULL"),
+        ("visits IS NOT NULL", Part("count", "visits = 0 OR instant"), "visits IS NOT NULL"),
+        ("visits IS NOT NULL", Part("count", "COALESCE(visits, 0) = 0"), "visits IS NOT NULL"),
+        ("visits IS NOT NULL", Part("count", "visits = promised_limit"), "visits IS NOT NULL"),
+        ("visits IS NOT NULL", Part("sum", "visits + 1"), "visits IS NOT NULL"),
+        ("a IS NOT NULL OR b IS NOT NULL", Part("count", "a = 0"), "a IS NOT NULL OR b IS NOT NULL"),
+        ("visits IS NOT NULL AND accepted_at < ${end}", Part("count", "visits = 0"),
+         "visits IS NOT NULL AND accepted_at < ${end}"),
+    ],
+)  # fmt: skip
+def test_part_filter_drops_only_implied_not_null(flt, part, expected):
+    assert part_filter(flt, part) == expected

@@ -131,3 +131,74 @@ def test_period_decided_from_file_statistics(tmp_path):
         .value
         == 0
     )
+
+
+def test_item_of_another_units_catalogue_is_found_by_the_metric_scan(tmp_path):
+    """On DuckDB the (unit, item) check rides on the metric scan; a unit using a code from another unit's
+    catalogue (or a unit with no catalogue) makes the scan fall back to the per-record join."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "items.csv").write_text(
+        "unit,item_code,item_type,online_capable,online_depth\n"
+        "A,I1,行政许可,是,4\nA,I2,公共服务,是,4\nB,I3,行政许可,是,4\n",
+        encoding="utf-8",
+    )
+    rows = [
+        ("c1", "A", "I1"),  # valid
+        ("c2", "A", "I2"),  # valid
+        ("c3", "B", "I3"),  # valid
+        ("c4", "B", "I1"),  # unknown_item: I1 is A's, not B's
+        ("c5", "A", "I9"),  # unknown_item: in no catalogue
+        ("c6", "C", "I3"),  # unknown_item: C has no catalogue
+    ]
+
+    def write(cases):
+        con = duckdb.connect()
+        con.execute(
+            "CREATE TABLE t (case_id VARCHAR, unit VARCHAR, item_code VARCHAR, item_type VARCHAR, "
+            "channel VARCHAR, accepted_at TIMESTAMP)"
+        )
+        for case_id, unit, item in cases:
+            con.execute(
+                "INSERT INTO t VALUES (?, ?, ?, '行政许可', '网上', TIMESTAMP '2021-03-01 09:00:00')",
+                [case_id, unit, item],
+            )
+        con.execute(f"COPY t TO '{folder / 'cases.parquet'}' (FORMAT parquet)")
+
+    def count(result, unit):
+        return next(v.value for v in result.values if v.unit == unit and v.metric.code == "case_count")
+
+    write(rows[:3] + rows[4:5])  # only a code in no catalogue: found per record, no join needed
+    engine = DuckDBEngine()
+    result = compute(engine, folder, parse_period("2021-01-01", "2021-06-30"))
+    rules = {r.rule: r for r in result.rule_results}
+    assert rules["unknown_item"].count == 1
+    assert [row for _, row, _ in rules["unknown_item"].examples] == [4]
+    assert (count(result, "A"), count(result, "B")) == (2, 1)
+    assert "_known_item" not in [r[0] for r in engine.con.execute("DESCRIBE cases__scan").fetchall()]
+
+    write(rows)
+    engine = DuckDBEngine()
+    result = compute(engine, folder, parse_period("2021-01-01", "2021-06-30"))
+    rules = {r.rule: r for r in result.rule_results}
+    assert rules["unknown_item"].count == 3
+    assert [row for _, row, _ in rules["unknown_item"].examples] == [4, 5, 6]
+    assert (count(result, "A"), count(result, "B")) == (2, 1)
+    assert result.units == ["A", "B"]  # without a units file, units are those with valid records
+    assert result.totals["cases"] == (6, 3)
+    assert "_known_item" in [r[0] for r in engine.con.execute("DESCRIBE cases__scan").fetchall()]
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 1 << 20])
+def test_equal_neighbours_across_slice_edges(step):
+    import numpy as np
+
+    from govassess.metrics.engines import _equal_neighbours
+
+    assert not _equal_neighbours(np.array([], dtype=np.uint64), step)
+    assert not _equal_neighbours(np.array([5], dtype=np.uint64), step)
+    assert not _equal_neighbours(np.arange(10, dtype=np.uint64), step)
+    for pos in range(9):  # an equal pair at every position, including each slice edge
+        h = np.arange(10, dtype=np.uint64)
+        h[pos + 1] = h[pos]
+        assert _equal_neighbours(h, step), pos

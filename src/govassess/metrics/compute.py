@@ -13,7 +13,15 @@ from govassess.errors import UserError
 
 from . import records as rec
 from .calendar import WorkCalendar, coverage_notice, default_calendar
-from .definitions import Definitions, Metric, Period, aggregate_sql, compile_expr, load_definitions
+from .definitions import (
+    Definitions,
+    Metric,
+    Period,
+    aggregate_sql,
+    compile_expr,
+    load_definitions,
+    part_filter,
+)
 from .infowork import InfoRules, InfoScore, load_info_rules, score_info_work
 from .schemas import RECORD_SETS
 
@@ -77,7 +85,13 @@ def compute(
     defs = definitions or load_definitions()
     cal = (calendar or default_calendar()).for_period(period.start, period.end)
     say = progress or (lambda _msg: None)
-    store = rec.register(engine, Path(records_dir), units_file=units_file, check_duplicates=check_duplicates)
+    store = rec.register(
+        engine,
+        Path(records_dir),
+        units_file=units_file,
+        check_duplicates=check_duplicates,
+        item_check_in_scan=True,
+    )
     values = period.placeholders() | {k: v for k, v in defs.params.items()}
     per_unit: dict[tuple[str, str], MetricValue] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -104,10 +118,18 @@ def compute(
         unit_sel = "unit" if loaded.has_unit else "CAST(NULL AS VARCHAR)"
         # One scan: group by unit, the rule bits and the period flag; valid in-period groups feed the metrics,
         # all groups feed the rule counts.
-        cols, rows = engine.fetch(
-            f"SELECT {unit_sel} AS unit, _bits, COALESCE({in_period}, FALSE) AS _in, COUNT(*) AS _n"
-            f"{''.join(', ' + x for x in selects)} FROM {_with_columns(f'{name}__scan', hoist)} GROUP BY 1, 2, 3"
-        )
+        head = f"SELECT {unit_sel} AS unit, _bits, COALESCE({in_period}, FALSE) AS _in, COUNT(*) AS _n"
+        aggs = "".join(", " + x for x in selects)
+        tail = f" FROM {_with_columns(f'{name}__scan', hoist)} GROUP BY 1, 2, 3"
+        item_check = rec.item_scan_sql(loaded)
+        if item_check is not None:
+            cols, rows = engine.fetch(item_check[1](f"{head}{aggs}, {item_check[0]}{tail}"))
+            if any(row[-1] for row in rows) and loaded.exact_items is not None:
+                # A unit used an item code of another unit's catalogue: its records are found one by one.
+                loaded.exact_items()
+                item_check = None
+        if item_check is None:
+            cols, rows = engine.fetch(f"{head}{aggs}{tail}")
         rule_counts: dict[int, int] = {}
         n_all = n_bad = 0
         plan = _plan(cols, aliases)
@@ -266,13 +288,15 @@ def _metric_selects(
     selects: list[str] = []
     by_sql: dict[str, str] = {}
     aliases: list[tuple[Metric, str, str]] = []  # metric, role (num|den|agg + suffix), column alias
+    conds: dict[str | None, str | None] = {None: None}
     for m in metrics:
-        cond = (
-            compile_expr(m.filter, values, f"metrics.{m.code}.filter", calendar, hoist) if m.filter else None
-        )
         for role, part in (("num", m.numerator), ("den", m.denominator), ("agg", m.aggregate)):
             if part is None:
                 continue
+            text = part_filter(m.filter, part)
+            if text is not None and text not in conds:
+                conds[text] = compile_expr(text, values, f"metrics.{m.code}.filter", calendar, hoist)
+            cond = conds[text]
             for suffix, sql in aggregate_sql(part, cond, values, f"metrics.{m.code}.{role}", calendar, hoist):
                 alias = by_sql.get(sql)
                 if alias is None:

@@ -266,6 +266,61 @@ def compile_expr(
     return expand_workdays(substitute(text, values, where=where), calendar, hoist)
 
 
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def _null_rejected(node: exp.Expression, kind: str) -> set[str]:
+    """Columns whose NULL makes the part skip the record anyway: a count condition that is a comparison of
+    a column with a literal (NULL compares to NULL, which COUNT_IF does not count), or AND of such; an
+    aggregated bare column (SUM / AVG / MIN / MAX / COUNT ignore NULLs)."""
+    if kind != "count":
+        return {node.sql(dialect="duckdb")} if isinstance(node, exp.Column) else set()
+    node = node.unnest()
+    if isinstance(node, exp.And):
+        return _null_rejected(node.left, kind) | _null_rejected(node.right, kind)
+    if isinstance(node, _COMPARISONS):
+        sides = [node.left.unnest(), node.right.unnest()]
+        cols = [s for s in sides if isinstance(s, exp.Column)]
+        lits = [s for s in sides if isinstance(s, exp.Literal)]  # exp.Null is not a Literal
+        if len(cols) == 1 and len(lits) == 1:
+            return {cols[0].sql(dialect="duckdb")}
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.expressions:
+        if all(isinstance(e, exp.Literal) for e in node.expressions):
+            return {node.this.sql(dialect="duckdb")}
+    return set()
+
+
+def _is_not_null_of(node: exp.Expression, columns: set[str]) -> bool:
+    return (
+        isinstance(node, exp.Not)
+        and isinstance(node.this, exp.Is)
+        and isinstance(node.this.expression, exp.Null)
+        and node.this.this.sql(dialect="duckdb") in columns
+    )
+
+
+def part_filter(filter_sql: str | None, part: Part) -> str | None:
+    """The metric's filter for one part, without `x IS NOT NULL` conjuncts the part already implies (the
+    same records are counted or summed). A filter `visits IS NOT NULL` with numerator `visits = 0` would
+    otherwise make DuckDB test every record twice (measured: a tenth of the 办件 scan). Texts that do not
+    parse, and texts with placeholders (which the rewrite could alter), are kept as they are."""
+    if not filter_sql or "IS NOT NULL" not in filter_sql.upper() or "$" in filter_sql:
+        return filter_sql
+    try:
+        cond = sqlglot.parse_one(filter_sql, read="duckdb")
+        implied = _null_rejected(sqlglot.parse_one(part.expr, read="duckdb"), part.kind)
+    except sqlglot.errors.ParseError:
+        return filter_sql
+    if not implied:
+        return filter_sql
+    root = cond.unnest()
+    conjuncts = list(root.flatten()) if isinstance(root, exp.And) else [root]
+    kept = [c for c in conjuncts if not _is_not_null_of(c.unnest(), implied)]
+    if len(kept) == len(conjuncts):
+        return filter_sql
+    return " AND ".join(f"({c.sql(dialect='duckdb')})" for c in kept) or None
+
+
 def aggregate_sql(
     part: Part,
     condition: str | None,

@@ -11,6 +11,7 @@ file is read once; ``examples`` fetches the first offending rows only for rules 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,12 @@ class LoadedSet:
     rules: list[Rule]
     has_unit: bool
     unit_rule: int | None = None  # index of the unknown_unit rule, checked after aggregation in `__scan`
+    # DuckDB, `register(item_check_in_scan=True)`: the ENUM type of the catalogue's item codes and their
+    # number. Records whose code is in no unit's catalogue are flagged per record; whether a unit used a
+    # code outside its own catalogue is left to the metric scan (`item_scan_sql`), which must call
+    # `exact_items()` and scan again when one did.
+    item_codes: tuple[str, int] | None = None
+    exact_items: Callable[[], None] | None = None
 
 
 @dataclass
@@ -71,6 +78,7 @@ class Store:
     sets: dict[str, LoadedSet]
     notices: list[str]
     check_duplicates: bool = True
+    item_check_in_scan: bool = False
 
     def has(self, name: str) -> bool:
         return name in self.sets
@@ -202,12 +210,21 @@ def _source_columns(rs: RecordSet, kinds: dict[str, str], files: list[Path]) -> 
 
 
 def register(  # noqa: ANN001
-    engine, records_dir: Path, *, units_file: Path | None = None, check_duplicates: bool = True
+    engine,
+    records_dir: Path,
+    *,
+    units_file: Path | None = None,
+    check_duplicates: bool = True,
+    item_check_in_scan: bool = False,
 ) -> Store:
     """Register every record file found in `records_dir` (and the units file) on `engine`.
 
     `check_duplicates=False` skips the duplicate-key check (a full distinct count of every key, the most
-    expensive check on very large files); the store then carries a notice saying so."""
+    expensive check on very large files); the store then carries a notice saying so.
+
+    `item_check_in_scan=True` (only `compute`, which honours `LoadedSet.item_codes`): on DuckDB, whether
+    each unit's records use only its own catalogue's item codes is decided by the metric scan instead of a
+    separate scan of the (unit, item code) pairs."""
     found = find_files(records_dir)
     if units_file is not None:
         if not units_file.is_file():
@@ -219,7 +236,13 @@ def register(  # noqa: ANN001
         raise UserError(
             f"目录 {records_dir} 中没有可识别的记录文件（如 cases.csv、办件.xlsx，见 docs/records.md）"
         )
-    store = Store(engine=engine, sets={}, notices=[], check_duplicates=check_duplicates)
+    store = Store(
+        engine=engine,
+        sets={},
+        notices=[],
+        check_duplicates=check_duplicates,
+        item_check_in_scan=item_check_in_scan and getattr(engine, "name", None) == "duckdb",
+    )
     if not check_duplicates:
         store.notices.append("按要求未检查编号重复（--skip-duplicate-check），重复记录会被重复计入")
     if "units" not in found:
@@ -381,21 +404,29 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
                 ("unit",),
             )
         )
+    item_codes: tuple[str, int] | None = None
+    item_join = exact_item_sql = ""
     if rs.item_ref and "items" in store.sets:
         catalogue = "SELECT DISTINCT unit AS _iu, item_code AS _ic FROM items"
-        # Which (unit, item) pairs occur is a cheap distinct scan of two dictionary-encoded columns; when
-        # every pair is in the catalogue (the usual case) no record needs the per-row join (measured: the
-        # join costs a fifth of the metric scan).
-        _, unknown = engine.fetch(
-            f"SELECT COUNT(*) FROM (SELECT DISTINCT unit, item_code FROM {typed_view} "
-            f"WHERE item_code IS NOT NULL) c LEFT JOIN ({catalogue}) ii "
-            "ON c.unit = ii._iu AND c.item_code = ii._ic WHERE ii._ic IS NULL"
-        )
-        item_sql = "FALSE"
-        if int(unknown[0][0] or 0) > 0:
-            joins.append(f"LEFT JOIN ({catalogue}) ii ON t.unit = ii._iu AND t.item_code = ii._ic")
-            extra.append("ii._ic AS _known_item")
-            item_sql = "item_code IS NOT NULL AND _known_item IS NULL"
+        item_join = f"LEFT JOIN ({catalogue}) ii ON t.unit = ii._iu AND t.item_code = ii._ic"
+        exact_item_sql = "item_code IS NOT NULL AND _known_item IS NULL"
+        item_codes = _item_codes_type(store, rs) if store.item_check_in_scan else None
+        if item_codes is not None:
+            # Codes in no unit's catalogue are found per record by an ENUM cast (once per dictionary entry
+            # of a Parquet column); codes of another unit's catalogue by the metric scan (see LoadedSet).
+            item_sql = "item_code IS NOT NULL AND _item_code IS NULL"
+            use_item_join = False
+        else:
+            # Which (unit, item) pairs occur is a cheap distinct scan of two dictionary-encoded columns; when
+            # every pair is in the catalogue (the usual case) no record needs the per-row join (measured:
+            # the join costs a fifth of the metric scan).
+            _, unknown = engine.fetch(
+                f"SELECT COUNT(*) FROM (SELECT DISTINCT unit, item_code FROM {typed_view} "
+                f"WHERE item_code IS NOT NULL) c LEFT JOIN ({catalogue}) ii "
+                "ON c.unit = ii._iu AND c.item_code = ii._ic WHERE ii._ic IS NULL"
+            )
+            use_item_join = int(unknown[0][0] or 0) > 0
+            item_sql = exact_item_sql if use_item_join else "FALSE"
         rules.append(
             Rule(
                 "unknown_item",
@@ -406,6 +437,9 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
                 ("unit", "item_code"),
             )
         )
+        if use_item_join:
+            joins.append(item_join)
+            extra.append("ii._ic AS _known_item")
     if rs.system_ref and "systems" in store.sets:
         joins.append("LEFT JOIN (SELECT DISTINCT system_id AS _ss FROM systems) ss ON t.system_id = ss._ss")
         extra.append("ss._ss AS _known_system")
@@ -429,6 +463,11 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
     # the whole scan).
     joined_kinds = ("duplicate", "unknown_unit", "unknown_item", "unknown_system")
 
+    def after_join(rule: Rule) -> bool:
+        if rule.kind == "unknown_item":  # the ENUM test of item codes (item_codes) needs no join
+            return "_known_item" in rule.sql
+        return rule.kind in joined_kinds
+
     def bits_sql(used: list[tuple[int, Rule]]) -> str:
         if not used:
             return "0"
@@ -438,34 +477,107 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
         bits = " + ".join(f"CASE WHEN COALESCE({r.sql}, FALSE) THEN {1 << i} ELSE 0 END" for i, r in used)
         return f"CAST(CASE WHEN {any_bad} THEN {bits} ELSE 0 END AS BIGINT)"
 
-    pre_bits = bits_sql([(i, r) for i, r in enumerate(rules) if r.kind not in joined_kinds])
-    pre_view = f"{rs.name}__checked"
-    engine.execute(
-        f"CREATE OR REPLACE TEMP VIEW {pre_view} AS SELECT *, {pre_bits} AS _bits0 FROM {typed_view}"
-    )
+    # The item code as the catalogue's ENUM, computed once for the rule and the metric scan (item_scan_sql).
+    item_code_col = f", TRY_CAST(item_code AS {item_codes[0]}) AS _item_code" if item_codes else ""
 
-    def flagged(view: str, skip_rule: int | None) -> None:
-        use = [(j, e) for j, e in zip(joins, extra) if skip_rule is None or "_known_unit" not in e]
-        inner = (
-            f"SELECT t.*{''.join(', ' + e for _, e in use)} FROM {pre_view} t {' '.join(j for j, _ in use)}"
-        )
-        post = bits_sql([(i, r) for i, r in enumerate(rules) if r.kind in joined_kinds and i != skip_rule])
+    def build_views() -> None:
+        pre_bits = bits_sql([(i, r) for i, r in enumerate(rules) if not after_join(r)])
+        pre_view = f"{rs.name}__checked"
         engine.execute(
-            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, _bits <> 0 AS _bad FROM "
-            f"(SELECT *, _bits0 + {post} AS _bits FROM ({inner}) j) f"
+            f"CREATE OR REPLACE TEMP VIEW {pre_view} AS SELECT *, {pre_bits} AS _bits0 FROM "
+            f"(SELECT *{item_code_col} FROM {typed_view}) c"
         )
 
-    flagged(f"{rs.name}__flagged", None)
+        def flagged(view: str, skip_rule: int | None) -> None:
+            use = [(j, e) for j, e in zip(joins, extra) if skip_rule is None or "_known_unit" not in e]
+            inner = f"SELECT t.*{''.join(', ' + e for _, e in use)} FROM {pre_view} t {' '.join(j for j, _ in use)}"
+            post = bits_sql([(i, r) for i, r in enumerate(rules) if after_join(r) and i != skip_rule])
+            engine.execute(
+                f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, _bits <> 0 AS _bad FROM "
+                f"(SELECT *, _bits0 + {post} AS _bits FROM ({inner}) j) f"
+            )
+
+        flagged(f"{rs.name}__flagged", None)
+        # The metric scan groups by unit anyway, so it checks units after aggregating instead of joining
+        # every row.
+        flagged(f"{rs.name}__scan", unit_rule)
+        cols = ", ".join(rs.names)
+        engine.execute(
+            f"CREATE OR REPLACE TEMP VIEW {rs.name} AS SELECT {cols} FROM {rs.name}__flagged WHERE NOT _bad"
+        )
+
     unit_rule = next((i for i, r in enumerate(rules) if r.kind == "unknown_unit"), None)
-    # The metric scan groups by unit anyway, so it checks units after aggregating instead of joining every row.
-    flagged(f"{rs.name}__scan", unit_rule)
-    cols = ", ".join(rs.names)
-    engine.execute(
-        f"CREATE OR REPLACE TEMP VIEW {rs.name} AS SELECT {cols} FROM {rs.name}__flagged WHERE NOT _bad"
-    )
+    build_views()
+
+    def exact_items() -> None:
+        """A unit used another unit's item code: the per-record catalogue join after all."""
+        loaded = store.sets[rs.name]
+        rule = next(r for r in rules if r.kind == "unknown_item")
+        rule.sql = exact_item_sql
+        joins.append(item_join)
+        extra.append("ii._ic AS _known_item")
+        loaded.item_codes = None
+        loaded.exact_items = None
+        build_views()
+
     store.sets[rs.name] = LoadedSet(
-        rs, files, rules, has_unit=rs.unit_column is not None, unit_rule=unit_rule
+        rs,
+        files,
+        rules,
+        has_unit=rs.unit_column is not None,
+        unit_rule=unit_rule,
+        item_codes=item_codes,
+        exact_items=exact_items if item_codes is not None else None,
     )
+
+
+# The most distinct catalogue item codes checked in the metric scan: it keeps a bit per code for each group
+# (unit x validity), 8 KB per group at this size.
+ITEM_CODES_IN_SCAN = 1 << 16
+
+
+def _item_codes_type(store: Store, rs: RecordSet) -> tuple[str, int] | None:
+    """An ENUM type of the valid catalogue's item codes, for `item_check_in_scan` (None: too many codes or
+    none, and the distinct-pairs check is used)."""
+    engine = store.engine
+    _, rows = engine.fetch("SELECT COUNT(DISTINCT item_code) FROM items")
+    n = int(rows[0][0] or 0)
+    if n == 0 or n > ITEM_CODES_IN_SCAN:
+        return None
+    name = f"{rs.name}__item_codes"
+    engine.execute(f"DROP TYPE IF EXISTS {name}")
+    engine.execute(
+        f"CREATE TYPE {name} AS ENUM (SELECT DISTINCT item_code FROM items WHERE item_code IS NOT NULL)"
+    )
+    return name, n
+
+
+def item_scan_sql(loaded: LoadedSet) -> tuple[str, Callable[[str], str]] | None:
+    """For a set whose catalogue check rides on the metric scan (`LoadedSet.item_codes`): the aggregate to
+    add to the scan (the item codes each group used, as bits over the catalogue's codes), and a wrapper for
+    the scan query that replaces it by `_stray`, the number of codes a group used that are not in its own
+    unit's catalogue. A non-zero `_stray` means: call `loaded.exact_items()` and scan again."""
+    if loaded.item_codes is None:
+        return None
+    codes, n = loaded.item_codes
+
+    def bits(code: str) -> str:
+        return f"bitstring_agg(enum_code({code})::INTEGER, 0, {n - 1})"
+
+    catalogue = (
+        f"SELECT unit AS _cu, {bits(f'CAST(item_code AS {codes})')} AS _cat FROM items "
+        "WHERE item_code IS NOT NULL GROUP BY unit"
+    )
+
+    def wrap(query: str) -> str:
+        # No codes used (NULL): nothing stray; a unit without a catalogue: every code it used is.
+        return (
+            "SELECT g.* EXCLUDE (_used), CASE WHEN g._used IS NULL THEN 0 WHEN c._cat IS NULL "
+            "THEN bit_count(g._used) ELSE bit_count(g._used & ~c._cat) END AS _stray "
+            f"FROM ({query}) g LEFT JOIN ({catalogue}) c ON g.unit = c._cu"
+        )
+
+    return f"{bits('_item_code')} AS _used", wrap
 
 
 def _num(x: float) -> str:
