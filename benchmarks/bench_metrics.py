@@ -6,7 +6,9 @@ Generates the records with DuckDB itself into Parquet under /tmp (never in the r
 in its own process so that peak RSS is measured per phase:
   ours    govassess.metrics.compute on DuckDB (validation + every metric whose records are present);
           also once more with --skip-duplicate-check, the most expensive check, to show its cost;
-  hand    one hand-written DuckDB query computing the same 办件 / 好差评 metrics (no validation);
+  hand    one hand-written DuckDB query computing the same 办件 / 好差评 metrics (no validation), also in
+          COUNT_IF style, and once with the record rules written in (same_rules), whose totals must equal
+          the engine's (the run fails otherwise);
   pandas  the same metrics with pandas on --pandas-rows rows (default 20 M).
 The last line printed is one JSON object with the figures.
 """
@@ -39,7 +41,10 @@ def cpu_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def generate(folder: Path, rows: int) -> dict[str, int]:
+def generate(folder: Path, rows: int, dirty: bool = False) -> dict[str, int]:
+    """With `dirty`, 1 record in 10,000 of each kind is faulty, as real exports are: 办件 with a repeated
+    case id (the record before it has the same id), finished before accepted, or an item code in no
+    catalogue; 好差评 with a repeated rating id."""
     import duckdb
 
     n_cases = int(rows * CASE_SHARE)
@@ -62,26 +67,32 @@ def generate(folder: Path, rows: int) -> dict[str, int]:
         "[0, 5, 10][1 + k % 3] AS promised_limit, k % 3 AS visits "
         f"FROM range({UNITS}) a(u), range({ITEMS_PER_UNIT}) b(k)) TO '{folder / 'items.parquet'}' (FORMAT parquet)"
     )
+
     # h(i, salt) gives independent pseudo-random integers per row without Python loops.
+    def fault(k: int) -> str:
+        return f"i % 10000 = {k}" if dirty else "FALSE"
+
     con.execute("CREATE MACRO h(i, s) AS CAST(hash(i * 1000003 + s) % 1000000 AS BIGINT)")
     (folder / "cases").mkdir(exist_ok=True)
     con.execute(
-        "COPY (SELECT 'C' || i AS case_id, 'U' || LPAD(CAST(i % 5000 AS VARCHAR), 4, '0') AS unit, "
-        f"'I' || (h(i, 1) % {ITEMS_PER_UNIT}) AS item_code, "
+        f"COPY (SELECT 'C' || CASE WHEN {fault(7)} THEN i - 1 ELSE i END AS case_id, "
+        "'U' || LPAD(CAST(i % 5000 AS VARCHAR), 4, '0') AS unit, "
+        f"CASE WHEN {fault(5)} THEN 'X1' ELSE 'I' || (h(i, 1) % {ITEMS_PER_UNIT}) END AS item_code, "
         "['行政许可', '其他依申请', '公共服务'][1 + h(i, 2) % 3] AS item_type, "
         "['网上', '窗口', '移动端', '自助终端'][1 + h(i, 3) % 4] AS channel, "
         "h(i, 4) % 10 < 6 AS one_window, h(i, 5) % 10 < 3 AS comprehensive, h(i, 6) % 10 < 2 AS appointment, "
         "TIMESTAMP '2021-01-01' + to_seconds(h(i, 7) * 181 * 86400 // 1000000) AS accepted_at, "
         "20 AS legal_limit, [0, 5, 10][1 + h(i, 8) % 3] AS promised_limit, "
         "CASE WHEN h(i, 9) % 20 = 0 THEN NULL ELSE TIMESTAMP '2021-01-01' "
-        "+ to_seconds(h(i, 7) * 181 * 86400 // 1000000 + h(i, 10) % (20 * 86400)) END AS finished_at, "
+        "+ to_seconds(h(i, 7) * 181 * 86400 // 1000000 + h(i, 10) % (20 * 86400)) END "
+        f"- CASE WHEN {fault(3)} THEN INTERVAL 25 DAY ELSE INTERVAL 0 DAY END AS finished_at, "
         "h(i, 11) % 4 AS visits, h(i, 12) % 10 < 2 AS instant, "
         "CASE WHEN h(i, 13) % 3 = 0 THEN '法人' ELSE '个人' END AS applicant_type "
         f"FROM range({n_cases}) t(i)) TO '{folder / 'cases'}' (FORMAT parquet, PER_THREAD_OUTPUT true)"
     )
     (folder / "ratings").mkdir(exist_ok=True)
     con.execute(
-        "COPY (SELECT 'R' || i AS rating_id, 'C' || i AS case_id, "
+        f"COPY (SELECT 'R' || CASE WHEN {fault(7)} THEN i - 1 ELSE i END AS rating_id, 'C' || i AS case_id, "
         "'U' || LPAD(CAST(i % 5000 AS VARCHAR), 4, '0') AS unit, "
         "['网上', '窗口', '移动端', '自助终端'][1 + h(i, 21) % 4] AS channel, "
         "CASE WHEN h(i, 22) % 100 < 70 THEN '非常满意' WHEN h(i, 22) % 100 < 90 THEN '满意' "
@@ -108,8 +119,7 @@ def _workdays(a: str, b: str) -> str:
     return f"({cal.index_sql(b)} - {cal.index_sql(a)})"
 
 
-HAND_CASES = """
-SELECT unit,
+CASES_AGGREGATES = """
   COUNT(*) AS n,
   COUNT(*) FILTER (WHERE channel IN ('网上', '移动端')) AS online,
   COUNT(*) FILTER (WHERE lim IS NOT NULL AND finished_at < TIMESTAMP '2021-07-01' AND {wd_fin} <= lim) AS on_time,
@@ -121,23 +131,99 @@ SELECT unit,
   COUNT(*) FILTER (WHERE item_type IN ('行政许可', '其他依申请')) AS dep,
   COUNT(*) FILTER (WHERE item_type IN ('行政许可', '其他依申请') AND one_window) AS one_window_n,
   COUNT(*) FILTER (WHERE comprehensive) AS comp, COUNT(*) FILTER (WHERE appointment) AS appt
-FROM (SELECT *, COALESCE(promised_limit, legal_limit) AS lim FROM read_parquet('{folder}/cases/*.parquet'))
+"""
+
+HAND_CASES = (
+    "SELECT unit, "
+    + CASES_AGGREGATES
+    + """FROM (SELECT *, COALESCE(promised_limit, legal_limit) AS lim FROM read_parquet('{folder}/cases/*.parquet'))
 WHERE accepted_at >= TIMESTAMP '2021-01-01' AND accepted_at < TIMESTAMP '2021-07-01'
 GROUP BY unit
 """
+)
 
-HAND_RATINGS = """
-SELECT unit, COUNT(*) AS n, COUNT(*) FILTER (WHERE active) AS active_n,
+# The same metrics with the office's record rules written by hand, as an analyst must to get the same numbers
+# from data that has faults: repeated case ids, required values, allowed values, limits, dates, units and the
+# item catalogue (docs/records.md).
+HAND_CASES_SAME_RULES = (
+    "SELECT unit, "
+    + CASES_AGGREGATES
+    + """FROM (SELECT *, COALESCE(promised_limit, legal_limit) AS lim FROM read_parquet('{folder}/cases/*.parquet')) c
+WHERE accepted_at >= TIMESTAMP '2021-01-01' AND accepted_at < TIMESTAMP '2021-07-01'
+  AND case_id IS NOT NULL AND case_id <> '' AND item_code IS NOT NULL AND item_code <> ''
+  AND item_type IN ('行政许可', '其他依申请', '公共服务') AND channel IN ('网上', '窗口', '移动端', '自助终端')
+  AND (applicant_type IS NULL OR applicant_type IN ('个人', '法人'))
+  AND (legal_limit IS NULL OR legal_limit >= 0) AND (promised_limit IS NULL OR promised_limit >= 0)
+  AND (visits IS NULL OR visits >= 0) AND (promised_limit IS NULL OR legal_limit IS NULL OR promised_limit <= legal_limit)
+  AND (finished_at IS NULL OR finished_at >= accepted_at)
+  AND unit IN (SELECT unit FROM read_csv('{folder}/units.csv'))
+  AND EXISTS (SELECT 1 FROM read_parquet('{folder}/items.parquet') i WHERE i.unit = c.unit AND i.item_code = c.item_code)
+  AND case_id NOT IN (SELECT case_id FROM read_parquet('{folder}/cases/*.parquet') WHERE case_id IS NOT NULL
+                      GROUP BY case_id HAVING COUNT(*) > 1)
+GROUP BY unit
+"""
+)
+
+RATINGS_AGGREGATES = """
+  COUNT(*) AS n, COUNT(*) FILTER (WHERE active) AS active_n,
   COUNT(*) FILTER (WHERE level IN ('非常满意', '满意')) AS good,
   COUNT(*) FILTER (WHERE bad) AS bad_n, COUNT(*) FILTER (WHERE bad AND rectified) AS fixed,
   COUNT(*) FILTER (WHERE bad AND rectified AND rectified_at < TIMESTAMP '2021-07-01' AND {wd_fix} <= 15) AS fixed_on_time,
   COUNT(*) FILTER (WHERE bad AND ((rectified AND rectified_at < TIMESTAMP '2021-07-01') OR {wd_end} > 15)) AS fix_due,
   COUNT(*) FILTER (WHERE bad AND callback) AS callback_n
-FROM (SELECT *, level IN ('不满意', '非常不满意') AND verified IS DISTINCT FROM FALSE AS bad
+"""
+
+HAND_RATINGS = (
+    "SELECT unit, "
+    + RATINGS_AGGREGATES
+    + """FROM (SELECT *, level IN ('不满意', '非常不满意') AND verified IS DISTINCT FROM FALSE AS bad
       FROM read_parquet('{folder}/ratings/*.parquet'))
 WHERE rated_at >= TIMESTAMP '2021-01-01' AND rated_at < TIMESTAMP '2021-07-01'
 GROUP BY unit
 """
+)
+
+HAND_RATINGS_SAME_RULES = (
+    "SELECT unit, "
+    + RATINGS_AGGREGATES
+    + """FROM (SELECT *, level IN ('不满意', '非常不满意') AND verified IS DISTINCT FROM FALSE AS bad
+      FROM read_parquet('{folder}/ratings/*.parquet'))
+WHERE rated_at >= TIMESTAMP '2021-01-01' AND rated_at < TIMESTAMP '2021-07-01'
+  AND rating_id IS NOT NULL AND rating_id <> '' AND active IS NOT NULL
+  AND level IN ('非常满意', '满意', '基本满意', '不满意', '非常不满意')
+  AND (channel IS NULL OR channel IN ('网上', '窗口', '移动端', '自助终端'))
+  AND (rectified_at IS NULL OR rectified_at >= rated_at)
+  AND unit IN (SELECT unit FROM read_csv('{folder}/units.csv'))
+  AND rating_id NOT IN (SELECT rating_id FROM read_parquet('{folder}/ratings/*.parquet') WHERE rating_id IS NOT NULL
+                        GROUP BY rating_id HAVING COUNT(*) > 1)
+GROUP BY unit
+"""
+)
+
+# Totals over all units that both the engine's results and the hand-written queries give: (hand query column,
+# metric code, the metric's part). The benchmark fails if they differ.
+SAME_NUMBERS = {
+    "cases": [
+        ("n", "case_count", "value"),
+        ("online", "online_accept_rate", "num"),
+        ("on_time", "on_time_rate", "num"),
+        ("due", "on_time_rate", "den"),
+        ("instant_n", "instant_case_rate", "num"),
+        ("zero_v", "zero_visit_rate", "num"),
+        ("one_v", "one_visit_rate", "num"),
+        ("visits_known", "zero_visit_rate", "den"),
+        ("dep", "one_window_rate", "den"),
+        ("one_window_n", "one_window_rate", "num"),
+        ("comp", "comprehensive_rate", "num"),
+        ("appt", "appointment_case_rate", "num"),
+    ],
+    "ratings": [
+        ("n", "rating_count", "value"),
+        ("active_n", "active_rating_rate", "num"),
+        ("good", "good_rating_rate", "num"),
+        ("bad_n", "bad_rating_count", "value"),
+    ],
+}
 
 
 def phase_ours(folder: Path, memory_limit: str, check_duplicates: bool = True) -> dict:
@@ -157,6 +243,12 @@ def phase_ours(folder: Path, memory_limit: str, check_duplicates: bool = True) -
     )
     seconds = time.perf_counter() - t
     computed = sorted({v.metric.code for v in result.values})
+    numbers = {}
+    for name, pairs in SAME_NUMBERS.items():
+        for column, code, part in pairs:
+            numbers[f"{name}.{column}"] = round(
+                sum(getattr(v, part) or 0 for v in result.values if v.metric.code == code)
+            )
     return {
         "seconds": seconds,
         "cpu_seconds": cpu_seconds() - c,
@@ -165,6 +257,7 @@ def phase_ours(folder: Path, memory_limit: str, check_duplicates: bool = True) -
         "values": len(result.values),
         "excluded": {k: v[1] for k, v in result.totals.items()},
         "records": {k: v[0] for k, v in result.totals.items()},
+        "numbers": numbers,
     }
 
 
@@ -177,6 +270,8 @@ def count_if_style(sql: str) -> str:
 
 
 def phase_hand(folder: Path, memory_limit: str, style: str = "filter") -> dict:
+    """style: "filter" (COUNT(*) FILTER (WHERE …)), "count_if" (the same as COUNT_IF(…)), or "same_rules"
+    (FILTER style with the record rules written into the query)."""
     import duckdb
 
     t = time.perf_counter()
@@ -189,6 +284,8 @@ def phase_hand(folder: Path, memory_limit: str, style: str = "filter") -> dict:
     if style == "count_if":
         hand_cases, hand_ratings = count_if_style(HAND_CASES), count_if_style(HAND_RATINGS)
         assert "FILTER" not in hand_cases + hand_ratings
+    elif style == "same_rules":
+        hand_cases, hand_ratings = HAND_CASES_SAME_RULES, HAND_RATINGS_SAME_RULES
     cases = hand_cases.format(
         folder=folder,
         wd_fin=_workdays("accepted_at", "finished_at"),
@@ -199,12 +296,22 @@ def phase_hand(folder: Path, memory_limit: str, style: str = "filter") -> dict:
         wd_fix=_workdays("rated_at", "rectified_at"),
         wd_end=_workdays("rated_at", "DATE '2021-06-30'"),
     )
-    n = len(con.execute(cases).fetchall()) + len(con.execute(ratings).fetchall())
+    numbers = {}
+    groups = 0
+    for name, sql in (("cases", cases), ("ratings", ratings)):
+        cur = con.execute(sql)
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        groups += len(rows)
+        for column, _, _ in SAME_NUMBERS[name]:
+            i = cols.index(column)
+            numbers[f"{name}.{column}"] = sum(r[i] or 0 for r in rows)
     return {
         "seconds": time.perf_counter() - t,
         "cpu_seconds": cpu_seconds() - c,
         "peak_rss_mb": peak_rss_mb(),
-        "groups": n,
+        "groups": groups,
+        "numbers": numbers,
     }
 
 
@@ -303,8 +410,12 @@ def warm(folder: Path) -> None:
                     pass
 
 
+def records_folder(args: argparse.Namespace) -> Path:
+    return args.dir / f"records-{args.rows}{'-dirty' if args.dirty else ''}"
+
+
 def run_phase(name: str, args: argparse.Namespace) -> dict:
-    warm(args.dir / f"records-{args.rows}")
+    warm(records_folder(args))
     cmd = [
         sys.executable,
         __file__,
@@ -318,6 +429,7 @@ def run_phase(name: str, args: argparse.Namespace) -> dict:
         args.memory_limit,
         "--pandas-rows",
         str(args.pandas_rows),
+        *(["--dirty"] if args.dirty else []),
     ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -331,10 +443,17 @@ def main() -> None:
     p.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit (spills to disk beyond it)")
     p.add_argument("--keep", action="store_true", help="keep the generated records")
     p.add_argument(
-        "--phase", choices=("ours", "ours_nodup", "hand", "hand_count_if", "pandas"), help=argparse.SUPPRESS
+        "--dirty",
+        action="store_true",
+        help="1 record in 10,000 faulty (repeated ids, finished before accepted, unknown item codes)",
+    )
+    p.add_argument(
+        "--phase",
+        choices=("ours", "ours_nodup", "hand", "hand_count_if", "hand_same_rules", "pandas"),
+        help=argparse.SUPPRESS,
     )
     args = p.parse_args()
-    folder = args.dir / f"records-{args.rows}"
+    folder = records_folder(args)
     if args.phase == "ours":
         print(json.dumps(phase_ours(folder, args.memory_limit)))
         return
@@ -344,15 +463,15 @@ def main() -> None:
     if args.phase == "hand":
         print(json.dumps(phase_hand(folder, args.memory_limit)))
         return
-    if args.phase == "hand_count_if":
-        print(json.dumps(phase_hand(folder, args.memory_limit, "count_if")))
+    if args.phase in ("hand_count_if", "hand_same_rules"):
+        print(json.dumps(phase_hand(folder, args.memory_limit, args.phase.removeprefix("hand_"))))
         return
     if args.phase == "pandas":
         print(json.dumps(phase_pandas(folder, min(args.pandas_rows, args.rows))))
         return
     if not (folder / "cases").is_dir():
         t = time.perf_counter()
-        counts = generate(folder, args.rows)
+        counts = generate(folder, args.rows, args.dirty)
         print(f"generated {counts} in {time.perf_counter() - t:.1f} s under {folder}", file=sys.stderr)
     ours = run_phase("ours", args)
     print(f"ours: {ours}", file=sys.stderr)
@@ -362,6 +481,13 @@ def main() -> None:
     print(f"hand-written query: {hand}", file=sys.stderr)
     hand_ci = run_phase("hand_count_if", args)
     print(f"hand-written query, COUNT_IF style: {hand_ci}", file=sys.stderr)
+    hand_rules = run_phase("hand_same_rules", args)
+    print(f"hand-written query with the record rules: {hand_rules}", file=sys.stderr)
+    if hand_rules["numbers"] != ours["numbers"]:
+        differ = {
+            k: (ours["numbers"][k], v) for k, v in hand_rules["numbers"].items() if ours["numbers"][k] != v
+        }
+        sys.exit(f"the engine and the hand-written query with the record rules disagree: {differ}")
     pandas = run_phase("pandas", args)
     print(f"pandas: {pandas}", file=sys.stderr)
     pandas_rows = min(args.pandas_rows, args.rows)
@@ -383,6 +509,12 @@ def main() -> None:
         "hand_sql_count_if_seconds": round(hand_ci["seconds"], 3),
         "ratio_to_hand_sql_count_if": round(ours["seconds"] / hand_ci["seconds"], 3),
         "ratio_to_hand_sql_count_if_without_duplicate_check": round(nodup["seconds"] / hand_ci["seconds"], 3),
+        "hand_sql_same_rules_seconds": round(hand_rules["seconds"], 3),
+        "ratio_to_hand_sql_same_rules": round(ours["seconds"] / hand_rules["seconds"], 3),
+        # the plain hand-written query gives the engine's numbers only when no record breaks a rule
+        "plain_hand_sql_same_numbers": hand["numbers"] == ours["numbers"],
+        "dirty": args.dirty,
+        "excluded": ours["excluded"],
         "pandas_rows": pandas_rows,
         "pandas_cpu_seconds": round(pandas["cpu_seconds"], 3),
         "pandas_seconds": round(pandas["seconds"], 3),

@@ -3,12 +3,14 @@ from the duplicate check, distinct key hashes) find exactly what the plain check
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pytest
 
 from govassess.metrics.compute import compute
 from govassess.metrics.definitions import parse_period
-from govassess.metrics.engines import DuckDBEngine
+from govassess.metrics.engines import DuckDBEngine, KeyStats
 
 ROWS = [
     # case_id, channel, applicant_type
@@ -82,9 +84,15 @@ def test_key_stats_counts_and_proves_distinct():
     engine = DuckDBEngine()
     engine.execute("CREATE TABLE k AS SELECT * FROM (VALUES ('a', 1), ('b', 1), (NULL, 2), ('a', 2)) t(x, y)")
     # 4 records; x filled in 3; 'a' twice -> may be equal
-    assert engine.key_stats("k", ["x"]) == (4, 3, True)
+    assert engine.key_stats("k", ["x"]) == KeyStats(4, 3, True)
     # (x, y) pairs: (a,1), (b,1), (a,2) are distinct; the NULL row is not a key
-    assert engine.key_stats("k", ["x", "y"]) == (4, 3, False)
+    assert engine.key_stats("k", ["x", "y"]) == KeyStats(4, 3, False)
+    # the hashes seen twice are kept for the exact listing: just the hash of 'a'
+    stats = engine.key_stats("k", ["x"], "rep")
+    assert stats == KeyStats(4, 3, True, "rep")
+    assert engine.fetch("SELECT h = hash('a') FROM rep")[1] == [(True,)]
+    engine.REPEATED_HASHES_KEPT = 0  # too many to keep: the listing groups every key
+    assert engine.key_stats("k", ["x"], "rep2") == KeyStats(4, 3, True, None)
 
 
 def test_clean_catalogue_needs_no_join_and_a_stray_item_is_still_found(tmp_path):
@@ -202,3 +210,49 @@ def test_equal_neighbours_across_slice_edges(step):
         h = np.arange(10, dtype=np.uint64)
         h[pos + 1] = h[pos]
         assert _equal_neighbours(h, step), pos
+
+
+def test_rules_proven_by_parquet_statistics_still_count_exactly(tmp_path):
+    """Rules the files' statistics prove never broken become FALSE; a file whose statistics do not prove
+    it (a NULL, an empty text, a value below the minimum, or no statistics at all) is still checked."""
+    import polars as pl
+
+    from govassess.metrics import records as rec
+
+    def run(frame, statistics=True):
+        folder = tmp_path / f"r{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        frame.write_parquet(folder / "cases.parquet", statistics=statistics)
+        engine = DuckDBEngine()
+        store = rec.register(engine, folder)
+        rules = {r.id: r.sql for r in store.sets["cases"].rules}
+        result = compute(DuckDBEngine(), folder, parse_period("2021-01-01", "2021-06-30"))
+        return rules, {r.rule: r.count for r in result.rule_results}
+
+    clean = pl.DataFrame(
+        {
+            "case_id": ["c1", "c2", "c3"],
+            "unit": ["A", "A", "B"],
+            "item_code": ["I1", "I1", "I2"],
+            "item_type": ["行政许可"] * 3,
+            "channel": ["网上"] * 3,
+            "accepted_at": [dt.datetime(2021, 3, 1, 9)] * 3,
+            "visits": [0, 1, 2],
+        }
+    )
+    rules, counts = run(clean)
+    assert rules["missing:unit"] == rules["missing:accepted_at"] == rules["below_min:visits"] == "FALSE"
+    assert counts == {}
+
+    dirty = clean.with_columns(
+        pl.Series("unit", ["A", "", "B"]),  # empty text: no NULL in the statistics, but the smallest is ""
+        pl.Series("accepted_at", [dt.datetime(2021, 3, 1, 9), None, dt.datetime(2021, 3, 2, 9)]),
+        pl.Series("visits", [0, -1, 2]),
+    )
+    for statistics in (True, False):
+        rules, counts = run(dirty, statistics)
+        assert rules["missing:unit"] != "FALSE" and rules["below_min:visits"] != "FALSE"
+        assert counts == {"missing:unit": 1, "missing:accepted_at": 1, "below_min:visits": 1}
+
+    rules, counts = run(clean, statistics=False)  # nothing is proven without statistics
+    assert rules["missing:unit"] != "FALSE" and counts == {}

@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,14 @@ def read_xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | No
     return header, [(i, r) for i, r in body if any(v is not None for v in r)]
 
 
+@dataclass
+class KeyStats:
+    records: int
+    filled: int  # records with every key column filled
+    maybe_repeated: bool  # False proves the filled keys distinct
+    repeated_hashes: str | None = None  # a table of the key hashes seen more than once (column h)
+
+
 class DuckDBEngine:
     """The default engine: embedded, out of core, SQL straight over Parquet and CSV."""
 
@@ -144,7 +153,7 @@ class DuckDBEngine:
                     raise UserError(
                         f"无法读取 CSV 文件（应为 UTF-8 编码、首行为列名）：{err}", file=f.name
                     ) from None
-                parts.append(f"SELECT *, {_sql_str(f.name)} AS _file, rowid + 2 AS _row FROM {tmp}")
+                parts.append(f"SELECT *, {sql_str(f.name)} AS _file, rowid + 2 AS _row FROM {tmp}")
             self.con.execute("SET preserve_insertion_order = false")
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS " + " UNION ALL BY NAME ".join(parts))
         elif suffix == ".xlsx":
@@ -171,7 +180,7 @@ class DuckDBEngine:
                     [str(tmp_csv)],
                 )
                 parts.append(
-                    f"SELECT * REPLACE (CAST(_row AS BIGINT) AS _row), {_sql_str(f.name)} AS _file FROM {tmp}"
+                    f"SELECT * REPLACE (CAST(_row AS BIGINT) AS _row), {sql_str(f.name)} AS _file FROM {tmp}"
                 )
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS " + " UNION ALL BY NAME ".join(parts))
         else:  # pragma: no cover - callers only pass known suffixes
@@ -182,13 +191,20 @@ class DuckDBEngine:
     # Hashes held in memory at once by `key_stats` (8 bytes each, plus DuckDB's copy while fetching).
     HASH_BATCH = 120_000_000
 
-    def key_stats(self, view: str, keys: Sequence[str]) -> tuple[int, int, bool]:
-        """(records, records with every key column filled, whether two filled keys may be equal).
+    # Repeated key hashes kept to narrow the exact listing of duplicates; more than this and every key is
+    # grouped instead (such a file is mostly duplicates anyway).
+    REPEATED_HASHES_KEPT = 1_000_000
+
+    def key_stats(self, view: str, keys: Sequence[str], repeated_table: str | None = None) -> KeyStats:
+        """Records, records with every key column filled, and whether two filled keys may be equal.
 
         Exact in the safe direction: False proves the keys are distinct. The 64-bit key hashes are sorted in
         numpy and neighbours compared (measured 4x cheaper than DuckDB's COUNT(DISTINCT), which builds a hash
         table of every key); True means a duplicate or a hash collision, and the caller lists duplicates
-        exactly. More keys than HASH_BATCH are checked in hash partitions, one scan each, to bound memory."""
+        exactly. With `repeated_table`, the hashes seen more than once are also stored in that table
+        (column `h`; `KeyStats.repeated_hashes`), so that the listing only groups the keys with those
+        hashes; not when there are more than REPEATED_HASHES_KEPT of them. More keys than HASH_BATCH are checked in hash
+        partitions, one scan each, to bound memory."""
         import numpy as np
 
         not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
@@ -198,15 +214,27 @@ class DuckDBEngine:
         total = int(self.con.execute(f"SELECT COUNT(*) FROM {view}").fetchone()[0])
         parts = max(1, -(-total // self.HASH_BATCH))
         filled = 0
-        maybe_dup = False
+        repeated: list[Any] = []
+        kept = 0
         for part in range(parts):
             where = not_null if parts == 1 else f"{not_null} AND {key} % {parts} = {part}"
             h = np.asarray(self.con.execute(f"SELECT {key} AS h FROM {view} WHERE {where}").fetchnumpy()["h"])
             filled += int(h.size)
             h.sort()
-            maybe_dup = maybe_dup or _equal_neighbours(h)
+            if _equal_neighbours(h):
+                found = np.unique(h[1:][h[1:] == h[:-1]])
+                kept += int(found.size)
+                repeated.append(found)
             del h
-        return total, filled, maybe_dup
+        stats = KeyStats(total, filled, bool(repeated))
+        if repeated and repeated_table and kept <= self.REPEATED_HASHES_KEPT:
+            self.con.register("_govassess_repeated", {"h": np.concatenate(repeated)})
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {repeated_table} AS SELECT h FROM _govassess_repeated"
+            )
+            self.con.unregister("_govassess_repeated")
+            stats.repeated_hashes = repeated_table
+        return stats
 
     def execute(self, sql: str) -> None:
         self.con.execute(sql)
@@ -263,7 +291,7 @@ def _check_utf8(path: Path, chunk: int = 1 << 24) -> None:
             line += data.count(b"\n")
 
 
-def _sql_str(text: str) -> str:
+def sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
