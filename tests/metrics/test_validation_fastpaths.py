@@ -238,6 +238,7 @@ def test_rules_proven_by_parquet_statistics_still_count_exactly(tmp_path):
             "channel": ["网上"] * 3,
             "accepted_at": [dt.datetime(2021, 3, 1, 9)] * 3,
             "visits": [0, 1, 2],
+            "applicant_type": ["个人", None, "法人"],  # optional: NULLs, but no empty text
         }
     )
     rules, counts = run(clean)
@@ -248,6 +249,7 @@ def test_rules_proven_by_parquet_statistics_still_count_exactly(tmp_path):
         pl.Series("unit", ["A", "", "B"]),  # empty text: no NULL in the statistics, but the smallest is ""
         pl.Series("accepted_at", [dt.datetime(2021, 3, 1, 9), None, dt.datetime(2021, 3, 2, 9)]),
         pl.Series("visits", [0, -1, 2]),
+        pl.Series("applicant_type", ["个人", "", "法人"]),  # empty text is empty, not a wrong choice
     )
     for statistics in (True, False):
         rules, counts = run(dirty, statistics)

@@ -308,28 +308,45 @@ def _metric_selects(
 
 _ATTRS = {"num": "num", "den": "den", "agg": "value", "agg_cnt": "count"}
 
-Plan = list[tuple[Metric, list[tuple[str, int]]]]
+# Per metric: (MetricValue attribute, column index) of its parts, and the column indexes of value, num, den
+# and count (-1: not a part of this metric) for the first group of a unit, the usual case, built in one call.
+Plan = list[tuple[Metric, list[tuple[str, int]], tuple[int, int, int, int]]]
 
 
 def _plan(cols: list[str], aliases: list[tuple[Metric, str, str]]) -> Plan:
-    """Per metric, (MetricValue attribute, column index) of its parts in a fetched row."""
     index = {c: i for i, c in enumerate(cols)}
-    out: dict[str, tuple[Metric, list[tuple[str, int]]]] = {}
+    parts: dict[str, tuple[Metric, list[tuple[str, int]]]] = {}
     for m, role, alias in aliases:
-        out.setdefault(m.code, (m, []))[1].append((_ATTRS[role], index[alias]))
-    return list(out.values())
+        parts.setdefault(m.code, (m, []))[1].append((_ATTRS[role], index[alias]))
+    out: Plan = []
+    for m, found in parts.values():
+        where = dict(found)
+        at = (where.get("value", -1), where.get("num", -1), where.get("den", -1), where.get("count", -1))
+        out.append((m, found, at))
+    return out
 
 
 def _accumulate(per_unit: dict[tuple[str, str], MetricValue], unit: str, row: tuple, plan: Plan) -> None:
     """Add one group's aggregates into the unit's values (sums add up; min / max combine). Valid in-period
-    records form one group per unit, so this is nearly always a plain assignment."""
-    for m, parts in plan:
+    records form one group per unit, so this is nearly always a plain assignment (5,000 units x 30 metrics:
+    kept to one constructor call each)."""
+    for m, parts, (iv, inum, iden, icnt) in plan:
         key = (unit, m.code)
         mv = per_unit.get(key)
         if mv is None:
-            found = {attr: float(row[i]) for attr, i in parts if row[i] is not None}
-            value = found.pop("value", None)
-            per_unit[key] = MetricValue(unit, m, value, **found)
+            v = row[iv] if iv >= 0 else None
+            n = row[inum] if inum >= 0 else None
+            d = row[iden] if iden >= 0 else None
+            c = row[icnt] if icnt >= 0 else None
+            per_unit[key] = MetricValue(
+                unit,
+                m,
+                None if v is None else float(v),
+                None if n is None else float(n),
+                None if d is None else float(d),
+                0,
+                0.0 if c is None else float(c),
+            )
             continue
         for attr, i in parts:
             x = row[i]

@@ -266,9 +266,13 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
     rules: list[Rule] = []
     # Rules a Parquet file's statistics may prove never broken: (rule, source column, test).
     provable: list[tuple[Rule, str, str]] = []
+    # Parquet text columns typed as NULLIF(x, ''): source column -> (select index, column name).
+    plain_text: dict[str, tuple[int, str]] = {}
     for col in rs.columns:
         src = mapping.get(col.name)
         typed, bad = _typed_expr(col, src or col.name, kinds.get(src) if src else None, trim=not parquet)
+        if src is not None and col.type == "str" and kinds.get(src) == "str" and parquet:
+            plain_text[src] = (len(selects), col.name)
         selects.append(f"{typed} AS {col.name}")
         if bad is not None:
             selects.append(f'CAST("{src}" AS VARCHAR) AS {col.name}__raw')
@@ -337,7 +341,12 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
         if all(c in mapping for c in check.columns):
             rules.append(Rule(f"{check.code}", check.code, None, check.message, check.sql, check.columns))
     if parquet and getattr(engine, "name", None) == "duckdb":
-        _settle_by_statistics(engine, files, f"{rs.name}__src", provable)
+        for src in _settle_by_statistics(engine, files, f"{rs.name}__src", provable, list(plain_text)):
+            if src in plain_text:
+                # Proven never empty (NULLIF(x, '') is x): read as is, so DuckDB keeps the column dictionary-encoded and tests
+                # each distinct value once (choices, IN lists) instead of every record's copy.
+                i, name = plain_text[src]
+                selects[i] = f"{_quote(src)} AS {name}"
 
     typed_view = f"{rs.name}__typed"
     engine.execute(
@@ -544,41 +553,47 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
 
 
 def _settle_by_statistics(
-    engine, files: list[Path], src_view: str, provable: list[tuple[Rule, str, str]]
-) -> None:  # noqa: ANN001
+    engine,  # noqa: ANN001
+    files: list[Path],
+    src_view: str,
+    provable: list[tuple[Rule, str, str]],
+    text_columns: list[str],
+) -> set[str]:
     """Set to FALSE the rules that the Parquet files' own statistics prove never broken: no NULL in a column
     (and, for text, no empty value: the smallest value is not empty), or a smallest value at or above the
     allowed minimum. Nearly every program-written file proves most of them, and each test spared is one
     less per record in the metric scan. Only when every row group of the column has statistics; the
-    smallest values are then answered by DuckDB from the footers, not from the data."""
-    if not provable:
-        return
+    smallest values are then answered by DuckDB from the footers, not from the data. Returns which of
+    `text_columns` are proven to hold no empty text."""
+    columns = sorted({src for _, src, _ in provable} | set(text_columns))
+    if not columns:
+        return set()
     names = [str(f) for f in files]
-    columns = sorted({src for _, src, _ in provable})
     listed = ", ".join(sql_str(c) for c in columns)
     _, meta = engine.fetch(
         "SELECT path_in_schema, SUM(stats_null_count), "
         "COUNT(*) = COUNT(stats_null_count) AND COUNT(*) = COUNT(stats_min_value) "
         f"FROM parquet_metadata({names!r}) WHERE path_in_schema IN ({listed}) GROUP BY 1"
     )
-    complete = {name: int(nulls) for name, nulls, full in meta if full and nulls is not None}
-    usable = [c for c in columns if c in complete]
-    if not usable:
-        return
-    _, found = engine.fetch(f"SELECT {', '.join(f'MIN({_quote(c)})' for c in usable)} FROM {src_view}")
-    smallest = dict(zip(usable, found[0]))
+    nulls = {name: int(n) for name, n, full in meta if full and n is not None}
+    # One query per column: DuckDB answers each from the footers, but not always several at once (measured:
+    # a boolean among them made it read the data).
+    smallest = {
+        c: engine.fetch(f"SELECT MIN({_quote(c)}) FROM {src_view}")[1][0][0] for c in columns if c in nulls
+    }
+    no_empty = {c for c, low in smallest.items() if low is not None and low != ""}
     for rule, src, test in provable:
-        if src not in complete:
+        if src not in nulls:
             continue
-        low = smallest[src]
         if test == "no_null":
-            proven = complete[src] == 0
+            proven = nulls[src] == 0
         elif test == "filled":
-            proven = complete[src] == 0 and low is not None and low != ""
+            proven = nulls[src] == 0 and src in no_empty
         else:  # "min X"
-            proven = low is not None and float(low) >= float(test.split()[1])
+            proven = smallest[src] is not None and float(smallest[src]) >= float(test.split()[1])
         if proven:
             rule.sql = "FALSE"
+    return no_empty & set(text_columns)
 
 
 def _quote(name: str) -> str:
@@ -639,22 +654,31 @@ def _num(x: float) -> str:
 
 
 def examples(
-    store: Store, name: str, rule_index: int, limit: int = 3
-) -> list[tuple[str | None, int | None, str]]:
+    store: Store, name: str, rule_indexes: list[int], limit: int = 3
+) -> dict[int, list[tuple[str | None, int | None, str]]]:
+    """The first `limit` offending records (by file and row) of each of the given rules, in one scan of the
+    set for all of them (a scan per rule cost seconds each on large files)."""
     loaded = store.sets[name]
-    rule = loaded.rules[rule_index]
-    shown = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in rule.show)
+    columns = list(dict.fromkeys(c for i in rule_indexes for c in loaded.rules[i].show))
+    shown = ", ".join(f"CAST(f.{c} AS VARCHAR) AS {c}" for c in columns)
+    fired = ", ".join(f"({i}, {1 << i})" for i in rule_indexes)
     _, rows = store.engine.fetch(
-        f"SELECT _file, _row, {shown} FROM {name}__flagged WHERE (_bits & {1 << rule_index}) <> 0 ORDER BY _file, _row LIMIT {limit}"
+        f"SELECT _r, _file, _row, {', '.join(columns)} FROM (SELECT r._r, f._file, f._row, {shown}, "
+        "ROW_NUMBER() OVER (PARTITION BY r._r ORDER BY f._file, f._row) AS _k "
+        f"FROM (SELECT * FROM {name}__flagged WHERE _bad) f JOIN (VALUES {fired}) r(_r, _bit) "
+        f"ON (f._bits & r._bit) <> 0) e WHERE _k <= {limit} ORDER BY _r, _file, _row"
     )
-    out = []
+    out: dict[int, list[tuple[str | None, int | None, str]]] = {i: [] for i in rule_indexes}
     for row in rows:
+        rule = loaded.rules[int(row[0])]
+        values = dict(zip(columns, row[3:]))
         labels = []
-        for col, value in zip(rule.show, row[2:]):
+        for col in rule.show:
             base = col.removesuffix("__raw")
             label = loaded.schema.column(base).label if base in loaded.schema.names else base
+            value = values[col]
             labels.append(f"{label}={value if value is not None else '空'}")
-        out.append((row[0], int(row[1]) if row[1] is not None else None, "，".join(labels)))
+        out[int(row[0])].append((row[1], int(row[2]) if row[2] is not None else None, "，".join(labels)))
     return out
 
 
@@ -663,9 +687,12 @@ def collect_results(store: Store, counts: dict[str, dict[int, int]]) -> list[Rul
     results: list[RuleResult] = []
     for name, loaded in store.sets.items():
         c = counts.get(name, {})
-        for i, rule in enumerate(loaded.rules):
-            n = int(c.get(i, 0))
-            if n:
-                files = "、".join(f.name for f in loaded.files)
-                results.append(RuleResult(name, files, rule.id, rule.message, n, examples(store, name, i)))
+        fired = [i for i in range(len(loaded.rules)) if int(c.get(i, 0))]
+        if not fired:
+            continue
+        found = examples(store, name, fired)
+        files = "、".join(f.name for f in loaded.files)
+        for i in fired:
+            rule = loaded.rules[i]
+            results.append(RuleResult(name, files, rule.id, rule.message, int(c[i]), found[i]))
     return results
