@@ -91,6 +91,11 @@ def test_key_stats_counts_and_proves_distinct():
     stats = engine.key_stats("k", ["x"], "rep")
     assert stats == KeyStats(4, 3, True, "rep")
     assert engine.fetch("SELECT h = hash('a') FROM rep")[1] == [(True,)]
+    # sorted in a thread: the counts at once, the verdict after settle()
+    pending = engine.key_stats("k", ["x"], "rep3", background=True)
+    assert (pending.records, pending.filled) == (4, 3)
+    assert pending.settle() == KeyStats(4, 3, True, "rep3")
+    assert engine.key_stats("k", ["x", "y"], "rep4", background=True).settle() == KeyStats(4, 3, False)
     engine.REPEATED_HASHES_KEPT = 0  # too many to keep: the listing groups every key
     assert engine.key_stats("k", ["x"], "rep2") == KeyStats(4, 3, True, None)
 

@@ -8,7 +8,7 @@ import datetime as dt
 import math
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,14 @@ class KeyStats:
     filled: int  # records with every key column filled
     maybe_repeated: bool  # False proves the filled keys distinct
     repeated_hashes: str | None = None  # a table of the key hashes seen more than once (column h)
+    _pending: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def settle(self) -> KeyStats:
+        """Wait for a background check (`key_stats(background=True)`) to finish."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending()
+        return self
 
 
 class DuckDBEngine:
@@ -195,7 +203,9 @@ class DuckDBEngine:
     # grouped instead (such a file is mostly duplicates anyway).
     REPEATED_HASHES_KEPT = 1_000_000
 
-    def key_stats(self, view: str, keys: Sequence[str], repeated_table: str | None = None) -> KeyStats:
+    def key_stats(
+        self, view: str, keys: Sequence[str], repeated_table: str | None = None, *, background: bool = False
+    ) -> KeyStats:
         """Records, records with every key column filled, and whether two filled keys may be equal.
 
         Exact in the safe direction: False proves the keys are distinct. The 64-bit key hashes are sorted in
@@ -203,8 +213,12 @@ class DuckDBEngine:
         table of every key); True means a duplicate or a hash collision, and the caller lists duplicates
         exactly. With `repeated_table`, the hashes seen more than once are also stored in that table
         (column `h`; `KeyStats.repeated_hashes`), so that the listing only groups the keys with those
-        hashes; not when there are more than REPEATED_HASHES_KEPT of them. More keys than HASH_BATCH are checked in hash
-        partitions, one scan each, to bound memory."""
+        hashes; not when there are more than REPEATED_HASHES_KEPT of them. More keys than HASH_BATCH are
+        checked in hash partitions, one scan each, to bound memory.
+
+        With `background`, the sort runs in a thread (numpy releases the GIL) and `records` and `filled`
+        are final at once, while `maybe_repeated` and `repeated_hashes` are only after `settle()`: the
+        caller reads the next record set meanwhile, using the core the single-threaded sort leaves idle."""
         import numpy as np
 
         not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
@@ -213,27 +227,45 @@ class DuckDBEngine:
         # by the hash fetch itself, which must read them anyway.
         total = int(self.con.execute(f"SELECT COUNT(*) FROM {view}").fetchone()[0])
         parts = max(1, -(-total // self.HASH_BATCH))
-        filled = 0
+        stats = KeyStats(total, 0, False)
         repeated: list[Any] = []
-        kept = 0
+
+        def check(h: Any) -> None:
+            h.sort()
+            if _equal_neighbours(h):
+                repeated.append(np.unique(h[1:][h[1:] == h[:-1]]))
+
+        def done() -> None:
+            stats.maybe_repeated = bool(repeated)
+            kept = sum(int(r.size) for r in repeated)
+            if repeated and repeated_table and kept <= self.REPEATED_HASHES_KEPT:
+                self.con.register("_govassess_repeated", {"h": np.concatenate(repeated)})
+                self.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {repeated_table} AS SELECT h FROM _govassess_repeated"
+                )
+                self.con.unregister("_govassess_repeated")
+                stats.repeated_hashes = repeated_table
+
         for part in range(parts):
             where = not_null if parts == 1 else f"{not_null} AND {key} % {parts} = {part}"
             h = np.asarray(self.con.execute(f"SELECT {key} AS h FROM {view} WHERE {where}").fetchnumpy()["h"])
-            filled += int(h.size)
-            h.sort()
-            if _equal_neighbours(h):
-                found = np.unique(h[1:][h[1:] == h[:-1]])
-                kept += int(found.size)
-                repeated.append(found)
+            stats.filled += int(h.size)
+            if background and parts == 1:
+                import threading
+
+                worker = threading.Thread(target=check, args=(h,), name="govassess-key-sort", daemon=True)
+                worker.start()
+                del h
+
+                def settle(worker: threading.Thread = worker) -> None:
+                    worker.join()
+                    done()
+
+                stats._pending = settle
+                return stats
+            check(h)
             del h
-        stats = KeyStats(total, filled, bool(repeated))
-        if repeated and repeated_table and kept <= self.REPEATED_HASHES_KEPT:
-            self.con.register("_govassess_repeated", {"h": np.concatenate(repeated)})
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {repeated_table} AS SELECT h FROM _govassess_repeated"
-            )
-            self.con.unregister("_govassess_repeated")
-            stats.repeated_hashes = repeated_table
+        done()
         return stats
 
     def execute(self, sql: str) -> None:

@@ -11,7 +11,7 @@ file is read once; ``examples`` fetches the first offending rows only for rules 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +21,9 @@ from .engines import refuse_repeated_names, sql_str
 from .schemas import GENERIC_MESSAGES, RECORD_SETS, Column, RecordSet
 
 SUFFIXES = (".parquet", ".csv", ".xlsx")
-# Record sets other sets refer to; they are loaded (and cleaned) first.
+# Record sets other sets refer to (REFERRED) are loaded (and cleaned) first.
 ORDER = ("units", "items", "systems", "cases", "ratings", "tickets", "info_reports", "downtime", "usage")
+REFERRED = ("units", "items", "systems")
 
 
 @dataclass
@@ -247,15 +248,28 @@ def register(  # noqa: ANN001
         store.notices.append("按要求未检查编号重复（--skip-duplicate-check），重复记录会被重复计入")
     if "units" not in found:
         store.notices.append("未提供评估对象名单（units 文件或 --units），未检查记录中的单位是否在名单中")
+    # A set's registration pauses while its key hashes are sorted in a thread (see key_stats): the next set
+    # is read meanwhile, and the paused ones finish at the end, except those later sets refer to.
+    paused: list[Iterator[None]] = []
     for name in ORDER:
         if name in found:
-            _register_set(store, RECORD_SETS[name], found[name])
+            steps = _register_set(store, RECORD_SETS[name], found[name])
+            for _ in steps:
+                if name in REFERRED:
+                    continue
+                paused.append(steps)
+                break
+    for steps in paused:
+        for _ in steps:
+            pass
+    store.sets = {name: store.sets[name] for name in ORDER if name in store.sets}  # results in ORDER
     if "cases" in store.sets and "items" not in store.sets:
         store.notices.append("未提供事项目录（items），未检查办件的事项编码")
     return store
 
 
-def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
+def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> Iterator[None]:
+    """Register one record set; a generator that pauses once, while its key hashes are sorted."""
     engine = store.engine
     for f in files:
         _check_header(f)
@@ -366,8 +380,10 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> None:
         missing_key: int | None = None
         repeated: str | None = None
         if hasattr(engine, "key_stats"):
-            stats = engine.key_stats(typed_view, rs.key, f"{rs.name}__repeated_key_hashes")
+            stats = engine.key_stats(typed_view, rs.key, f"{rs.name}__repeated_key_hashes", background=True)
             missing_key = stats.records - stats.filled
+            yield  # register() reads the next record set while the key hashes are sorted
+            stats.settle()
             maybe_dup, repeated = stats.maybe_repeated, stats.repeated_hashes
         elif len(rs.key) == 1:
             # The same scan counts empty keys, so that when there are none the metric scan need not read
