@@ -355,10 +355,10 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> Iterator[No
         if all(c in mapping for c in check.columns):
             rules.append(Rule(f"{check.code}", check.code, None, check.message, check.sql, check.columns))
     if parquet and getattr(engine, "name", None) == "duckdb":
-        for src in _settle_by_statistics(engine, files, f"{rs.name}__src", provable, list(plain_text)):
+        for src in _prove_by_statistics(engine, files, f"{rs.name}__src", provable, list(plain_text)):
             if src in plain_text:
-                # Proven never empty (NULLIF(x, '') is x): read as is, so DuckDB keeps the column dictionary-encoded and tests
-                # each distinct value once (choices, IN lists) instead of every record's copy.
+                # Proven never empty (NULLIF(x, '') is x): read as is, so DuckDB keeps the column
+                # dictionary-encoded and tests each distinct value once (choices, IN lists).
                 i, name = plain_text[src]
                 selects[i] = f"{_quote(src)} AS {name}"
 
@@ -568,7 +568,7 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> Iterator[No
     )
 
 
-def _settle_by_statistics(
+def _prove_by_statistics(
     engine,  # noqa: ANN001
     files: list[Path],
     src_view: str,
