@@ -235,7 +235,17 @@ class DuckDBEngine:
             if _equal_neighbours(h):
                 repeated.append(np.unique(h[1:][h[1:] == h[:-1]]))
 
+        failed: list[BaseException] = []
+
+        def check_in_thread(h: Any) -> None:
+            try:
+                check(h)
+            except BaseException as err:  # raised again by done(): a lost error would read as "no repeats"
+                failed.append(err)
+
         def done() -> None:
+            if failed:
+                raise failed[0]
             stats.maybe_repeated = bool(repeated)
             kept = sum(int(r.size) for r in repeated)
             if repeated and repeated_table and kept <= self.REPEATED_HASHES_KEPT:
@@ -253,7 +263,9 @@ class DuckDBEngine:
             if background and parts == 1:
                 import threading
 
-                worker = threading.Thread(target=check, args=(h,), name="govassess-key-sort", daemon=True)
+                worker = threading.Thread(
+                    target=check_in_thread, args=(h,), name="govassess-key-sort", daemon=True
+                )
                 worker.start()
                 del h
 
