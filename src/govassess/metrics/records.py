@@ -220,8 +220,8 @@ def register(  # noqa: ANN001
 ) -> Store:
     """Register every record file found in `records_dir` (and the units file) on `engine`.
 
-    `check_duplicates=False` skips the duplicate-key check (a full distinct count of every key, the most
-    expensive check on very large files); the store then carries a notice saying so.
+    `check_duplicates=False` skips the duplicate-key check (every key is read and hashed: the most expensive
+    check on very large files); the store then carries a notice saying so.
 
     `item_check_in_scan=True` (only `compute`, which honours `LoadedSet.item_codes`): on DuckDB, whether
     each unit's records use only its own catalogue's item codes is decided by the metric scan instead of a
