@@ -10,8 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from openpyxl import Workbook
 from webtools import PASSWORD
+from webtools import accounts_xlsx as _xlsx
+from webtools import shown_passwords as _passwords
 
 from govassess.errors import UserError
 from govassess.web.accounts import services
@@ -26,24 +27,6 @@ def _client(username: str, password: str = PASSWORD) -> Client:
     client = Client()
     assert client.login(username=username, password=password)
     return client
-
-
-def _passwords(html: str) -> dict[str, str]:
-    """username → password as shown in the result table (first cell → the <code> cell)."""
-    rows = re.findall(r"<tr><td>([^<]+)</td>.*?<code class=\"password\">([^<]+)</code>", html, re.S)
-    return dict(rows)
-
-
-def _xlsx(rows: list[list]) -> SimpleUploadedFile:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "账号"
-    ws.append(["账号", "姓名", "角色", "评估对象编码"])
-    for r in rows:
-        ws.append(r)
-    out = io.BytesIO()
-    wb.save(out)
-    return SimpleUploadedFile("账号.xlsx", out.getvalue())
 
 
 def test_manage_page_lists_and_filters(org):

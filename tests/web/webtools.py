@@ -86,3 +86,29 @@ def fill_all(org, rnd=None, *, d1=("90%", "是", "8", "10", "7"), d2=("50%", "�
             value=score,
             note="材料完整",
         )
+
+
+def shown_passwords(html: str) -> dict[str, str]:
+    """账号管理 result page: username → password as shown in its table (first cell → the <code> cell)."""
+    import re
+
+    rows = re.findall(r"<tr><td>([^<]+)</td>.*?<code class=\"password\">([^<]+)</code>", html, re.S)
+    return dict(rows)
+
+
+def accounts_xlsx(rows: list[list]):
+    """An upload for 账号管理's bulk creation: sheet 账号 with the four import columns, then `rows`."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "账号"
+    ws.append(["账号", "姓名", "角色", "评估对象编码"])
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile("账号.xlsx", out.getvalue())
