@@ -90,6 +90,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "govassess.web.audit.middleware.RequestContextMiddleware",
     "govassess.web.audit.middleware.SecurityHeadersMiddleware",
+    # First-login / post-reset password change. Needs auth (request.user) and messages (its notice); last, so
+    # its redirect still passes through the security-header middlewares above.
+    "govassess.web.accounts.middleware.ForcePasswordChangeMiddleware",
 ]
 
 ROOT_URLCONF = "govassess.web.urls"

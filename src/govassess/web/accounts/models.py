@@ -21,6 +21,9 @@ class Profile(models.Model):
         "organisation.Unit", verbose_name="所属评估对象", null=True, blank=True, on_delete=models.PROTECT
     )
     department = models.CharField("部门名称", max_length=100, blank=True)
+    # Set when the office creates the account or resets its password (the office then knows the password);
+    # cleared when the user changes it. Enforced by accounts.middleware.ForcePasswordChangeMiddleware.
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "账号角色"

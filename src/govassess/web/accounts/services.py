@@ -9,12 +9,23 @@ from django.db import transaction
 
 from govassess.errors import Problem, UserError
 from govassess.web.accounts.models import Profile, Role
+from govassess.web.accounts.selectors import user_profile
 from govassess.web.audit.services import audit_record
 
 
 def account_create(
-    *, actor, username: str, password: str, role: str, unit=None, department: str = "", display_name: str = ""
+    *,
+    actor,
+    username: str,
+    password: str,
+    role: str,
+    unit=None,
+    department: str = "",
+    display_name: str = "",
+    must_change_password: bool = False,
 ):
+    """One account with its profile. `must_change_password` is for passwords someone other than the user knows
+    (the office's 账号管理); command-line, demo and test accounts keep the default."""
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.create_user(username=username, password=password, first_name=display_name[:150])
@@ -22,14 +33,19 @@ def account_create(
             user.is_staff = True
             user.is_superuser = True
             user.save()
-        Profile.objects.create(user=user, role=role, unit=unit, department=department)
+        Profile.objects.create(
+            user=user, role=role, unit=unit, department=department, must_change_password=must_change_password
+        )
+        after = {"username": username, "role": role, "unit": unit.code if unit else None}
+        if must_change_password:
+            after["must_change_password"] = True
         audit_record(
             user=actor,
             action="account_create",
             object_type="account",
             object_id=user.pk,
             unit_code=unit.code if unit else "",
-            after={"username": username, "role": role, "unit": unit.code if unit else None},
+            after=after,
         )
     return user
 
@@ -131,6 +147,7 @@ def _create(*, user, username: str, display_name: str, role: str, unit):
         unit=unit,
         department=unit.name[:100] if unit is not None and role == Role.PROVIDER else "",
         display_name=display_name,
+        must_change_password=True,  # the office has seen the password
     )
     return account, password
 
@@ -279,17 +296,25 @@ def _set_active(*, user, account, active: bool) -> None:
 
 
 def account_password_reset(*, user, account) -> str:
-    """A new random password for the account (returned once, to be shown once); its sessions end."""
+    """A new random password for the account (returned once, to be shown once); its sessions end and, as the
+    office has seen the password, the user must change it at the next login. A superuser without a profile
+    (created from the command line) has nowhere to keep that flag and is not forced."""
     _require_office(user)
     password = new_password()
     with transaction.atomic():
         account.set_password(password)
         account.save(update_fields=["password"])
+        after = {"username": account.username, "password": "（已重置）"}
+        profile = user_profile(user=account)
+        if profile is not None:
+            profile.must_change_password = True
+            profile.save(update_fields=["must_change_password"])
+            after["must_change_password"] = True
         audit_record(
             user=user,
             action="account_password_reset",
             object_type="account",
             object_id=account.pk,
-            after={"username": account.username, "password": "（已重置）"},
+            after=after,
         )
     return password
