@@ -224,9 +224,12 @@ def test_token_of_a_deactivated_account_is_refused(org):
         HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert resp.status_code in (401, 403) and InputValue.objects.count() == before
-    # Reactivation by the office gives the same token its access back.
+    # The token was revoked with the deactivation (audited): reactivating the account does not bring it back.
+    entry = AuditEntry.objects.filter(action="account_deactivate", object_id=str(org.provider.pk)).latest("pk")
+    assert entry.after["tokens_revoked"] == 1
     services.account_reactivate(user=org.office, account=org.provider)
-    assert _api(token).status_code == 200
+    assert _api(token).status_code in (401, 403)
+    assert _api(Token.objects.create(user=org.provider).key).status_code == 200  # a new token works
 
 
 def test_token_requests_of_a_flagged_account_are_not_redirected(org):

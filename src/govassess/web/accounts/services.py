@@ -285,13 +285,20 @@ def _set_active(*, user, account, active: bool) -> None:
             raise UserError("这是最后一个启用的评估办账号，不能停用。")
         account.is_active = active
         account.save(update_fields=["is_active"])
+        after = {"username": account.username, "active": active}
+        if not active:
+            # A deactivated account's API token is revoked, not just refused: reactivating the account (say,
+            # for the person's successor) must not bring back a token the previous holder knows.
+            from rest_framework.authtoken.models import Token
+
+            after["tokens_revoked"] = Token.objects.filter(user=account).delete()[0]
         audit_record(
             user=user,
             action="account_reactivate" if active else "account_deactivate",
             object_type="account",
             object_id=account.pk,
             before={"username": account.username, "active": not active},
-            after={"username": account.username, "active": active},
+            after=after,
         )
 
 
