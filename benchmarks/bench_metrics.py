@@ -41,11 +41,16 @@ def cpu_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def generate(folder: Path, rows: int, dirty: bool = False) -> dict[str, int]:
+def generate(folder: Path, rows: int, dirty: bool = False, own_codes: bool = False) -> dict[str, int]:
     """With `dirty`, 1 record in 10,000 of each kind is faulty, as real exports are: 办件 with a repeated
     case id (the record before it has the same id), finished before accepted, or an item code in no
-    catalogue; 好差评 with a repeated rating id."""
+    catalogue; 好差评 with a repeated rating id. With `own_codes`, every unit has its own item codes (as 实施编码
+    are: the unit's code is part of them) instead of all units sharing the same 20."""
     import duckdb
+
+    def code(unit: str, k: str) -> str:
+        own = f"'U' || LPAD(CAST({unit} AS VARCHAR), 4, '0') || '-' || " if own_codes else ""
+        return f"{own}'I' || ({k})"
 
     n_cases = int(rows * CASE_SHARE)
     n_ratings = rows - n_cases
@@ -59,7 +64,7 @@ def generate(folder: Path, rows: int, dirty: bool = False) -> dict[str, int]:
         f"FROM range({UNITS}) t(i)) TO '{folder / 'units.csv'}' (HEADER)"
     )
     con.execute(
-        f"COPY (SELECT 'U' || LPAD(CAST(u AS VARCHAR), 4, '0') AS unit, 'I' || k AS item_code, "
+        f"COPY (SELECT 'U' || LPAD(CAST(u AS VARCHAR), 4, '0') AS unit, {code('u', 'k')} AS item_code, "
         "['行政许可', '其他依申请', '公共服务'][1 + k % 3] AS item_type, "
         "(k % 5) <> 0 AS online_capable, 1 + (k % 4) AS online_depth, k % 2 = 0 AS bookable, "
         "k % 4 = 0 AS bookable_slots, k % 3 = 0 AS nearby, k % 5 < 3 AS in_hall, "
@@ -77,7 +82,7 @@ def generate(folder: Path, rows: int, dirty: bool = False) -> dict[str, int]:
     con.execute(
         f"COPY (SELECT 'C' || CASE WHEN {fault(7)} THEN i - 1 ELSE i END AS case_id, "
         "'U' || LPAD(CAST(i % 5000 AS VARCHAR), 4, '0') AS unit, "
-        f"CASE WHEN {fault(5)} THEN 'X1' ELSE 'I' || (h(i, 1) % {ITEMS_PER_UNIT}) END AS item_code, "
+        f"CASE WHEN {fault(5)} THEN 'X1' ELSE {code('i % 5000', f'h(i, 1) % {ITEMS_PER_UNIT}')} END AS item_code, "
         "['行政许可', '其他依申请', '公共服务'][1 + h(i, 2) % 3] AS item_type, "
         "['网上', '窗口', '移动端', '自助终端'][1 + h(i, 3) % 4] AS channel, "
         "h(i, 4) % 10 < 6 AS one_window, h(i, 5) % 10 < 3 AS comprehensive, h(i, 6) % 10 < 2 AS appointment, "
@@ -411,7 +416,10 @@ def warm(folder: Path) -> None:
 
 
 def records_folder(args: argparse.Namespace) -> Path:
-    return args.dir / f"records-{args.rows}{'-dirty' if args.dirty else ''}"
+    return (
+        args.dir
+        / f"records-{args.rows}{'-dirty' if args.dirty else ''}{'-own' if args.own_item_codes else ''}"
+    )
 
 
 def run_phase(name: str, args: argparse.Namespace) -> dict:
@@ -430,6 +438,7 @@ def run_phase(name: str, args: argparse.Namespace) -> dict:
         "--pandas-rows",
         str(args.pandas_rows),
         *(["--dirty"] if args.dirty else []),
+        *(["--own-item-codes"] if args.own_item_codes else []),
     ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -446,6 +455,11 @@ def main() -> None:
         "--dirty",
         action="store_true",
         help="1 record in 10,000 faulty (repeated ids, finished before accepted, unknown item codes)",
+    )
+    p.add_argument(
+        "--own-item-codes",
+        action="store_true",
+        help="each unit has its own 20 item codes (100,000 in the catalogue) instead of all sharing 20",
     )
     p.add_argument(
         "--phase",
@@ -471,7 +485,7 @@ def main() -> None:
         return
     if not (folder / "cases").is_dir():
         t = time.perf_counter()
-        counts = generate(folder, args.rows, args.dirty)
+        counts = generate(folder, args.rows, args.dirty, args.own_item_codes)
         print(f"generated {counts} in {time.perf_counter() - t:.1f} s under {folder}", file=sys.stderr)
     ours = run_phase("ours", args)
     print(f"ours: {ours}", file=sys.stderr)
@@ -514,6 +528,7 @@ def main() -> None:
         # the plain hand-written query gives the engine's numbers only when no record breaks a rule
         "plain_hand_sql_same_numbers": hand["numbers"] == ours["numbers"],
         "dirty": args.dirty,
+        "own_item_codes": args.own_item_codes,
         "excluded": ours["excluded"],
         "pandas_rows": pandas_rows,
         "pandas_cpu_seconds": round(pandas["cpu_seconds"], 3),
