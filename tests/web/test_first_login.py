@@ -225,7 +225,9 @@ def test_token_of_a_deactivated_account_is_refused(org):
     )
     assert resp.status_code in (401, 403) and InputValue.objects.count() == before
     # The token was revoked with the deactivation (audited): reactivating the account does not bring it back.
-    entry = AuditEntry.objects.filter(action="account_deactivate", object_id=str(org.provider.pk)).latest("pk")
+    entry = AuditEntry.objects.filter(action="account_deactivate", object_id=str(org.provider.pk)).latest(
+        "pk"
+    )
     assert entry.after["tokens_revoked"] == 1
     services.account_reactivate(user=org.office, account=org.provider)
     assert _api(token).status_code in (401, 403)
@@ -239,3 +241,35 @@ def test_token_requests_of_a_flagged_account_are_not_redirected(org):
     assert _flag("prov_new")
     resp = _api(Token.objects.create(user=account).key)
     assert resp.status_code == 200 and resp["Content-Type"].startswith("application/json")
+
+
+def test_password_set_in_django_admin_is_audited_and_flagged(org):
+    """Django admin's password form bypasses save_model: it is audited here, and flags the account like a
+    reset in 账号管理 (the office knows the password); the office's own password is not flagged."""
+    office = Client()
+    office.force_login(org.office)
+    account = org.filler1
+    url = reverse("admin:auth_user_password_change", args=[account.pk])
+    resp = office.post(
+        url, {"password1": "Ad.min-set 2026", "password2": "Ad.min-set 2026", "usable_password": "true"}
+    )
+    assert resp.status_code == 302
+    assert _flag(account.username)
+    entry = AuditEntry.objects.filter(action="account_password_reset", object_id=str(account.pk)).latest("pk")
+    assert entry.after == {
+        "username": account.username,
+        "password": "（已重置）",
+        "must_change_password": True,
+    }
+    assert "Ad.min-set" not in str(entry.after)
+
+    own = reverse("admin:auth_user_password_change", args=[org.office.pk])
+    assert office.post(own, {"password1": "Own.pass 2026x", "password2": "Own.pass 2026x"}).status_code == 302
+    profile = Profile.objects.filter(user=org.office).first()
+    assert profile is None or not profile.must_change_password
+    assert AuditEntry.objects.filter(action="account_password_reset", object_id=str(org.office.pk)).exists()
+
+    # An invalid form changes nothing and records nothing.
+    before = AuditEntry.objects.count()
+    assert office.post(url, {"password1": "a", "password2": "b"}).status_code == 200
+    assert AuditEntry.objects.count() == before

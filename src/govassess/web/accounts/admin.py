@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 
 from govassess.web.accounts.models import Profile
 from govassess.web.audit.services import audit_record
@@ -13,6 +14,8 @@ User = get_user_model()
 class ProfileInline(admin.StackedInline):
     model = Profile
     can_delete = False
+    # Set by office password resets and cleared by the user's own change; not a box to tick by hand.
+    readonly_fields = ["must_change_password"]
 
 
 def _snapshot(user):
@@ -50,6 +53,29 @@ class AuditedUserAdmin(UserAdmin):
             before=before,
             after=after,
         )
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django admin's own password form: audited like every change (it bypasses save_model), and, as the
+        office then knows the password, the account must change it at the next login, as after a reset in
+        账号管理. One's own password set here is not flagged."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                account = User.objects.get(pk=id)
+                after = {"username": account.username, "password": "（已重置）"}
+                profile = Profile.objects.filter(user=account).first()
+                if profile is not None and account.pk != request.user.pk:
+                    profile.must_change_password = True
+                    profile.save(update_fields=["must_change_password"])
+                    after["must_change_password"] = True
+                audit_record(
+                    user=request.user,
+                    action="account_password_reset",
+                    object_type="account",
+                    object_id=account.pk,
+                    after=after,
+                )
+        return response
 
     def delete_model(self, request, obj):
         audit_record(
