@@ -8,6 +8,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.test.utils import override_script_prefix
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from webtools import PASSWORD, accounts_xlsx, shown_passwords
@@ -273,3 +274,17 @@ def test_password_set_in_django_admin_is_audited_and_flagged(org):
     before = AuditEntry.objects.count()
     assert office.post(url, {"password1": "a", "password2": "b"}).status_code == 200
     assert AuditEntry.objects.count() == before
+
+
+def test_password_page_is_reachable_under_a_script_prefix(org):
+    """Served under a sub-path (SCRIPT_NAME), the exempt pages must still match, or the redirect would loop."""
+    account, password = services.account_add(
+        user=org.office, username="d_prefix", display_name="甲", role="filler", unit=org.d3
+    )
+    client = _signed_in("d_prefix", password)
+    # As the WSGI handler does for SCRIPT_NAME (the test client does not set the prefix itself).
+    with override_script_prefix("/govassess/"):
+        resp = client.get("/accounts/password/", SCRIPT_NAME="/govassess")
+        assert resp.status_code == 200
+        resp = client.get("/", SCRIPT_NAME="/govassess")
+        assert resp.status_code == 302 and resp["Location"] == "/govassess/accounts/password/"

@@ -23,7 +23,9 @@ class ForcePasswordChangeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._must_change(request) and not self._exempt(request.path_info):
+        # request.path (with the script prefix) like reverse() and STATIC_URL, so that a site served under a
+        # sub-path (SCRIPT_NAME) does not redirect its own password page in a loop.
+        if self._must_change(request) and not self._exempt(request.path):
             # Any method, POST included: the view never runs, so nothing is changed.
             messages.warning(request, MESSAGE)
             return redirect("password_change")
