@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
 from govassess.web.accounts.models import Profile
+from govassess.web.accounts.services import account_password_set_by_office
 from govassess.web.audit.services import audit_record
 
 User = get_user_model()
@@ -61,20 +62,7 @@ class AuditedUserAdmin(UserAdmin):
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
-                account = User.objects.get(pk=id)
-                after = {"username": account.username, "password": "（已重置）"}
-                profile = Profile.objects.filter(user=account).first()
-                if profile is not None and account.pk != request.user.pk:
-                    profile.must_change_password = True
-                    profile.save(update_fields=["must_change_password"])
-                    after["must_change_password"] = True
-                audit_record(
-                    user=request.user,
-                    action="account_password_reset",
-                    object_type="account",
-                    object_id=account.pk,
-                    after=after,
-                )
+                account_password_set_by_office(user=request.user, account=User.objects.get(pk=id))
         return response
 
     def delete_model(self, request, obj):

@@ -50,17 +50,22 @@ def account_create(
     return user
 
 
-def account_set_password(*, actor, user, password: str) -> None:
-    with transaction.atomic():
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        audit_record(
-            user=actor,
-            action="account_password",
-            object_type="account",
-            object_id=user.pk,
-            after={"username": user.get_username(), "password": "（已修改）"},
-        )
+def account_password_changed(*, user) -> None:
+    """The user changed their own password (already saved by the caller, in the caller's transaction): the
+    first-login flag is cleared and the change audited, the flag's change with it."""
+    cleared = Profile.objects.filter(user=user, must_change_password=True).update(must_change_password=False)
+    before, after = None, {"password": "（已修改）"}
+    if cleared:
+        before = {"must_change_password": True}
+        after["must_change_password"] = False
+    audit_record(
+        user=user,
+        action="account_password",
+        object_type="account",
+        object_id=user.pk,
+        before=before,
+        after=after,
+    )
 
 
 # ---- the office's account management (账号管理) ---------------------------------------------------------
@@ -311,17 +316,20 @@ def account_password_reset(*, user, account) -> str:
     with transaction.atomic():
         account.set_password(password)
         account.save(update_fields=["password"])
-        after = {"username": account.username, "password": "（已重置）"}
-        profile = user_profile(user=account)
-        if profile is not None:
-            profile.must_change_password = True
-            profile.save(update_fields=["must_change_password"])
-            after["must_change_password"] = True
-        audit_record(
-            user=user,
-            action="account_password_reset",
-            object_type="account",
-            object_id=account.pk,
-            after=after,
-        )
+        account_password_set_by_office(user=user, account=account)
     return password
+
+
+def account_password_set_by_office(*, user, account) -> None:
+    """A password the office has set (already saved by the caller, in the caller's transaction): the account
+    must change it at the next login, and the reset is audited. Not for one's own account, nor a superuser
+    without a profile, which has nowhere to keep the flag."""
+    after = {"username": account.username, "password": "（已重置）"}
+    profile = user_profile(user=account) if account.pk != user.pk else None
+    if profile is not None:
+        profile.must_change_password = True
+        profile.save(update_fields=["must_change_password"])
+        after["must_change_password"] = True
+    audit_record(
+        user=user, action="account_password_reset", object_type="account", object_id=account.pk, after=after
+    )

@@ -17,28 +17,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         from django.contrib import messages
         from django.db import transaction
 
-        from govassess.web.accounts.models import Profile
-        from govassess.web.audit.services import audit_record
+        from govassess.web.accounts.services import account_password_changed
 
-        user = self.request.user
         # The new password, the cleared first-login flag and the audit entry stand or fall together.
         with transaction.atomic():
             response = super().form_valid(form)
-            cleared = Profile.objects.filter(user=user, must_change_password=True).update(
-                must_change_password=False
-            )
-            before, after = None, {"password": "（已修改）"}
-            if cleared:
-                before = {"must_change_password": True}
-                after["must_change_password"] = False
-            audit_record(
-                user=user,
-                action="account_password",
-                object_type="account",
-                object_id=user.pk,
-                before=before,
-                after=after,
-            )
+            account_password_changed(user=self.request.user)
         messages.success(self.request, "密码已修改。")
         return response
 
