@@ -138,24 +138,14 @@ CASES_AGGREGATES = """
   COUNT(*) FILTER (WHERE comprehensive) AS comp, COUNT(*) FILTER (WHERE appointment) AS appt
 """
 
-HAND_CASES = (
-    "SELECT unit, "
-    + CASES_AGGREGATES
-    + """FROM (SELECT *, COALESCE(promised_limit, legal_limit) AS lim FROM read_parquet('{folder}/cases/*.parquet'))
+CASES_FROM = """FROM (SELECT *, COALESCE(promised_limit, legal_limit) AS lim FROM read_parquet('{folder}/cases/*.parquet')) c
 WHERE accepted_at >= TIMESTAMP '2021-01-01' AND accepted_at < TIMESTAMP '2021-07-01'
-GROUP BY unit
 """
-)
 
-# The same metrics with the office's record rules written by hand, as an analyst must to get the same numbers
-# from data that has faults: repeated case ids, required values, allowed values, limits, dates, units and the
-# item catalogue (docs/records.md).
-HAND_CASES_SAME_RULES = (
-    "SELECT unit, "
-    + CASES_AGGREGATES
-    + """FROM (SELECT *, COALESCE(promised_limit, legal_limit) AS lim FROM read_parquet('{folder}/cases/*.parquet')) c
-WHERE accepted_at >= TIMESTAMP '2021-01-01' AND accepted_at < TIMESTAMP '2021-07-01'
-  AND case_id IS NOT NULL AND case_id <> '' AND item_code IS NOT NULL AND item_code <> ''
+# The office's record rules written by hand, as an analyst must to get the same numbers from data that has
+# faults: repeated ids, required values, allowed values, limits, dates, units and the item catalogue
+# (docs/records.md).
+CASES_RULES = """  AND case_id IS NOT NULL AND case_id <> '' AND item_code IS NOT NULL AND item_code <> ''
   AND item_type IN ('行政许可', '其他依申请', '公共服务') AND channel IN ('网上', '窗口', '移动端', '自助终端')
   AND (applicant_type IS NULL OR applicant_type IN ('个人', '法人'))
   AND (legal_limit IS NULL OR legal_limit >= 0) AND (promised_limit IS NULL OR promised_limit >= 0)
@@ -165,9 +155,10 @@ WHERE accepted_at >= TIMESTAMP '2021-01-01' AND accepted_at < TIMESTAMP '2021-07
   AND EXISTS (SELECT 1 FROM read_parquet('{folder}/items.parquet') i WHERE i.unit = c.unit AND i.item_code = c.item_code)
   AND case_id NOT IN (SELECT case_id FROM read_parquet('{folder}/cases/*.parquet') WHERE case_id IS NOT NULL
                       GROUP BY case_id HAVING COUNT(*) > 1)
-GROUP BY unit
 """
-)
+
+HAND_CASES = "SELECT unit, " + CASES_AGGREGATES + CASES_FROM + "GROUP BY unit\n"
+HAND_CASES_SAME_RULES = "SELECT unit, " + CASES_AGGREGATES + CASES_FROM + CASES_RULES + "GROUP BY unit\n"
 
 RATINGS_AGGREGATES = """
   COUNT(*) AS n, COUNT(*) FILTER (WHERE active) AS active_n,
@@ -178,31 +169,23 @@ RATINGS_AGGREGATES = """
   COUNT(*) FILTER (WHERE bad AND callback) AS callback_n
 """
 
-HAND_RATINGS = (
-    "SELECT unit, "
-    + RATINGS_AGGREGATES
-    + """FROM (SELECT *, level IN ('不满意', '非常不满意') AND verified IS DISTINCT FROM FALSE AS bad
+RATINGS_FROM = """FROM (SELECT *, level IN ('不满意', '非常不满意') AND verified IS DISTINCT FROM FALSE AS bad
       FROM read_parquet('{folder}/ratings/*.parquet'))
 WHERE rated_at >= TIMESTAMP '2021-01-01' AND rated_at < TIMESTAMP '2021-07-01'
-GROUP BY unit
 """
-)
 
-HAND_RATINGS_SAME_RULES = (
-    "SELECT unit, "
-    + RATINGS_AGGREGATES
-    + """FROM (SELECT *, level IN ('不满意', '非常不满意') AND verified IS DISTINCT FROM FALSE AS bad
-      FROM read_parquet('{folder}/ratings/*.parquet'))
-WHERE rated_at >= TIMESTAMP '2021-01-01' AND rated_at < TIMESTAMP '2021-07-01'
-  AND rating_id IS NOT NULL AND rating_id <> '' AND active IS NOT NULL
+RATINGS_RULES = """  AND rating_id IS NOT NULL AND rating_id <> '' AND active IS NOT NULL
   AND level IN ('非常满意', '满意', '基本满意', '不满意', '非常不满意')
   AND (channel IS NULL OR channel IN ('网上', '窗口', '移动端', '自助终端'))
   AND (rectified_at IS NULL OR rectified_at >= rated_at)
   AND unit IN (SELECT unit FROM read_csv('{folder}/units.csv'))
   AND rating_id NOT IN (SELECT rating_id FROM read_parquet('{folder}/ratings/*.parquet') WHERE rating_id IS NOT NULL
                         GROUP BY rating_id HAVING COUNT(*) > 1)
-GROUP BY unit
 """
+
+HAND_RATINGS = "SELECT unit, " + RATINGS_AGGREGATES + RATINGS_FROM + "GROUP BY unit\n"
+HAND_RATINGS_SAME_RULES = (
+    "SELECT unit, " + RATINGS_AGGREGATES + RATINGS_FROM + RATINGS_RULES + "GROUP BY unit\n"
 )
 
 # Totals over all units that both the engine's results and the hand-written queries give: (hand query column,

@@ -25,20 +25,25 @@ ROWS = [
 ]
 
 
-def _folder(tmp_path):
-    folder = tmp_path / "r"
-    folder.mkdir()
+def _write_cases(path, rows):
+    """A cases.parquet of (case_id, unit, item_code, channel, applicant_type) rows, accepted 2021-03-01."""
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE t (case_id VARCHAR, unit VARCHAR, item_code VARCHAR, item_type VARCHAR, channel VARCHAR, "
         "accepted_at TIMESTAMP, applicant_type VARCHAR)"
     )
-    for case_id, channel, applicant in ROWS:
+    for case_id, unit, item, channel, applicant in rows:
         con.execute(
-            "INSERT INTO t VALUES (?, 'A', 'I1', '行政许可', ?, TIMESTAMP '2021-03-01 09:00:00', ?)",
-            [case_id, channel, applicant],
+            "INSERT INTO t VALUES (?, ?, ?, '行政许可', ?, TIMESTAMP '2021-03-01 09:00:00', ?)",
+            [case_id, unit, item, channel, applicant],
         )
-    con.execute(f"COPY t TO '{folder / 'cases.parquet'}' (FORMAT parquet)")
+    con.execute(f"COPY t TO '{path}' (FORMAT parquet)")
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "r"
+    folder.mkdir()
+    _write_cases(folder / "cases.parquet", [(c, "A", "I1", channel, a) for c, channel, a in ROWS])
     return folder
 
 
@@ -166,17 +171,7 @@ def test_item_of_another_units_catalogue_is_found_by_the_metric_scan(tmp_path):
     ]
 
     def write(cases):
-        con = duckdb.connect()
-        con.execute(
-            "CREATE TABLE t (case_id VARCHAR, unit VARCHAR, item_code VARCHAR, item_type VARCHAR, "
-            "channel VARCHAR, accepted_at TIMESTAMP)"
-        )
-        for case_id, unit, item in cases:
-            con.execute(
-                "INSERT INTO t VALUES (?, ?, ?, '行政许可', '网上', TIMESTAMP '2021-03-01 09:00:00')",
-                [case_id, unit, item],
-            )
-        con.execute(f"COPY t TO '{folder / 'cases.parquet'}' (FORMAT parquet)")
+        _write_cases(folder / "cases.parquet", [(c, unit, item, "网上", None) for c, unit, item in cases])
 
     def count(result, unit):
         return next(v.value for v in result.values if v.unit == unit and v.metric.code == "case_count")

@@ -278,8 +278,9 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> Iterator[No
     mapping = _source_columns(rs, kinds, files)
     selects = ["_file", "_row"]
     rules: list[Rule] = []
-    # Rules a Parquet file's statistics may prove never broken: (rule, source column, test).
-    provable: list[tuple[Rule, str, str]] = []
+    # Rules a Parquet file's statistics may prove never broken: (rule, source column, test); a test is
+    # "no_null", "filled" (no NULL, no empty text) or the allowed minimum.
+    provable: list[tuple[Rule, str, str | float]] = []
     # Parquet text columns typed as NULLIF(x, ''): source column -> (select index, column name).
     plain_text: dict[str, tuple[int, str]] = {}
     for col in rs.columns:
@@ -350,7 +351,7 @@ def _register_set(store: Store, rs: RecordSet, files: list[Path]) -> Iterator[No
                 )
             )
             if not bad and kinds.get(src) in ("int", "float"):
-                provable.append((rules[-1], src, f"min {_num(col.min)}"))
+                provable.append((rules[-1], src, float(col.min)))
     for check in rs.checks:
         if all(c in mapping for c in check.columns):
             rules.append(Rule(f"{check.code}", check.code, None, check.message, check.sql, check.columns))
@@ -581,7 +582,7 @@ def _prove_by_statistics(
     engine,  # noqa: ANN001
     files: list[Path],
     src_view: str,
-    provable: list[tuple[Rule, str, str]],
+    provable: list[tuple[Rule, str, str | float]],
     text_columns: list[str],
 ) -> set[str]:
     """Set to FALSE the rules that the Parquet files' own statistics prove never broken: no NULL in a column
@@ -610,12 +611,12 @@ def _prove_by_statistics(
     for rule, src, test in provable:
         if src not in nulls:
             continue
-        if test == "no_null":
+        if isinstance(test, float):  # the allowed minimum
+            proven = smallest[src] is not None and float(smallest[src]) >= test
+        elif test == "no_null":
             proven = nulls[src] == 0
-        elif test == "filled":
+        else:  # "filled"
             proven = nulls[src] == 0 and src in no_empty
-        else:  # "min X"
-            proven = smallest[src] is not None and float(smallest[src]) >= float(test.split()[1])
         if proven:
             rule.sql = "FALSE"
     return no_empty & set(text_columns)
