@@ -9,7 +9,7 @@ from typing import Any
 from govassess import expr as ex
 from govassess.rules import InputDecl, Rule
 
-DESCRIPTIVE = ("criteria", "source", "provider", "lead", "support", "evidence", "note")
+DESCRIPTIVE = ("criteria", "source", "provider", "lead", "support", "evidence", "note", "manual_reason")
 KINDS = ("normal", "bonus", "penalty")
 KIND_NAMES = {"normal": "常规", "bonus": "加分项", "penalty": "减分项"}
 
