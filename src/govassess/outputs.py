@@ -1,0 +1,206 @@
+"""The one output writer: all of a command's files appear together or none does, and no cell is a formula.
+
+:class:`OutputSet` is a context manager a command registers every target with before writing. Each
+target gets a temporary file in its own folder (so the final rename stays on one file system and is
+atomic); only when the whole block succeeded are the temporary files renamed into place. On any error
+every temporary file (and staged folder) is removed and no target is created or changed. Targets are
+checked when registered: two outputs resolving to the same path, a target that is an existing folder and
+a target whose folder does not exist are refused with a Chinese :class:`UserError` naming the option.
+
+Files are created with mode ``0o666`` filtered by the umask (0644 under the usual 022), as ``open()``
+would, not ``mkstemp``'s 0600 — an office shares its results with colleagues.
+
+Formula safety: user text (a unit's name, a note) must never become a live formula in a workbook or a
+spreadsheet that opens a CSV. For workbooks, openpyxl turns every ``str`` starting with ``=`` into a
+formula; :func:`save_workbook` (used by every workbook writer) forces such cells back to the string type,
+so the visible text stays exactly what the user typed (no added quote). The project writes no intended
+formulas. Text starting with ``+``, ``-``, ``@``, tab or CR is already stored as a string in xlsx. For a
+write-only workbook, :func:`text_cell` does the same per cell. For CSV, which carries no types, a
+spreadsheet evaluates ``=``, ``+``, ``-``, ``@``, tab and CR at the start of a field, so :func:`csv_cell`
+prefixes such text with a single quote (OWASP CSV injection guidance); numbers, negative ones included,
+are written unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from govassess.errors import UserError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _label(option: str | None, path: Path) -> str:
+    return f"{option}（{path}）" if option else str(path)
+
+
+class OutputSet:
+    """Register targets with :meth:`file` (and :meth:`folder`), write to the returned temporary paths;
+    the targets appear only when the ``with`` block ends without an exception."""
+
+    def __init__(self) -> None:
+        self._files: list[tuple[Path, Path]] = []          # (temporary, target)
+        self._folders: list[tuple[Path, Path]] = []        # (staging folder, target folder that did not exist)
+        self._owners: dict[Path, str | None] = {}          # resolved target → option that named it
+        self._staged: dict[Path, Path] = {}                # resolved new folder → its staging folder
+        self._open = False
+
+    # --- registration ------------------------------------------------------------------------------
+
+    def _claim(self, path: Path, option: str | None) -> Path:
+        resolved = path.resolve()
+        if resolved in self._owners:
+            other = self._owners[resolved]
+            if option and other:
+                raise UserError(f"{other} 与 {option} 指向同一个文件 {path}：两个输出不能写到同一位置，请分别指定",
+                                field=option)
+            raise UserError(f"同一个输出文件 {path} 被指定了两次，请分别指定", field=option)
+        self._owners[resolved] = option
+        return resolved
+
+    def file(self, target: str | os.PathLike[str], *, option: str | None = None) -> Path:
+        """Register one output file; return the temporary path to write it to."""
+        path = Path(target)
+        resolved = self._claim(path, option)
+        if path.is_dir():
+            raise UserError(f"输出位置 {_label(option, path)} 是一个已存在的目录，应为文件名", file=str(path), field=option)
+        staging = self._staged.get(resolved.parent)
+        if staging is not None:  # inside a folder this set creates: the staging folder is already temporary
+            tmp = staging / path.name
+            tmp.touch(mode=0o666, exist_ok=False)
+            return tmp
+        if not path.parent.is_dir():
+            raise UserError(f"输出文件 {_label(option, path)} 所在的目录 {path.parent} 不存在，请先创建该目录",
+                            file=str(path), field=option)
+        tmp = self._new_temp(path)
+        self._files.append((tmp, path))
+        return tmp
+
+    def folder(self, target: str | os.PathLike[str], *, option: str | None = None) -> Path:
+        """Register an output folder whose files are then registered with :meth:`file` (``folder / name``).
+
+        An existing folder keeps its other files; a new one is staged as a temporary sibling folder and
+        renamed into place at the end. Its parent must exist. Returns the target path itself."""
+        path = Path(target)
+        resolved = self._claim(path, option)
+        if path.exists() and not path.is_dir():
+            raise UserError(f"输出位置 {_label(option, path)} 已存在且不是目录", file=str(path), field=option)
+        if not path.exists():
+            if not path.parent.is_dir():
+                raise UserError(f"输出目录 {_label(option, path)} 的上级目录 {path.parent} 不存在，请先创建该目录",
+                                file=str(path), field=option)
+            staging = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+            staging.mkdir(mode=0o777)
+            self._folders.append((staging, path))
+            self._staged[resolved] = staging
+        return path
+
+    def _new_temp(self, path: Path) -> Path:
+        while True:
+            tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}"
+            try:
+                # O_EXCL claims the name; mode 0o666 goes through the umask like any ordinary file.
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            os.close(fd)
+            return tmp
+
+    # --- lifetime ----------------------------------------------------------------------------------
+
+    def __enter__(self) -> OutputSet:
+        self._open = True
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._open = False
+        if exc_type is not None:
+            self.discard()
+            return
+        try:
+            self._commit()
+        except BaseException:
+            self.discard()
+            raise
+
+    def _commit(self) -> None:
+        for _staging, target in self._folders:
+            if target.exists():  # created meanwhile by someone else: do not merge into it silently
+                raise UserError(f"输出目录 {target} 在写出期间被创建，未写入任何文件，请重试", file=str(target))
+        for staging, target in self._folders:
+            os.rename(staging, target)
+        self._folders = []
+        for tmp, target in self._files:
+            os.replace(tmp, target)
+        self._files = []
+
+    def discard(self) -> None:
+        """Remove every temporary file and staged folder; no target is touched."""
+        for tmp, _ in self._files:
+            tmp.unlink(missing_ok=True)
+        for staging, _ in self._folders:
+            shutil.rmtree(staging, ignore_errors=True)
+        self._files = []
+        self._folders = []
+
+
+# --- formula-safe cells ------------------------------------------------------------------------------
+
+def is_formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV field a spreadsheet will not evaluate: text starting with = + - @ tab or CR gets a leading '."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def csv_row(values: Iterable[Any]) -> list[Any]:
+    return [csv_cell(v) for v in values]
+
+
+def csv_dict(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: csv_cell(v) for k, v in row.items()}
+
+
+def text_cell(ws: Any, value: Any) -> Any:
+    """For a write-only worksheet: a cell whose text is never read as a formula (other values unchanged)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell
+
+    if isinstance(value, Cell):
+        if value.data_type == "f":
+            value.data_type = "s"
+        return value
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def seal_formulas(wb: Any) -> int:
+    """Turn every formula cell of a (normal, not write-only) workbook into text; return how many."""
+    sealed = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+                    sealed += 1
+    return sealed
+
+
+def save_workbook(wb: Any, target: str | os.PathLike[str] | IO[bytes]) -> None:
+    """Save a workbook built from user data: every ``=…`` text stays text (see the module docstring)."""
+    if not getattr(wb, "write_only", False):
+        seal_formulas(wb)
+    wb.save(target)
+
