@@ -19,6 +19,7 @@ from govassess.data import units_from_rows
 from govassess.data.yangjiang import COUNTIES, COUNTY_CLASS, DEPARTMENT_CLASS, DEPARTMENTS
 from govassess.indicators import load_system
 from govassess.indicators.model import IndicatorSystem
+from govassess.outputs import OutputSet
 from govassess.rules import BOOL, CHOICE, COUNT, PERCENT, SCORE
 
 # Departments that hold no 行政许可 / no 依申请 items (plausible for 党委部门 and 垂直管理 units).
@@ -94,14 +95,24 @@ def _value(spec: Any, points: float, quality: float, rng: random.Random) -> str:
 
 def run_demo(out: Path, *, seed: int = 2021, console: Console | None = None) -> dict[str, Any]:
     from govassess.cli.core import print_ranking
+
+    console = console or Console()
+    with OutputSet() as outs:  # the whole folder appears at the end, or nothing does
+        folder = outs.folder(out, option="--out")
+        summary = _run(outs, folder, seed, console)
+    for annual in summary.values():
+        print_ranking(annual, title=f"{annual['system']['name']}（上半年40% + 下半年60%）")
+    console.print(f"结果已写入 {out}/：每轮 JSON 与工作簿、年度合并 JSON、填报模板")
+    return summary
+
+
+def _run(outs: OutputSet, folder: Path, seed: int, console: Console) -> dict[str, Any]:
     from govassess.data.template import write_template
     from govassess.reports.workbook import write_results_workbook
     from govassess.scoring import combine_results, score_round
 
-    console = console or Console()
-    out.mkdir(parents=True, exist_ok=True)
     units = demo_units()
-    units.drop("_row").write_csv(out / "units.csv")
+    units.drop("_row").write_csv(outs.file(folder / "units.csv"))
     summary: dict[str, Any] = {}
     rounds = [("2021年上半年", 0.4), ("2021年下半年", 0.6)]
     with Progress(console=console, transient=True) as bar:
@@ -113,19 +124,16 @@ def run_demo(out: Path, *, seed: int = 2021, console: Console | None = None) -> 
                 bar.update(task, description=f"{system.name} · {round_name}")
                 inputs = synthetic_inputs(system, units, seed + r)
                 stem = f"{system_id}-{'h1' if r == 0 else 'h2'}"
-                inputs.write_csv(out / f"{stem}-inputs.csv")
+                inputs.write_csv(outs.file(folder / f"{stem}-inputs.csv"))
                 result = score_round(system, units, inputs, round_name=round_name).to_dict()
-                (out / f"{stem}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-                write_results_workbook(result, out / f"{stem}.xlsx")
+                outs.file(folder / f"{stem}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+                write_results_workbook(result, outs.file(folder / f"{stem}.xlsx"))
                 results.append(result)
                 bar.advance(task)
-            write_template(system, units, out / f"{system_id}-template.xlsx")
+            write_template(system, units, outs.file(folder / f"{system_id}-template.xlsx"))
             annual = combine_results(results, [w for _, w in rounds])
-            (out / f"{system_id}-annual.json").write_text(json.dumps(annual, ensure_ascii=False, indent=2), encoding="utf-8")
-            write_results_workbook(annual, out / f"{system_id}-annual.xlsx")
+            outs.file(folder / f"{system_id}-annual.json").write_text(json.dumps(annual, ensure_ascii=False, indent=2), encoding="utf-8")
+            write_results_workbook(annual, outs.file(folder / f"{system_id}-annual.xlsx"))
             bar.advance(task)
             summary[system_id] = annual
-    for annual in summary.values():
-        print_ranking(annual, title=f"{annual['system']['name']}（上半年40% + 下半年60%）")
-    console.print(f"结果已写入 {out}/：每轮 JSON 与工作簿、年度合并 JSON、填报模板")
     return summary

@@ -36,8 +36,14 @@ from govassess.errors import UserError
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _label(option: str | None, path: Path) -> str:
-    return f"{option}（{path}）" if option else str(path)
+def _label(option: str | None) -> str:
+    return f"（{option}）" if option else ""
+
+
+def _missing_folder(what: str, path: Path, option: str | None) -> UserError:
+    parent = path.parent
+    why = "不是目录" if parent.exists() else "不存在，请先创建该目录"
+    return UserError(f"{what}{_label(option)}所在的位置 {parent} {why}", file=str(path))
 
 
 class OutputSet:
@@ -58,9 +64,8 @@ class OutputSet:
         if resolved in self._owners:
             other = self._owners[resolved]
             if option and other:
-                raise UserError(f"{other} 与 {option} 指向同一个文件 {path}：两个输出不能写到同一位置，请分别指定",
-                                field=option)
-            raise UserError(f"同一个输出文件 {path} 被指定了两次，请分别指定", field=option)
+                raise UserError(f"{other} 与 {option} 指向同一个文件：两个输出不能写到同一位置，请分别指定", file=str(path))
+            raise UserError("同一个输出文件被指定了两次，请分别指定", file=str(path))
         self._owners[resolved] = option
         return resolved
 
@@ -69,15 +74,14 @@ class OutputSet:
         path = Path(target)
         resolved = self._claim(path, option)
         if path.is_dir():
-            raise UserError(f"输出位置 {_label(option, path)} 是一个已存在的目录，应为文件名", file=str(path), field=option)
+            raise UserError(f"输出文件{_label(option)}是一个已存在的目录，应为文件名", file=str(path))
         staging = self._staged.get(resolved.parent)
         if staging is not None:  # inside a folder this set creates: the staging folder is already temporary
             tmp = staging / path.name
             tmp.touch(mode=0o666, exist_ok=False)
             return tmp
         if not path.parent.is_dir():
-            raise UserError(f"输出文件 {_label(option, path)} 所在的目录 {path.parent} 不存在，请先创建该目录",
-                            file=str(path), field=option)
+            raise _missing_folder("输出文件", path, option)
         tmp = self._new_temp(path)
         self._files.append((tmp, path))
         return tmp
@@ -90,11 +94,10 @@ class OutputSet:
         path = Path(target)
         resolved = self._claim(path, option)
         if path.exists() and not path.is_dir():
-            raise UserError(f"输出位置 {_label(option, path)} 已存在且不是目录", file=str(path), field=option)
+            raise UserError(f"输出目录{_label(option)}已存在且不是目录", file=str(path))
         if not path.exists():
             if not path.parent.is_dir():
-                raise UserError(f"输出目录 {_label(option, path)} 的上级目录 {path.parent} 不存在，请先创建该目录",
-                                file=str(path), field=option)
+                raise _missing_folder("输出目录", path, option)
             staging = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
             staging.mkdir(mode=0o777)
             self._folders.append((staging, path))

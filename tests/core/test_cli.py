@@ -149,9 +149,9 @@ def test_folder_instead_of_file_and_bad_json(files, tmp_path, capsys):
     bad.write_text("{\n  oops", encoding="utf-8")
     _fails_cleanly(capsys, ["combine", str(bad), str(bad), "--weights", "0.5,0.5", "--out", str(tmp_path / "a.json")],
                    "不是有效的结果 JSON", "第 2 行")
-    # writing into a path whose parent is a file: an OS error, reported without a traceback
+    # writing into a path whose parent is a file: refused before anything is written, without a traceback
     _fails_cleanly(capsys, ["export-system", "heihe-2023", "--format", "yaml", "--out", str(files["units"] / "x.yaml")],
-                   "无法读写文件")
+                   "--out", "不是目录")
 
 
 def test_argument_errors_are_in_chinese(capsys):

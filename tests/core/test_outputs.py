@@ -88,7 +88,7 @@ def test_existing_directory_and_missing_folder_refused(tmp_path):
             outs.file(tmp_path / "d", option="--xlsx")
     assert "--xlsx" in str(err.value)
     assert listing(tmp_path) == ["d"]
-    with pytest.raises(UserError, match="目录 .* 不存在"):
+    with pytest.raises(UserError, match="所在的位置 .* 不存在"):
         with OutputSet() as outs:
             outs.file(tmp_path / "nope" / "r.json", option="--out")
     assert listing(tmp_path) == ["d"]

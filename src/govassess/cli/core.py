@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from govassess.errors import UserError
+from govassess.outputs import OutputSet
 
 # Redirected output (logs, CI) would otherwise wrap Chinese unit names at 80 columns.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -77,22 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @contextmanager
 def atomic_outputs(*paths: str | None) -> Iterator[list[Path]]:
-    """Yield temporary paths; move them over the real ones only if the block succeeds (no partial output)."""
-    real = [Path(p) for p in paths if p]
-    temps = []
-    for p in real:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=p.parent)
-        os.close(fd)
-        temps.append(Path(tmp))
-    try:
-        yield temps
-    except BaseException:
-        for t in temps:
-            t.unlink(missing_ok=True)
-        raise
-    for t, p in zip(temps, real, strict=True):
-        os.replace(t, p)
+    """Yield temporary paths for the given targets (None skipped); thin alias of :class:`govassess.outputs.OutputSet`."""
+    with OutputSet() as outs:
+        yield [outs.file(p) for p in paths if p]
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -162,8 +148,8 @@ def cmd_import_system(args: argparse.Namespace) -> int:
 
     data, notes = read_system_table(args.file, system_id=args.system_id, name=args.name)
     system = system_from_dict(data, file=args.file)
-    with atomic_outputs(args.out) as (out,):
-        out.write_text(dump_yaml(system), encoding="utf-8")
+    with OutputSet() as outs:
+        outs.file(args.out, option="--out").write_text(dump_yaml(system), encoding="utf-8")
     for n in notes:
         console.print(f"  推断：{n}")
     console.print(f"已写出 {args.out}：{len(system.leaves())} 个叶子指标")
@@ -174,7 +160,8 @@ def cmd_export_system(args: argparse.Namespace) -> int:
     from govassess.indicators import dump_yaml, load_system
 
     system = load_system(args.system)
-    with atomic_outputs(args.out) as (out,):
+    with OutputSet() as outs:
+        out = outs.file(args.out, option="--out")
         if args.format == "yaml":
             out.write_text(dump_yaml(system), encoding="utf-8")
         else:
@@ -193,8 +180,8 @@ def cmd_template(args: argparse.Namespace) -> int:
     system = load_system(args.system)
     units = read_units(args.units)
     inputs = read_inputs(args.inputs, system, units) if args.inputs else None
-    with atomic_outputs(args.out) as (out,):
-        n = write_template(system, units, out, inputs=inputs)
+    with OutputSet() as outs:
+        n = write_template(system, units, outs.file(args.out, option="--out"), inputs=inputs)
     console.print(f"已写出 {args.out}：{n} 行待填")
     return 0
 
@@ -209,12 +196,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     inputs = read_inputs(args.inputs, system, units)
     result = score_round(system, units, inputs, round_name=args.round_name, progress=_progress())
     data = result.to_dict()
-    with atomic_outputs(args.out, args.xlsx) as outs:
-        write_json(outs[0], data)
-        if args.xlsx:
+    with OutputSet() as outs:
+        out = outs.file(args.out, option="--out")
+        xlsx = outs.file(args.xlsx, option="--xlsx") if args.xlsx else None
+        write_json(out, data)
+        if xlsx:
             from govassess.reports.workbook import write_results_workbook
 
-            write_results_workbook(data, outs[1])
+            write_results_workbook(data, xlsx)
     for w in data["warnings"]:
         console.print(f"注意：{w}", style="yellow")
     print_ranking(data)
@@ -233,8 +222,8 @@ def cmd_combine(args: argparse.Namespace) -> int:
         if not isinstance(r, dict) or "units" not in r or "system" not in r:
             raise UserError("不是 govassess score 输出的结果 JSON（缺少 system / units）", file=path)
     data = combine_results(results, weights, partial=args.partial)
-    with atomic_outputs(args.out) as (out,):
-        write_json(out, data)
+    with OutputSet() as outs:
+        write_json(outs.file(args.out, option="--out"), data)
     for w in data["warnings"]:
         console.print(f"注意：{w}", style="yellow")
     print_ranking(data, title="合并结果")

@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from govassess.indicators.model import IndicatorSystem
+from govassess.outputs import save_workbook
 from govassess.rules import BOOL, CHOICE, COUNT, PERCENT, SCORE
 from govassess.scoring.engine import applicability
 
@@ -92,6 +93,5 @@ def write_template(system: IndicatorSystem, units: pl.DataFrame, path: str | Pat
     ):
         info.append([line])
     info.column_dimensions["A"].width = 100
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)  # a unit named "=…" or a prefilled note stays text, never a formula
     return row - 1

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from govassess.errors import ProblemCollector, UserError
+from govassess.outputs import save_workbook
 
 MAIN_SHEET = "指标体系"
 GROUP_SHEET = "指标分组"
@@ -1354,14 +1355,8 @@ def write_system_table(system: dict[str, Any], path: str | Path) -> Path:
             text = _flow(value)
         info.cell(row=r, column=3, value=text).alignment = Alignment(wrap_text=True, vertical="top")
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        wb.save(tmp)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"无法写入文件（{exc.strerror or exc}）", file=str(path)) from None
+    # Atomicity is the caller's (govassess.outputs.OutputSet); save_workbook keeps "=…" names as text.
+    save_workbook(wb, path)
     return path
 
 

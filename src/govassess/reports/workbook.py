@@ -13,7 +13,7 @@ from copy import copy
 from pathlib import Path
 from typing import Any
 
-from govassess.errors import UserError
+from govassess.outputs import save_workbook, text_cell
 
 EXCEL_MAX_ROWS = 1_048_576
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -75,7 +75,7 @@ class _Book:
     def cell(self, ws: Any, value: Any, kind: str = "text") -> Any:
         from openpyxl.cell import WriteOnlyCell
 
-        cell = WriteOnlyCell(ws, value=value)
+        cell = text_cell(ws, WriteOnlyCell(ws, value=value))  # a name like "=HYPERLINK(…)" stays text
         # Styling each cell through openpyxl's style lookups dominates the run time on big rounds;
         # style one prototype cell per kind and copy its style ids (what openpyxl's own copy does).
         proto = self._protos.get(kind)
@@ -106,14 +106,8 @@ class _Book:
         return cell
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            self.wb.save(tmp)
-            tmp.replace(path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise UserError(f"无法写入文件（{exc.strerror or exc}）", file=str(path)) from None
+        # Atomicity is the caller's (govassess.outputs.OutputSet hands out the temporary path).
+        save_workbook(self.wb, path)
 
 
 def _setup_print(ws: Any, *, title_rows: str, title_cols: str | None = None) -> None:
