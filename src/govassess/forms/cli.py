@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from govassess.errors import UserError
+from govassess.outputs import OutputSet, csv_dict
 
 
 def _date(text: str) -> dt.date:
@@ -116,7 +117,9 @@ def _template(args) -> int:
     from govassess.forms.template import write_template
 
     form = _load_form(args)
-    path = write_template(form, args.out)
+    with OutputSet() as outs:
+        write_template(form, outs.file(args.out, option="--out"))
+    path = Path(args.out)
     print(f"已生成填报模板：{path}（{len(form.sheets)} 个子表，调查截止日期 {form.cutoff.isoformat()}）")
     return 0
 
@@ -144,7 +147,8 @@ def _summary(args) -> int:
 
     form, datasets = _validate_all(args)
     rows = survey_summary(datasets)
-    write_summary_workbook(form, rows, args.out)
+    with OutputSet() as outs:
+        write_summary_workbook(form, rows, outs.file(args.out, option="--out"))
     print(f"已生成汇总表：{args.out}（{max(len(rows) - 1, 0)} 个部门）")
     return 0
 
@@ -157,7 +161,8 @@ def _zombies(args) -> int:
     config = load_screening_config(args.config)
     rows = zombie_candidates(datasets, usage=usage, config=config)
     if args.out:
-        write_rows(rows, args.out, "僵尸系统候选")
+        with OutputSet() as outs:
+            write_rows(rows, outs.file(args.out, option="--out"), "僵尸系统候选")
     for r in rows:
         print(f"{r['部门全称']}｜{r['信息系统名称']}：{'；'.join(r['原因'])}")
     print(f"共 {len(rows)} 个候选系统")
@@ -170,7 +175,8 @@ def _duplicates(args) -> int:
     _, datasets = _validate_all(args)
     rows = duplicate_hints(datasets, threshold=args.threshold)
     if args.out:
-        write_rows(rows, args.out, "重复建设提示")
+        with OutputSet() as outs:
+            write_rows(rows, outs.file(args.out, option="--out"), "重复建设提示")
     for r in rows:
         print(f"{r['单位甲']}｜{r['系统甲']} ↔ {r['单位乙']}｜{r['系统乙']}：{r['依据']}")
     print(f"共 {len(rows)} 对")
@@ -186,14 +192,17 @@ def _selfeval(args) -> int:
     _, datasets = _validate_all(args)
     usage = read_usage(args.usage)
     rows = selfeval_inputs(datasets, usage)
-    with open(args.out, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["unit", "indicator", "input", "value"])
-        writer.writeheader()
-        writer.writerows(rows)
-    if args.units_out:
-        with open(args.units_out, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["unit", "name", "class"])
+    with OutputSet() as outs:  # both files or neither
+        out = outs.file(args.out, option="--out")
+        units_out = outs.file(args.units_out, option="--units-out") if args.units_out else None
+        with out.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["unit", "indicator", "input", "value"])
             writer.writeheader()
-            writer.writerows(selfeval_units(datasets, usage))
+            writer.writerows(csv_dict(r) for r in rows)
+        if units_out:
+            with units_out.open("w", encoding="utf-8-sig", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=["unit", "name", "class"])
+                writer.writeheader()
+                writer.writerows(csv_dict(r) for r in selfeval_units(datasets, usage))
     print(f"已写出 {len(rows)} 条输入：{args.out}")
     return 0

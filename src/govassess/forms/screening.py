@@ -18,6 +18,7 @@ import yaml
 from govassess.errors import Problem, UserError
 from govassess.forms.cells import nfkc
 from govassess.forms.survey import SurveyData
+from govassess.outputs import save_workbook
 
 KEY = ("部门全称", "信息系统名称")
 _OPS = ("eq", "ne", "in", "lt", "le", "gt", "ge", "blank", "filled")
@@ -312,6 +313,5 @@ def write_rows(rows: list[dict[str, Any]], path: str | Path, title: str) -> Path
         ws.append(["；".join(map(str, v)) if isinstance(v, list) else v for v in r.values()])
     ws.freeze_panes = "A2"
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)  # system names from units' workbooks stay text; atomicity is the caller's
     return path

@@ -16,6 +16,7 @@ from govassess.forms.selfeval import selfeval_inputs, selfeval_units
 from govassess.forms.summary import export_survey, survey_summary, write_summary_workbook
 from govassess.forms.survey import SurveyData, read_workbook, validate_survey
 from govassess.forms.template import write_template
+from govassess.outputs import OutputSet
 
 __all__ = [
     "SurveyData",
@@ -53,7 +54,9 @@ def survey_template(
 ) -> Path:
     """The fill-in workbook. ``units`` (一表通 master data: 单位名称, 所属部门, 地址, 统一社会信用代码, 性质, 联系人,
     联系方式) pre-fills the 单位基本情况 sheet so a unit never types its master data twice."""
-    return write_template(_form(form, cutoff), out, prefill={"units": units} if units else None)
+    with OutputSet() as outs:
+        write_template(_form(form, cutoff), outs.file(out), prefill={"units": units} if units else None)
+    return Path(out)
 
 
 def survey_validate(
@@ -89,4 +92,6 @@ def survey_summary_workbook(*, datasets: list[SurveyData], out: str | Path) -> P
         from govassess.errors import UserError
 
         raise UserError("没有可汇总的调查表")
-    return write_summary_workbook(datasets[0].form, survey_summary(datasets), out)
+    with OutputSet() as outs:
+        write_summary_workbook(datasets[0].form, survey_summary(datasets), outs.file(out))
+    return Path(out)

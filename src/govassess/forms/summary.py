@@ -10,9 +10,9 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from govassess.errors import UserError
 from govassess.forms.model import Form
 from govassess.forms.survey import SurveyData
+from govassess.outputs import OutputSet, csv_cell, save_workbook
 
 TOTAL_LABEL = "合计"
 
@@ -113,30 +113,29 @@ def write_summary_workbook(form: Form, rows: list[dict[str, Any]], path: str | P
     ws.freeze_panes = "B2"
     ws.column_dimensions["A"].width = 30
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)  # department names stay text; atomicity is the caller's
     return path
 
 
-def export_survey(data: SurveyData, out_dir: str | Path) -> list[Path]:
-    """Write a validated survey as one UTF-8 CSV per sub-table (BOM, so Excel and WPS open it) + manifest.json."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise UserError("输出位置已存在且不是目录", file=str(out))
-    out.mkdir(parents=True, exist_ok=True)
+def export_survey(data: SurveyData, out_dir: str | Path, *, outputs: OutputSet | None = None) -> list[Path]:
+    """Write a validated survey as one UTF-8 CSV per sub-table (BOM, so Excel and WPS open it) + manifest.json.
+
+    All files appear together or none does (within ``outputs`` when given, else a set of its own)."""
+    if outputs is None:
+        with OutputSet() as own:
+            return export_survey(data, out_dir, outputs=own)
+    out = outputs.folder(out_dir, option="--out")
     written = []
     counts = {}
     for sheet in data.form.sheets:
         rows = data.rows(sheet.id)
         counts[sheet.id] = len(rows)
         path = out / f"{sheet.id}.csv"
-        tmp = path.with_suffix(".csv.tmp")
-        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        with outputs.file(path).open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(["行号"] + [f.name for f in sheet.fields])
             for row_no, row in zip(data.sheets[sheet.id].row_numbers, rows):
-                writer.writerow([row_no] + [_csv_value(row.get(f.name)) for f in sheet.fields])
-        tmp.replace(path)
+                writer.writerow([row_no] + [csv_cell(_csv_value(row.get(f.name))) for f in sheet.fields])
         written.append(path)
     manifest = {
         "form": data.form.id,
@@ -146,7 +145,7 @@ def export_survey(data: SurveyData, out_dir: str | Path) -> list[Path]:
         "rows": counts,
         "warnings": data.warnings,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    outputs.file(out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     written.append(out / "manifest.json")
     return written
 

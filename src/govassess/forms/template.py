@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from govassess.forms.model import Field, Form
+from govassess.outputs import save_workbook
 
 TEMPLATE_ROWS = 1000  # rows that carry drop-downs and formats; more rows can be added by copying
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -132,6 +133,5 @@ def write_template(
         ws.freeze_panes = "A2"
         ws.row_dimensions[1].height = 36
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)  # prefilled master data such as "=…" stays text; atomicity is the caller's
     return path
