@@ -17,13 +17,14 @@ so the visible text stays exactly what the user typed (no added quote). The proj
 formulas. Text starting with ``+``, ``-``, ``@``, tab or CR is already stored as a string in xlsx. For a
 write-only workbook, :func:`text_cell` does the same per cell. For CSV, which carries no types, a
 spreadsheet evaluates ``=``, ``+``, ``-``, ``@``, tab and CR at the start of a field, so :func:`csv_cell`
-prefixes such text with a single quote (OWASP CSV injection guidance); numbers, negative ones included,
-are written unchanged.
+prefixes such text with a single quote (OWASP CSV injection guidance); numbers, negative ones included
+and numbers written as text such as ``-5%``, are written unchanged.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterable
@@ -160,9 +161,17 @@ def is_formula_like(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
+# A number as text ("-2", "+1.5", "-5%") is no formula: kept as is, so an inputs CSV read back by govassess
+# (or a spreadsheet) still sees the number.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
+
+
 def csv_cell(value: Any) -> Any:
-    """A CSV field a spreadsheet will not evaluate: text starting with = + - @ tab or CR gets a leading '."""
-    return "'" + value if is_formula_like(value) else value
+    """A CSV field a spreadsheet will not evaluate: text starting with = + - @ tab or CR gets a leading '
+    unless it is a plain number such as ``-2`` or ``-5%``."""
+    if is_formula_like(value) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def csv_row(values: Iterable[Any]) -> list[Any]:

@@ -125,9 +125,11 @@ def test_existing_folder_keeps_other_files_and_a_file_is_not_a_folder(tmp_path):
 
 
 def test_csv_cell_prefixes_formula_text_only():
-    assert [csv_cell(v) for v in HOSTILE] == ["'" + v for v in HOSTILE]
-    # numbers, negative ones included, and ordinary text are unchanged
-    assert [csv_cell(v) for v in (-2, -0.5, 3, "市教育局", "", None)] == [-2, -0.5, 3, "市教育局", "", None]
+    hostile = [HOSTILE[0], "@SUM(A1)", "\t=1", "-2+3+cmd|' /C calc'!A0", "+A1", "\r=1", "-", "=1"]
+    assert [csv_cell(v) for v in hostile] == ["'" + v for v in hostile]
+    # numbers, negative ones included (also as text, as an inputs CSV carries them), and ordinary text unchanged
+    plain = [-2, -0.5, 3, "-2", "+1", "-5%", "-1.5e3", "市教育局", "", None]
+    assert [csv_cell(v) for v in plain] == plain
     buf = io.StringIO()
     csv.writer(buf).writerow([csv_cell(v) for v in ["=1+1", -2]])
     assert buf.getvalue().strip() == "'=1+1,-2"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from govassess.errors import UserError
+from govassess.outputs import OutputSet
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -133,10 +134,13 @@ def cmd_compute(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     rows, left_out = input_rows(result, mmap)
-    write_inputs(rows, args.out)
     problems = args.problems or args.out.with_name(args.out.stem + ".problems.csv")
-    if result.rule_results:
-        write_problems(result, problems)
+    with OutputSet() as outs:  # the inputs and the problems report together, or neither
+        out_tmp = outs.file(args.out, option="--out")
+        problems_tmp = outs.file(problems, option="--problems") if result.rule_results else None
+        write_inputs(rows, out_tmp)
+        if problems_tmp:
+            write_problems(result, problems_tmp)
     for line in result.summary_lines() + warnings:
         print(line, file=sys.stderr)
     if left_out:

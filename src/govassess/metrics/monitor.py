@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from govassess.errors import UserError
+from govassess.outputs import OutputSet, csv_dict, save_workbook
 
 from . import records as rec
 from .calendar import WorkCalendar, default_calendar
@@ -189,12 +190,12 @@ def write_report(report: Report, out: Path, *, sheet: str) -> None:
         ws.append(report.columns)
         for r in report.rows:
             ws.append([r[c] for c in report.columns])
-        wb.save(out)
+        save_workbook(wb, out)  # names and comments from the records stay text
     elif out.suffix.lower() == ".csv":
         with out.open("w", newline="", encoding="utf-8-sig") as fh:
             w = csv.DictWriter(fh, fieldnames=report.columns)
             w.writeheader()
-            w.writerows(report.rows)
+            w.writerows(csv_dict(r) for r in report.rows)
     else:
         raise UserError("输出文件应为 .csv 或 .xlsx", file=str(out))
 
@@ -222,7 +223,8 @@ def cli(args: argparse.Namespace) -> int:
         calendar = load_calendar(getattr(args, "calendar", None))
         report = bad_rating_alerts(records_dir=args.records, as_of=as_of, unit=args.unit, calendar=calendar)
         sheet = "差评提醒"
-    write_report(report, args.out, sheet=sheet)
+    with OutputSet() as outs:
+        write_report(report, outs.file(args.out, option="--out"), sheet=sheet)
     for name, n in report.excluded.items():
         if n:
             print(f"已排除无效记录 {n} 条（{name}），详情用 govassess metrics compute 查看", file=sys.stderr)

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from govassess.errors import ProblemCollector, UserError
+from govassess.outputs import csv_dict, csv_row, save_workbook
 
 from .compute import ComputeResult, MetricValue
 from .definitions import Definitions
@@ -196,12 +197,12 @@ def write_inputs(rows: list[dict[str, str]], out: Path) -> None:
         ws.append(header)
         for r in rows:
             ws.append([r[h] for h in header])
-        wb.save(out)
+        save_workbook(wb, out)  # a unit code or note starting with "=" stays text
         return
     with out.open("w", newline="", encoding="utf-8-sig") as fh:
         w = csv.DictWriter(fh, fieldnames=header)
         w.writeheader()
-        w.writerows(rows)
+        w.writerows(csv_dict(r) for r in rows)
 
 
 def write_problems(result: ComputeResult, out: Path) -> None:
@@ -212,7 +213,7 @@ def write_problems(result: ComputeResult, out: Path) -> None:
         for r in result.rule_results:
             for k, (f, row, val) in enumerate(r.examples or [(None, None, "")]):
                 first = k == 0
-                w.writerow(
+                w.writerow(csv_row(  # example values come from the records: a "=…" must not run
                     [
                         r.record_set if first else "",
                         r.files if first else "",
@@ -223,4 +224,4 @@ def write_problems(result: ComputeResult, out: Path) -> None:
                         row or "",
                         val,
                     ]
-                )
+                ))
