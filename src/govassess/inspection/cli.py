@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 
 from govassess.errors import UserError
+from govassess.outputs import OutputSet
 
 
 def _date(text: str) -> dt.date:
@@ -117,12 +118,15 @@ def run_inspect(args: argparse.Namespace) -> int:
         external=args.external,
         progress=progress,
     )
-    report = inspect_site(config, as_of=args.as_of, rules=rules, state_dir=args.state)
-    write_report(report, args.out)
-    if args.inputs_out:
-        assert mapping is not None
-        rows = report_to_rows(report, mapping, unit=args.unit)
-        write_inputs_csv(rows, args.inputs_out)
+    # Targets are checked before a long crawl; the report and the inputs appear together or not at all.
+    with OutputSet() as outs:
+        out = outs.file(args.out, option="--out")
+        inputs_out = outs.file(args.inputs_out, option="--inputs-out") if args.inputs_out else None
+        report = inspect_site(config, as_of=args.as_of, rules=rules, state_dir=args.state)
+        write_report(report, out)
+        if inputs_out:
+            assert mapping is not None
+            write_inputs_csv(report_to_rows(report, mapping, unit=args.unit), inputs_out)
     if not args.quiet:
         if sys.stderr.isatty():
             print(file=sys.stderr)
@@ -139,7 +143,8 @@ def run_inspect_inputs(args: argparse.Namespace) -> int:
 
     mapping = load_map(args.map)
     rows = report_to_rows(read_report(args.report), mapping, unit=args.unit)
-    write_inputs_csv(rows, args.out)
+    with OutputSet() as outs:
+        write_inputs_csv(rows, outs.file(args.out, option="--out"))
     print(f"已写入 {len(rows)} 行输入数据到 {args.out}")
     return 0
 

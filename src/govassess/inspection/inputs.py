@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from govassess.errors import ProblemCollector, UserError
+from govassess.outputs import csv_dict
 
 SOURCES = ("failed", "passed", "value", "complement", "count", "choice", "sample_without_source")
 MAX_NOTE_URLS = 20
@@ -205,10 +206,9 @@ def report_to_rows(report: dict[str, Any], mapping: dict[str, Any], *, unit: str
 
 
 def write_inputs_csv(rows: list[dict[str, str]], path: str | Path) -> None:
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["unit", "indicator", "input", "value", "note"])
-            writer.writeheader()
-            writer.writerows(rows)
-    except OSError as exc:
-        raise UserError(f"无法写入输入数据文件：{exc.strerror}", file=str(path)) from None
+    """Atomicity is the caller's (govassess.outputs.OutputSet); notes quote page titles, so formula text is
+    quoted as in every CSV the project writes."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["unit", "indicator", "input", "value", "note"])
+        writer.writeheader()
+        writer.writerows(csv_dict(r) for r in rows)

@@ -106,10 +106,8 @@ def build_report(crawl: CrawlResult, an: Any, config: CrawlConfig, as_of: dt.dat
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> None:
-    try:
-        Path(path).write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), "utf-8")
-    except OSError as exc:
-        raise UserError(f"无法写入检查报告：{exc.strerror}", file=str(path)) from None
+    """Atomicity is the caller's (govassess.outputs.OutputSet hands out the temporary path)."""
+    Path(path).write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), "utf-8")
 
 
 def read_report(path: str | Path) -> dict[str, Any]:
