@@ -198,16 +198,20 @@ def text_cell(ws: Any, value: Any) -> Any:
     return value
 
 
+def seal_sheet(ws: Any) -> int:
+    """Turn every formula cell of one (normal) worksheet into text; return how many."""
+    sealed = 0
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+                sealed += 1
+    return sealed
+
+
 def seal_formulas(wb: Any) -> int:
     """Turn every formula cell of a (normal, not write-only) workbook into text; return how many."""
-    sealed = 0
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-                    sealed += 1
-    return sealed
+    return sum(seal_sheet(ws) for ws in wb.worksheets)
 
 
 def save_workbook(wb: Any, target: str | os.PathLike[str] | IO[bytes]) -> None:

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from govassess.outputs import save_workbook
 from govassess.web.accounts.forms import ThrottledLoginForm
 from govassess.web.rounds.models import Notification
 
@@ -79,7 +80,7 @@ def _passwords_xlsx_uri(created) -> str:
             ]
         )
     out = io.BytesIO()
-    wb.save(out)
+    save_workbook(wb, out)  # a name typed as "=…" stays text
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return f"data:{mime};base64,{base64.b64encode(out.getvalue()).decode('ascii')}"
 
@@ -235,7 +236,7 @@ def account_import_template(request):
     for u in Unit.objects.all():
         notes.append([u.code, u.name, u.unit_class])
     out = io.BytesIO()
-    wb.save(out)
+    save_workbook(wb, out)  # unit names stay text
     resp = HttpResponse(
         out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from govassess.errors import UserError
+from govassess.outputs import save_workbook
 from govassess.web.organisation.selectors import units_frame
 from govassess.web.rounds.models import Round
 from govassess.web.systems.selectors import system_core
@@ -84,7 +85,7 @@ def completeness_workbook_bytes(*, rows) -> bytes:
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)  # unit names, notes in before/after: text, never a formula
     return buf.getvalue()
 
 
@@ -128,5 +129,5 @@ def audit_workbook_bytes(*, entries) -> bytes:
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = "1:1"
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)  # unit names, notes in before/after: text, never a formula
     return buf.getvalue()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from govassess.errors import Problem, UserError
 from govassess.forms.model import list_forms
 from govassess.forms.services import survey_validate
+from govassess.outputs import seal_sheet
 from govassess.web.audit.services import audit_record
 from govassess.web.survey import policy
 from govassess.web.survey.models import Campaign, CampaignExtension, Response, ResponseStatus
@@ -173,6 +174,8 @@ def response_save_systems(*, user, campaign: Campaign, unit, rows: list[dict]) -
     for row in rows:
         ws.append([_cell(f, row.get(f.name)) for f in sheet.fields])
     ws.freeze_panes = "A2"
+    # What the unit typed online is text ("=…" included); the rest of its stored workbook is left as uploaded.
+    seal_sheet(ws)
     out = io.BytesIO()
     wb.save(out)
     return response_upload(
