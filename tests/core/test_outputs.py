@@ -163,3 +163,33 @@ def test_unsafe_save_would_have_been_a_formula(tmp_path):
     wb.active.append(["=1+1"])
     wb.save(tmp_path / "raw.xlsx")
     assert load_workbook(tmp_path / "raw.xlsx").active["A1"].data_type == "f"
+
+
+# Writers that are not outputs a person opens: internal files read back by govassess itself.
+_INTERNAL_CSV = {
+    "metrics/engines.py": "a workbook's cells as a temporary CSV for DuckDB, read back at once",
+    "web/feeds/services.py": "the platform's units file handed to metrics compute in a temporary folder",
+}
+# The survey online editor re-saves the unit's own uploaded workbook: it seals the sheet it wrote
+# (seal_sheet) and leaves the rest as the unit uploaded it.
+_OWN_SAVE = {"web/survey/services.py"}
+
+
+def test_every_writer_goes_through_the_safe_functions():
+    # Keeps "one way": a new workbook or CSV writer that bypasses govassess.outputs fails here.
+    import re
+
+    src = Path(__file__).resolve().parents[2] / "src" / "govassess"
+    offenders = []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src).as_posix()
+        if rel == "outputs.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\bwb\.save\(", text) and rel not in _OWN_SAVE:
+            offenders.append(f"{rel}: wb.save() instead of save_workbook()")
+        if re.search(r"csv\.(writer|DictWriter)\(", text) and rel not in _INTERNAL_CSV and not re.search(
+            r"from govassess\.outputs import [^\n]*csv_(cell|row|dict)", text
+        ):
+            offenders.append(f"{rel}: CSV written without csv_cell/csv_row/csv_dict")
+    assert offenders == []
