@@ -138,3 +138,12 @@ def test_demo_folder_appears_whole_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.setattr(template, "write_template", broken)
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_score_checks_targets_before_reading_and_scoring(files, tmp_path, capsys):
+    argv = ["score", str(files["system"]), "--units", str(files["units"]), "--inputs", str(tmp_path / "absent.csv"),
+            "--out", str(tmp_path / "r.json"), "--xlsx", str(tmp_path / "no" / "r.xlsx")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--xlsx" in err and "absent.csv" not in err
+    assert outputs(tmp_path) == []

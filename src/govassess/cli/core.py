@@ -191,14 +191,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     from govassess.indicators import load_system
     from govassess.scoring import score_round
 
-    system = load_system(args.system)
-    units = read_units(args.units)
-    inputs = read_inputs(args.inputs, system, units)
-    result = score_round(system, units, inputs, round_name=args.round_name, progress=_progress())
-    data = result.to_dict()
-    with OutputSet() as outs:
+    with OutputSet() as outs:  # targets checked before the (possibly long) scoring
         out = outs.file(args.out, option="--out")
         xlsx = outs.file(args.xlsx, option="--xlsx") if args.xlsx else None
+        system = load_system(args.system)
+        units = read_units(args.units)
+        inputs = read_inputs(args.inputs, system, units)
+        result = score_round(system, units, inputs, round_name=args.round_name, progress=_progress())
+        data = result.to_dict()
         write_json(out, data)
         if xlsx:
             from govassess.reports.workbook import write_results_workbook
