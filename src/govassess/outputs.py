@@ -27,7 +27,8 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -56,7 +57,6 @@ class OutputSet:
         self._folders: list[tuple[Path, Path]] = []        # (staging folder, target folder that did not exist)
         self._owners: dict[Path, str | None] = {}          # resolved target → option that named it
         self._staged: dict[Path, Path] = {}                # resolved new folder → its staging folder
-        self._open = False
 
     # --- registration ------------------------------------------------------------------------------
 
@@ -119,12 +119,10 @@ class OutputSet:
     # --- lifetime ----------------------------------------------------------------------------------
 
     def __enter__(self) -> OutputSet:
-        self._open = True
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self._open = False
         if exc_type is not None:
             self.discard()
             return
@@ -138,12 +136,45 @@ class OutputSet:
         for _staging, target in self._folders:
             if target.exists():  # created meanwhile by someone else: do not merge into it silently
                 raise UserError(f"输出目录 {target} 在写出期间被创建，未写入任何文件，请重试", file=str(target))
-        for staging, target in self._folders:
-            os.rename(staging, target)
+        # Renames are undone in reverse if one of them fails (a full disk cannot fail a rename, but a
+        # permission or a vanished folder can): the old targets are kept as hard links until the end.
+        undo: list[Callable[[], None]] = []
+        backups: list[Path] = []
+        try:
+            for staging, target in self._folders:
+                os.rename(staging, target)
+                undo.append(lambda s=staging, t=target: os.rename(t, s))
+            for tmp, target in self._files:
+                backup = self._keep(target) if target.exists() else None
+                if backup is not None:
+                    backups.append(backup)
+                os.replace(tmp, target)
+                if backup is not None:
+                    undo.append(lambda b=backup, t=target: os.replace(b, t))
+                else:
+                    undo.append(lambda t=target: t.unlink(missing_ok=True))
+        except BaseException:
+            for step in reversed(undo):
+                with suppress(OSError):
+                    step()
+            raise
+        finally:
+            for b in backups:
+                b.unlink(missing_ok=True)
         self._folders = []
-        for tmp, target in self._files:
-            os.replace(tmp, target)
         self._files = []
+
+    @staticmethod
+    def _keep(target: Path) -> Path:
+        while True:
+            backup = target.parent / f".{target.name}.{secrets.token_hex(4)}.bak"
+            try:
+                os.link(target, backup)
+            except FileExistsError:
+                continue
+            except OSError:  # no hard links on this file system: a copy does
+                shutil.copy2(target, backup)
+            return backup
 
     def discard(self) -> None:
         """Remove every temporary file and staged folder; no target is touched."""

@@ -193,3 +193,28 @@ def test_every_writer_goes_through_the_safe_functions():
         ):
             offenders.append(f"{rel}: CSV written without csv_cell/csv_row/csv_dict")
     assert offenders == []
+
+
+def test_a_failing_rename_puts_every_target_back(tmp_path, monkeypatch):
+    import govassess.outputs as outputs_module
+
+    (tmp_path / "a.json").write_text("old", encoding="utf-8")
+    real_replace = os.replace
+    calls = []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:  # the second output's rename fails, after the first one is in place
+            raise PermissionError(13, "Permission denied")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(outputs_module.os, "replace", replace)
+    with pytest.raises(PermissionError):
+        with OutputSet() as outs:
+            d = outs.folder(tmp_path / "new")
+            outs.file(d / "x.csv").write_text("x", encoding="utf-8")
+            outs.file(tmp_path / "a.json").write_text("new", encoding="utf-8")
+            outs.file(tmp_path / "b.json").write_text("b", encoding="utf-8")
+    monkeypatch.undo()
+    assert listing(tmp_path) == ["a.json"]
+    assert (tmp_path / "a.json").read_text(encoding="utf-8") == "old"
