@@ -29,6 +29,7 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -143,16 +144,16 @@ class OutputSet:
         try:
             for staging, target in self._folders:
                 os.rename(staging, target)
-                undo.append(lambda s=staging, t=target: os.rename(t, s))
+                undo.append(partial(os.rename, target, staging))
             for tmp, target in self._files:
                 backup = self._keep(target) if target.exists() else None
                 if backup is not None:
                     backups.append(backup)
                 os.replace(tmp, target)
                 if backup is not None:
-                    undo.append(lambda b=backup, t=target: os.replace(b, t))
+                    undo.append(partial(os.replace, backup, target))
                 else:
-                    undo.append(lambda t=target: t.unlink(missing_ok=True))
+                    undo.append(partial(target.unlink, missing_ok=True))
         except BaseException:
             for step in reversed(undo):
                 with suppress(OSError):
