@@ -1,0 +1,64 @@
+"""Writing method results: JSON (the contract other tools read) or an XLSX table, through govassess.outputs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from govassess.errors import UserError
+from govassess.outputs import OutputSet, save_workbook
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    return x
+
+
+def check_target(path: Path, option: str = "--out") -> None:
+    if path.suffix.lower() not in (".json", ".xlsx"):
+        raise UserError(f"输出文件{option}应为 .json 或 .xlsx", file=str(path))
+
+
+def write_result(path: Path, data: dict[str, Any], table: tuple[list[str], list[list[Any]]] | None,
+                 *, sheet: str = "结果", option: str = "--out") -> None:
+    """JSON gets ``data`` as is; XLSX gets ``table`` (header, rows) plus a sheet of scalar facts."""
+    check_target(path, option)
+    with OutputSet() as out:
+        tmp = out.file(path, option=option)
+        if path.suffix.lower() == ".json":
+            tmp.write_text(json.dumps(_clean(data), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            return
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = sheet
+        if table is not None:
+            header, rows = table
+            ws.append(header)
+            for r in rows:
+                ws.append([_clean(v) for v in r])
+        facts = [(k, v) for k, v in data.items() if isinstance(v, str | int | float | bool) or v is None]
+        if facts:
+            info = wb.create_sheet("说明")
+            info.append(["项目", "值"])
+            for k, v in facts:
+                info.append([FACT_LABELS.get(k, k), _clean(v)])
+        save_workbook(wb, tmp)
+
+
+FACT_LABELS = {
+    "method": "方法", "lambda_max": "最大特征根 λmax", "ci": "一致性指标 CI", "cr": "一致性比率 CR",
+    "consistent": "通过一致性检验", "weighting": "权重计算方法", "ri_table": "RI 表", "ri": "随机一致性指标 RI",
+    "aggregation": "专家意见汇总方式", "normalise": "标准化方式", "kendall_w": "肯德尔协调系数 W",
+    "chi2": "卡方值", "df": "自由度", "p_value": "P 值", "stop": "满足停止条件", "round": "轮次",
+    "closeness": "贴近度", "rho": "分辨系数 ρ", "samples": "抽样次数", "perturb": "扰动幅度", "seed": "随机种子",
+    "alpha": "线性组合系数 α",
+}
