@@ -28,6 +28,28 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     a.add_argument("--strict", action="store_true", help="任一判断矩阵 CR ≥ 0.10 时报错退出，不写文件")
     a.set_defaults(handler=cmd_ahp)
 
+    for name, title in (("entropy", "熵权法"), ("critic", "CRITIC 法（对比强度与指标间冲突性）"), ("cv", "变异系数法")):
+        o = wsub.add_parser(name, help=f"{title}：由单位 × 指标数据表计算客观权重",
+                            description=f"{title}：数据表首列为单位编码，其后每列一个指标，每格一个数值。")
+        o.add_argument("data", type=Path, help="数据表（CSV 或 XLSX）")
+        o.add_argument("--sheet", help="XLSX 中的工作表名（默认第一个）")
+        o.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+        o.add_argument("--less-better", default="", help="越小越好的指标列名，逗号分隔（需配合 --normalise minmax）")
+        if name != "critic":
+            o.add_argument("--normalise", choices=("none", "minmax"), default="none",
+                           help="none=按原值 p = x/Σx（默认） minmax=先做极差标准化")
+        o.set_defaults(handler=cmd_objective, method=name)
+
+    c = wsub.add_parser("combine", help="主客观组合赋权：乘法合成或线性加权",
+                        description="把主观权重（如层次分析法）与客观权重（如熵权法）组合为一组权重。")
+    c.add_argument("--subjective", required=True, type=Path, help="主观权重文件（JSON）")
+    c.add_argument("--objective", required=True, type=Path, help="客观权重文件（JSON）")
+    c.add_argument("--how", choices=("multiplicative", "linear"), default="multiplicative",
+                   help="multiplicative=乘法合成（默认） linear=线性加权")
+    c.add_argument("--alpha", type=float, default=0.5, help="线性加权时主观权重所占比例 α（0–1，默认 0.5）")
+    c.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+    c.set_defaults(handler=cmd_combine)
+
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
 
 
@@ -58,5 +80,53 @@ def cmd_ahp(args: argparse.Namespace) -> int:
     c = res.combined
     if res.method != "aip":
         print(f"λmax = {c.lambda_max:.4f}，CI = {c.ci:.4f}，CR = {c.cr:.4f}（{'通过' if c.consistent else '未通过'}一致性检验）")
+    print(f"已写出 {args.out}")
+    return 0
+
+
+def _split(text: str) -> list[str]:
+    return [c.strip() for c in text.replace("，", ",").split(",") if c.strip()]
+
+
+def cmd_objective(args: argparse.Namespace) -> int:
+    from . import objective
+    from .output import check_target, write_result
+    from .tables import read_data_table
+
+    check_target(args.out)
+    table = read_data_table(args.data, sheet=args.sheet)
+    res = objective.compute(args.method, table, normalise=getattr(args, "normalise", "minmax"),
+                            less_better=_split(args.less_better))
+    data = res.to_dict()
+    labels = {"entropy": "信息熵 e", "divergence": "差异系数 d", "std": "标准差 σ", "information": "信息量 C",
+              "mean": "平均值", "cv": "变异系数"}
+    header = ["指标", "权重", *[labels[k] for k in res.detail]]
+    rows = [[c, float(w), *[float(v[i]) for v in res.detail.values()]]
+            for i, (c, w) in enumerate(zip(res.criteria, res.weights))]
+    write_result(args.out, data, (header, rows), sheet=objective.METHOD_NAMES[args.method])
+    print(f"已写出 {args.out}（{len(table.units)} 个单位，{len(table.criteria)} 个指标）")
+    return 0
+
+
+def cmd_combine(args: argparse.Namespace) -> int:
+    from . import objective
+    from .output import check_target, write_result
+
+    check_target(args.out)
+    a = objective.read_weights(args.subjective)
+    b = objective.read_weights(args.objective)
+    if sorted(a.criteria) != sorted(b.criteria):
+        only_a = [c for c in a.criteria if c not in b.criteria]
+        only_b = [c for c in b.criteria if c not in a.criteria]
+        raise UserError(f"两个权重文件的指标不同：只在主观权重中的有 {'、'.join(only_a) or '无'}，"
+                        f"只在客观权重中的有 {'、'.join(only_b) or '无'}", file=str(args.objective))
+    bw = [b.weights[b.criteria.index(c)] for c in a.criteria]
+    w = objective.combine(a.weights, bw, how=args.how, alpha=args.alpha)
+    data = {"method": "combine", "how": args.how, "alpha": args.alpha if args.how == "linear" else None,
+            "criteria": a.criteria, "weights": [float(x) for x in w],
+            "subjective": {"method": a.method, "file": a.file, "weights": [float(x) for x in a.weights]},
+            "objective": {"method": b.method, "file": b.file, "weights": [float(x) for x in bw]}}
+    rows = [[c, float(x), float(s), float(o)] for c, x, s, o in zip(a.criteria, w, a.weights, bw)]
+    write_result(args.out, data, (["指标", "组合权重", "主观权重", "客观权重"], rows), sheet="组合赋权")
     print(f"已写出 {args.out}")
     return 0
