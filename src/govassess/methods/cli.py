@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from govassess.errors import UserError
 
 
@@ -49,6 +51,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     c.add_argument("--alpha", type=float, default=0.5, help="线性加权时主观权重所占比例 α（0–1，默认 0.5）")
     c.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
     c.set_defaults(handler=cmd_combine)
+
+    d = wsub.add_parser("delphi", help="德尔菲法：各轮专家评分的均值、变异系数与肯德尔协调系数",
+                        description="德尔菲法：评分表首列为专家，可选第二列“轮次”，其后每列一个指标的重要性评分；"
+                                    "多个文件（或工作表）依次为各轮。权重取最后一轮平均分归一化。")
+    d.add_argument("scores", nargs="+", type=Path, help="评分表（CSV 或 XLSX），按轮次先后给出")
+    d.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+    d.add_argument("--max-cv", type=float, default=0.25, help="停止条件：各指标变异系数上限（默认 0.25）")
+    d.add_argument("--alpha", type=float, default=0.05, help="停止条件：肯德尔 W 卡方检验的显著性水平（默认 0.05）")
+    d.add_argument("--min-w", type=float, help="停止条件：肯德尔 W 下限（默认不设）")
+    d.set_defaults(handler=cmd_delphi)
 
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
 
@@ -128,5 +140,32 @@ def cmd_combine(args: argparse.Namespace) -> int:
             "objective": {"method": b.method, "file": b.file, "weights": [float(x) for x in bw]}}
     rows = [[c, float(x), float(s), float(o)] for c, x, s, o in zip(a.criteria, w, a.weights, bw)]
     write_result(args.out, data, (["指标", "组合权重", "主观权重", "客观权重"], rows), sheet="组合赋权")
+    print(f"已写出 {args.out}")
+    return 0
+
+
+def cmd_delphi(args: argparse.Namespace) -> int:
+    from . import delphi
+    from .output import check_target, write_result
+
+    check_target(args.out)
+    if args.max_cv <= 0 or not 0 < args.alpha < 1 or (args.min_w is not None and not 0 <= args.min_w <= 1):
+        raise UserError("停止条件有误：--max-cv 应大于 0，--alpha 应在 0 与 1 之间，--min-w 应在 0 与 1 之间")
+    criteria, rounds = delphi.read_rounds(args.scores)
+    res = delphi.analyse(criteria, rounds, delphi.StopRule(args.max_cv, args.alpha, args.min_w))
+    header = ["轮次", "指标", "平均分", "标准差", "变异系数", "肯德尔 W", "卡方值", "P 值", "满足停止条件"]
+    rows = []
+    for r in res.rounds:
+        c = r.concordance
+        for i, name in enumerate(criteria):
+            rows.append([r.name, name, float(r.mean[i]), float(r.sd[i]), float(r.cv[i]), c.w, c.chi2, c.p_value,
+                         "是" if r.stop else "否"])
+    write_result(args.out, res.to_dict(), (header, rows), sheet="德尔菲法")
+    for r in res.rounds:
+        c = r.concordance
+        print(f"{r.name}：{len(r.experts)} 位专家，W = {c.w:.4f}，χ² = {c.chi2:.3f}，P = {c.p_value:.4g}，"
+              f"最大变异系数 {np.nanmax(r.cv):.3f}，{'满足' if r.stop else '未满足'}停止条件")
+    if res.stop_round is None:
+        print(f"提示：尚无一轮满足停止条件（{res.rule.describe()}），建议进行下一轮咨询", file=sys.stderr)
     print(f"已写出 {args.out}")
     return 0
