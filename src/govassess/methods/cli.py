@@ -62,6 +62,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     d.add_argument("--min-w", type=float, help="停止条件：肯德尔 W 下限（默认不设）")
     d.set_defaults(handler=cmd_delphi)
 
+    ap = wsub.add_parser("apply", help="把权重换算为指标体系的分值，写出新版本 YAML",
+                         description="把权重换算为指标体系的分值（百分制，按步长取整且合计不变），"
+                                     "写出新的指标体系 YAML，并在体系说明中记录方法、权重文件与日期。")
+    ap.add_argument("--system", required=True, help="指标体系（内置 id 或 YAML 文件）")
+    ap.add_argument("--weights", required=True, action="append", type=Path,
+                    help="权重文件（JSON）：同一组下级指标的权重，或全部叶子指标的权重；可重复给出")
+    ap.add_argument("--step", type=float, default=1.0, help="分值取整步长（默认 1；可为 0.5、0.1 等）")
+    ap.add_argument("--version", help="新版本号，写入体系的 version")
+    ap.add_argument("--out", required=True, type=Path, help="输出的指标体系 YAML")
+    ap.set_defaults(handler=cmd_apply)
+
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
 
 
@@ -168,4 +179,25 @@ def cmd_delphi(args: argparse.Namespace) -> int:
     if res.stop_round is None:
         print(f"提示：尚无一轮满足停止条件（{res.rule.describe()}），建议进行下一轮咨询", file=sys.stderr)
     print(f"已写出 {args.out}")
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from govassess.indicators import load_system
+    from govassess.outputs import OutputSet
+
+    from .apply import apply_weights
+    from .objective import read_weights
+
+    if args.out.suffix.lower() not in (".yaml", ".yml"):
+        raise UserError("输出文件（--out）应为 .yaml", file=str(args.out))
+    system = load_system(args.system)
+    files = [read_weights(p) for p in args.weights]
+    res = apply_weights(system, files, step=args.step, version=args.version)
+    with OutputSet() as out:
+        out.file(args.out, option="--out").write_text(res.yaml, encoding="utf-8")
+    changed = [(c, n, o, w) for c, n, o, w in res.changes if abs(o - w) > 1e-9]
+    for code, name, old, new in changed:
+        print(f"{code} {name}：{old:g} → {new:g}")
+    print(f"{len(changed)} 个指标的分值有变化；已写出 {args.out}")
     return 0
