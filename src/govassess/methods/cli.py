@@ -75,6 +75,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
 
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
 
+    r = sub.add_parser("rank", help="多方法排名：TOPSIS、灰色关联分析、加权求和及其排名相关性",
+                       description="由单位 × 指标数据表与权重文件计算排名；compare 列出各方法的名次与秩相关系数。")
+    rsub = r.add_subparsers(dest="rank_command", metavar="方法")
+    for name, title in (("topsis", "TOPSIS 法（逼近理想解排序）"), ("gra", "灰色关联分析"), ("wsum", "加权求和"),
+                        ("compare", "各方法并列比较（Spearman、Kendall 秩相关）")):
+        o = rsub.add_parser(name, help=title, description=title)
+        o.add_argument("data", type=Path, help="数据表（CSV 或 XLSX）：首列单位编码，其后每列一个指标")
+        o.add_argument("--weights", required=True, type=Path, help="权重文件（JSON，govassess weights 的输出）")
+        o.add_argument("--sheet", help="XLSX 中的工作表名（默认第一个）")
+        o.add_argument("--less-better", default="", help="越小越好的指标列名，逗号分隔")
+        o.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+        if name == "topsis":
+            o.add_argument("--normalise", choices=("vector", "minmax"), default="vector",
+                           help="vector=向量标准化（默认） minmax=极差标准化")
+        if name in ("gra", "compare"):
+            o.add_argument("--rho", type=float, default=0.5, help="灰色关联分析的分辨系数 ρ（默认 0.5）")
+        o.set_defaults(handler=cmd_rank, method=name)
+    r.set_defaults(handler=lambda _args: (r.print_help(), 2)[1])
+
 
 def _warn(lines: list[str]) -> None:
     for line in lines:
@@ -200,4 +219,37 @@ def cmd_apply(args: argparse.Namespace) -> int:
     for code, name, old, new in changed:
         print(f"{code} {name}：{old:g} → {new:g}")
     print(f"{len(changed)} 个指标的分值有变化；已写出 {args.out}")
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    from . import ranking
+    from .objective import read_weights
+    from .output import check_target, write_result
+    from .tables import read_data_table
+
+    check_target(args.out)
+    table = read_data_table(args.data, sheet=args.sheet)
+    wf = read_weights(args.weights)
+    w = ranking._weights_for(table, wf.criteria, wf.weights)
+    less = _split(args.less_better)
+    runs = {
+        "topsis": lambda norm: ranking.topsis(table, w, normalise=norm, less_better=less),
+        "gra": lambda _n: ranking.grey_relational(table, w, rho=args.rho, less_better=less),
+        "wsum": lambda _n: ranking.weighted_sum(table, w, less_better=less),
+    }
+    if args.method == "compare":
+        rs = [runs["topsis"]("vector"), runs["topsis"]("minmax"), runs["gra"](None), runs["wsum"](None)]
+        data = ranking.compare(rs)
+        header = ["单位", *[f"名次（{m}）" for m in data["methods"]]]
+        rows = [[u["unit"], *u["ranks"].values()] for u in data["units"]]
+        write_result(args.out, data, (header, rows), sheet="排名比较")
+        for c in data["correlations"]:
+            print(f"{c['a']} 与 {c['b']}：Spearman ρ = {c['spearman']:.4f}，Kendall τ = {c['kendall']:.4f}")
+    else:
+        res = runs[args.method](getattr(args, "normalise", None))
+        label = {"topsis": "贴近度", "gra": "关联度", "wsum": "加权得分"}[args.method]
+        rows = [[u, float(s), int(k)] for u, s, k in zip(res.units, res.score, res.rank)]
+        write_result(args.out, res.to_dict(), (["单位", label, "名次"], rows), sheet=ranking.METHOD_NAMES[args.method])
+    print(f"已写出 {args.out}")
     return 0

@@ -19,7 +19,8 @@ from govassess.errors import ProblemCollector, UserError
 from .tables import DataTable
 
 NORMALISATIONS = ("none", "minmax")
-METHOD_NAMES = {"entropy": "熵权法", "critic": "CRITIC 法", "cv": "变异系数法"}
+METHOD_NAMES = {"entropy": "熵权法", "critic": "CRITIC 法", "cv": "变异系数法", "topsis": "TOPSIS 法",
+                "gra": "灰色关联分析", "wsum": "加权求和"}
 
 
 @dataclass
@@ -57,7 +58,7 @@ def _check_columns(table: DataTable, method: str, *, nonnegative: bool) -> None:
             problems.add(f"该列全部为 0，{METHOD_NAMES[method]}无法计算：请删去该指标或核对数据",
                          file=table.file, sheet=table.sheet, column=c)
         elif np.ptp(col) == 0:
-            problems.add(f"该列所有单位的值都相同（{col[0]:g}），不能区分单位，{METHOD_NAMES[method]}无法给出权重："
+            problems.add(f"该列所有单位的值都相同（{col[0]:g}），不能区分单位，{METHOD_NAMES[method]}无法使用该指标："
                          "请删去该指标或核对数据", file=table.file, sheet=table.sheet, column=c)
         elif nonnegative and np.any(col < 0):
             i = int(np.argmax(col < 0))
