@@ -1,0 +1,101 @@
+"""Rank sensitivity on a round scored by `govassess score`, with the swap points solved by hand."""
+
+import json
+
+import numpy as np
+import pytest
+
+from govassess.cli import main
+from govassess.indicators import load_system
+from govassess.methods import sensitivity
+
+SYSTEM = """
+id: sens
+name: 敏感性示例
+total: 20
+scale: 100
+indicators:
+  - {code: L1, name: 覆盖率, points: 10, rule: {type: ratio, value: 覆盖率}}
+  - {code: L2, name: 办结率, points: 10, rule: {type: ratio, value: 办结率}}
+"""
+
+
+@pytest.fixture
+def scored(tmp_path, write_csv):
+    (tmp_path / "s.yaml").write_text(SYSTEM, encoding="utf-8")
+    write_csv("units.csv", [["unit", "name", "class"], ["X", "甲县", "县"], ["Y", "乙县", "县"]])
+    write_csv("inputs.csv", [["unit", "indicator", "input", "value"],
+                             ["X", "L1", "覆盖率", "100%"], ["X", "L2", "办结率", "0%"],
+                             ["Y", "L1", "覆盖率", "40%"], ["Y", "L2", "办结率", "80%"]])
+    out = tmp_path / "r.json"
+    assert main(["score", str(tmp_path / "s.yaml"), "--units", str(tmp_path / "units.csv"),
+                 "--inputs", str(tmp_path / "inputs.csv"), "--out", str(out)]) == 0
+    return tmp_path
+
+
+def test_published_totals_reproduced(scored):
+    # X: (10 + 0)/20·100 = 50; Y: (4 + 8)/20·100 = 60 → Y first.
+    system = load_system(scored / "s.yaml")
+    rd = sensitivity.read_round(json.loads((scored / "r.json").read_text(encoding="utf-8")), system)
+    total = dict(zip(rd.units, sensitivity.scores(rd, np.ones((1, 2)))[:, 0]))
+    assert total == {"X": 50, "Y": 60}  # the results file lists units in ranking order
+
+
+def test_small_perturbation_cannot_swap(scored):
+    # X overtakes Y when m1/m2 > 4/3 (10·m1 > 4·m1 + 8·m2); with ±10% the largest ratio is 1.1/0.9 = 1.22.
+    system = load_system(scored / "s.yaml")
+    rd = sensitivity.read_round(json.loads((scored / "r.json").read_text(encoding="utf-8")), system)
+    res = sensitivity.analyse(rd, system, perturb=0.10, samples=2000, seed=1)
+    d = {u["unit"]: u for u in res.to_dict()["units"]}
+    assert d["Y"]["rank_min"] == d["Y"]["rank_max"] == 1 and d["Y"]["rank_kept_share"] == 1.0
+    assert d["X"]["rank_min"] == d["X"]["rank_max"] == 2
+
+
+def test_thirty_percent_swap_share(scored):
+    # With m1, m2 ~ U(0.7, 1.3): P(m1 > 4/3·m2) = ∫_{0.7}^{0.975} (1.3 − 4m2/3) dm2 / 0.36
+    #   = [(1.2675 − 0.63375) − (0.91 − 0.326667)] / 0.36 = 0.050417/0.36 = 0.140046.
+    # 20,000 samples: standard error √(0.14·0.86/20000) = 0.0025.
+    system = load_system(scored / "s.yaml")
+    rd = sensitivity.read_round(json.loads((scored / "r.json").read_text(encoding="utf-8")), system)
+    res = sensitivity.analyse(rd, system, perturb=0.30, samples=20000, seed=7)
+    d = {u["unit"]: u for u in res.to_dict()["units"]}
+    assert d["Y"]["rank_kept_share"] == pytest.approx(1 - 0.140046, abs=0.01)
+    assert d["X"]["rank_min"] == 1 and d["Y"]["rank_max"] == 2
+
+
+def test_swap_point_solved(scored):
+    # Raising L1 by t: X = 10t/(10t + 10), Y = (4t + 8)/(10t + 10) → tie at t = 4/3 (δ = +1/3).
+    # Lowering L2 by t: X = 10/(10 + 10t), Y = (4 + 8t)/(10 + 10t) → tie at t = 3/4 (δ = −1/4), the smaller
+    # change. L2's share of the weights goes from 0.5 to 0.5·0.75/(1 − 0.5·0.25) = 0.375/0.875 = 3/7.
+    system = load_system(scored / "s.yaml")
+    rd = sensitivity.read_round(json.loads((scored / "r.json").read_text(encoding="utf-8")), system)
+    (swap,) = sensitivity.analyse(rd, system, samples=10).swaps
+    assert (swap["upper"], swap["lower"], swap["indicator"]) == ("Y", "X", "L2")
+    assert swap["factor"] == pytest.approx(0.75)
+    assert swap["weight_to"] == pytest.approx(3 / 7)
+
+
+def test_seeded_and_repeatable(scored):
+    system = load_system(scored / "s.yaml")
+    rd = sensitivity.read_round(json.loads((scored / "r.json").read_text(encoding="utf-8")), system)
+    a = sensitivity.analyse(rd, system, perturb=0.3, samples=500, seed=3, mode="dirichlet", concentration=20)
+    b = sensitivity.analyse(rd, system, perturb=0.3, samples=500, seed=3, mode="dirichlet", concentration=20)
+    assert a.to_dict() == b.to_dict()
+
+
+def test_cli_contract(scored):
+    out = scored / "s.json"
+    assert main(["sensitivity", str(scored / "r.json"), "--system", str(scored / "s.yaml"), "--perturb", "10%",
+                 "--samples", "2000", "--seed", "1", "--out", str(out)]) == 0
+    d = json.loads(out.read_text(encoding="utf-8"))
+    for u in d["units"]:
+        assert {"unit", "rank_min", "rank_max", "rank_kept_share"} <= set(u)
+
+
+def test_cli_wrong_system_exit_2(scored, capsys):
+    out = scored / "s.json"
+    assert main(["sensitivity", str(scored / "r.json"), "--system", "heihe-2023", "--out", str(out)]) == 2
+    assert "结果文件来自指标体系「sens」" in capsys.readouterr().err and not out.exists()
+    assert main(["sensitivity", str(scored / "r.json"), "--system", str(scored / "s.yaml"), "--perturb", "150%",
+                 "--out", str(out)]) == 2
+    assert not out.exists()
