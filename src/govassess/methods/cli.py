@@ -109,6 +109,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     sn.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
     sn.set_defaults(handler=cmd_sensitivity)
 
+    ci = sub.add_parser("composite", help="综合指数：对照目标值计算各单位的达成率与综合指数",
+                        description="综合指数 = 100 × Σ 权重 × min(实际值 ÷ 目标值, 上限)（越小越好的指标用 目标值 ÷ 实际值）。")
+    ci.add_argument("data", type=Path, help="实际值数据表（CSV 或 XLSX）：首列单位编码，其后每列一个指标")
+    ci.add_argument("--targets", required=True, type=Path,
+                    help="目标值表（CSV 或 XLSX）：指标、目标值，可选 方向（越大越好/越小越好）、权重、期间")
+    ci.add_argument("--period", help="目标值表中的期间（如 2023）")
+    ci.add_argument("--weights", type=Path, help="权重文件（JSON）；缺省时用目标值表的“权重”列")
+    ci.add_argument("--system", help="以指标体系的分值为权重（数据表列名为指标编码）")
+    ci.add_argument("--cap", type=float, default=1.0, help="达成率上限（默认 1：超额完成不加分；如 1.2）")
+    ci.add_argument("--sheet", help="数据表 XLSX 中的工作表名（默认第一个）")
+    ci.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+    ci.set_defaults(handler=cmd_composite)
+
 
 def _warn(lines: list[str]) -> None:
     for line in lines:
@@ -306,4 +319,33 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                  sheet="名次敏感性")
     moved = sum(1 for u in d["units"] if u["rank_min"] != u["rank_max"])
     print(f"{len(d['units'])} 个单位中有 {moved} 个的名次会随权重扰动变化；已写出 {args.out}")
+    return 0
+
+
+def cmd_composite(args: argparse.Namespace) -> int:
+    from . import composite
+    from .objective import read_weights
+    from .output import check_target, write_result
+    from .tables import read_data_table
+
+    check_target(args.out)
+    if args.weights and args.system:
+        raise UserError("--weights 与 --system 只能给出其一")
+    table = read_data_table(args.data, sheet=args.sheet)
+    targets = composite.read_targets(args.targets, period=args.period)
+    weights = None
+    if args.weights:
+        wf = read_weights(args.weights)
+        weights = dict(zip(wf.criteria, (float(x) for x in wf.weights)))
+    elif args.system:
+        from govassess.indicators import load_system
+
+        system = load_system(args.system)
+        weights = {n.code: float(n.points or 0) for n in system.leaves() if n.code and n.kind == "normal"}
+    res = composite.composite(table, targets, weights, cap=args.cap)
+    d = res.to_dict()
+    header = ["单位", "综合指数", "名次", "达标指标数", *[f"{c} 达成率" for c in res.indicators]]
+    rows = [[u["unit"], u["index"], u["rank"], u["met"], *u["achievement"].values()] for u in d["units"]]
+    write_result(args.out, d, (header, rows), sheet="综合指数")
+    print(f"{len(d['all_met_units'])} 个单位全部达到目标值；已写出 {args.out}")
     return 0
