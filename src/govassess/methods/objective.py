@@ -52,15 +52,17 @@ def _check_columns(table: DataTable, method: str, *, nonnegative: bool) -> None:
     x = table.values
     if x.shape[0] < 2:
         raise UserError(f"{METHOD_NAMES[method]}至少需要 2 个单位的数据", file=table.file, sheet=table.sheet)
-    for j, c in enumerate(table.criteria):
+    lo, hi = x.min(axis=0), x.max(axis=0)  # two passes over the table, not three per column
+    for j in np.flatnonzero((lo == hi) | (nonnegative & (lo < 0))):
+        c = table.criteria[j]
         col = x[:, j]
-        if np.all(col == 0):
+        if lo[j] == hi[j] == 0:
             problems.add(f"该列全部为 0，{METHOD_NAMES[method]}无法计算：请删去该指标或核对数据",
                          file=table.file, sheet=table.sheet, column=c)
-        elif np.ptp(col) == 0:
+        elif lo[j] == hi[j]:
             problems.add(f"该列所有单位的值都相同（{col[0]:g}），不能区分单位，{METHOD_NAMES[method]}无法使用该指标："
                          "请删去该指标或核对数据", file=table.file, sheet=table.sheet, column=c)
-        elif nonnegative and np.any(col < 0):
+        else:
             i = int(np.argmax(col < 0))
             problems.add(f"有负值（{table.units[i]}：{col[i]:g}）：p = x/Σx 要求非负数据，请使用 --normalise minmax",
                          file=table.file, sheet=table.sheet, column=c)
@@ -93,7 +95,9 @@ def entropy(table: DataTable, *, normalise: str = "none", less_better: Sequence[
     x = _prepare(table, "entropy", normalise, less_better, nonnegative=True)
     p = x / x.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
+        plogp = p * np.log(p)
+    if not np.all(x.min(axis=0) > 0):  # the 0·ln 0 = 0 convention (only min–max or raw zeros give p = 0)
+        plogp[p == 0] = 0.0
     e = -plogp.sum(axis=0) / np.log(x.shape[0])
     d = 1 - e
     return ObjectiveResult("entropy", list(table.criteria), d / d.sum(), normalise, list(less_better),

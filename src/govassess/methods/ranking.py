@@ -59,8 +59,8 @@ def topsis(table: DataTable, weights: np.ndarray, *, normalise: str = "vector",
     _check_columns(table, "topsis", nonnegative=False)
     x = table.values
     if normalise == "vector":
-        norm = np.sqrt((x ** 2).sum(axis=0))
-        v = weights * (x / norm)
+        norm = np.sqrt(np.einsum("ij,ij->j", x, x))
+        v = x * (weights / norm)
         best = np.where(less, v.min(axis=0), v.max(axis=0))
         worst = np.where(less, v.max(axis=0), v.min(axis=0))
     elif normalise == "minmax":
@@ -68,8 +68,10 @@ def topsis(table: DataTable, weights: np.ndarray, *, normalise: str = "vector",
         best, worst = weights, np.zeros_like(weights)
     else:
         raise UserError(f"未知的标准化方式「{normalise}」，TOPSIS 可选：vector（向量标准化）、minmax（极差标准化）")
-    d_plus = np.sqrt(((v - best) ** 2).sum(axis=1))
-    d_minus = np.sqrt(((v - worst) ** 2).sum(axis=1))
+    d = v - best
+    d_plus = np.sqrt(np.einsum("ij,ij->i", d, d))
+    np.subtract(v, worst, out=d)
+    d_minus = np.sqrt(np.einsum("ij,ij->i", d, d))
     c = d_minus / (d_plus + d_minus)
     return Ranking("topsis", list(table.units), c, competition_ranks(c), {"normalise": normalise})
 
