@@ -1,7 +1,7 @@
 """AHP against published and hand-worked values.
 
 References:
-- RI table: Saaty, T. L. (1980) The Analytic Hierarchy Process, p. 21; reproduced e.g. in Bernardus et al.
+- RI table: Saaty, T. L. (1980) The Analytic Hierarchy Process, as reproduced in Bernardus et al.
   (2012) p. 268 (BINUS thesis 2011200217, table 2.6): 0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49,
   1.51, 1.48, 1.56, 1.57, 1.59.
 - 3×3 "Location" matrix [[1,1/2,1/3],[2,1,1/2],[3,2,1]] with geometric-mean priorities 0.1634, 0.2970,
@@ -177,8 +177,12 @@ def test_cli_xlsx_experts_and_inconsistency_flag(write_xlsx, tmp_path, capsys):
     assert "专家「专家一」的判断矩阵未通过一致性检验" in err
     from openpyxl import load_workbook
 
-    ws = load_workbook(out)["层次分析法"]
+    wb = load_workbook(out)
+    ws = wb["层次分析法"]
     assert [c.value for c in ws[1]] == ["元素", "权重", "专家「专家一」权重", "专家「专家二」权重"]
+    facts = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    assert facts["方法"] == "层次分析法" and facts["专家意见汇总方式"] == "判断矩阵几何平均（AIJ）"
+    assert facts["通过一致性检验"] == "否"
     # strict: the same input refused, nothing written
     out2 = tmp_path / "w2.json"
     assert main(["weights", "ahp", str(m), "--out", str(out2), "--strict"]) == 2

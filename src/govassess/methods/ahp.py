@@ -21,7 +21,7 @@ from .tables import Sheet, column_letter, parse_number, read_sheets
 
 # Random consistency index RI(n), n = 1 … 15.
 RI_TABLES: dict[str, tuple[float, ...]] = {
-    # Saaty, T. L. (1980) The Analytic Hierarchy Process, McGraw-Hill, p. 21 (500 random matrices per n).
+    # Saaty, T. L. (1980) The Analytic Hierarchy Process, McGraw-Hill (as reproduced by Bernardus et al. 2012, p. 268).
     "saaty": (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59),
     # Alonso, J. A. & Lamata, M. T. (2006) Consistency in the analytic hierarchy process: a new approach.
     # Int. J. Uncertainty, Fuzziness and Knowledge-Based Systems 14(4), 445–459, table 1 (100,000 matrices).

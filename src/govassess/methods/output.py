@@ -45,12 +45,14 @@ def write_result(path: Path, data: dict[str, Any], table: tuple[list[str], list[
             ws.append(header)
             for r in rows:
                 ws.append([_clean(v) for v in r])
-        facts = [(k, v) for k, v in data.items() if isinstance(v, str | int | float | bool) or v is None]
+        # only labelled facts: a workbook shows no English key or identifier
+        facts = [(k, v) for k, v in data.items() if k in FACT_LABELS and (isinstance(v, str | int | float | bool) or v is None)]
         if facts:
             info = wb.create_sheet("说明")
             info.append(["项目", "值"])
             for k, v in facts:
-                info.append([FACT_LABELS.get(k, k), _clean(v)])
+                shown = VALUE_LABELS.get(v, v) if isinstance(v, str | bool) else v
+                info.append([FACT_LABELS[k], "—" if v is None else _clean(shown)])
         save_workbook(wb, tmp)
 
 
@@ -60,5 +62,16 @@ FACT_LABELS = {
     "aggregation": "专家意见汇总方式", "normalise": "标准化方式", "kendall_w": "肯德尔协调系数 W",
     "chi2": "卡方值", "df": "自由度", "p_value": "P 值", "stop": "满足停止条件", "round": "轮次",
     "closeness": "贴近度", "rho": "分辨系数 ρ", "samples": "抽样次数", "perturb": "扰动幅度", "seed": "随机种子",
-    "alpha": "线性组合系数 α",
+    "alpha": "线性组合系数 α", "how": "组合方式", "mode": "扰动方式", "level": "扰动层级", "concentration": "狄利克雷集中度 κ",
+    "stop_round": "首次满足停止条件的轮次", "cap": "达成率上限", "scale": "满分",
+}
+VALUE_LABELS: dict[object, str] = {
+    True: "是", False: "否",
+    "ahp": "层次分析法", "entropy": "熵权法", "critic": "CRITIC 法", "cv": "变异系数法", "delphi": "德尔菲法",
+    "combine": "主客观组合赋权", "topsis": "TOPSIS 法", "gra": "灰色关联分析", "wsum": "加权求和", "compare": "多方法比较",
+    "composite": "综合指数", "sensitivity": "名次敏感性",
+    "eigenvector": "特征向量法", "geometric": "几何平均法", "saaty": "Saaty (1980)", "alonso-lamata": "Alonso & Lamata (2006)",
+    "aij": "判断矩阵几何平均（AIJ）", "aip": "权重平均（AIP）", "none": "不标准化", "minmax": "极差标准化",
+    "vector": "向量标准化", "multiplicative": "乘法合成", "linear": "线性加权", "uniform": "均匀扰动",
+    "dirichlet": "狄利克雷抽样", "leaf": "叶子指标", "1": "一级指标",
 }
