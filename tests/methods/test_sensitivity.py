@@ -99,3 +99,15 @@ def test_cli_wrong_system_exit_2(scored, capsys):
     assert main(["sensitivity", str(scored / "r.json"), "--system", str(scored / "s.yaml"), "--perturb", "150%",
                  "--out", str(out)]) == 2
     assert not out.exists()
+
+
+def test_rank_a_scored_round_by_topsis(scored):
+    # Score rates: X (1, 0), Y (0.4, 0.8); equal weights, vector normalisation:
+    # col 1: (1, .4)/√1.16, col 2: (0, .8)/.8 → v = .5·r: X (.464238, 0), Y (.185695, .5).
+    # X: D+ = .5, D− = .278543 → C = .357776; Y: D+ = .278543, D− = .5 → C = .642224. Y first, as scored.
+    w = scored / "w.json"
+    w.write_text(json.dumps({"method": "ahp", "criteria": ["L1", "L2"], "weights": [0.5, 0.5]}), encoding="utf-8")
+    out = scored / "t.json"
+    assert main(["rank", "topsis", str(scored / "r.json"), "--weights", str(w), "--out", str(out)]) == 0
+    r = {u["unit"]: u for u in json.loads(out.read_text(encoding="utf-8"))["units"]}
+    assert r["Y"]["rank"] == 1 and r["X"]["closeness"] == pytest.approx(0.278543 / 0.778543, abs=1e-5)

@@ -81,7 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     for name, title in (("topsis", "TOPSIS 法（逼近理想解排序）"), ("gra", "灰色关联分析"), ("wsum", "加权求和"),
                         ("compare", "各方法并列比较（Spearman、Kendall 秩相关）")):
         o = rsub.add_parser(name, help=title, description=title)
-        o.add_argument("data", type=Path, help="数据表（CSV 或 XLSX）：首列单位编码，其后每列一个指标")
+        o.add_argument("data", type=Path,
+                       help="数据表（CSV 或 XLSX）：首列单位编码，其后每列一个指标；或 govassess score 的结果 JSON（按各叶子指标得分率排名）")
         o.add_argument("--weights", required=True, type=Path, help="权重文件（JSON，govassess weights 的输出）")
         o.add_argument("--sheet", help="XLSX 中的工作表名（默认第一个）")
         o.add_argument("--less-better", default="", help="越小越好的指标列名，逗号分隔")
@@ -257,7 +258,18 @@ def cmd_rank(args: argparse.Namespace) -> int:
     from .tables import read_data_table
 
     check_target(args.out)
-    table = read_data_table(args.data, sheet=args.sheet)
+    if args.data.suffix.lower() == ".json":  # a scored round: rank its leaf score rates
+        import json
+
+        try:
+            results = json.loads(args.data.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError("文件不存在", file=str(args.data)) from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise UserError(f"不是有效的 JSON：{e}", file=str(args.data)) from None
+        table = ranking.table_from_results(results, file=str(args.data))
+    else:
+        table = read_data_table(args.data, sheet=args.sheet)
     wf = read_weights(args.weights)
     w = ranking._weights_for(table, wf.criteria, wf.weights)
     less = _split(args.less_better)

@@ -114,3 +114,30 @@ def compare(rankings: list[Ranking]) -> dict[str, Any]:
     units = [{"unit": u, "ranks": {n: int(r.rank[k]) for n, r in zip(names, rankings)}}
              for k, u in enumerate(rankings[0].units)]
     return {"method": "compare", "methods": names, "units": units, "correlations": pairs}
+
+
+def table_from_results(data: Any, *, file: str) -> DataTable:
+    """A round's leaf scores as a unit × leaf table of score rates (score ÷ points), for ranking the same
+    round by other methods. Every unit must have every normal leaf applicable."""
+    from govassess.errors import ProblemCollector
+
+    if not isinstance(data, dict) or "units" not in data or "indicators" not in data:
+        raise UserError("不是 govassess score 输出的结果 JSON（缺少 indicators / units）", file=file)
+    leaves = [i["code"] for i in data["indicators"] if i.get("is_leaf") and i.get("kind") == "normal"]
+    problems = ProblemCollector()
+    units, rows = [], []
+    for u in data["units"]:
+        per = u.get("indicators") or {}
+        row = []
+        for c in leaves:
+            cell = per.get(c) or {}
+            if not cell.get("applicable") or not cell.get("points"):
+                problems.add(f"单位「{u.get('unit')}」的该指标不适用：多方法排名要求每个单位都有全部指标，"
+                             "请改用数据表并删去该指标", file=file, indicator=c)
+                row.append(0.0)
+            else:
+                row.append(float(cell.get("score") or 0.0) / float(cell["points"]))
+        units.append(str(u.get("unit")))
+        rows.append(row)
+    problems.raise_if_any()
+    return DataTable(file, None, units, leaves, np.array(rows, dtype=float))
