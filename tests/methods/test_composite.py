@@ -70,3 +70,34 @@ def test_cli_missing_target_exit_2(write_csv, tmp_path, capsys):
     out = tmp_path / "c.json"
     assert main(["composite", str(d), "--targets", str(t), "--out", str(out)]) == 2
     assert "好评率 没有目标值" in capsys.readouterr().err and not out.exists()
+
+
+SYSTEM = """
+id: tgt
+name: 目标值示例
+total: 100
+scale: 100
+indicators:
+  - {code: W1, name: 网办率, points: 60, rule: {type: ratio, value: 网办率}, x-target: {2023: 90, 2024: 95}}
+  - {code: W2, name: 办理时长, points: 40, rule: {type: manual}, x-target: 5, x-direction: 越小越好}
+"""
+
+
+def test_targets_declared_in_system(write_csv, tmp_path):
+    # 2023: same as test_index_cap_one (targets 90 and 5, weights 60:40) → 100, 68, 100.
+    # 2024: W1 target 95: A 99/95 → 1 (cap); B 72/95 = .757895; C 90/95 = .947368:
+    #   A 100; B 100·(.6·.757895 + .4·.5) = 65.4737; C 100·(.6·.947368 + .4) = 96.8421.
+    (tmp_path / "s.yaml").write_text(SYSTEM, encoding="utf-8")
+    d = write_csv("d.csv", [["单位", "W1", "W2"], ["A", 99, 4], ["B", 72, 10], ["C", 90, 0]])
+    for period, expected in (("2023", [100, 68, 100]), ("2024", [100, 100 * (0.6 * 72 / 95 + 0.2), 100 * (0.6 * 90 / 95 + 0.4)])):
+        out = tmp_path / f"c{period}.json"
+        assert main(["composite", str(d), "--system", str(tmp_path / "s.yaml"), "--period", period, "--out", str(out)]) == 0
+        assert [u["index"] for u in json.loads(out.read_text(encoding="utf-8"))["units"]] == pytest.approx(expected)
+
+
+def test_system_targets_need_period(write_csv, tmp_path, capsys):
+    (tmp_path / "s.yaml").write_text(SYSTEM, encoding="utf-8")
+    d = write_csv("d.csv", [["单位", "W1", "W2"], ["A", 99, 4], ["B", 72, 10]])
+    out = tmp_path / "c.json"
+    assert main(["composite", str(d), "--system", str(tmp_path / "s.yaml"), "--out", str(out)]) == 2
+    assert "指标 W1" in capsys.readouterr().err and not out.exists()

@@ -113,8 +113,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     ci = sub.add_parser("composite", help="综合指数：对照目标值计算各单位的达成率与综合指数",
                         description="综合指数 = 100 × Σ 权重 × min(实际值 ÷ 目标值, 上限)（越小越好的指标用 目标值 ÷ 实际值）。")
     ci.add_argument("data", type=Path, help="实际值数据表（CSV 或 XLSX）：首列单位编码，其后每列一个指标")
-    ci.add_argument("--targets", required=True, type=Path,
-                    help="目标值表（CSV 或 XLSX）：指标、目标值，可选 方向（越大越好/越小越好）、权重、期间")
+    ci.add_argument("--targets", type=Path,
+                    help="目标值表（CSV 或 XLSX）：指标、目标值，可选 方向（越大越好/越小越好）、权重、期间；"
+                         "缺省时使用 --system 中叶子指标声明的 x-target")
     ci.add_argument("--period", help="目标值表中的期间（如 2023）")
     ci.add_argument("--weights", type=Path, help="权重文件（JSON）；缺省时用目标值表的“权重”列")
     ci.add_argument("--system", help="以指标体系的分值为权重（数据表列名为指标编码）")
@@ -334,6 +335,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _only_columns(table, keep: set[str]):  # type: ignore[no-untyped-def]
+    """The data columns a system declares targets for (the others, e.g. notes, are not part of the index)."""
+    from .tables import DataTable
+
+    missing = sorted(keep - set(table.criteria))
+    if missing:
+        raise UserError(f"数据表缺少设定了目标值的指标 {'、'.join(missing)} 的列（列名应为指标编码）", file=table.file,
+                        sheet=table.sheet)
+    idx = [j for j, c in enumerate(table.criteria) if c in keep]
+    return DataTable(table.file, table.sheet, table.units, [table.criteria[j] for j in idx], table.values[:, idx])
+
+
 def cmd_composite(args: argparse.Namespace) -> int:
     from . import composite
     from .objective import read_weights
@@ -343,17 +356,25 @@ def cmd_composite(args: argparse.Namespace) -> int:
     check_target(args.out)
     if args.weights and args.system:
         raise UserError("--weights 与 --system 只能给出其一")
+    if not args.targets and not args.system:
+        raise UserError("请给出目标值表 --targets，或声明了目标值（x-target）的指标体系 --system")
     table = read_data_table(args.data, sheet=args.sheet)
-    targets = composite.read_targets(args.targets, period=args.period)
     weights = None
-    if args.weights:
-        wf = read_weights(args.weights)
-        weights = dict(zip(wf.criteria, (float(x) for x in wf.weights)))
-    elif args.system:
+    system = None
+    if args.system:
         from govassess.indicators import load_system
 
         system = load_system(args.system)
         weights = {n.code: float(n.points or 0) for n in system.leaves() if n.code and n.kind == "normal"}
+    if args.targets:
+        targets = composite.read_targets(args.targets, period=args.period)
+    else:
+        targets = composite.targets_from_system(system, period=args.period)
+        declared = {t.indicator for t in targets}
+        table = _only_columns(table, declared)
+    if args.weights:
+        wf = read_weights(args.weights)
+        weights = dict(zip(wf.criteria, (float(x) for x in wf.weights)))
     res = composite.composite(table, targets, weights, cap=args.cap)
     d = res.to_dict()
     header = ["单位", "综合指数", "名次", "达标指标数", *[f"{c} 达成率" for c in res.indicators]]

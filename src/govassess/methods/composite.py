@@ -99,6 +99,43 @@ def read_targets(path: str | Path, *, period: str | None = None) -> list[Target]
     return out
 
 
+def targets_from_system(system: Any, *, period: str | None = None) -> list[Target]:
+    """Targets a system declares on its leaves with the custom fields the format keeps (x-*):
+    ``x-target: 95`` or per period ``x-target: {2023: 90, 2024: 95}``, and ``x-direction: 越小越好``.
+    The leaf's points are its weight."""
+    problems = ProblemCollector()
+    out: list[Target] = []
+    for n in system.leaves():
+        if n.kind != "normal" or "x-target" not in n.extra:
+            continue
+        raw = n.extra["x-target"]
+        where = {"file": system.path, "indicator": n.code, "field": "x-target"}
+        if isinstance(raw, dict):
+            by_period = {str(k): v for k, v in raw.items()}
+            if period is None:
+                problems.add(f"该指标按期间设定目标值（{'、'.join(by_period)}），请用 --period 指定其一", **where)
+                continue
+            if period not in by_period:
+                problems.add(f"该指标没有期间「{period}」的目标值（有：{'、'.join(by_period)}）", **where)
+                continue
+            raw = by_period[period]
+        t = parse_number(str(raw))
+        if t is None or not math.isfinite(t) or t <= 0:
+            problems.add(f"目标值应为正数，实际为「{raw}」", **where)
+            continue
+        d = str(n.extra.get("x-direction", "越大越好")).strip()
+        if d not in MORE | LESS:
+            problems.add(f"方向应为「越大越好」或「越小越好」，实际为「{d}」", file=system.path, indicator=n.code,
+                         field="x-direction")
+            continue
+        out.append(Target(n.code or n.name, t, d in LESS, float(n.points or 0), 0))
+    problems.raise_if_any()
+    if not out:
+        raise UserError("该指标体系没有为任何叶子指标设定目标值（x-target），请用 --targets 给出目标值表",
+                        file=system.path)
+    return out
+
+
 @dataclass
 class CompositeResult:
     units: list[str]
