@@ -206,3 +206,18 @@ def test_yaml_matrix(tmp_path):
     assert [j.expert for j in js] == ["王", "李"]
     g = ahp.group(js)
     assert g.combined.weights == pytest.approx([0.5, 0.5])  # √(3·1/3) = 1
+
+
+def test_yaml_errors_name_the_matrix_row(tmp_path):
+    y = tmp_path / "m.yaml"
+    y.write_text("criteria: [甲, 乙]\nmatrix: [[1, 3], [1/2, 1]]\n", encoding="utf-8")
+    with pytest.raises(UserError) as e:
+        ahp.read_judgements(y)
+    p = e.value.problems[0]
+    assert p.field == "matrix" and p.row is None and p.message.startswith("第 1 行「乙」列：") and "互为倒数" in p.message
+
+
+def test_missing_output_folder_refused_before_reading(tmp_path, capsys):
+    out = tmp_path / "没有这个目录" / "w.json"
+    assert main(["weights", "ahp", str(tmp_path / "不存在.csv"), "--out", str(out)]) == 2
+    assert "不存在，请先创建该目录" in capsys.readouterr().err  # the target is checked first

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from govassess.errors import ProblemCollector, UserError
+from govassess.errors import Problem, ProblemCollector, UserError
 
 from .tables import Sheet, column_letter, parse_number, read_sheets
 
@@ -345,5 +345,10 @@ def _judgements_from_yaml(p: Path) -> list[Judgements]:
         width = len(criteria) + 1
         if any(len(r) != width for r in rows[1:]):
             raise UserError(f"matrix 每行应有 {len(criteria)} 个判断值（与 criteria 一致）", file=file, field=field_name)
-        out.append(judgements_from_sheet(Sheet(file, None, rows), name))
+        try:
+            out.append(judgements_from_sheet(Sheet(file, None, rows), name))
+        except UserError as e:  # the table's rows are the matrix's rows: say so, not a line of the file
+            raise UserError(problems=[Problem(f"{f'第 {p.row - 1} 行' if p.row else ''}"
+                                              f"{f'「{p.column}」列' if p.column else ''}{'：' if p.row or p.column else ''}"
+                                              f"{p.message}", file=file, field=field_name) for p in e.problems]) from None
     return out

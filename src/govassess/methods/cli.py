@@ -237,9 +237,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
     from .apply import apply_weights
     from .objective import read_weights
+    from .output import check_target
 
-    if args.out.suffix.lower() not in (".yaml", ".yml"):
-        raise UserError("输出文件（--out）应为 .yaml", file=str(args.out))
+    check_target(args.out, suffixes=(".yaml", ".yml"))
     system = load_system(args.system)
     files = [read_weights(p) for p in args.weights]
     res = apply_weights(system, files, step=args.step, version=args.version)

@@ -21,9 +21,16 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def check_target(path: Path, option: str = "--out") -> None:
-    if path.suffix.lower() not in (".json", ".xlsx"):
-        raise UserError(f"输出文件{option}应为 .json 或 .xlsx", file=str(path))
+def check_target(path: Path, option: str = "--out", suffixes: tuple[str, ...] = (".json", ".xlsx")) -> None:
+    """Refuse a bad target before any work: wrong type, an existing folder, a missing folder (the writer's
+    own checks, run on a probe that is discarded at once)."""
+    if path.suffix.lower() not in suffixes:
+        raise UserError(f"输出文件（{option}）应为 {' 或 '.join(suffixes)}", file=str(path))
+    probe = OutputSet()
+    try:
+        probe.file(path, option=option)
+    finally:
+        probe.discard()
 
 
 def write_result(path: Path, data: dict[str, Any], table: tuple[list[str], list[list[Any]]] | None,
