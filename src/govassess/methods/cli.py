@@ -19,8 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     a = wsub.add_parser("ahp", help="层次分析法：由两两比较判断矩阵计算权重与一致性比率",
                         description="层次分析法（AHP）：判断矩阵文件为 CSV、XLSX（每个工作表一位专家）或 YAML；"
                                     "首行与首列为元素名称，下三角可空（按倒数补齐）。")
-    a.add_argument("matrix", nargs="+", type=Path, help="判断矩阵文件（可给多个，每个文件一位或多位专家）")
-    a.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+    a.add_argument("matrix", metavar="判断矩阵文件", nargs="+", type=Path, help="判断矩阵文件（可给多个，每个文件一位或多位专家）")
+    a.add_argument("--out", metavar="文件", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
     a.add_argument("--weighting", choices=("eigenvector", "geometric"), default="eigenvector",
                    help="eigenvector=特征向量法（默认） geometric=几何平均法")
     a.add_argument("--aggregate", choices=("aij", "aip"), default="aij",
@@ -33,10 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     for name, title in (("entropy", "熵权法"), ("critic", "CRITIC 法（对比强度与指标间冲突性）"), ("cv", "变异系数法")):
         o = wsub.add_parser(name, help=f"{title}：由单位 × 指标数据表计算客观权重",
                             description=f"{title}：数据表首列为单位编码，其后每列一个指标，每格一个数值。")
-        o.add_argument("data", type=Path, help="数据表（CSV 或 XLSX）")
-        o.add_argument("--sheet", help="XLSX 中的工作表名（默认第一个）")
-        o.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
-        o.add_argument("--less-better", default="", help="越小越好的指标列名，逗号分隔（需配合 --normalise minmax）")
+        o.add_argument("data", metavar="数据表", type=Path, help="数据表（CSV 或 XLSX）")
+        o.add_argument("--sheet", metavar="工作表", help="XLSX 中的工作表名（默认第一个）")
+        o.add_argument("--out", metavar="文件", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+        o.add_argument("--less-better", metavar="列名", default="", help="越小越好的指标列名，逗号分隔（需配合 --normalise minmax）")
         if name != "critic":
             o.add_argument("--normalise", choices=("none", "minmax"), default="none",
                            help="none=按原值 p = x/Σx（默认） minmax=先做极差标准化")
@@ -44,33 +44,33 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
 
     c = wsub.add_parser("combine", help="主客观组合赋权：乘法合成或线性加权",
                         description="把主观权重（如层次分析法）与客观权重（如熵权法）组合为一组权重。")
-    c.add_argument("--subjective", required=True, type=Path, help="主观权重文件（JSON）")
-    c.add_argument("--objective", required=True, type=Path, help="客观权重文件（JSON）")
+    c.add_argument("--subjective", metavar="文件", required=True, type=Path, help="主观权重文件（JSON）")
+    c.add_argument("--objective", metavar="文件", required=True, type=Path, help="客观权重文件（JSON）")
     c.add_argument("--how", choices=("multiplicative", "linear"), default="multiplicative",
                    help="multiplicative=乘法合成（默认） linear=线性加权")
-    c.add_argument("--alpha", type=float, default=0.5, help="线性加权时主观权重所占比例 α（0–1，默认 0.5）")
-    c.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+    c.add_argument("--alpha", metavar="数值", type=float, default=0.5, help="线性加权时主观权重所占比例 α（0–1，默认 0.5）")
+    c.add_argument("--out", metavar="文件", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
     c.set_defaults(handler=cmd_combine)
 
     d = wsub.add_parser("delphi", help="德尔菲法：各轮专家评分的均值、变异系数与肯德尔协调系数",
                         description="德尔菲法：评分表首列为专家，可选第二列“轮次”，其后每列一个指标的重要性评分；"
                                     "多个文件（或工作表）依次为各轮。权重取最后一轮平均分归一化。")
-    d.add_argument("scores", nargs="+", type=Path, help="评分表（CSV 或 XLSX），按轮次先后给出")
-    d.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
-    d.add_argument("--max-cv", type=float, default=0.25, help="停止条件：各指标变异系数上限（默认 0.25）")
-    d.add_argument("--alpha", type=float, default=0.05, help="停止条件：肯德尔 W 卡方检验的显著性水平（默认 0.05）")
-    d.add_argument("--min-w", type=float, help="停止条件：肯德尔 W 下限（默认不设）")
+    d.add_argument("scores", metavar="评分表", nargs="+", type=Path, help="评分表（CSV 或 XLSX），按轮次先后给出")
+    d.add_argument("--out", metavar="文件", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+    d.add_argument("--max-cv", metavar="数值", type=float, default=0.25, help="停止条件：各指标变异系数上限（默认 0.25）")
+    d.add_argument("--alpha", metavar="数值", type=float, default=0.05, help="停止条件：肯德尔 W 卡方检验的显著性水平（默认 0.05）")
+    d.add_argument("--min-w", metavar="数值", type=float, help="停止条件：肯德尔 W 下限（默认不设）")
     d.set_defaults(handler=cmd_delphi)
 
     ap = wsub.add_parser("apply", help="把权重换算为指标体系的分值，写出新版本 YAML",
                          description="把权重换算为指标体系的分值（百分制，按步长取整且合计不变），"
                                      "写出新的指标体系 YAML，并在体系说明中记录方法、权重文件与日期。")
-    ap.add_argument("--system", required=True, help="指标体系（内置 id 或 YAML 文件）")
-    ap.add_argument("--weights", required=True, action="append", type=Path,
+    ap.add_argument("--system", metavar="体系", required=True, help="指标体系（内置 id 或 YAML 文件）")
+    ap.add_argument("--weights", metavar="文件", required=True, action="append", type=Path,
                     help="权重文件（JSON）：同一组下级指标的权重，或全部叶子指标的权重；可重复给出")
-    ap.add_argument("--step", type=float, default=1.0, help="分值取整步长（默认 1；可为 0.5、0.1 等）")
-    ap.add_argument("--version", help="新版本号，写入体系的 version")
-    ap.add_argument("--out", required=True, type=Path, help="输出的指标体系 YAML")
+    ap.add_argument("--step", metavar="数值", type=float, default=1.0, help="分值取整步长（默认 1；可为 0.5、0.1 等）")
+    ap.add_argument("--version", metavar="文字", help="新版本号，写入体系的 version")
+    ap.add_argument("--out", metavar="文件", required=True, type=Path, help="输出的指标体系 YAML")
     ap.set_defaults(handler=cmd_apply)
 
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
@@ -81,47 +81,47 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     for name, title in (("topsis", "TOPSIS 法（逼近理想解排序）"), ("gra", "灰色关联分析"), ("wsum", "加权求和"),
                         ("compare", "各方法并列比较（Spearman、Kendall 秩相关）")):
         o = rsub.add_parser(name, help=title, description=title)
-        o.add_argument("data", type=Path,
+        o.add_argument("data", metavar="数据表", type=Path,
                        help="数据表（CSV 或 XLSX）：首列单位编码，其后每列一个指标；或 govassess score 的结果 JSON（按各叶子指标得分率排名）")
-        o.add_argument("--weights", required=True, type=Path, help="权重文件（JSON，govassess weights 的输出）")
-        o.add_argument("--sheet", help="XLSX 中的工作表名（默认第一个）")
-        o.add_argument("--less-better", default="", help="越小越好的指标列名，逗号分隔")
-        o.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+        o.add_argument("--weights", metavar="文件", required=True, type=Path, help="权重文件（JSON，govassess weights 的输出）")
+        o.add_argument("--sheet", metavar="工作表", help="XLSX 中的工作表名（默认第一个）")
+        o.add_argument("--less-better", metavar="列名", default="", help="越小越好的指标列名，逗号分隔")
+        o.add_argument("--out", metavar="文件", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
         if name == "topsis":
             o.add_argument("--normalise", choices=("vector", "minmax"), default="vector",
                            help="vector=向量标准化（默认） minmax=极差标准化")
         if name in ("gra", "compare"):
-            o.add_argument("--rho", type=float, default=0.5, help="灰色关联分析的分辨系数 ρ（默认 0.5）")
+            o.add_argument("--rho", metavar="数值", type=float, default=0.5, help="灰色关联分析的分辨系数 ρ（默认 0.5）")
         o.set_defaults(handler=cmd_rank, method=name)
     r.set_defaults(handler=lambda _args: (r.print_help(), 2)[1])
 
     sn = sub.add_parser("sensitivity", help="名次敏感性：权重小幅变动时各单位名次的变化范围",
                         description="对 govassess score 的结果文件扰动指标权重（均匀 ±x% 或狄利克雷抽样，可复现），"
                                     "给出每个单位的名次区间、保持原名次的比例，以及相邻两名互换所需的最小权重变化。")
-    sn.add_argument("result", type=Path, help="评分结果 JSON（govassess score --out 的输出）")
-    sn.add_argument("--system", required=True, help="该结果所用的指标体系（内置 id 或 YAML 文件）")
-    sn.add_argument("--perturb", default="10%", help="扰动幅度，如 10%% 或 0.1（均匀扰动时每个权重乘以 1±x）")
-    sn.add_argument("--samples", type=int, default=2000, help="抽样次数（默认 2000）")
-    sn.add_argument("--seed", type=int, default=1, help="随机种子（默认 1；同一种子结果相同）")
+    sn.add_argument("result", metavar="结果文件", type=Path, help="评分结果 JSON（govassess score --out 的输出）")
+    sn.add_argument("--system", metavar="体系", required=True, help="该结果所用的指标体系（内置 id 或 YAML 文件）")
+    sn.add_argument("--perturb", metavar="数值", default="10%", help="扰动幅度，如 10%% 或 0.1（均匀扰动时每个权重乘以 1±x）")
+    sn.add_argument("--samples", metavar="数值", type=int, default=2000, help="抽样次数（默认 2000）")
+    sn.add_argument("--seed", metavar="数值", type=int, default=1, help="随机种子（默认 1；同一种子结果相同）")
     sn.add_argument("--mode", choices=("uniform", "dirichlet"), default="uniform",
                     help="uniform=均匀 ±x%%（默认） dirichlet=以现有权重为中心的狄利克雷抽样")
-    sn.add_argument("--concentration", type=float, default=200.0, help="狄利克雷集中度 κ（越大越接近原权重，默认 200）")
+    sn.add_argument("--concentration", metavar="数值", type=float, default=200.0, help="狄利克雷集中度 κ（越大越接近原权重，默认 200）")
     sn.add_argument("--level", choices=("leaf", "1"), default="leaf", help="扰动层级：leaf=叶子指标（默认） 1=一级指标")
-    sn.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+    sn.add_argument("--out", metavar="文件", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
     sn.set_defaults(handler=cmd_sensitivity)
 
     ci = sub.add_parser("composite", help="综合指数：对照目标值计算各单位的达成率与综合指数",
                         description="综合指数 = 100 × Σ 权重 × min(实际值 ÷ 目标值, 上限)（越小越好的指标用 目标值 ÷ 实际值）。")
-    ci.add_argument("data", type=Path, help="实际值数据表（CSV 或 XLSX）：首列单位编码，其后每列一个指标")
-    ci.add_argument("--targets", type=Path,
+    ci.add_argument("data", metavar="数据表", type=Path, help="实际值数据表（CSV 或 XLSX）：首列单位编码，其后每列一个指标")
+    ci.add_argument("--targets", metavar="文件", type=Path,
                     help="目标值表（CSV 或 XLSX）：指标、目标值，可选 方向（越大越好/越小越好）、权重、期间；"
                          "缺省时使用 --system 中叶子指标声明的 x-target")
-    ci.add_argument("--period", help="目标值表中的期间（如 2023）")
-    ci.add_argument("--weights", type=Path, help="权重文件（JSON）；缺省时用目标值表的“权重”列")
-    ci.add_argument("--system", help="以指标体系的分值为权重（数据表列名为指标编码）")
-    ci.add_argument("--cap", type=float, default=1.0, help="达成率上限（默认 1：超额完成不加分；如 1.2）")
-    ci.add_argument("--sheet", help="数据表 XLSX 中的工作表名（默认第一个）")
-    ci.add_argument("--out", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
+    ci.add_argument("--period", metavar="文字", help="目标值表中的期间（如 2023）")
+    ci.add_argument("--weights", metavar="文件", type=Path, help="权重文件（JSON）；缺省时用目标值表的“权重”列")
+    ci.add_argument("--system", metavar="体系", help="以指标体系的分值为权重（数据表列名为指标编码）")
+    ci.add_argument("--cap", metavar="数值", type=float, default=1.0, help="达成率上限（默认 1：超额完成不加分；如 1.2）")
+    ci.add_argument("--sheet", metavar="工作表", help="数据表 XLSX 中的工作表名（默认第一个）")
+    ci.add_argument("--out", metavar="文件", required=True, type=Path, help="输出文件（.json 或 .xlsx）")
     ci.set_defaults(handler=cmd_composite)
 
 
