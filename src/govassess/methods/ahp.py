@@ -235,7 +235,7 @@ def judgements_from_sheet(sh: Sheet, expert: str | None = None) -> Judgements:
     """A square table: header row and first column hold the criteria names (same order), judgements
     inside. Cells below the diagonal may be left empty (filled with reciprocals); where both are given
     they must be reciprocal."""
-    where = {"file": sh.file, "sheet": sh.name}
+    where: dict[str, Any] = {"file": sh.file, "sheet": sh.name}
     problems = ProblemCollector()
     header = sh.rows[0]
     names = [h for h in header[1:]]

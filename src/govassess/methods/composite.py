@@ -38,7 +38,7 @@ class Target:
 
 def read_targets(path: str | Path, *, period: str | None = None) -> list[Target]:
     sh = read_sheets(path)[0]
-    where = {"file": sh.file, "sheet": sh.name}
+    where: dict[str, Any] = {"file": sh.file, "sheet": sh.name}
     header = [(h or "").strip() for h in sh.rows[0]]
     col: dict[str, int] = {}
     for key, names in HEADERS.items():

@@ -136,7 +136,7 @@ def read_rounds(paths: list[Path]) -> tuple[list[str], list[tuple[str, list[str]
     problems = ProblemCollector()
     for path in paths:
         for sh in read_sheets(path):
-            where = {"file": sh.file, "sheet": sh.name}
+            where: dict[str, Any] = {"file": sh.file, "sheet": sh.name}
             header = sh.rows[0]
             has_round = len(header) > 1 and (header[1] or "").strip().lower() in ROUND_HEADERS
             start = 2 if has_round else 1

@@ -144,7 +144,7 @@ def compute(method: str, table: DataTable, *, normalise: str = "none",
     raise UserError(f"未知的客观赋权方法「{method}」")
 
 
-def combine(subjective: np.ndarray, objective: np.ndarray, *, how: str = "multiplicative",
+def combine(subjective: Any, objective: Any, *, how: str = "multiplicative",
             alpha: float = 0.5) -> np.ndarray:
     """Multiplicative: w_j = a_j b_j / Σ a b. Linear: w_j = α a_j + (1 − α) b_j (α is the subjective share)."""
     a = np.asarray(subjective, dtype=float)

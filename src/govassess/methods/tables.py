@@ -146,7 +146,7 @@ def read_data_table(path: str | Path, *, sheet: str | None = None) -> DataTable:
     else:
         sh = sheets[0]
     header = sh.rows[0]
-    where = {"file": sh.file, "sheet": sh.name}
+    where: dict[str, Any] = {"file": sh.file, "sheet": sh.name}
     problems = ProblemCollector()
     criteria: list[str] = []
     for j, h in enumerate(header[1:], start=1):
