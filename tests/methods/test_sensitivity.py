@@ -111,3 +111,26 @@ def test_rank_a_scored_round_by_topsis(scored):
     assert main(["rank", "topsis", str(scored / "r.json"), "--weights", str(w), "--out", str(out)]) == 0
     r = {u["unit"]: u for u in json.loads(out.read_text(encoding="utf-8"))["units"]}
     assert r["Y"]["rank"] == 1 and r["X"]["closeness"] == pytest.approx(0.278543 / 0.778543, abs=1e-5)
+
+
+def test_spearman_against_published_ranking(scored):
+    # ±10 % never swaps the two units (see above): every sample's ranking equals the published one, ρ = 1.
+    system = load_system(scored / "s.yaml")
+    rd = sensitivity.read_round(json.loads((scored / "r.json").read_text(encoding="utf-8")), system)
+    d = sensitivity.analyse(rd, system, perturb=0.10, samples=500, seed=1).to_dict()
+    assert d["spearman_mean"] == pytest.approx(1.0) and d["spearman_min"] == pytest.approx(1.0)
+    # ±30 %: with two units a swapped sample has ρ = −1; 14.0 % swapped → mean 1 − 2·0.140 = 0.720.
+    d = sensitivity.analyse(rd, system, perturb=0.30, samples=20000, seed=7).to_dict()
+    assert d["spearman_min"] == pytest.approx(-1.0)
+    assert d["spearman_mean"] == pytest.approx(1 - 2 * 0.140046, abs=0.02)
+
+
+def test_xlsx_has_swaps_sheet(scored):
+    from openpyxl import load_workbook
+
+    out = scored / "s.xlsx"
+    assert main(["sensitivity", str(scored / "r.json"), "--system", str(scored / "s.yaml"), "--out", str(out)]) == 0
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["名次敏感性", "相邻名次互换", "说明"]
+    row = [c.value for c in wb["相邻名次互换"][2]]
+    assert row[1:3] == ["Y", "X"] and row[5] == "办结率" and row[7] == pytest.approx(0.75)

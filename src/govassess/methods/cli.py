@@ -147,7 +147,10 @@ def cmd_ahp(args: argparse.Namespace) -> int:
         header += [f"专家「{e.expert}」权重" for e in res.experts]
         for i, r in enumerate(rows):
             r += [float(e.weights[i]) for e in res.experts]
-    write_result(args.out, data, (header, rows), sheet="层次分析法")
+    expert_rows = [[e.expert, e.lambda_max, e.ci, e.cr, "是" if e.consistent else "否", e.warning() or ""]
+                   for e in res.experts] if len(res.experts) > 1 else []
+    write_result(args.out, data, (header, rows), sheet="层次分析法",
+                 more=[("各专家一致性", ["专家", "λmax", "CI", "CR", "通过一致性检验", "提示"], expert_rows)] if expert_rows else [])
     _warn(warnings)
     c = res.combined
     if res.method != "aip":
@@ -328,10 +331,16 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     d = res.to_dict()
     rows = [[u["unit"], u["name"], u["class"], u["rank"], u["rank_min"], u["rank_max"], u["rank_kept_share"]]
             for u in d["units"]]
+    swaps = [[w["class"], w["upper"], w["lower"], w["upper_rank"], w["lower_rank"],
+              w.get("indicator_name") or "—", w.get("indicator") or "—", w.get("factor"), w.get("weight_from"),
+              w.get("weight_to")] for w in d["swaps"]]
     write_result(args.out, d, (["单位编码", "单位名称", "类别", "名次", "最好名次", "最差名次", "保持原名次的比例"], rows),
-                 sheet="名次敏感性")
+                 sheet="名次敏感性",
+                 more=[("相邻名次互换", ["类别", "前一名", "后一名", "前一名名次", "后一名名次", "指标名称", "指标编码",
+                                    "权重倍数", "原权重占比", "打平时权重占比"], swaps)])
     moved = sum(1 for u in d["units"] if u["rank_min"] != u["rank_max"])
-    print(f"{len(d['units'])} 个单位中有 {moved} 个的名次会随权重扰动变化；已写出 {args.out}")
+    print(f"{len(d['units'])} 个单位中有 {moved} 个的名次会随权重扰动变化；与原排名的 Spearman ρ 平均 "
+          f"{d['spearman_mean']:.4f}、最小 {d['spearman_min']:.4f}；已写出 {args.out}")
     return 0
 
 

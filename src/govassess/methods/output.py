@@ -34,8 +34,10 @@ def check_target(path: Path, option: str = "--out", suffixes: tuple[str, ...] = 
 
 
 def write_result(path: Path, data: dict[str, Any], table: tuple[list[str], list[list[Any]]] | None,
-                 *, sheet: str = "结果", option: str = "--out") -> None:
-    """JSON gets ``data`` as is; XLSX gets ``table`` (header, rows) plus a sheet of scalar facts."""
+                 *, sheet: str = "结果", option: str = "--out",
+                 more: list[tuple[str, list[str], list[list[Any]]]] = ()) -> None:  # type: ignore[assignment]
+    """JSON gets ``data`` as is; XLSX gets ``table`` (header, rows), any ``more`` sheets (name, header,
+    rows) and a sheet of scalar facts."""
     check_target(path, option)
     with OutputSet() as out:
         tmp = out.file(path, option=option)
@@ -52,6 +54,11 @@ def write_result(path: Path, data: dict[str, Any], table: tuple[list[str], list[
             ws.append(header)
             for r in rows:
                 ws.append([_clean(v) for v in r])
+        for name, header, rows in more:
+            extra = wb.create_sheet(name)
+            extra.append(header)
+            for r in rows:
+                extra.append([_clean(VALUE_LABELS.get(v, v) if isinstance(v, bool) else v) for v in r])
         # only labelled facts: a workbook shows no English key or identifier
         facts = [(k, v) for k, v in data.items() if k in FACT_LABELS and (isinstance(v, str | int | float | bool) or v is None)]
         if facts:
@@ -71,6 +78,7 @@ FACT_LABELS = {
     "closeness": "贴近度", "rho": "分辨系数 ρ", "samples": "抽样次数", "perturb": "扰动幅度", "seed": "随机种子",
     "alpha": "线性组合系数 α", "how": "组合方式", "mode": "扰动方式", "level": "扰动层级", "concentration": "狄利克雷集中度 κ",
     "stop_round": "首次满足停止条件的轮次", "cap": "达成率上限", "scale": "满分",
+    "spearman_mean": "与原排名的 Spearman ρ（平均）", "spearman_min": "与原排名的 Spearman ρ（最小）",
 }
 VALUE_LABELS: dict[object, str] = {
     True: "是", False: "否",

@@ -175,12 +175,23 @@ def analyse(rd: RoundData, system: IndicatorSystem, *, perturb: float = 0.1, sam
     rmin = np.full(n, np.iinfo(np.int32).max)
     rmax = np.zeros(n, dtype=np.int64)
     kept = np.zeros(n)
+    rho = np.empty(samples)
+    # Spearman ρ between the published ranking and each sample's (Pearson on the ranks, all classes together)
+    b = base_rank[rd.ranked].astype(float)
+    bc = b - b.mean()
+    bn = np.sqrt((bc * bc).sum())
     for start in range(0, samples, chunk):  # bounded memory: units × chunk at a time
         r = ranks_by_class(rd, scores(rd, m[start:start + chunk]))
         rmin = np.minimum(rmin, r.min(axis=1))
         rmax = np.maximum(rmax, r.max(axis=1))
         kept += (r == base_rank[:, None]).sum(axis=1)
-    params = {"perturb": perturb, "mode": mode, "level": level, "samples": samples, "seed": seed}
+        rc = r[rd.ranked].astype(float)
+        rc -= rc.mean(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho[start:start + chunk] = (bc @ rc) / (bn * np.sqrt((rc * rc).sum(axis=0)))
+    params = {"perturb": perturb, "mode": mode, "level": level, "samples": samples, "seed": seed,
+              "spearman_mean": float(np.nanmean(rho)) if np.isfinite(rho).any() else 1.0,
+              "spearman_min": float(np.nanmin(rho)) if np.isfinite(rho).any() else 1.0}
     if mode == "dirichlet":
         params["concentration"] = concentration
     return Sensitivity(rd, base_rank, rmin, rmax, kept / samples, adjacent_swaps(rd, base_rank, base_points), params)
