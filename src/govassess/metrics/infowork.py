@@ -12,8 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from govassess import safe_yaml
 from govassess.errors import UserError
 
 from .definitions import Period
@@ -86,16 +85,15 @@ def load_info_rules(path: Path | str | None = None) -> InfoRules:
         text = resources.files("govassess.metrics").joinpath(packaged).read_text(encoding="utf-8")
         source = packaged
     else:
-        p = Path(path)
-        if not p.exists():
+        if not Path(path).exists():
             names = "、".join(f"{k}（{v}）" for k, v in PRESET_NAMES.items())
             raise UserError(f"找不到信息报送积分规则「{path}」：既不是文件，也不是内置规则（{names}）")
-        text = p.read_text(encoding="utf-8")
-        source = p.name
+        source = Path(path).name
+        text = safe_yaml.read_text(path, file=source)
+    d = safe_yaml.load_yaml(text, file=source)
+    if not isinstance(d, dict):
+        raise UserError("信息报送规则文件应为 YAML 映射（键: 值）", file=source)
     try:
-        d = yaml.safe_load(text)
-        if not isinstance(d, dict):
-            raise UserError("信息报送规则文件应为 YAML 映射", file=source)
         m, p_ = d.get("monthly") or {}, d.get("per_item") or {}
         q = d.get("quarterly")
         z = d.get("zero_months")
@@ -150,8 +148,10 @@ def load_info_rules(path: Path | str | None = None) -> InfoRules:
         )
     except UserError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as err:
-        raise UserError(f"信息报送规则文件格式有误：{err!r}", file=source) from None
+    except KeyError as err:
+        raise UserError(f"信息报送规则文件缺少「{err.args[0]}」项", file=source) from None
+    except (TypeError, ValueError, AttributeError):
+        raise UserError("信息报送规则文件结构有误：各项应为映射（键: 值），分值和条数应为数字", file=source) from None
 
 
 @dataclass
