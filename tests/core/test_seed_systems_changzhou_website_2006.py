@@ -35,11 +35,11 @@ def test_scored_example_by_hand():
     manual_fg = dict(zip(OPEN, [2, 1.5, 2, 2, 4, 3, 6, 2, 1], strict=True))
     rows: list[tuple[str, ...]] = [("fg", "J1", "用户评价得分", "85")]
     codes = {c["name"]: c["code"] for c in by_code_children()}
-    rows += [("fg", codes[k], "人工评分", str(v), "人事、许可、特色栏目有缺项" if v < 2 else "齐全") for k, v in manual_fg.items()]
+    full = {c["name"]: c["points"] for c in by_code_children()}
+    rows += [("fg", codes[k], "人工评分", str(v), "栏目有缺项" if v < full[k] else "齐全、及时") for k, v in manual_fg.items()]
     rows += [("fg", "G2.6.1", "信息报送积分", "30"),
              ("fg", "G2.6.2", "按时办理来信件数", "9"), ("fg", "G2.6.2", "转办来信件数", "10"),
              ("fg", "G2.6.3", "已与门户网站链接", "是")]
-    full = {c["name"]: c["points"] for c in by_code_children()}
     rows += [("jy", "J1", "用户评价得分", "70")]
     rows += [("jy", codes[k], "人工评分", str(v), "齐全、及时") for k, v in full.items()]
     rows += [("jy", "G2.6.1", "信息报送积分", "20"),
