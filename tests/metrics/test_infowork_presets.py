@@ -144,3 +144,38 @@ def test_unknown_preset_names_the_presets(tmp_path):
     with pytest.raises(UserError) as e:
         load_info_rules("yingdon")
     assert "yingdong" in str(e.value) and "甘肃" in str(e.value)
+
+
+@pytest.mark.parametrize("system", ["ningde-info-2018", "changzhou-website-2006"])
+def test_builtin_maps_of_the_seed_systems_match_their_inputs(system):
+    from govassess.indicators import load_system
+    from govassess.metrics.definitions import load_definitions
+    from govassess.metrics.output import check_map_against_system, load_map
+
+    assert check_map_against_system(load_map(system, load_definitions()), load_system(system)) == []
+
+
+def test_ningde_item_4_scores_from_the_reports(tmp_path):
+    """宁德 第4项 from records, not typed: 甘肃 points → the map → relative to the class best."""
+    from govassess.data import read_inputs, read_units
+    from govassess.indicators import load_system
+    from govassess.scoring import score_round
+
+    records = tmp_path / "r"
+    records.mkdir()
+    (records / "units.csv").write_text("unit,name,class\nN1,蕉城区,县(市、区)\nN2,福安市,县(市、区)\n", encoding="utf-8")
+    (records / "info_reports.csv").write_text(
+        HEADER
+        + reports("N1", "2021-01", 3, ["是,专刊,否,,", "是,专刊,否,,", "是,综合,否,,"])  # 10 + 10 + 15 = 35
+        + reports("N2", "2021-02", 6, ["是,动态,否,,"] * 5 + ["是,情况,否,,"]),  # 5 × 2 + 5 = 15
+        encoding="utf-8",
+    )
+    out = tmp_path / "inputs.csv"
+    assert main(["metrics", "compute", "--records", str(records), "--from", "2021-01-01", "--to", "2021-06-30",
+                 "--info-rules", "gansu", "--map", "ningde-info-2018", "--out", str(out)]) == 0
+    system = load_system("ningde-info-2018")
+    units = read_units(records / "units.csv")
+    result = score_round(system, units, read_inputs(out, system, units)).to_dict()
+    got = {u["unit"]: u["indicators"]["4"]["score"] for u in result["units"]}
+    # N1 35 is the best → 25; N2 15 / 35 × 25 = 10.714 → 10.71
+    assert got == pytest.approx({"N1": 25, "N2": 10.71}, abs=1e-2)
