@@ -221,3 +221,11 @@ def test_missing_output_folder_refused_before_reading(tmp_path, capsys):
     out = tmp_path / "没有这个目录" / "w.json"
     assert main(["weights", "ahp", str(tmp_path / "不存在.csv"), "--out", str(out)]) == 2
     assert "不存在，请先创建该目录" in capsys.readouterr().err  # the target is checked first
+
+
+def test_yaml_syntax_error_located(tmp_path):
+    y = tmp_path / "m.yaml"
+    y.write_text("criteria: [甲, 乙\nmatrix: [[1, 3]]\n", encoding="utf-8")
+    with pytest.raises(UserError) as e:
+        ahp.read_judgements(y)
+    assert e.value.problems[0].file == str(y) and e.value.problems[0].row is not None

@@ -313,16 +313,10 @@ def read_judgements(path: str | Path) -> list[Judgements]:
 
 
 def _judgements_from_yaml(p: Path) -> list[Judgements]:
-    import yaml
+    from govassess.safe_yaml import read_yaml
 
     file = str(p)
-    if not p.is_file():
-        raise UserError("文件不存在", file=file)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        mark = getattr(e, "problem_mark", None)
-        raise UserError("YAML 格式错误", file=file, row=(mark.line + 1) if mark else None) from None
+    data = read_yaml(p)  # the project's one YAML reader: alias bombs, encodings, located syntax errors
     if not isinstance(data, dict) or not isinstance(data.get("criteria"), list):
         raise UserError("判断矩阵 YAML 应包含 criteria（元素名称列表）以及 matrix 或 experts", file=file)
     criteria = [str(c) for c in data["criteria"]]
