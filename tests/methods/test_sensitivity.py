@@ -134,3 +134,28 @@ def test_xlsx_has_swaps_sheet(scored):
     assert wb.sheetnames == ["名次敏感性", "相邻名次互换", "说明"]
     row = [c.value for c in wb["相邻名次互换"][2]]
     assert row[1:3] == ["Y", "X"] and row[5] == "办结率" and row[7] == pytest.approx(0.75)
+
+
+@pytest.fixture(scope="module")
+def demo_results(tmp_path_factory):
+    from govassess.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    run_demo(out)
+    return out
+
+
+@pytest.mark.parametrize("name", ["county-h1", "county-h2", "dept-h1", "dept-h2"])
+def test_model_reproduces_the_engine_on_the_demo(demo_results, name):
+    # With every weight unchanged the sensitivity model must give the engine's own totals and ranks on the
+    # 阳江 demo rounds (not-applicable rescaling, bonus and penalty items included) — otherwise its
+    # intervals would describe some other ranking.
+    system = load_system(f"yangjiang-2021-{name.split('-')[0]}")
+    data = json.loads((demo_results / f"yangjiang-2021-{name}.json").read_text(encoding="utf-8"))
+    rd = sensitivity.read_round(data, system)
+    total = sensitivity.scores(rd, np.ones((1, len(rd.leaves))))[:, 0]
+    ranks = sensitivity.ranks_by_class(rd, total[:, None])[:, 0]
+    published = {u["unit"]: u for u in data["units"]}
+    for unit, t, r in zip(rd.units, total, ranks):
+        assert t == pytest.approx(published[unit]["score"], abs=1e-9)
+        assert r == published[unit]["rank"]

@@ -43,6 +43,7 @@ class RoundData:
     scale: float
     precision: int
     groups: list[str]  # first-level code of each leaf
+    offset: np.ndarray | None = None  # published total − model total at m = 1 (leaf scores are stored rounded)
 
 
 def read_round(data: Any, system: IndicatorSystem, *, file: str = "") -> RoundData:
@@ -85,20 +86,30 @@ def read_round(data: Any, system: IndicatorSystem, *, file: str = "") -> RoundDa
         rank[i] = int(u.get("rank") or 0)
     if ranked.sum() < 2:
         raise UserError("结果文件中有名次的单位不足 2 个，无法分析名次变化", file=file)
-    return RoundData([str(u["unit"]) for u in units], [str(u.get("name") or "") for u in units],
-                     [str(u.get("class") or "") for u in units], codes, [n.name for n in leaves], s, p, extra,
-                     vetoed, ranked, rank, float(system.scale), int(system.precision), groups)
+    rd = RoundData([str(u["unit"]) for u in units], [str(u.get("name") or "") for u in units],
+                   [str(u.get("class") or "") for u in units], codes, [n.name for n in leaves], s, p, extra,
+                   vetoed, ranked, rank, float(system.scale), int(system.precision), groups)
+    # The results file keeps leaf scores rounded to the system's precision, so their sum can miss the
+    # published total by a few hundredths; that difference is carried as a per-unit offset, so m = 1 gives
+    # exactly the published totals and ranks (and a near tie is not broken by rounding).
+    published = np.array([float(u.get("score") or 0.0) for u in units])
+    model = scores(rd, np.ones((1, nl)), rounded=False)[:, 0]
+    rd.offset = np.where(ranked & ~vetoed, published - model, 0.0)
+    return rd
 
 
-def scores(rd: RoundData, m: np.ndarray) -> np.ndarray:
+def scores(rd: RoundData, m: np.ndarray, *, rounded: bool = True) -> np.ndarray:
     """Totals under leaf multipliers ``m`` (samples × leaves) → units × samples."""
     got = rd.s @ m.T
     full = rd.p @ m.T
     with np.errstate(divide="ignore", invalid="ignore"):
         weighted = np.where(full > 0, got / full * rd.scale, 0.0)
-    total = np.clip(weighted + rd.extra[:, None], 0.0, None)
+    total = weighted + rd.extra[:, None]
+    if rd.offset is not None:
+        total += rd.offset[:, None]
+    total = np.clip(total, 0.0, None)
     total[rd.vetoed] = 0.0
-    return np.round(total, rd.precision)
+    return np.round(total, rd.precision) if rounded else total
 
 
 def ranks_by_class(rd: RoundData, total: np.ndarray) -> np.ndarray:
