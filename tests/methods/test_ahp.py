@@ -229,3 +229,15 @@ def test_yaml_syntax_error_located(tmp_path):
     with pytest.raises(UserError) as e:
         ahp.read_judgements(y)
     assert e.value.problems[0].file == str(y) and e.value.problems[0].row is not None
+
+
+def test_formula_like_names_stay_text_in_workbook(write_csv, tmp_path):
+    from openpyxl import load_workbook
+
+    name = '=HYPERLINK("http://x","点我")'
+    m = write_csv("m.csv", [["", name, "+1"], [name, 1, 3], ["+1", "", 1]])
+    out = tmp_path / "w.xlsx"
+    assert main(["weights", "ahp", str(m), "--out", str(out)]) == 0
+    ws = load_workbook(out)["层次分析法"]
+    cells = [ws.cell(row=r, column=1) for r in (2, 3)]
+    assert [c.value for c in cells] == [name, "+1"] and all(c.data_type == "s" for c in cells)
