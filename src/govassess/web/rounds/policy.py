@@ -3,6 +3,8 @@ the API and the services themselves (a service never trusts its caller)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -207,3 +209,41 @@ def visible_fields(user, round: Round, fields: list[InputField]) -> list[InputFi
         mine = assigned_indicators(system=round.system, user=user)
         return [f for f in fields if f.indicator in mine]
     return fields
+
+
+@dataclass(frozen=True)
+class Readable:
+    """What one user may read of one input of one unit: the value, and whether also its note."""
+
+    field: InputField
+    note: bool
+
+
+def readable_fields(user, round: Round, unit, fields: list[InputField]) -> dict[tuple[str, str], Readable]:
+    """THE per-field read decision for one unit's stored inputs, used by the API, the pages and the exports.
+    Keyed by (indicator, input); a field absent from the result must not be shown at all.
+
+    - office and reviewers: everything;
+    - providers: the inputs of the indicators assigned to them;
+    - the unit's own fillers: their own inputs with notes; provider figures and expert scores only from
+      the publication of the preliminary results on (they back the scorecard), and reviewers' notes never
+      (they are the experts' private working);
+    - anyone else (other units, leaders): nothing."""
+    if not can_view_unit_data(user, round, unit):
+        return {}
+    role = user_role(user=user)
+    if role in (Role.OFFICE, Role.REVIEWER):
+        return {(f.indicator, f.input): Readable(f, True) for f in fields}
+    if role == Role.PROVIDER:
+        mine = assigned_indicators(system=round.system, user=user)
+        return {(f.indicator, f.input): Readable(f, True) for f in fields if f.indicator in mine}
+    if role == Role.FILLER and is_own_unit(user, unit):
+        published = state_at_least(round, RoundState.PRELIMINARY)
+        out = {}
+        for f in fields:
+            if f.owner == "unit":
+                out[(f.indicator, f.input)] = Readable(f, True)
+            elif published:
+                out[(f.indicator, f.input)] = Readable(f, f.owner != "reviewer")
+        return out
+    return {}

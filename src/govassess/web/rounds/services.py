@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from govassess.errors import Problem, UserError
 from govassess.web.accounts.models import Profile, Role
-from govassess.web.accounts.selectors import user_role
+from govassess.web.accounts.selectors import user_role, user_unit_id
 from govassess.web.audit.services import audit_record
 from govassess.web.jobs import job_submit
 from govassess.web.organisation.models import Unit
@@ -402,63 +402,87 @@ def input_values_save_form(
     return saved, problems
 
 
+def input_rows_check(
+    *, user, round: Round, rows, scope_unit: Unit | None = None, unchanged=None, memo: dict | None = None
+) -> list[dict]:
+    """The permission screen of an import or an API push, run BEFORE any stored value is looked at on the
+    user's behalf: a row is checked against the user's rights unless the user may read that value anyway and
+    `unchanged(row)` says it repeats the stored one (a pre-filled template sent back). A filler's rows are
+    scoped to its own unit first, so a row for another unit and one for a unit that does not exist get the
+    same answer. Raises UserError (all problems, located) and returns the rows to store."""
+    policy.require_unlocked(round)
+    role = user_role(user=user)
+    if role == Role.FILLER:
+        own = Unit.objects.filter(pk=user_unit_id(user=user)).first()
+        if own is None or (scope_unit is not None and scope_unit.pk != own.pk):
+            raise PermissionDenied("只能填报本单位的数据。")
+        scope_unit = own
+    fields = {(f.indicator, f.input): f for f in system_fields(round.system)}
+    units = {u.code: u for u in Unit.objects.all()}
+    readable: dict[int, dict] = {}
+    memo = {} if memo is None else memo
+    problems: list[Problem] = []
+    out = []
+    for i, row in enumerate(rows, 1):
+        where = {"row": row.get("_row") or i}
+        code, ind, inp = str(row["unit"]), str(row["indicator"]), str(row["input"])
+        if scope_unit is not None and code != scope_unit.code:
+            problems.append(
+                Problem(f"只能导入本单位（{scope_unit.code}）的数据。", indicator=ind, field=inp, **where)
+            )
+            continue
+        unit = units.get(code)
+        field = fields.get((ind, inp))
+        if unit is None or field is None:
+            problems.append(Problem("评估对象或输入不存在", indicator=ind, field=inp, **where))
+            continue
+        if unchanged is not None:
+            if unit.pk not in readable:
+                readable[unit.pk] = policy.readable_fields(user, round, unit, list(fields.values()))
+            if (ind, inp) in readable[unit.pk] and unchanged(row):
+                continue
+        try:
+            policy.check_edit_input(user, round, unit, field, memo=memo)
+        except PermissionDenied as err:
+            problems.append(Problem(f"{unit.code}：{err}", indicator=ind, field=inp, **where))
+            continue
+        except UserError as err:
+            problems.extend(Problem(p.message, indicator=ind, field=inp, **where) for p in err.problems)
+            continue
+        out.append(row)
+    if problems:
+        raise UserError(problems=problems)
+    return out
+
+
 def input_values_import(
     *, user, round: Round, frame, scope_unit: Unit | None = None, source: str | None = None
 ) -> int:
     """Store a frame returned by the core's `read_inputs` (columns unit, indicator, input, value, note).
-    All-or-nothing: every row is permission-checked first; one refusal changes nothing."""
-    fields = {(f.indicator, f.input): f for f in system_fields(round.system)}
-    units = {u.code: u for u in Unit.objects.all()}
-    problems: list[Problem] = []
+    All-or-nothing: every row is permission-checked first (input_rows_check); one refusal changes nothing.
+    Returns how many values changed."""
+    policy.require_unlocked(round)
     stored = {
         (code, ind, inp): (val, note or "")
         for code, ind, inp, val, note in InputValue.objects.filter(round=round).values_list(
             "unit__code", "indicator", "input", "value", "note"
         )
     }
-    # Rows that repeat the stored value (a pre-filled template sent back) change nothing and need no right.
-    rows = [
-        row
-        for row in frame.iter_rows(named=True)
-        if stored.get((str(row["unit"]), str(row["indicator"]), str(row["input"])))
-        != ("" if row["value"] is None else str(row["value"]), str(row.get("note") or ""))
-    ]
-    memo: dict = {}
-    for i, row in enumerate(rows, 1):
-        where = {"row": row.get("_row") or i}
-        unit = units.get(str(row["unit"]))
-        field = fields.get((str(row["indicator"]), str(row["input"])))
-        if unit is None or field is None:
-            problems.append(
-                Problem(
-                    "评估对象或输入不存在", indicator=str(row["indicator"]), field=str(row["input"]), **where
-                )
-            )
-            continue
-        if scope_unit is not None and unit.pk != scope_unit.pk:
-            problems.append(
-                Problem(
-                    f"只能导入本单位（{scope_unit.code}）的数据，发现 {unit.code}",
-                    indicator=field.indicator,
-                    field=field.input,
-                    **where,
-                )
-            )
-            continue
-        try:
-            policy.check_edit_input(user, round, unit, field, memo=memo)
-        except PermissionDenied as err:
-            problems.append(
-                Problem(f"{unit.code}：{err}", indicator=field.indicator, field=field.input, **where)
-            )
-        except UserError as err:
-            problems.extend(
-                Problem(p.message, indicator=field.indicator, field=field.input, **where)
-                for p in err.problems
-            )
-    if problems:
-        raise UserError(problems=problems)
+
+    def unchanged(row) -> bool:
+        value = "" if row["value"] is None else str(row["value"])
+        key = (str(row["unit"]), str(row["indicator"]), str(row["input"]))
+        return stored.get(key, ("", "")) == (value, str(row.get("note") or ""))
+
+    rows = input_rows_check(
+        user=user,
+        round=round,
+        rows=list(frame.iter_rows(named=True)),
+        scope_unit=scope_unit,
+        unchanged=unchanged,
+    )
     src = source or _source_for(user)
+    units = {u.code: u for u in Unit.objects.filter(code__in={str(r["unit"]) for r in rows})}
     with transaction.atomic():
         for row in rows:
             value = "" if row["value"] is None else str(row["value"])

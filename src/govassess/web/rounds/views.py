@@ -281,13 +281,21 @@ def unit_upload(request, pk, code):
     rnd = get_round(request.user, pk)
     unit = get_unit(code)
     _check_unit_access(request, rnd, unit)
+    policy.require_unlocked(rnd)  # before the file is read: a final round refuses any import
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         raise UserError("请选择要上传的文件。")
     frame = excel.read_upload(round=rnd, units=[unit], upload=form.cleaned_data["file"])
     n = services.input_values_import(user=request.user, round=rnd, frame=frame, scope_unit=unit)
-    messages.success(request, f"已导入 {n} 项数据。")
+    _import_message(request, n)
     return redirect("unit_form", pk, code)
+
+
+def _import_message(request, n: int) -> None:
+    if n:
+        messages.success(request, f"已导入 {n} 项数据。")
+    else:
+        messages.info(request, "文件中的数据与已保存的相同，没有需要导入的修改。")
 
 
 @login_required
@@ -378,6 +386,7 @@ def provider_template(request, pk):
 def provider_upload(request, pk):
     rnd = get_round(request.user, pk)
     policy.require(user_role(user=request.user) in (Role.PROVIDER, Role.OFFICE))
+    policy.require_unlocked(rnd)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         raise UserError("请选择要上传的文件。")
@@ -385,7 +394,7 @@ def provider_upload(request, pk):
         round=rnd, units=list(selectors.round_units(rnd)), upload=form.cleaned_data["file"]
     )
     n = services.input_values_import(user=request.user, round=rnd, frame=frame)
-    messages.success(request, f"已导入 {n} 项数据。")
+    _import_message(request, n)
     return redirect("provider_page", pk)
 
 
@@ -507,15 +516,18 @@ def scorecard(request, pk, code):
     if not policy.can_view_scorecard(request.user, rnd, unit):
         raise PermissionDenied("您无权查看该单位的成绩单。")
     results = _results_or_none(rnd)
+    full = policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER
     data = (
         selectors.scorecard(
             results=results,
             unit_code=unit.code,
-            with_heatmap=policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER,
+            with_heatmap=full,
+            with_others=full or rnd.state == RoundState.FINAL,
         )
         if results
         else {}
     )
+    data = selectors.redact(data, selectors.withheld_notes(user=request.user, round=rnd, unit=unit))
     me = data.get("unit") if data else None
     appeals = rnd.appeals.filter(unit=unit)
     return render(
@@ -550,6 +562,7 @@ def scorecard_export(request, pk, code):
         return redirect("scorecard", pk, code)
     if rnd.state != RoundState.FINAL and not policy.can_review(request.user):
         me = {**me, "rank": None}  # before publication a unit sees its rank band, not its rank
+    me = selectors.redact(me, selectors.withheld_notes(user=request.user, round=rnd, unit=unit))
     data = excel.results_workbook_bytes(results={**results, "units": [me]})
     resp = HttpResponse(data, content_type=excel.XLSX)
     resp["Content-Disposition"] = f'attachment; filename="scorecard-{rnd.pk}-{unit.code}.xlsx"'
@@ -595,7 +608,8 @@ def appeal_detail(request, pk):
     if not (policy.can_review(request.user) or policy.is_own_unit(request.user, appeal.unit)):
         raise PermissionDenied("您无权查看该申诉。")
     fields = [f for f in system_fields(rnd.system) if f.indicator == appeal.indicator]
-    values = selectors.values_for(rnd, appeal.unit)
+    # The current values are shown only to those who rule on the appeal.
+    values = selectors.values_for(rnd, appeal.unit) if policy.can_review(request.user) else {}
     if request.method == "POST":
         policy.require(policy.can_review(request.user))
         form = AppealDecisionForm(request.POST)

@@ -1,0 +1,211 @@
+"""Regression tests of issue 17's leaks and lock bypasses (defects 1, 2, 3, 5, 6, 7 and the refused import
+into a final round). Each test states what the old code did wrong in its docstring."""
+
+from __future__ import annotations
+
+import io
+
+from django.test import Client
+from openpyxl import load_workbook
+from webtools import PASSWORD, fill_all
+
+from govassess.web.rounds import services
+from govassess.web.rounds.models import InputValue
+from govassess.web.rounds.policy import LOCKED_MESSAGE
+
+# Written by the reviewer beside D01's expert score and by the provider beside D01's figure: a unit must
+# never see the first, and the second only once results are published.
+REVIEWER_NOTE = "专家内部意见：材料偏弱甲乙丙"
+PROVIDER_NOTE = "部门口径说明丁戊己"
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+def _notes(org):
+    """fill_all, then distinctive notes on D01's expert score and provider figure (versions are 1)."""
+    fill_all(org)
+    services.input_value_set(
+        user=org.reviewer, round=org.round, unit=org.d1, indicator="4", input="score", value="7",
+        note=REVIEWER_NOTE, expected_version=1,
+    )
+    services.input_value_set(
+        user=org.provider, round=org.round, unit=org.d1, indicator="3", input="挂接目录数", value="8",
+        note=PROVIDER_NOTE, expected_version=1,
+    )
+
+
+def _publish(org, *, final: bool = False):
+    services.round_transition(user=org.office, round=org.round, to_state="reviewing")
+    services.scoring_start(user=org.office, round=org.round, background=False)
+    services.round_transition(user=org.office, round=org.round, to_state="preliminary")
+    if final:
+        services.round_transition(user=org.office, round=org.round, to_state="final")
+
+
+def _snapshot():
+    return sorted(InputValue.objects.values_list("unit__code", "indicator", "input", "value", "note", "version"))
+
+
+# ---- defect 1: the API existence oracle ----------------------------------------------------------------
+
+
+def _push(client, rnd, row):
+    resp = client.post(f"/api/v1/rounds/{rnd.pk}/inputs/", {"rows": [row]}, content_type="application/json")
+    return resp.status_code, resp.json()
+
+
+def test_api_push_for_another_unit_answers_the_same_whatever_the_guess(org):
+    """Old code: a row equal to D02's stored value was dropped before the permission check (200
+    {"stored": 0}), a wrong guess answered 400 — D02's values could be guessed. Now: a right guess, a wrong
+    guess and a unit that does not exist all get one identical refusal, and nothing is stored."""
+    fill_all(org)  # D02's 网上办理率 is 50%
+    before = _snapshot()
+    filler = _client("filler1")
+    row = {"indicator": "1", "input": "网上办理率"}
+    right = _push(filler, org.round, {**row, "unit": "D02", "value": "50%"})
+    wrong = _push(filler, org.round, {**row, "unit": "D02", "value": "51%"})
+    absent = _push(filler, org.round, {**row, "unit": "D99", "value": "50%"})
+    assert right == wrong == absent
+    assert right[0] in (400, 403) and "stored" not in right[1]
+    assert "本单位" in right[1]["message"]
+    assert _snapshot() == before
+
+
+def test_api_push_cannot_guess_the_own_units_expert_score(org):
+    """Old code: the filler's own expert score (7) could be confirmed by pushing it back (200 stored 0)."""
+    fill_all(org)  # D01's expert score is 7
+    before = _snapshot()
+    filler = _client("filler1")
+    row = {"unit": "D01", "indicator": "4", "input": "score", "note": "猜"}
+    right = _push(filler, org.round, {**row, "value": "7"})
+    wrong = _push(filler, org.round, {**row, "value": "3"})
+    assert right == wrong and right[0] in (400, 403)
+    assert _snapshot() == before
+
+
+def test_api_push_into_a_final_round_is_refused_before_any_comparison(org):
+    """Old code: on a final round a row equal to the stored value answered 200 {"stored": 0}."""
+    fill_all(org)
+    _publish(org, final=True)
+    before = _snapshot()
+    for username, unit, value in (("filler1", "D01", "90%"), ("filler1", "D02", "50%"), ("office", "D01", "90%")):
+        status, body = _push(_client(username), org.round, {"unit": unit, "indicator": "1", "input": "网上办理率",
+                                                            "value": value})
+        assert (status, body["message"]) == (400, LOCKED_MESSAGE), (username, unit)
+    assert _snapshot() == before
+
+
+def _template_upload(client, rnd, code):
+    """Download the unit's template and send it straight back (every value unchanged)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = client.get(f"/rounds/{rnd.pk}/units/{code}/template.xlsx").content
+    return SimpleUploadedFile("template.xlsx", data)
+
+
+def test_import_into_a_final_round_is_refused_with_the_lock_message(org):
+    """Old code: an unchanged file sent to a final round answered "已导入 0 项数据"."""
+    fill_all(org)
+    office = _client("office")
+    upload = _template_upload(office, org.round, "D01")
+    _publish(org, final=True)
+    resp = office.post(f"/rounds/{org.round.pk}/units/D01/upload/", {"file": upload}, follow=True)
+    text = resp.content.decode()
+    assert LOCKED_MESSAGE in text and "已导入" not in text
+    resp = office.post(f"/rounds/{org.round.pk}/provider/upload/", {"file": upload}, follow=True)
+    text = resp.content.decode()
+    assert LOCKED_MESSAGE in text and "已导入" not in text
+
+
+def test_unchanged_import_says_nothing_changed(org):
+    """A pre-filled template sent back unchanged still passes (the unit may read every value in it)."""
+    fill_all(org)
+    filler = _client("filler1")
+    before = _snapshot()
+    resp = filler.post(
+        f"/rounds/{org.round.pk}/units/D01/upload/", {"file": _template_upload(filler, org.round, "D01")},
+        follow=True,
+    )
+    assert "没有需要导入的修改" in resp.content.decode()
+    assert _snapshot() == before
+
+
+# ---- defect 2: a unit reads expert scores, private notes and provider figures ------------------------------
+
+
+def _api_rows(client, rnd, unit="D01"):
+    resp = client.get(f"/api/v1/rounds/{rnd.pk}/inputs/", {"unit": unit})
+    return {(r["indicator"], r["input"]): r for r in resp.json()}
+
+
+def _workbook_texts(data: bytes) -> set[str]:
+    out = set()
+    for ws in load_workbook(io.BytesIO(data)).worksheets:
+        for row in ws.iter_rows(values_only=True):
+            out.update(str(v) for v in row if v is not None)
+    return out
+
+
+def test_unit_reads_only_its_own_inputs_before_publication(org):
+    """Old code: GET inputs and the unit template carried D01's expert score with the reviewer's note and the
+    provider's figures while collecting."""
+    _notes(org)
+    filler = _client("filler1")
+    rows = _api_rows(filler, org.round)
+    assert set(rows) == {("1", "网上办理率"), ("2", "接入方式")}
+    texts = _workbook_texts(filler.get(f"/rounds/{org.round.pk}/units/D01/template.xlsx").content)
+    assert REVIEWER_NOTE not in texts and PROVIDER_NOTE not in texts
+    page = filler.get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
+    assert REVIEWER_NOTE not in page and PROVIDER_NOTE not in page
+    # The office still reads everything, notes included.
+    rows = _api_rows(_client("office"), org.round)
+    assert rows[("4", "score")]["note"] == REVIEWER_NOTE
+    assert rows[("3", "挂接目录数")]["note"] == PROVIDER_NOTE
+
+
+def test_after_publication_the_unit_reads_figures_but_never_the_reviewers_note(org):
+    _notes(org)
+    _publish(org)
+    filler = _client("filler1")
+    rows = _api_rows(filler, org.round)
+    # Published: the expert score 7 and the provider's 8 / 10 back the scorecard; the reviewer's note stays.
+    assert rows[("4", "score")]["value"] == "7" and rows[("4", "score")]["note"] == ""
+    assert (rows[("3", "挂接目录数")]["value"], rows[("3", "挂接目录数")]["note"]) == ("8", PROVIDER_NOTE)
+    assert rows[("3", "目录总数")]["value"] == "10"
+    texts = _workbook_texts(filler.get(f"/rounds/{org.round.pk}/units/D01/template.xlsx").content)
+    assert REVIEWER_NOTE not in texts
+    for url in (f"/rounds/{org.round.pk}/units/D01/", f"/rounds/{org.round.pk}/units/D01/scorecard/"):
+        assert REVIEWER_NOTE not in filler.get(url).content.decode(), url
+    texts = _workbook_texts(filler.get(f"/rounds/{org.round.pk}/units/D01/scorecard.xlsx").content)
+    assert not any(REVIEWER_NOTE in t for t in texts)
+
+
+# ---- defect 3: the preliminary scorecard's chart data ----------------------------------------------------
+
+
+def _chart_data(html: str) -> dict:
+    import json
+    import re
+
+    return json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', html, re.S)[1])
+
+
+def test_preliminary_scorecard_charts_carry_no_other_unit(org):
+    """Old code: the bar chart's data listed every 市级部门 unit's name and total before publication."""
+    fill_all(org)
+    _publish(org)
+    html = _client("filler1").get(f"/rounds/{org.round.pk}/units/D01/scorecard/").content.decode()
+    assert org.d2.name not in html and org.d3.name not in html
+    bar = _chart_data(html)["bar"]
+    # D01: 90%×60 = 54, 是 = 20, 8/10×10 = 8, expert 7 → 89. D02: 30 + 5 + 5 + 6 = 46. D03 filled nothing: 0.
+    # Class average (89 + 46 + 0) / 3 = 45.
+    assert bar["names"] == [org.d1.name, "同类平均"]
+    assert bar["scores"] == [89, 45]
+    assert "heatmap" not in _chart_data(html)
+    # The office sees the whole class.
+    html = _client("office").get(f"/rounds/{org.round.pk}/units/D01/scorecard/").content.decode()
+    assert org.d2.name in _chart_data(html)["bar"]["names"]
