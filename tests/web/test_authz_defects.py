@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.test import Client
 from openpyxl import load_workbook
 from webtools import PASSWORD, fill_all
@@ -209,3 +210,117 @@ def test_preliminary_scorecard_charts_carry_no_other_unit(org):
     # The office sees the whole class.
     html = _client("office").get(f"/rounds/{org.round.pk}/units/D01/scorecard/").content.decode()
     assert org.d2.name in _chart_data(html)["bar"]["names"]
+
+
+# ---- defect 6: the round settings form and the indicator system ------------------------------------------
+
+
+def _second_system(tmp_path):
+    from webtools import MINI
+
+    from govassess.web.systems.services import system_import
+
+    path = tmp_path / "web-mini-2.yaml"
+    path.write_text(MINI.read_text(encoding="utf-8").replace("id: web-mini", "id: web-mini-2"), encoding="utf-8")
+    return system_import(user=None, source=str(path))
+
+
+def test_round_settings_cannot_switch_the_system_once_inputs_exist(org, tmp_path):
+    """Old code: the bound form wrote the posted system into the round, round_update saved it, and the audit
+    entry's before was read from the already-changed instance (identical before/after)."""
+    from govassess.errors import UserError
+    from govassess.web.audit.models import AuditEntry
+    from govassess.web.rounds.models import Round
+
+    other = _second_system(tmp_path)
+    fill_all(org)
+    office = _client("office")
+    page = office.get(f"/rounds/{org.round.pk}/").content.decode()
+    assert "本轮已有填报数据，不能更换指标体系" in page  # the field is shown disabled with the reason
+    resp = office.post(
+        f"/rounds/{org.round.pk}/edit/",
+        {"name": "2021年上半年（改）", "system": other.pk, "deadline": "2030-01-02T10:00", "appeal_deadline": ""},
+    )
+    assert resp.status_code == 302
+    rnd = Round.objects.get(pk=org.round.pk)
+    assert rnd.system_id == org.system.pk and rnd.name == "2021年上半年（改）"
+    entry = AuditEntry.objects.filter(action="round_update").latest("id")
+    assert entry.before["name"] == "2021年上半年" and entry.after["name"] == "2021年上半年（改）"
+    assert "system" not in entry.after  # unchanged, so not listed
+    assert entry.before["deadline"] != entry.after["deadline"]
+    # The service refuses on its own too (admin and any other caller).
+    with pytest.raises(UserError, match="不能更换指标体系"):
+        services.round_update(user=org.office, round=rnd, name=rnd.name, deadline=rnd.deadline, system=other)
+    assert Round.objects.get(pk=org.round.pk).system_id == org.system.pk
+
+
+def test_round_without_inputs_may_switch_system_and_the_audit_shows_both(org, tmp_path):
+    from govassess.web.audit.models import AuditEntry
+
+    other = _second_system(tmp_path)
+    services.round_update(user=org.office, round=org.round, name=org.round.name, deadline=None, system=other)
+    entry = AuditEntry.objects.filter(action="round_update").latest("id")
+    assert entry.before["system"] == "web-mini" and entry.after["system"] == "web-mini-2"
+
+
+# ---- defect 7: who adds and deletes evidence -----------------------------------------------------------------
+
+PDF = b"%PDF-1.4 defect 7"
+
+
+def _pdf(name="证明.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, PDF)
+
+
+def test_only_the_unit_adds_its_evidence_reviewers_add_separate_attachments(org):
+    """Old code: a provider could upload into D01's indicator 3, a reviewer into D01's evidence."""
+    from govassess.web.rounds.models import Evidence
+
+    url = f"/rounds/{org.round.pk}/units/D01/evidence/"
+    resp = _client("provider").post(url, {"indicator": "3", "file": _pdf()})
+    assert resp.status_code == 403
+    assert _client("filler2").post(url, {"indicator": "1", "file": _pdf()}).status_code == 403
+    assert not Evidence.objects.exists()
+    assert _client("filler1").post(url, {"indicator": "1", "file": _pdf("单位.pdf")}).status_code == 302
+    assert _client("reviewer").post(url, {"indicator": "4", "file": _pdf("评审.pdf")}).status_code == 302
+    kinds = dict(Evidence.objects.values_list("original_name", "kind"))
+    assert kinds == {"单位.pdf": "unit", "评审.pdf": "review"}
+    # The unit never sees the reviewer's attachment; the reviewer sees both, the attachment labelled.
+    review_ev = Evidence.objects.get(kind="review")
+    filler = _client("filler1")
+    page = filler.get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
+    assert "单位.pdf" in page and "评审.pdf" not in page
+    assert filler.get(f"/evidence/{review_ev.pk}/").status_code == 403
+    page = _client("reviewer").get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
+    assert "单位.pdf" in page and "评审.pdf" in page and "评审附件" in page
+
+
+def test_only_the_uploader_deletes_and_only_before_submission(org, settings):
+    """Old code: a reviewer could delete D01's evidence; deleting unlinked the file."""
+    from pathlib import Path
+
+    from govassess.web.audit.models import AuditEntry
+    from govassess.web.rounds.models import Evidence
+
+    fill_all(org)
+    ev = services.evidence_add(user=org.filler1, round=org.round, unit=org.d1, indicator="1", upload=_pdf())
+    stored = ev.stored_path
+    for username in ("reviewer", "office", "filler2", "provider"):
+        assert _client(username).post(f"/evidence/{ev.pk}/delete/").status_code == 403, username
+    assert Evidence.objects.filter(pk=ev.pk).exists()
+    filler = _client("filler1")
+    assert filler.post(f"/evidence/{ev.pk}/delete/").status_code == 302
+    assert not Evidence.objects.filter(pk=ev.pk).exists()
+    # The file is kept in the retained store, and the audit entry says where.
+    retained = Path(settings.EVIDENCE_RETAINED_DIR) / stored
+    assert retained.read_bytes() == PDF and not (Path(settings.EVIDENCE_DIR) / stored).exists()
+    entry = AuditEntry.objects.filter(action="evidence_delete").latest("id")
+    assert entry.before["file"] == "证明.pdf" and entry.after["retained"].endswith(Path(stored).name)
+    # After submission the unit's evidence stays.
+    ev2 = services.evidence_add(user=org.filler1, round=org.round, unit=org.d1, indicator="1", upload=_pdf())
+    services.submission_submit(user=org.filler1, round=org.round, unit=org.d1)
+    resp = filler.post(f"/evidence/{ev2.pk}/delete/", follow=True)
+    assert "已提交" in resp.content.decode()
+    assert Evidence.objects.filter(pk=ev2.pk).exists()

@@ -29,7 +29,7 @@ PDF = b"%PDF-1.4 matrix"
 
 def _evidence(org):
     ev = services.evidence_add(
-        user=org.office, round=org.round, unit=org.d1, indicator="1", upload=SimpleUploadedFile("m.pdf", PDF)
+        user=org.filler1, round=org.round, unit=org.d1, indicator="1", upload=SimpleUploadedFile("m.pdf", PDF)
     )
     return ev.pk
 

@@ -94,10 +94,18 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
     for key, v in values.items():
         if key in readable and not readable[key].note:
             v.note = ""
-    evidence = defaultdict(list)
-    if policy.can_view_evidence(user, round, unit):
-        for ev in Evidence.objects.filter(round=round, unit=unit, appeal__isnull=True):
+    evidence: dict[str, list] = defaultdict(list)
+    review_files: dict[str, list] = defaultdict(list)
+    see_unit = policy.can_view_evidence(user, round, unit, "unit")
+    see_review = policy.can_view_evidence(user, round, unit, "review")
+    for ev in Evidence.objects.filter(round=round, unit=unit, appeal__isnull=True).select_related(
+        "round", "unit"
+    ):
+        if ev.kind == "unit" and see_unit:
             evidence[ev.indicator].append(ev)
+        elif ev.kind != "unit" and see_review:
+            review_files[ev.indicator].append(ev)
+        ev.deletable = policy.can_delete_evidence(user, ev)
     groups = {key: FormGroup(key, name) for key, name in system_level1(round.system)}
     memo: dict = {}
     by_indicator: dict[str, dict[str, Any]] = {}
@@ -113,6 +121,7 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
                 "source": f.source,
                 "rows": [],
                 "evidence": evidence[f.indicator],
+                "review_files": review_files[f.indicator],
                 "editable": False,
             }
             by_indicator[f.indicator] = ind

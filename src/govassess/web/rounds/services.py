@@ -32,6 +32,7 @@ from govassess.web.rounds.models import (
     Appeal,
     AppealStatus,
     Evidence,
+    EvidenceKind,
     Extension,
     InputValue,
     JobStatus,
@@ -107,26 +108,55 @@ def round_create(*, user, system: System, name: str, deadline: datetime | None =
     return rnd
 
 
-def round_update(*, user, round: Round, name: str, deadline: datetime | None, appeal_deadline=None) -> Round:
+SYSTEM_LOCKED_MESSAGE = "本轮已有填报数据，不能更换指标体系；如需换用其他体系，请新建轮次。"
+
+
+def round_update(
+    *,
+    user,
+    round: Round,
+    name: str,
+    deadline: datetime | None,
+    appeal_deadline=None,
+    system: System | None = None,
+) -> Round:
+    """Change a round's settings. `system` None keeps the system; a different one is refused once the
+    round holds inputs (they belong to the old system's indicators). The audit entry lists each changed
+    field with its value read from the database before the change (not from a form's bound instance)."""
     policy.require(policy.can_manage(user))
-    policy.require_unlocked(round)
     with transaction.atomic():
+        current = Round.objects.select_for_update().select_related("system").get(pk=round.pk)
+        policy.require_unlocked(current)
+        new_system = system or current.system
+        if new_system.pk != current.system_id and current.inputs.exists():
+            raise UserError(SYSTEM_LOCKED_MESSAGE, field="指标体系")
         before = {
-            "name": round.name,
-            "deadline": _iso(round.deadline),
-            "appeal_deadline": _iso(round.appeal_deadline),
+            "name": current.name,
+            "system": current.system.slug,
+            "deadline": _iso(current.deadline),
+            "appeal_deadline": _iso(current.appeal_deadline),
         }
-        round.name, round.deadline, round.appeal_deadline = name, deadline, appeal_deadline
-        round.save()
-        audit_record(
-            user=user,
-            action="round_update",
-            object_type="round",
-            object_id=round.pk,
-            round=round,
-            before=before,
-            after={"name": name, "deadline": _iso(deadline), "appeal_deadline": _iso(appeal_deadline)},
-        )
+        after = {
+            "name": name,
+            "system": new_system.slug,
+            "deadline": _iso(deadline),
+            "appeal_deadline": _iso(appeal_deadline),
+        }
+        changed = [k for k in before if before[k] != after[k]]
+        current.name, current.deadline, current.appeal_deadline = name, deadline, appeal_deadline
+        current.system = new_system
+        current.save()
+        if changed:
+            audit_record(
+                user=user,
+                action="round_update",
+                object_type="round",
+                object_id=current.pk,
+                round=current,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
+    round.refresh_from_db()
     return round
 
 
@@ -545,11 +575,10 @@ def _check_evidence_file(upload) -> tuple[str, str]:
 def evidence_add(
     *, user, round: Round, unit: Unit, indicator: str, upload, appeal: Appeal | None = None
 ) -> Evidence:
-    fields = [f for f in system_fields(round.system) if f.indicator == indicator]
-    if not fields:
+    # Rights first (they do not depend on the indicator), then the indicator and the file.
+    kind = policy.check_add_evidence(user, round, unit) if appeal is None else EvidenceKind.UNIT
+    if not any(f.indicator == indicator for f in system_fields(round.system)):
         raise UserError("指标体系中没有该指标", indicator=indicator)
-    if appeal is None:
-        policy.check_edit_indicator(user, round, unit, fields)
     name, content_type = _check_evidence_file(upload)
     digest = hashlib.sha256()
     rel_dir = Path(str(round.pk)) / unit.code
@@ -567,6 +596,7 @@ def evidence_add(
             round=round,
             unit=unit,
             indicator=indicator,
+            kind=kind,
             appeal=appeal,
             original_name=name[:255],
             stored_path=str(stored),
@@ -583,7 +613,7 @@ def evidence_add(
             round=round,
             unit_code=unit.code,
             indicator=indicator,
-            after={"file": name, "sha256": ev.sha256, "size": size},
+            after={"file": name, "sha256": ev.sha256, "size": size, "kind": kind},
         )
     return ev
 
@@ -597,24 +627,42 @@ def evidence_path(evidence: Evidence) -> Path:
 
 
 def evidence_delete(*, user, evidence: Evidence) -> None:
+    """The uploader takes a file back (policy.check_delete_evidence)."""
+    policy.check_delete_evidence(user, evidence)
+    evidence_remove(user=user, evidence=evidence)
+
+
+def evidence_remove(*, user, evidence: Evidence, action: str = "evidence_delete") -> Path:
+    """Remove an evidence record on an unlocked round; its file is moved to the retained store
+    (EVIDENCE_RETAINED_DIR, same relative path) and the audit entry says where. Returns the new path."""
     rnd = evidence.round
-    fields = [f for f in system_fields(rnd.system) if f.indicator == evidence.indicator]
-    policy.check_edit_indicator(user, rnd, evidence.unit, fields)
+    policy.require_unlocked(rnd)
+    source = evidence_path(evidence)
+    retained_root = Path(settings.EVIDENCE_RETAINED_DIR)
+    target = retained_root / evidence.stored_path
     with transaction.atomic():
         audit_record(
             user=user,
-            action="evidence_delete",
+            action=action,
             object_type="evidence",
             object_id=evidence.pk,
             round=rnd,
             unit_code=evidence.unit.code,
             indicator=evidence.indicator,
-            before={"file": evidence.original_name, "sha256": evidence.sha256},
-            after=None,
+            before={
+                "file": evidence.original_name,
+                "sha256": evidence.sha256,
+                "kind": evidence.kind,
+                "uploaded_by": evidence.uploaded_by.get_username() if evidence.uploaded_by else "",
+            },
+            after={"retained": str(Path("evidence-retained") / evidence.stored_path)},
         )
-        path = evidence_path(evidence)
         evidence.delete()
-    path.unlink(missing_ok=True)
+        # Inside the transaction: if the move fails, the record and its audit entry are rolled back.
+        if source.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source.replace(target)
+    return target
 
 
 # ---- submissions ---------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from govassess.web.rounds.forms import (
     RoundForm,
     UploadForm,
 )
-from govassess.web.rounds.models import AnnualResult, Appeal, Evidence, RoundState, ScoringRun
+from govassess.web.rounds.models import AnnualResult, Appeal, Evidence, Round, RoundState, ScoringRun
 from govassess.web.systems.selectors import assigned_indicators, system_fields
 
 
@@ -99,7 +99,10 @@ def round_detail(request, pk):
 def round_edit(request, pk):
     rnd = get_round(request.user, pk)
     policy.require(policy.can_manage(request.user))
-    form = RoundForm(request.POST, instance=rnd)
+    policy.require_unlocked(rnd)
+    # A bound ModelForm writes the posted values into its instance while validating: give it a copy, so
+    # the service reads the stored settings for the audit's "before".
+    form = RoundForm(request.POST, instance=Round.objects.get(pk=rnd.pk))
     if not form.is_valid():
         raise UserError(problems=[p for p in _form_problems(form)])
     services.round_update(
@@ -108,6 +111,7 @@ def round_edit(request, pk):
         name=form.cleaned_data["name"],
         deadline=form.cleaned_data["deadline"],
         appeal_deadline=form.cleaned_data["appeal_deadline"],
+        system=form.cleaned_data["system"],
     )
     messages.success(request, "已保存。")
     return redirect("round_detail", pk)
@@ -188,6 +192,10 @@ def unit_form(request, pk, code):
     )[0]
     sub = rnd.submissions.filter(unit=unit).first()
     may_fill, why_not = policy.unit_may_fill(rnd, unit)
+    try:
+        upload_kind = policy.check_add_evidence(request.user, rnd, unit)
+    except (PermissionDenied, UserError):
+        upload_kind = None
     return render(
         request,
         "rounds/unit_form.html",
@@ -202,6 +210,7 @@ def unit_form(request, pk, code):
             "deadline": policy.effective_deadline(rnd, unit),
             "is_filler": user_role(user=request.user) == Role.FILLER,
             "upload_form": UploadForm(),
+            "upload_kind": upload_kind,
             "field_count": sum(len(ind["rows"]) for g in groups for ind in g.indicators),
         },
     )
@@ -305,6 +314,7 @@ def evidence_upload(request, pk, code):
     rnd = get_round(request.user, pk)
     unit = get_unit(code)
     _check_unit_access(request, rnd, unit)
+    policy.check_add_evidence(request.user, rnd, unit)  # who may add, before looking at what was sent
     files = request.FILES.getlist("file")
     if not files:
         raise UserError("请选择要上传的佐证材料。")
@@ -318,7 +328,7 @@ def evidence_upload(request, pk, code):
 @login_required
 def evidence_download(request, pk):
     ev = get_object_or_404(Evidence.objects.select_related("round", "unit"), pk=pk)
-    if not policy.can_view_evidence(request.user, ev.round, ev.unit):
+    if not policy.can_view_evidence(request.user, ev.round, ev.unit, ev.kind):
         raise PermissionDenied("您无权查看该佐证材料。")
     path = services.evidence_path(ev)
     if not path.exists():
@@ -334,7 +344,7 @@ def evidence_download(request, pk):
 @require_POST
 def evidence_delete(request, pk):
     ev = get_object_or_404(Evidence.objects.select_related("round", "unit"), pk=pk)
-    if not policy.can_view_evidence(request.user, ev.round, ev.unit):
+    if not policy.can_view_evidence(request.user, ev.round, ev.unit, ev.kind):
         raise PermissionDenied("您无权操作该佐证材料。")
     target = reverse("unit_form", args=[ev.round_id, ev.unit.code])
     try:
