@@ -324,3 +324,98 @@ def test_only_the_uploader_deletes_and_only_before_submission(org, settings):
     resp = filler.post(f"/evidence/{ev2.pk}/delete/", follow=True)
     assert "已提交" in resp.content.decode()
     assert Evidence.objects.filter(pk=ev2.pk).exists()
+
+
+# ---- defect 5: Django admin and the final lock ----------------------------------------------------------------
+
+
+def _admin_objects(org):
+    """A scoring run, a decided appeal with a file, a unit's evidence and a submission of D01."""
+    from govassess.web.rounds.models import Appeal, ScoringRun, Submission
+
+    fill_all(org)
+    ev = services.evidence_add(user=org.filler1, round=org.round, unit=org.d1, indicator="1", upload=_pdf())
+    services.submission_submit(user=org.filler1, round=org.round, unit=org.d1)
+    _publish(org)
+    appeal = services.appeal_file(
+        user=org.filler1, round=org.round, unit=org.d1, indicator="2", reason="理由", uploads=[_pdf("申诉.pdf")]
+    )
+    services.appeal_decide(user=org.office, appeal=appeal, upheld=False, decision="不成立")
+    return {
+        "scoringrun": ScoringRun.objects.filter(round=org.round).latest("id"),
+        "appeal": Appeal.objects.get(pk=appeal.pk),
+        "evidence": ev,
+        "submission": Submission.objects.get(round=org.round, unit=org.d1),
+    }
+
+
+def test_admin_cannot_change_or_delete_anything_of_a_final_round(org, tmp_path):
+    """Old code: admin renamed a final round, switched its system, deleted its scoring run (reverting the
+    published totals), its appeals, evidence and submissions — without an audit entry."""
+    from govassess.web.audit.models import AuditEntry
+    from govassess.web.rounds.models import Extension, Round
+
+    objs = _admin_objects(org)
+    services.round_transition(user=org.office, round=org.round, to_state="final")
+    other = _second_system(tmp_path)
+    office = _client("office")
+    audit_count = AuditEntry.objects.count()
+    r = org.round.pk
+    page = office.get(f"/admin/rounds/round/{r}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()  # view only
+    resp = office.post(f"/admin/rounds/round/{r}/change/", {"name": "改名", "system": other.pk})
+    assert resp.status_code == 403
+    assert office.post(f"/admin/rounds/round/{r}/delete/", {"post": "yes"}).status_code == 403
+    for model, obj in objs.items():
+        assert office.post(f"/admin/rounds/{model}/{obj.pk}/delete/", {"post": "yes"}).status_code == 403, model
+        assert type(obj).objects.filter(pk=obj.pk).exists(), model
+    resp = office.post(
+        "/admin/rounds/extension/add/",
+        {"round": r, "unit": org.d1.pk, "deadline_0": "2030-01-01", "deadline_1": "10:00", "reason": "x"},
+    )
+    assert resp.status_code == 403 and not Extension.objects.exists()
+    rnd = Round.objects.get(pk=r)
+    assert (rnd.name, rnd.system_id) == ("2021年上半年", org.system.pk)
+    assert AuditEntry.objects.count() == audit_count
+    assert services.evidence_path(objs["evidence"]).read_bytes() == PDF
+
+
+def test_admin_keeps_published_runs_and_decided_appeals_before_the_lock(org):
+    objs = _admin_objects(org)  # preliminary: the run is published, the appeal decided
+    office = _client("office")
+    for model in ("scoringrun", "appeal"):
+        obj = objs[model]
+        assert office.post(f"/admin/rounds/{model}/{obj.pk}/delete/", {"post": "yes"}).status_code == 403
+        assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_admin_changes_before_the_lock_go_through_the_services(org, settings, tmp_path):
+    from pathlib import Path
+
+    from govassess.web.audit.models import AuditEntry
+    from govassess.web.rounds.models import Evidence, Round
+
+    fill_all(org)
+    ev = services.evidence_add(user=org.filler1, round=org.round, unit=org.d1, indicator="1", upload=_pdf())
+    other = _second_system(tmp_path)
+    office = _client("office")
+    r = org.round.pk
+    # The system cannot be switched (inputs exist); a rename is audited with the stored before.
+    resp = office.post(f"/admin/rounds/round/{r}/change/", {"name": "新名称", "system": other.pk, "_save": "1"})
+    assert resp.status_code == 302
+    rnd = Round.objects.get(pk=r)
+    assert (rnd.name, rnd.system_id) == ("新名称", org.system.pk)
+    entry = AuditEntry.objects.filter(action="round_update").latest("id")
+    assert (entry.before["name"], entry.after["name"]) == ("2021年上半年", "新名称")
+    assert "system" not in entry.after
+    # The form left the deadline empty: a real change, recorded with the stored value as before.
+    assert entry.before["deadline"] is not None and entry.after["deadline"] is None
+    # Evidence deleted in admin: the record goes, the file is moved to the retained store, audited.
+    assert office.post(f"/admin/rounds/evidence/{ev.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Evidence.objects.filter(pk=ev.pk).exists()
+    assert (Path(settings.EVIDENCE_RETAINED_DIR) / ev.stored_path).read_bytes() == PDF
+    entry = AuditEntry.objects.filter(action="evidence_admin_delete").latest("id")
+    assert entry.before["file"] == "证明.pdf" and entry.username == "office"
+    # No bulk deletion that would skip these checks.
+    page = office.get("/admin/rounds/scoringrun/").content.decode()
+    assert "delete_selected" not in page
