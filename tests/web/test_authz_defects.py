@@ -76,14 +76,15 @@ def test_api_push_for_another_unit_answers_the_same_whatever_the_guess(org):
     assert _snapshot() == before
 
 
-def test_api_push_cannot_guess_the_own_units_expert_score(org):
-    """Old code: the filler's own expert score (7) could be confirmed by pushing it back (200 stored 0)."""
-    fill_all(org)  # D01's expert score is 7
+def test_api_push_cannot_guess_the_own_units_provider_figure(org):
+    """Old code: the provider's figure for the filler's own unit (挂接目录数 8) was confirmed by pushing it
+    back (200 {"stored": 0}) while a wrong guess answered 400."""
+    fill_all(org)
     before = _snapshot()
     filler = _client("filler1")
-    row = {"unit": "D01", "indicator": "4", "input": "score", "note": "猜"}
-    right = _push(filler, org.round, {**row, "value": "7"})
-    wrong = _push(filler, org.round, {**row, "value": "3"})
+    row = {"unit": "D01", "indicator": "3", "input": "挂接目录数"}
+    right = _push(filler, org.round, {**row, "value": "8"})
+    wrong = _push(filler, org.round, {**row, "value": "9"})
     assert right == wrong and right[0] in (400, 403)
     assert _snapshot() == before
 
