@@ -34,9 +34,14 @@ class RoundList(APIView):
 
 
 class UnitList(APIView):
-    @extend_schema(summary="评估对象", responses={200: s.UnitSerializer(many=True), **ERRORS})
+    @extend_schema(
+        summary="评估对象（单位账号只见本单位）", responses={200: s.UnitSerializer(many=True), **ERRORS}
+    )
     def get(self, request):
-        return Response(s.UnitSerializer(Unit.objects.filter(active=True), many=True).data)
+        units = Unit.objects.filter(active=True)
+        if user_role(user=request.user) == Role.FILLER:
+            units = units.filter(pk=user_unit_id(user=request.user))  # a unit's token learns no other unit
+        return Response(s.UnitSerializer(units, many=True).data)
 
 
 class FieldList(APIView):

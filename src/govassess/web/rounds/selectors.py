@@ -275,7 +275,7 @@ def unit_result(results: dict, unit_code: str) -> dict | None:
     return next((u for u in results.get("units", []) if u.get("unit") == unit_code), None)
 
 
-WITHHELD = "（评审意见不向被评估单位公开）"
+WITHHELD = "（此处说明不公开）"
 
 
 def withheld_notes(*, user, round: Round, unit: Unit) -> set[str]:
@@ -289,6 +289,20 @@ def withheld_notes(*, user, round: Round, unit: Unit) -> set[str]:
         .values_list("indicator", "input", "note")
         if not ((ind, inp) in readable and readable[(ind, inp)].note)
     }
+
+
+def withheld_notes_round(*, user, round: Round) -> set[str]:
+    """withheld_notes over every unit of the round (for results that carry every unit's explanations)."""
+    fields = system_fields(round.system)
+    readable: dict[int, dict] = {}
+    out = set()
+    for v in InputValue.objects.filter(round=round).exclude(note="").select_related("unit"):
+        if v.unit_id not in readable:
+            readable[v.unit_id] = policy.readable_fields(user, round, v.unit, fields)
+        r = readable[v.unit_id].get((v.indicator, v.input))
+        if r is None or not r.note:
+            out.add(v.note)
+    return out
 
 
 def redact(value: Any, notes: set[str]) -> Any:

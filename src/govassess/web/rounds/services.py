@@ -446,6 +446,9 @@ def input_rows_check(
         own = Unit.objects.filter(pk=user_unit_id(user=user)).first()
         if own is None or (scope_unit is not None and scope_unit.pk != own.pk):
             raise PermissionDenied("只能填报本单位的数据。")
+        # Decided on the codes as sent, before any lookup: one answer for every unit that is not its own.
+        if any(str(row["unit"]) != own.code for row in rows):
+            raise PermissionDenied(f"只能导入本单位（{own.code}）的数据。")
         scope_unit = own
     fields = {(f.indicator, f.input): f for f in system_fields(round.system)}
     units = {u.code: u for u in Unit.objects.all()}

@@ -467,7 +467,7 @@ def round_score(request, pk):
 @login_required
 def run_status(request, pk):
     run = get_object_or_404(ScoringRun.objects.select_related("round"), pk=pk)
-    policy.require(policy.can_review(request.user))
+    policy.require(policy.can_review(request.user) and policy.can_view_round(request.user, run.round))
     return JsonResponse(
         {
             "status": run.status,
@@ -504,6 +504,8 @@ def round_results_export(request, pk):
     if results is None:
         messages.error(request, "尚无评分结果。")
         return redirect("round_detail", pk)
+    # Notes the user may not read (a leader reads none) are quoted in the core's explanations: taken out.
+    results = selectors.redact(results, selectors.withheld_notes_round(user=request.user, round=rnd))
     if not (policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER):
         # Other roles get the ranking only: no indicator detail of other units.
         results = {
@@ -615,7 +617,9 @@ def appeal_list(request, pk):
 def appeal_detail(request, pk):
     appeal = get_object_or_404(Appeal.objects.select_related("round__system", "unit"), pk=pk)
     rnd = appeal.round
-    if not (policy.can_review(request.user) or policy.is_own_unit(request.user, appeal.unit)):
+    if not policy.can_view_round(request.user, rnd) or not (
+        policy.can_review(request.user) or policy.is_own_unit(request.user, appeal.unit)
+    ):
         raise PermissionDenied("您无权查看该申诉。")
     fields = [f for f in system_fields(rnd.system) if f.indicator == appeal.indicator]
     # The current values are shown only to those who rule on the appeal.
