@@ -377,6 +377,9 @@ def test_admin_cannot_change_or_delete_anything_of_a_final_round(org, tmp_path):
     assert resp.status_code == 403 and not Extension.objects.exists()
     rnd = Round.objects.get(pk=r)
     assert (rnd.name, rnd.system_id) == ("2021年上半年", org.system.pk)
+    # Nor through the cascade of deleting the unit (its inputs are not an admin model of their own).
+    assert office.post(f"/admin/organisation/unit/{org.d1.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert InputValue.objects.filter(unit=org.d1).exists()
     assert AuditEntry.objects.count() == audit_count
     assert services.evidence_path(objs["evidence"]).read_bytes() == PDF
 
