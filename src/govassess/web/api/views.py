@@ -73,8 +73,8 @@ class InputList(APIView):
         if unit:
             units = units.filter(code=unit)
         # Which units, fields and notes: policy.readable_fields, the same decision as pages and templates.
-        rows = selectors.readable_values(user=request.user, round=rnd, units=list(units))
-        return Response(s.InputValueSerializer(rows[:20000], many=True).data)
+        rows = selectors.readable_values(user=request.user, round=rnd, units=list(units), limit=20000)
+        return Response(s.InputValueSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="批量报送输入值（全部成功或全部不生效）",

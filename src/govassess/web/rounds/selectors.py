@@ -144,9 +144,10 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
     return out
 
 
-def readable_values(*, user, round: Round, units) -> list[InputValue]:
+def readable_values(*, user, round: Round, units, limit: int | None = None) -> list[InputValue]:
     """Stored values of these units that a user may read (policy.readable_fields decides per unit and
-    field); a note the user may not read comes back blank. Ordered by unit, indicator, input."""
+    field); a note the user may not read comes back blank. Ordered by unit, indicator, input; at most
+    `limit` values."""
     fields = system_fields(round.system)
     units = {u.pk: u for u in units}
     readable: dict[int, dict] = {}
@@ -156,7 +157,7 @@ def readable_values(*, user, round: Round, units) -> list[InputValue]:
         .select_related("unit")
         .order_by("unit__code", "indicator", "input")
     )
-    for v in qs:
+    for v in qs.iterator(chunk_size=2000):
         if v.unit_id not in readable:
             readable[v.unit_id] = policy.readable_fields(user, round, units[v.unit_id], fields)
         r = readable[v.unit_id].get((v.indicator, v.input))
@@ -165,6 +166,8 @@ def readable_values(*, user, round: Round, units) -> list[InputValue]:
         if not r.note:
             v.note, v.note_withheld = "", bool(v.note)
         out.append(v)
+        if limit is not None and len(out) >= limit:
+            break
     return out
 
 
