@@ -423,3 +423,19 @@ def test_admin_changes_before_the_lock_go_through_the_services(org, settings, tm
     # No bulk deletion that would skip these checks.
     page = office.get("/admin/rounds/scoringrun/").content.decode()
     assert "delete_selected" not in page
+
+
+def test_admin_adds_a_round_through_the_service(org):
+    from govassess.web.audit.models import AuditEntry
+    from govassess.web.rounds.models import Round
+
+    resp = _client("office").post(
+        "/admin/rounds/round/add/",
+        {"name": "后台新建", "system": org.system.pk, "deadline_0": "", "deadline_1": "",
+         "appeal_deadline_0": "", "appeal_deadline_1": "", "_save": "1"},
+    )
+    assert resp.status_code == 302
+    rnd = Round.objects.get(name="后台新建")
+    assert rnd.state == "draft"
+    entry = AuditEntry.objects.filter(action="round_create").latest("id")
+    assert entry.object_id == str(rnd.pk) and entry.username == "office"
