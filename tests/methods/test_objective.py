@@ -134,3 +134,20 @@ def test_cli_combine(tmp_path):
     d = json.loads(out.read_text(encoding="utf-8"))
     assert d["criteria"] == ["甲", "乙", "丙"]
     assert d["weights"] == pytest.approx([0.10 / 0.29, 0.09 / 0.29, 0.10 / 0.29])
+
+
+def test_hostile_workbook_refused_before_reading(tmp_path, capsys):
+    # one cell at XFD1000000: a used area of 16 billion cells, refused by the project's workbook guard
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["单位", "X1"])
+    ws.append(["U1", 1])
+    ws["XFD1000000"] = 1
+    p = tmp_path / "d.xlsx"
+    wb.save(p)
+    out = tmp_path / "w.json"
+    assert main(["weights", "entropy", str(p), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "已用区域" in err and "Traceback" not in err and not out.exists()

@@ -79,6 +79,10 @@ def read_sheets(path: str | Path) -> list[Sheet]:
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         from python_calamine import CalamineWorkbook
 
+        from govassess.xlsx_guard import check_workbook
+
+        if suffix in (".xlsx", ".xlsm"):
+            check_workbook(p)  # a huge used area or a zip bomb is refused before calamine builds its grid
         try:
             wb = CalamineWorkbook.from_path(str(p))
         except Exception:  # calamine raises its own error types for broken files
