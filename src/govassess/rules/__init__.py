@@ -446,20 +446,33 @@ class Relative(Rule):
         x = pl.when(ctx.applicable).then(v)
         hi, lo = x.max().over(ctx.peer), x.min().over(ctx.peer)
         p = ctx.points
-        if self.method == "best":
-            if self.order == "desc":
-                s = pl.when(hi > 0).then(p * x / hi).otherwise(0.0)
-                best = hi
-            else:
-                s = pl.when(x > 0).then(p * lo / x).when(x == 0).then(p).otherwise(0.0)
-                best = lo
-            text = pl.concat_str([text, pl.lit("，同类最好值 "), fmt(best, 6), pl.lit(f"，得分 = {_num_text(p)} × 与最好值之比")])
+        span = hi - lo
+        # Range method: the best unit of the class gets full points, the worst none, linear in between.
+        frac = (x - lo) / span if self.order == "desc" else (hi - x) / span
+        ranged = pl.when(span == 0).then(p).otherwise(p * frac)
+        range_text = pl.concat_str([pl.lit("，同类最小 "), fmt(lo, 6), pl.lit("、最大 "), fmt(hi, 6),
+                                    pl.lit(f"，按极差法折算（全部相等得满分 {_num_text(p)} 分）")])
+        if self.method == "minmax":
+            return Scored(ranged, pl.concat_str([text, range_text]), v)
+        # Ratio to the best only where it means something: every value of the class ≥ 0 and the best > 0.
+        # Otherwise (fewer is better and the best is 0; negative values) the ratio is 0 or undefined for
+        # everyone but the best, so the range method is used instead — see docs/indicator-systems.md.
+        if self.order == "desc":
+            best, ratio_ok, ratio = hi, (hi > 0) & (lo >= 0), x / hi
         else:
-            span = hi - lo
-            frac = (x - lo) / span if self.order == "desc" else (hi - x) / span
-            s = pl.when(span == 0).then(p).otherwise(p * frac)
-            text = pl.concat_str([text, pl.lit("，同类最小 "), fmt(lo, 6), pl.lit("、最大 "), fmt(hi, 6),
-                                  pl.lit(f"，按极差法折算（全部相等得满分 {_num_text(p)} 分）")])
+            best, ratio_ok, ratio = lo, lo > 0, lo / x
+        s = pl.when(span == 0).then(p).when(ratio_ok).then(p * ratio).otherwise(ranged)
+        better = "" if self.order == "desc" else "（越小越好）"
+        ratio_text = pl.concat_str([pl.lit(f"{better}，同类最好值 "), fmt(best, 6),
+                                    pl.lit(f"，得分 = {_num_text(p)} × "
+                                           + ("本单位值 ÷ 最好值" if self.order == "desc" else "最好值 ÷ 本单位值"))])
+        worst = lo if self.order == "desc" else hi
+        fallback_text = pl.concat_str([pl.lit(f"{better}，同类最好值 "), fmt(best, 6), pl.lit("、最差值 "), fmt(worst, 6),
+                                       pl.lit("，与最好值之比无意义（最好值为 0 或有负值），按极差法：得分 = "
+                                              f"{_num_text(p)} × (1 − |本单位值 − 最好值| ÷ |最差值 − 最好值|)")])
+        equal_text = pl.lit(f"{better}，同类各单位数值相同，得满分")
+        text = pl.concat_str([text, pl.when(span == 0).then(equal_text).when(ratio_ok).then(ratio_text)
+                              .otherwise(fallback_text)])
         return Scored(s, text, v)
 
 
