@@ -52,22 +52,34 @@ def synthetic_inputs(system: IndicatorSystem, units: pl.DataFrame, seed: int) ->
                 continue
             if leaf.kind == "bonus":
                 if rng.random() < 0.15:
-                    rows.append(_row(unit, spec, _value(spec, leaf.points or 0, 0.3, rng), rng))
+                    rows.append(_row(unit, spec, _value(spec, leaf.points or 0, 0.3, rng), rng, leaf))
                 continue
             if leaf.kind == "penalty":
                 if rng.random() < 0.06:
-                    rows.append(_row(unit, spec, _value(spec, leaf.points or 0, 0.2, rng), rng))
+                    rows.append(_row(unit, spec, _value(spec, leaf.points or 0, 0.2, rng), rng, leaf))
                 continue
             if rng.random() < 0.02:  # an occasional unreported input, flagged as missing
                 continue
-            rows.append(_row(unit, spec, _value(spec, leaf.points or 0, quality, rng), rng))
+            rows.append(_row(unit, spec, _value(spec, leaf.points or 0, quality, rng), rng, leaf))
     return pl.DataFrame(rows, schema={"unit": pl.String, "indicator": pl.String, "input": pl.String, "value": pl.String,
                                       "note": pl.String})
 
 
-def _row(unit: str, spec: Any, value: str, rng: random.Random) -> dict[str, Any]:
-    note = rng.choice(["佐证材料齐全，达到要求", "部分佐证材料缺失", "经现场核查确认"]) if spec.needs_note else None
-    return {"unit": unit, "indicator": spec.indicator, "input": spec.input, "value": value, "note": note}
+def _row(unit: str, spec: Any, value: str, rng: random.Random, leaf: Any) -> dict[str, Any]:
+    return {"unit": unit, "indicator": spec.indicator, "input": spec.input, "value": value,
+            "note": _reason(spec, value, leaf, rng) if spec.needs_note else None}
+
+
+def _reason(spec: Any, value: str, leaf: Any, rng: random.Random) -> str:
+    """A reviewer's reason that agrees with the score: full marks never come with a lost-point reason."""
+    given, points = float(value), float(leaf.points or 0)
+    if leaf.kind == "bonus":
+        return rng.choice(["获省级表彰", "经验做法被主流媒体报道", "“秒批”事项上线运行"]) + f"，加 {given:g} 分"
+    if leaf.kind == "penalty":
+        return rng.choice(["核查发现问题", "经核实存在问题"]) + f"，扣 {given:g} 分"
+    if given >= points:
+        return rng.choice(["佐证材料齐全，达到要求", "经现场核查确认，全部达到要求"])
+    return rng.choice(["部分佐证材料缺失", "部分要求未达到"]) + f"，扣 {points - given:g} 分"
 
 
 def _value(spec: Any, points: float, quality: float, rng: random.Random) -> str:

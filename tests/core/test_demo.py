@@ -38,3 +38,20 @@ def test_demo_is_deterministic(tmp_path):
     a = (tmp_path / "a" / "yangjiang-2021-county-annual.json").read_text(encoding="utf-8")
     b = (tmp_path / "b" / "yangjiang-2021-county-annual.json").read_text(encoding="utf-8")
     assert a == b
+
+
+def test_demo_reasons_agree_with_scores(tmp_path):
+    # an office rejects a full-mark manual score whose reason says points were lost
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    for stem in ("yangjiang-2021-dept-h1", "yangjiang-2021-dept-h2", "yangjiang-2021-county-h1", "yangjiang-2021-county-h2"):
+        result = json.loads((tmp_path / f"{stem}.json").read_text(encoding="utf-8"))
+        assert not [w for w in result["warnings"] if "人工评分为满分" in w]
+        points = {i["code"]: i["points"] for i in result["indicators"]}
+        manual = 0
+        for u in result["units"]:
+            for code, ind in u["indicators"].items():
+                text = ind["explanation"] or ""
+                if text.startswith("人工评分") and ind["score"] is not None and ind["score"] >= points[code]:
+                    manual += 1
+                    assert "缺失" not in text and "扣" not in text.split("；")[0], text
+        assert manual > 0  # the check looked at something

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from coretools import by_unit, run, units_of
+from coretools import by_unit, make_system, run, units_of
 
 from govassess.errors import UserError
 from govassess.indicators import system_from_dict
@@ -179,3 +179,13 @@ def test_input_notes_are_part_of_the_explanation():
     u = by_unit(run(yj(), units_of(1, has_license_items=[0]), rows))["U1"]
     assert "依据：抽查页面 http://x.gov.cn/a.html 未注明来源" in u["indicators"]["2.1"]["explanation"]
     assert "依据" in u["lost"][0]["reason"]
+
+
+def test_full_manual_score_with_lost_point_reason_is_flagged():
+    # U1: 3/3 with "部分佐证材料缺失" contradicts itself → one warning; U2: 3/3 "无缺失，不扣分" is coherent;
+    # U3: 2/3 "缺失一项，扣 1 分" is coherent (the points were lost).
+    system = make_system([{"name": "领导机制", "code": "L", "points": 3, "rule": {"type": "manual"}}])
+    res = run(system, units_of(3), [("U1", "L", "score", 3, "部分佐证材料缺失"), ("U2", "L", "score", 3, "材料齐全，无缺失，不扣分"),
+                                    ("U3", "L", "score", 2, "缺失一项，扣 1 分")])
+    flagged = [w for w in res["warnings"] if "人工评分为满分" in w]
+    assert len(flagged) == 1 and "U1" in flagged[0] and "部分佐证材料缺失" in flagged[0] and "L" in flagged[0]

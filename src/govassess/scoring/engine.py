@@ -17,7 +17,7 @@ import polars as pl
 from govassess import expr as ex
 from govassess.errors import Problem, UserError
 from govassess.indicators.model import IndicatorNode, IndicatorSystem
-from govassess.rules import STRING_KINDS, Context, RuleError, fmt
+from govassess.rules import STRING_KINDS, Context, Manual, RuleError, fmt
 
 SEP = "\x1f"
 Progress = Callable[[str, int, int], None]
@@ -173,6 +173,7 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
     wide = engine.leaves()
     if system.missing == "error":
         _raise_missing(system, wide)
+    warnings += _contradicting_reasons(system, wide)
     step("汇总", 2, 4)
     wide = engine.groups(wide)
     wide = engine.totals(wide)
@@ -433,6 +434,29 @@ class _Engine:
         for g in reversed(system.grades):  # lowest first, so the highest matching band wins
             grade = pl.when(shown >= g.min).then(pl.lit(g.name)).otherwise(grade)
         return wide.with_columns(rank.alias("rank"), pl.when(pl.col("score").is_not_null()).then(grade).alias("grade"))
+
+
+# Words in a reviewer's reason that say points were lost; the negated forms ("无缺失", "不扣分") are removed first.
+LOST_WORDS = r"缺失|缺少|缺项|不足|不完整|不齐全|不全|欠缺|未达到|未达标|未完成|未提供|未按|不符合|不到位|扣分|扣除|扣\s*[0-9０-９.]"
+NEGATED = r"(无|不|没有|未)(缺失|缺少|缺项|不足|扣分|扣除|扣)"
+
+
+def _contradicting_reasons(system: IndicatorSystem, wide: pl.DataFrame) -> list[str]:
+    """A full-mark manual score whose reason says points were lost: the score or the reason is wrong."""
+    out: list[str] = []
+    for leaf in system.leaves():
+        if leaf.kind != "normal" or not isinstance(leaf.rule, Manual) or not leaf.code:
+            continue
+        note = _note(leaf.code, leaf.rule.input)
+        if note not in wide.columns:
+            continue
+        reason = pl.col(note).str.replace_all(NEGATED, "")
+        hit = wide.filter(pl.col(col_applicable(leaf.code)) & (pl.col(col_score(leaf.code)) >= float(leaf.points or 0) - 1e-9)
+                          & reason.str.contains(LOST_WORDS))
+        for unit, name, text in hit.select("unit", "name", note).iter_rows():
+            out.append(f"单位 {unit}（{name}）指标 {leaf.code}「{leaf.name}」：人工评分为满分 {_num(leaf.points or 0)} 分，"
+                       f"但理由「{text}」写明有失分，请核对评分或理由")
+    return out
 
 
 def _raise_missing(system: IndicatorSystem, wide: pl.DataFrame) -> None:
