@@ -540,3 +540,37 @@ def test_egov_rules_score_as_the_scoring_details_say():
     assert got["u1"]["score"] == pytest.approx(27.85)
     assert got["u2"]["indicators"]["006"]["score"] == 0 and got["u2"]["indicators"]["028"]["score"] == 2
     assert got["u2"]["score"] == pytest.approx(2)
+
+
+def test_every_identifier_in_builtin_systems_has_a_chinese_label():
+    # inputs and unit attributes that are ASCII identifiers (score, has_license_items, population …) must have
+    # a label, so explanations and templates never show them
+    import re
+
+    from govassess.indicators.loader import builtin_ids
+
+    ascii_name = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+    unlabelled = []
+    for sid in builtin_ids():
+        system = load_system(sid)
+        names = {s.input for s in system.inputs()}
+        for n in system.nodes():
+            for ast in (n.applies_ast, n.veto_ast):
+                names |= set(ex.names(ast)) if ast is not None else set()
+            per = getattr(n.rule, "per", None)
+            names |= {per} if per else set()
+        unlabelled += [(sid, name) for name in sorted(names) if ascii_name.match(name) and ascii_name.match(system.label(name))]
+    assert unlabelled == []
+
+
+def test_missing_manual_score_is_named_by_its_label():
+    from govassess.data import inputs_from_rows, units_from_rows
+    from govassess.indicators import system_from_dict
+    from govassess.scoring import score_round
+
+    system = system_from_dict({"id": "t", "name": "t", "total": 2, "indicators": [
+        {"name": "机制", "code": "1", "points": 2, "rule": {"type": "manual"}}]})
+    u = units_from_rows([{"unit": "A", "name": "甲", "class": "市级部门"}])
+    res = score_round(system, u, inputs_from_rows(system, u, [])).to_dict()
+    assert res["units"][0]["indicators"]["1"]["explanation"] == "缺少输入：评分，按 0 分计"
+    assert res["units"][0]["missing"] == [{"indicator": "1", "input": "score", "label": "评分"}]

@@ -108,6 +108,8 @@ def test_template_round_trip_reads_back_unchanged(files, tmp_path):
     header = [c.value for c in ws[1]]
     assert header[:7] == ["单位编码", "单位名称", "指标编码", "指标名称", "输入项", "填报值", "备注（理由）"]
     assert ws.max_row == 1 + 2 * 3  # two units × three inputs
+    # the manual leaf's input reads 评分 (its label), not the file identifier "score"; it still reads back
+    assert [ws.cell(r, 5).value for r in range(2, 5)] == ["网上受理率", "专线接入", "评分"]
     assert any('"是,否,未接入"' in dv.formula1 for dv in ws.data_validations.dataValidation)
     assert ws.freeze_panes == "F2"
     # scoring the filled template gives the same result as the CSV

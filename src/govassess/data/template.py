@@ -59,7 +59,8 @@ def write_template(system: IndicatorSystem, units: pl.DataFrame, path: str | Pat
             hint = "可选：" + "、".join(s.choices or ()) if s.kind == CHOICE else KIND_HINT.get(s.kind, "")
             if s.kind == SCORE and s.max is not None:
                 hint = f"0–{s.max:g} 分，须在备注写明理由"
-            ws.append([unit, name, s.indicator, s.indicator_name, s.input, value, note, hint, s.criteria, s.source, s.provider])
+            ws.append([unit, name, s.indicator, s.indicator_name, s.label or s.input, value, note, hint, s.criteria, s.source,
+                       s.provider])
             choices = tuple(s.choices or ()) if s.kind == CHOICE else (("是", "否") if s.kind == BOOL else ())
             if choices and len(",".join(choices)) < 250:
                 dv = validations.get(choices)
@@ -85,7 +86,7 @@ def write_template(system: IndicatorSystem, units: pl.DataFrame, path: str | Pat
     ws.print_title_rows = "1:1"
     info = wb.create_sheet("说明")
     for line in (
-        f"指标体系：{system.name}（{system.id}）",
+        f"指标体系：{system.name}",
         "只填写黄色的「填报值」和「备注（理由）」两列，不要修改其他列，不要增删表头。",
         "百分数可写 97.5% 或 0.975；是/否类输入填 是 或 否；选项类输入请用下拉列表。",
         "人工评分（评审专家）必须在备注中写明理由。",

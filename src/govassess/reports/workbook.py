@@ -311,7 +311,7 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
 
     # Missing inputs and warnings, only when there are any: they decide whether results can be published.
     missing = [
-        [u.get("unit"), u.get("name") or u.get("unit"), m.get("indicator"), m.get("input")]
+        [u.get("unit"), u.get("name") or u.get("unit"), m.get("indicator"), m.get("label") or m.get("input")]
         for _, u in by_unit
         for m in u.get("missing") or []
     ]

@@ -52,8 +52,10 @@ class Context:
     """Gives a rule the columns of its leaf's inputs and the unit attributes."""
 
     def __init__(self, *, points: float, inp: Callable[[str], pl.Expr], note: Callable[[str], pl.Expr],
-                 attr: Callable[[str], tuple[pl.Expr, str]] | None, peer: str, applicable: pl.Expr):
+                 attr: Callable[[str], tuple[pl.Expr, str]] | None, peer: str, applicable: pl.Expr,
+                 label: Callable[[str], str] | None = None):
         self.points = points
+        self.label = label or (lambda name: name)  # the Chinese label of an input or attribute name
         self.inp = inp
         self.note = note
         self.attr = attr
@@ -442,7 +444,7 @@ class Relative(Rule):
                 raise RuleError("缺少单位属性", "rule.per")
             a = ctx.attr(self.per)[0]
             v = pl.when(a > 0).then(v / a)
-            text = pl.concat_str([text, pl.lit(f" ÷ {self.per} = "), fmt(v, 6)])
+            text = pl.concat_str([text, pl.lit(f" ÷ {ctx.label(self.per)} "), fmt(a, 6), pl.lit(" = "), fmt(v, 6)])
         x = pl.when(ctx.applicable).then(v)
         hi, lo = x.max().over(ctx.peer), x.min().over(ctx.peer)
         p = ctx.points

@@ -7,6 +7,7 @@ groups, totals, ranks and grades are further column expressions. No Python loop 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,7 +122,8 @@ class RoundResult:
                 if not n.is_leaf or not a:
                     continue
                 if row[col_missing(c)]:
-                    missing += [{"indicator": c, "input": i} for i in row[col_missing(c)].split(SEP)]
+                    for i in row[col_missing(c)].split(SEP):  # "label" only where users read another name than the identifier
+                        missing.append({"indicator": c, "input": i} | ({"label": system.label(i)} if system.label(i) != i else {}))
                 gone = (s or 0.0) if n.kind == "penalty" else (0.0 if n.kind == "bonus" else (p or 0.0) - (s or 0.0))
                 if gone > 1e-9:
                     lost.append({"indicator": c, "name": n.name, "lost": _round(gone, digits), "reason": row[col_text(c)]})
@@ -138,6 +140,18 @@ class RoundResult:
                        "precision": digits, "grades": [{"name": g.name, "min": g.min} for g in system.grades]},
             "round": self.round_name, "indicators": indicators, "units": units, "warnings": list(self.warnings),
         }
+
+
+def readable(system: IndicatorSystem, text: str | None, ast: ex.Node | None) -> str:
+    """An expression as users read it: every input or attribute name replaced by its Chinese label."""
+    out = str(text or "")
+    if ast is None:
+        return out
+    for name in sorted(ex.names(ast), key=len, reverse=True):
+        label = system.label(name)
+        if label != name:
+            out = re.sub(rf"(?<![\w\[]){re.escape(name)}(?![\w\]])|\[{re.escape(name)}\]", label, out)
+    return out
 
 
 def _round(x: Any, digits: int) -> Any:
@@ -283,7 +297,8 @@ class _Engine:
             own = self._condition(node, node.veto_ast, code, "veto", self.veto_resolver(node.code))
             self.vetoed[id(node)] = parent_v | own
             self.veto_text[id(node)] = pl.when(own & ~parent_v).then(
-                pl.lit(f"否决：「{node.name}」的否决条件「{node.veto}」成立，得 0 分")).otherwise(parent_t)
+                pl.lit(f"否决：「{node.name}」的否决条件「{readable(self.system, node.veto, node.veto_ast)}」成立，得 0 分")
+            ).otherwise(parent_t)
         else:
             self.vetoed[id(node)] = parent_v
             self.veto_text[id(node)] = parent_t
@@ -304,7 +319,8 @@ class _Engine:
         present = pl.all_horizontal([pl.col(_in(code, d.name)).is_not_null() for d in decls]) if decls else pl.lit(True)
         a = self.applicable[id(node)]
         ctx = Context(points=points, inp=lambda n: pl.col(_in(code, n)), note=lambda n: pl.col(_note(code, n)),
-                      attr=self.attr_resolver(code, "rule"), peer="class", applicable=a & present)
+                      attr=self.attr_resolver(code, "rule"), peer="class", applicable=a & present,
+                      label=self.system.label)
         try:
             scored = node.rule.score(ctx)
         except RuleError as e:
@@ -314,6 +330,8 @@ class _Engine:
         missing_names = pl.concat_str([pl.when(pl.col(_in(code, d.name)).is_null()).then(pl.lit(d.name)) for d in decls],
                                       separator=SEP, ignore_nulls=True)
         missing = pl.when(a & ~present).then(missing_names).otherwise(None)
+        missing_labels = pl.concat_str([pl.when(pl.col(_in(code, d.name)).is_null()).then(pl.lit(self.system.label(d.name)))
+                                        for d in decls], separator="、", ignore_nulls=True)
         vetoed = self.vetoed[id(node)]
         raw = scored.score.cast(pl.Float64).clip(0.0, points).fill_nan(None).fill_null(0.0)
         s = pl.when(~a).then(None).when(vetoed | ~present).then(0.0).otherwise(raw)
@@ -331,8 +349,7 @@ class _Engine:
             joined = pl.concat_str(notes, separator="；", ignore_nulls=True)
             done = pl.concat_str([done, pl.when(joined != "").then(pl.concat_str([pl.lit("。依据："), joined]))
                                   .otherwise(pl.lit(""))])
-        absent_text = (pl.concat_str([pl.lit("缺少输入："), missing_names.str.replace_all(SEP, "、", literal=True),
-                                      pl.lit("，按 0 分计")]) if node.kind == "normal"
+        absent_text = (pl.concat_str([pl.lit("缺少输入："), missing_labels, pl.lit("，按 0 分计")]) if node.kind == "normal"
                        else pl.lit("未报送，" + ("不加分" if node.kind == "bonus" else "不扣分")))
         self.texts.append(pl.when(~pl.col(col_applicable(code))).then(pl.lit(self._na_text(node)))
                           .when(vetoed).then(self.veto_text[id(node)])
@@ -343,7 +360,7 @@ class _Engine:
     def _na_text(self, node: IndicatorNode) -> str:
         for n in [node, *node.ancestors()]:
             if n.applies:
-                return f"不适用（适用条件：{n.applies}）"
+                return f"不适用（适用条件：{readable(self.system, n.applies, n.applies_ast)}）"
             if n.classes:
                 return f"不适用（仅适用于：{'、'.join(n.classes)}）"
         return "不适用"
@@ -467,7 +484,7 @@ def _raise_missing(system: IndicatorSystem, wide: pl.DataFrame) -> None:
         col = col_missing(leaf.code)
         for unit, names in wide.filter(pl.col(col).is_not_null()).select("unit", col).iter_rows():
             for n in names.split(SEP):
-                problems.append(Problem(f"单位 {unit} 缺少输入「{n}」", indicator=leaf.code, field=n))
+                problems.append(Problem(f"单位 {unit} 缺少输入「{system.label(n)}」", indicator=leaf.code, field=n))
     if problems:
         problems.insert(0, Problem(f"体系 {system.id} 规定缺数时拒绝评分（missing: error），共缺 {len(problems)} 项输入"))
         raise UserError(problems=problems)
