@@ -106,13 +106,14 @@ def _value(spec: Any, points: float, quality: float, rng: random.Random) -> str:
 
 
 def run_demo(out: Path, *, seed: int = 2021, console: Console | None = None) -> dict[str, Any]:
-    from govassess.cli.core import print_ranking
+    from govassess.cli.core import print_messages, print_ranking
 
     console = console or Console()
     with OutputSet() as outs:  # the whole folder appears at the end, or nothing does
         folder = outs.folder(out, option="--out")
         summary = _run(outs, folder, seed, console)
     for annual in summary.values():
+        print_messages(annual)
         print_ranking(annual, title=f"{annual['system']['name']}（上半年40% + 下半年60%）")
     console.print(f"结果已写入 {out}/：每轮 JSON 与工作簿、年度合并 JSON、填报模板")
     return summary

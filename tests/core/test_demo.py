@@ -91,3 +91,15 @@ def test_demo_outputs_show_no_english_identifiers(tmp_path):
                         checked += 1
                         leaks |= {(path.name, ws.title, m) for m in IDENTIFIER.findall(cell)}
     assert checked > 1000 and not leaks, sorted(leaks)[:20]
+
+
+def test_demo_other_systems_units_are_an_information_line(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    h1 = json.loads((tmp_path / "yangjiang-2021-dept-h1.json").read_text(encoding="utf-8"))
+    # the 7 县(市、区) belong to the other system: said as information, not listed among the problems
+    assert "本体系只评市级部门；单位文件中另有 7 个县(市、区)单位，按其所属体系另行评分，不在本结果中" in h1["notices"]
+    assert not [w for w in h1["warnings"] if "县(市、区)" in w]
+    assert "说明：本体系只评市级部门" in out and "注意：" not in out
+    wb = load_workbook(tmp_path / "yangjiang-2021-dept-h1.xlsx", read_only=True)
+    assert "说明" in wb.sheetnames

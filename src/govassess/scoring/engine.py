@@ -21,6 +21,7 @@ from govassess.indicators.model import IndicatorNode, IndicatorSystem
 from govassess.rules import STRING_KINDS, Context, Manual, RuleError, fmt
 
 SEP = "\x1f"
+NO_GRADES = "本体系未设等次（原文未规定等次划分），结果只列得分和名次；评估办可在评分时为本轮设定等次"
 Progress = Callable[[str, int, int], None]
 RESERVED = {"unit", "name", "class", "_row"}
 
@@ -64,6 +65,7 @@ class RoundResult:
     frame: pl.DataFrame  # scores, points, applicability, totals, ranks: everything but the texts
     warnings: list[str] = field(default_factory=list)
     texts: list[pl.Expr] = field(default_factory=list, repr=False)
+    notices: list[str] = field(default_factory=list)  # information, not problems (e.g. units of other classes left out)
     _explained: pl.DataFrame | None = field(default=None, repr=False)
 
     def explained(self) -> pl.DataFrame:
@@ -139,6 +141,7 @@ class RoundResult:
             "system": {"id": system.id, "name": system.name, "total": system.total, "scale": system.scale,
                        "precision": digits, "grades": [{"name": g.name, "min": g.min} for g in system.grades]},
             "round": self.round_name, "indicators": indicators, "units": units, "warnings": list(self.warnings),
+            "notices": list(self.notices),
         }
 
 
@@ -174,10 +177,13 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
     step("准备数据", 0, 4)
     if "num" not in inputs.columns:  # raw text inputs: validate against every unit given
         inputs = prepare_inputs(system, units, inputs)
+    notices: list[str] = [] if system.grades else [NO_GRADES]
     if system.classes is not None:
         outside = units.filter(~pl.col("class").is_in(list(system.classes)))
         if outside.height:
-            warnings.append(f"{outside.height} 个单位不属于本体系适用类别（{'、'.join(system.classes)}），未参与评分")
+            kinds = "、".join(sorted(set(outside["class"].to_list())))
+            notices.append(f"本体系只评{'、'.join(system.classes)}；单位文件中另有 {outside.height} 个{kinds}单位，"
+                           "按其所属体系另行评分，不在本结果中")
         units = units.filter(pl.col("class").is_in(list(system.classes)))
     if units.height == 0:
         raise UserError(f"没有可评分的单位：体系 {system.id} 适用于 {'、'.join(system.classes or ())}，单位文件中没有这些类别的单位")
@@ -197,7 +203,7 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
     no_points = wide.filter(pl.col("weighted").is_null()).height
     if no_points:
         warnings.append(f"{no_points} 个单位没有任何适用的常规指标，无法计算总分")
-    return RoundResult(system, round_name, wide, warnings, engine.texts)
+    return RoundResult(system, round_name, wide, warnings, engine.texts, notices=notices)
 
 
 def _pivot(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame) -> pl.DataFrame:
