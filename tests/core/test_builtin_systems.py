@@ -461,11 +461,12 @@ def test_yangjiang_dept_not_applicable_items_are_rescaled():
     ]
     got = _score("yangjiang-2021-dept", units, rows)
     # d1 has no 行政许可 items: 33 (2) drops out, 98 applicable points; 网上受理率 50% × 2 = 1, so 97 earned.
-    # weighted = 97 / 98 × 100 = 98.9796 → 98.98; total = 98.98 + 3 (服务创新) − 1 (安全事件) = 100.98.
+    # weighted = 97 / 98 × 100 = 98.9796 → 98.98; 98.98 + 3 (服务创新) − 1 (安全事件) = 100.98, above the
+    # 百分制 the seed ends on ("最后分值折算为百分制", cap: 100) → total 100.
     assert got["d1"]["indicators"]["33"]["applicable"] is False
     assert got["d1"]["indicators"]["30"]["score"] == pytest.approx(1)
     assert got["d1"]["weighted"] == pytest.approx(98.98)
-    assert got["d1"]["score"] == pytest.approx(100.98)
+    assert got["d1"]["score"] == pytest.approx(100)
     # d2 has no 依申请 items: 13 (3) + 16 (2) + 28–31 (4 × 2) = 13 points drop out; the rest full → 100.
     assert [got["d2"]["indicators"][c]["applicable"] for c in ("13", "16", "28", "29", "30", "31", "33")] == [
         False,

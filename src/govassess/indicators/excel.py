@@ -153,6 +153,7 @@ _INFO_FIELDS: list[tuple[str, str]] = [
     ("grades", "等次（自高到低）"),
     ("classes", "适用类别"),
     ("veto", "否决"),
+    ("cap", "总分上限（含加分）"),
     ("labels", "名称标签（标识: 中文名称）"),
 ]
 _SYSTEM_KEYS = {k for k, _ in _INFO_FIELDS} | {"indicators"}

@@ -132,6 +132,7 @@ class IndicatorSystem:
     veto_ast: ex.Node | None = None
     version: str | None = None
     path: str | None = None
+    cap: float | None = None  # the most a total can be after bonus points (e.g. 100: "最后分值折算为百分制")
     labels: dict[str, str] = field(default_factory=dict)  # identifier (input or unit attribute) → Chinese label
 
     def label(self, name: str) -> str:
@@ -191,6 +192,8 @@ class IndicatorSystem:
         if self.precision != 2:
             d["precision"] = self.precision
         d["missing"] = self.missing
+        if self.cap is not None:
+            d["cap"] = _num(self.cap)
         if self.grades:
             d["grades"] = [{"name": g.name, "min": _num(g.min)} for g in self.grades]
         if self.classes is not None:

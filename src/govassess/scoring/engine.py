@@ -200,6 +200,11 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
     step("排名", 3, 4)
     wide = engine.ranks(wide)
     step("完成", 4, 4)
+    if system.cap is not None:
+        over = wide.filter((pl.col("weighted") + pl.col("bonus") - pl.col("penalty")) > system.cap + 1e-9)
+        if over.height:
+            names = "、".join(over["name"].to_list()[:20]) + ("等" if over.height > 20 else "")
+            notices.append(f"总分上限 {_num(system.cap)} 分：{over.height} 个单位（{names}）加分后超过上限，按 {_num(system.cap)} 分计")
     no_points = wide.filter(pl.col("weighted").is_null()).height
     if no_points:
         warnings.append(f"{no_points} 个单位没有任何适用的常规指标，无法计算总分")
@@ -444,7 +449,7 @@ class _Engine:
         root_veto = pl.lit(False)
         if system.veto_ast is not None:
             root_veto = ex.to_polars(system.veto_ast, self.veto_resolver(system.id)).cast(pl.Boolean, strict=False).fill_null(False)
-        total = (pl.col("weighted") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0)
+        total = (pl.col("weighted") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0, upper_bound=system.cap)
         return (wide.with_columns(weighted.alias("weighted"), extra("bonus").alias("bonus"), extra("penalty").alias("penalty"),
                                   root_veto.alias("vetoed"))
                 .with_columns(pl.when(pl.col("vetoed") & pl.col("weighted").is_not_null()).then(0.0).otherwise(total).alias("score")))
