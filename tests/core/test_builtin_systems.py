@@ -223,15 +223,23 @@ def test_yangjiang_rate_indicators_are_ratios_of_the_rate():
         "事项进驻率",
         "综合受理率",
         "就近办率",
+        "统一咨询投诉",  # 12345 工单按时办结 (issue 13: data the metrics module computes)
     }
+    assert codes["39"]["rule"] == {"type": "ratio", "num": "按时办结工单数", "den": "应办结工单数", "on_zero": "full"}
     # 减时间 / 减跑动 / 即办程度: relative to the best unit of the class, on values computed from raw records
     relative = {n["name"]: n["rule"] for n in leaves(data) if n["rule"]["type"] == "relative"}
     assert relative == {
+        "办件量": {"type": "relative", "input": "办件量", "method": "best"},
         "减时间": {"type": "relative", "input": "承诺时限压缩比例", "method": "best"},
         "减跑动": {"type": "relative", "input": "事项平均跑动次数", "method": "best", "order": "asc"},
         "即办程度": {"type": "relative", "input": "即办事项占比", "method": "best"},
     }
-    assert all(n["rule"] == {"type": "manual"} for n in leaves(data) if n["name"] not in rates | set(relative))
+    # 评价数据汇聚 (5) and 好差评情况 (3): the two quantities each criteria names, half the points each
+    formulas = {n["name"]: n["rule"]["expr"] for n in leaves(data) if n["rule"]["type"] == "formula"}
+    assert formulas == {"评价数据汇聚": "5 * (主动评价率 + (1 - 办件数据超时率)) / 2",
+                        "好差评情况": "3 * (IF(差评数 = 0, 1, MIN(已整改差评数 / 差评数, 1)) + 好评率) / 2"}
+    assert all(n["rule"] == {"type": "manual"} for n in leaves(data)
+               if n["name"] not in rates | set(relative) | set(formulas))
 
 
 # --- 黑河 2023 ----------------------------------------------------------------------------------
@@ -404,6 +412,10 @@ def _full_marks(system_id: str, unit: str) -> list[dict[str, Any]]:
     """Input rows that earn every weighted leaf its full points (values chosen by reading each rule)."""
     rows = []
     formulas = {"42": {"覆盖层级数": 4}, "44": {"已发布清单数": 7}}  # 黑河: 4 of 4 levels, 7 of 7 清单
+    if system_id.startswith("yangjiang"):  # 评价数据汇聚: all rated actively, none late; 好差评: every bad one fixed
+        evaluation, ratings = ("40", "41") if system_id.endswith("dept") else ("37", "38")
+        formulas = {evaluation: {"主动评价率": "100%", "办件数据超时率": "0"},
+                    ratings: {"已整改差评数": 2, "差评数": 2, "好评率": "100%"}}
     for leaf, kind, _ in walk(raw(system_id)["indicators"]):
         if "children" in leaf or kind != "normal":
             continue

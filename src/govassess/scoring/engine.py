@@ -268,12 +268,15 @@ class _Engine:
     # --- names in expressions ----------------------------------------------------------------
     def attr_resolver(self, node_code: str, field_name: str) -> Callable[[str], tuple[pl.Expr, str]]:
         def resolve(name: str) -> tuple[pl.Expr, str]:
-            if name not in self.attributes:
+            column = name if name in self.attributes else self.system.label(name)  # the units file may use the label
+            if column not in self.attributes:
                 avail = "、".join(a for a in self.attributes) or "（单位文件没有属性列）"
-                raise UserError(f"表达式引用了未知的单位属性「{name}」；单位文件中的属性有：{avail}",
+                label = self.system.label(name)
+                also = f"（或「{label}」）" if label != name else ""
+                raise UserError(f"单位文件缺少属性列「{name}」{also}，本指标要用它；单位文件中的属性有：{avail}",
                                 indicator=node_code, field=field_name)
-            dtype = self.attributes[name]
-            return pl.col(name), ("str" if dtype == pl.String else "num")
+            dtype = self.attributes[column]
+            return pl.col(column), ("str" if dtype == pl.String else "num")
         return resolve
 
     def veto_resolver(self, code: str) -> Callable[[str], tuple[pl.Expr, str]]:
