@@ -587,3 +587,20 @@ def test_missing_manual_score_is_named_by_its_label():
     res = score_round(system, u, inputs_from_rows(system, u, [])).to_dict()
     assert res["units"][0]["indicators"]["1"]["explanation"] == "缺少输入：评分，按 0 分计"
     assert res["units"][0]["missing"] == [{"indicator": "1", "input": "score", "label": "评分"}]
+
+
+def test_every_manual_leaf_says_why_and_check_system_lists_the_manual_share(capsys):
+    from govassess.cli import main
+
+    for sid in ("yangjiang-2021-dept", "yangjiang-2021-county", "heihe-2023"):
+        system = load_system(sid)
+        manual = [n for n in system.leaves() if n.rule.type == "manual"]
+        assert manual and all(n.manual_reason for n in manual), sid
+    # 阳江 市级部门: 41 weighted leaves; computed now: 27–38 (12) + 1, 39, 40, 41 (4) = 16 → 25 manual,
+    # points 100 − (2×9 + 4×3 + 2 + 2 + 5 + 3) = 100 − 42 = 58
+    summary = check_system(load_system("yangjiang-2021-dept")).summary["manual"]
+    assert (summary["weighted_leaves"], summary["weighted_points"], summary["leaves"]) == (25, 58, 28)
+    assert summary["share_of_points"] == 0.58
+    assert main(["check-system", "yangjiang-2021-dept"]) == 0
+    out = capsys.readouterr().out
+    assert "人工评分：常规叶子 25/41 个（61%），分值 58/100（58%）" in out and "24 统一领导机制" in out

@@ -168,6 +168,12 @@ def cmd_check_system(args: argparse.Namespace) -> int:
             console.print(f"  减分项 {b['code']} {b['name']}：上限 {b['cap']:g}")
         console.print("  一级指标：" + "；".join(f"{f['name']} {f['points']:g}" for f in s["first_level"]))
         console.print("  规则：" + "，".join(f"{k} {v}" for k, v in s["rules"].items()) + f"；输入项 {s['inputs']} 个")
+        m = s["manual"]
+        console.print(f"  人工评分：常规叶子 {m['weighted_leaves']}/{s['leaves']} 个（{m['share_of_leaves']:.0%}），"
+                      f"分值 {m['weighted_points']:g}/{s['weighted_points']:g}（{m['share_of_points']:.0%}）；"
+                      f"加减分项 {m['leaves'] - m['weighted_leaves']} 个")
+        for item in m["items"]:
+            console.print(f"    {item['code']} {item['name']}（{item['points']:g} 分）：{item['reason'] or '（未写明为何人工评分）'}")
     if report.problems:
         raise UserError(problems=report.problems)
     if not args.json:
