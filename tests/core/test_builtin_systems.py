@@ -604,3 +604,20 @@ def test_every_manual_leaf_says_why_and_check_system_lists_the_manual_share(caps
     assert main(["check-system", "yangjiang-2021-dept"]) == 0
     out = capsys.readouterr().out
     assert "人工评分：常规叶子 25/41 个（61%），分值 58/100（58%）" in out and "24 统一领导机制" in out
+
+
+def test_heihe_as_needed_rows_are_not_applicable_without_the_need():
+    # 黑河 rows 19–24 "(按需)": row 8 (3 points) is for 县(市、区) only, so a 市级部门 has 97 applicable points.
+    # h1 has no need for 统一身份认证 (row 19, 2 points) → dropped: 95 of 95 → 100;
+    # h2 needs it and has not connected (否) → 95 of 97 → 97.938 → 97.94; everything else full marks.
+    units = [{"unit": "h1", "name": "市民政局", "class": "市级部门"}, {"unit": "h2", "name": "市教育局", "class": "市级部门"}]
+    rows = []
+    for unit, answer in (("h1", "无此需求"), ("h2", "否")):
+        rows += [r for r in _full_marks("heihe-2023", unit) if r["indicator"] != "19"]
+        rows.append({"unit": unit, "indicator": "19", "input": "接入统一身份认证及个人企业档案", "value": answer})
+    got = _score("heihe-2023", units, rows)
+    assert got["h1"]["indicators"]["19"]["applicable"] is False and got["h2"]["indicators"]["19"]["applicable"] is True
+    assert "无此需求" in got["h1"]["indicators"]["19"]["explanation"] and "不适用" in got["h1"]["indicators"]["19"]["explanation"]
+    assert got["h1"]["score"] == pytest.approx(100) and got["h2"]["score"] == pytest.approx(97.94)
+    codes = {n.code: n for n in load_system("heihe-2023").leaves()}
+    assert all("无此需求" in codes[c].rule.na for c in ("19", "20", "21", "22", "23", "24"))

@@ -317,10 +317,11 @@ class Deduct(Rule):
 @dataclass(frozen=True)
 class Choice(Rule):
     type = "choice"
-    keys = frozenset({"input", "options"})
+    keys = frozenset({"input", "options", "na"})
     params: Mapping[str, Any] = field(repr=False)
     input: str
     options: tuple[tuple[str, float], ...]
+    na: tuple[str, ...] = ()  # answers that make the leaf not applicable to the unit (e.g. 黑河 "(按需)": 无此需求)
 
     @classmethod
     def build(cls, p: Mapping[str, Any]) -> Choice:
@@ -328,10 +329,16 @@ class Choice(Rule):
         if not isinstance(raw, dict) or not raw:
             raise RuleError("应为 {标签: 分值} 映射", "rule.options")
         opts = tuple((str(k).strip(), parse_number(v, "rule.options")) for k, v in raw.items())
-        return cls(p, _name(p, "input"), opts)
+        na_raw = p.get("na", [])
+        if not isinstance(na_raw, list) or not all(isinstance(x, str) and x.strip() for x in na_raw):
+            raise RuleError("应为选项文字列表，如 [无此需求]", "rule.na")
+        na = tuple(x.strip() for x in na_raw)
+        if set(na) & {k for k, _ in opts}:
+            raise RuleError("不适用选项不能同时是计分选项", "rule.na")
+        return cls(p, _name(p, "input"), opts, na)
 
     def inputs(self, points: float) -> list[InputDecl]:
-        return [InputDecl(self.input, CHOICE, choices=tuple(k for k, _ in self.options))]
+        return [InputDecl(self.input, CHOICE, choices=tuple(k for k, _ in self.options) + self.na)]
 
     def max_points(self) -> float:
         return max(v for _, v in self.options)
@@ -340,7 +347,8 @@ class Choice(Rule):
         v = ctx.inp(self.input)
         mapping = dict(self.options)
         s = v.replace_strict(mapping, default=None, return_dtype=pl.Float64)
-        return Scored(s, pl.concat_str([pl.lit(f"{self.input}：「"), v.fill_null("—"), pl.lit("」")]), None)
+        na = v.is_in(list(self.na)).fill_null(False) if self.na else None
+        return Scored(s, pl.concat_str([pl.lit(f"{self.input}：「"), v.fill_null("—"), pl.lit("」")]), None, na)
 
 
 @dataclass(frozen=True)

@@ -365,7 +365,11 @@ class _Engine:
                                   .otherwise(pl.lit(""))])
         absent_text = (pl.concat_str([pl.lit("缺少输入："), missing_labels, pl.lit("，按 0 分计")]) if node.kind == "normal"
                        else pl.lit("未报送，" + ("不加分" if node.kind == "bonus" else "不扣分")))
-        self.texts.append(pl.when(~pl.col(col_applicable(code))).then(pl.lit(self._na_text(node)))
+        na_text: pl.Expr = pl.lit(self._na_text(node))
+        if scored.not_applicable is not None:  # the unit's own answer (无此需求, a zero denominator) drops the leaf
+            na_text = pl.when(scored.not_applicable.fill_null(False)).then(
+                pl.concat_str([scored.text, pl.lit("，本单位不适用此指标，不计分也不计满分")])).otherwise(na_text)
+        self.texts.append(pl.when(~pl.col(col_applicable(code))).then(na_text)
                           .when(vetoed).then(self.veto_text[id(node)])
                           .when(~present).then(absent_text)
                           .otherwise(done).alias(col_text(code)))
