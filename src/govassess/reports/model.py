@@ -170,6 +170,9 @@ class ReportModel:
         return text.replace("+0." + "0" * self.precision, "0." + "0" * self.precision).replace(
             "-0." + "0" * self.precision, "0." + "0" * self.precision)
 
+    def units_in_ranking_order(self) -> list[UnitReport]:
+        return [u for c in self.classes for u in c.units]
+
     def unit(self, code: str) -> UnitReport:
         for u in self.units:
             if u.code == code:

@@ -20,10 +20,10 @@ from govassess.errors import Problem, UserError
 # key → (default text, placeholders it may use). Shared placeholders are available everywhere.
 SHARED = ("office", "system", "round", "previous_round", "date", "units", "classes")
 DEFAULT_TEXTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "bulletin_title": ("关于{round}{system}结果的通报", ()),
+    "bulletin_title": ("关于{system}（{round}）结果的通报", ()),
     "bulletin_recipients": ("各县(市、区)人民政府，市直有关单位：", ()),
     "bulletin_intro": (
-        "根据评估工作安排，{office}组织开展了{round}{system}工作，共评估{classes}{units}个单位。现将评估结果通报如下。",
+        "根据评估工作安排，{office}组织开展了{system}（{round}）工作，共评估{classes}{units}个单位。现将评估结果通报如下。",
         (),
     ),
     "method": (
@@ -43,12 +43,12 @@ DEFAULT_TEXTS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "scorecard_title": ("{unit}{round}评估成绩单", ("unit",)),
     "scorecard_intro": (
-        "{unit}在{round}{system}中得分{score}分，在{class_name}{count}个单位中{rank_text}{grade_text}。",
+        "{unit}在{system}（{round}）中得分{score}分，在{class_name}{count}个单位中{rank_text}{grade_text}。",
         ("unit", "score", "class_name", "count", "rank_text", "grade_text"),
     ),
     "suggestion": ("{name}（{code}）失{lost}分：{reason}。建议对照评估要点{criteria}查找原因、落实整改。",
                    ("name", "code", "lost", "reason", "criteria")),
-    "report_title": ("{round}{system}评估报告", ()),
+    "report_title": ("{system}（{round}）评估报告", ()),
     "report_overview": (
         "{round}共评估{classes}{units}个单位。各类别的平均分、最高分和最低分见下表，得分分布与排名见后附图。", (),
     ),
