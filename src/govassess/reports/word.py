@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
@@ -31,6 +32,7 @@ BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
 CN_NUMBERS = "一二三四五六七八九十"
+RADAR_LIMIT = 200
 
 
 def cn_number(n: int) -> str:
@@ -229,50 +231,39 @@ class WordDocument:
 
     def table(self, caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
               widths: Sequence[float] | None = None, numeric: Sequence[int] = ()) -> Any:
-        """A captioned table (caption above, as Chinese documents place it); header row repeats on each page."""
+        """A captioned table (caption above, as Chinese documents place it); header row repeats on each page.
+
+        The table is written as one piece of WordprocessingML and parsed once: python-docx's per-cell
+        objects cost about a millisecond a cell, and a full report of a large round has hundreds of
+        thousands of cells. The markup is what python-docx itself writes (Table Grid style, fixed layout,
+        grid and cell widths — LibreOffice reads the grid, Word the cells)."""
         self.caption("表", caption)
-        table = self.doc.add_table(rows=1, cols=len(headers))
-        table.style = "Table Grid"
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        head = table.rows[0]
-        trpr = head._tr.get_or_add_trPr()
-        repeat = OxmlElement("w:tblHeader")
-        repeat.set(qn("w:val"), "true")
-        trpr.append(repeat)
-        for cell, text in zip(head.cells, headers, strict=True):
-            self._cell(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-        for values in rows:
-            cells = table.add_row().cells
-            for i, (cell, value) in enumerate(zip(cells, values, strict=True)):
-                self._cell(cell, value, align=WD_ALIGN_PARAGRAPH.RIGHT if i in numeric else None)
-        table.autofit = False
         cm = list(widths) if widths else _auto_widths(headers, rows, self.text_width)
-        # LibreOffice reads the grid columns, Word the cells' widths: set both.
-        for column, w in zip(table.columns, cm, strict=False):
-            column.width = Cm(w)
-        for row in table.rows:
-            for cell, w in zip(row.cells, cm, strict=False):
-                cell.width = Cm(w)
-        self.doc.add_paragraph()
-        return table
+        twips = [int(w * 567) for w in cm]
+        right = set(numeric)
+        parts = [f'<w:tbl {_W}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
+                 '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" '
+                 'w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+        parts += [f'<w:gridCol w:w="{t}"/>' for t in twips]
+        parts.append("</w:tblGrid>")
+        parts.append('<w:tr><w:trPr><w:tblHeader/></w:trPr>')
+        parts += [_cell_xml(h, t, "center", bold=True) for h, t in zip(headers, twips, strict=True)]
+        parts.append("</w:tr>")
+        for values in rows:
+            parts.append("<w:tr>")
+            parts += [_cell_xml(v, t, "right" if i in right else None)
+                      for i, (v, t) in enumerate(zip(values, twips, strict=True))]
+            parts.append("</w:tr>")
+        parts.append("</w:tbl>")
+        tbl = parse_xml("".join(parts))
+        after = self.doc.add_paragraph()
+        after._p.addprevious(tbl)
+        return tbl
 
     @property
     def text_width(self) -> float:
         section = self.doc.sections[0]
         return float((section.page_width - section.left_margin - section.right_margin) / 360000)
-
-    @staticmethod
-    def _cell(cell: Any, value: Any, *, bold: bool = False, align: Any = None) -> None:
-        p = cell.paragraphs[0]
-        run = p.add_run("" if value is None else str(value))
-        run.font.size = Pt(10.5)
-        if bold:
-            run.bold = True
-        p.paragraph_format.first_line_indent = None
-        p.paragraph_format.space_after = Pt(0)
-        p.paragraph_format.line_spacing = 1.0
-        if align is not None:
-            p.alignment = align
 
     def picture(self, png: bytes | None, caption: str, width_cm: float = 15.5) -> None:
         if png is None:
@@ -318,6 +309,21 @@ class WordDocument:
 
 
 # --- shared sections -----------------------------------------------------------------------------------
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+# Characters XML 1.0 forbids (a stray control character in a unit's note would make the file unreadable).
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _cell_xml(value: Any, width: int, align: str | None, *, bold: bool = False) -> str:
+    text = "" if value is None else _BAD_XML.sub("", str(value))
+    jc = f'<w:jc w:val="{align}"/>' if align else ""
+    b = "<w:b/><w:bCs/>" if bold else ""
+    runs = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in text.split("\n"))
+    return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
+            f'<w:spacing w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:firstLine="0"/>{jc}</w:pPr>'
+            f'<w:r><w:rPr>{b}<w:sz w:val="21"/><w:szCs w:val="21"/></w:rPr>{runs}</w:r></w:p></w:tc>')
+
 
 def _auto_widths(headers: Sequence[str], rows: Sequence[Sequence[Any]], total: float) -> list[float]:
     """Column widths in cm from the longest text of each column (header counted at half: it may wrap)."""
@@ -414,7 +420,7 @@ def write_bulletin(model: ReportModel, tpl: ReportTemplate, path: str | Path, *,
 
 # --- 成绩单 -------------------------------------------------------------------------------------------
 
-def _scorecard_body(w: WordDocument, u: UnitReport, level: int) -> None:
+def _scorecard_body(w: WordDocument, u: UnitReport, level: int, *, radar: bool = True) -> None:
     m = w.model
     grade_text = f"，等次为{u.grade}" if u.grade else ""
     w.para(w.text("scorecard_intro", unit=u.label, score=m.fmt(u.score), class_name=u.cls, count=u.class_size,
@@ -452,7 +458,7 @@ def _scorecard_body(w: WordDocument, u: UnitReport, level: int) -> None:
     w.table(f"{u.label}各项指标得分与同类比较", headers, rows, widths=[6.5, 1.8, 1.8, 2.2, 2.2, 1.8],
             numeric=list(range(1, len(headers))))
     scored = [i for i in u.first_level if i.applicable and i.points and i.kind == "normal"]
-    if len(scored) >= 3:
+    if radar and len(scored) >= 3:
         png = w.chart(charts.radar, [i.name for i in scored],
                       [100 * (i.score or 0) / (i.points or 1) for i in scored],
                       [100 * (i.class_average or 0) / (i.points or 1) for i in scored], u.label)
@@ -590,10 +596,15 @@ def write_full_report(model: ReportModel, tpl: ReportTemplate, path: str | Path,
             w.para(f"{s.name}下没有单位失分。")
 
     w.heading("三、各单位成绩单", 1)
+    # A radar image costs ~0.1 s to draw: past RADAR_LIMIT units the report's per-unit pages leave it out
+    # (each unit's own 成绩单 file keeps it), so a national round stays within minutes.
+    radar = len(m.units) <= RADAR_LIMIT
+    if not radar:
+        w.para(f"本轮评估单位较多（{len(m.units)}个），各单位雷达图见单独印发的成绩单。")
     for u in m.units_in_ranking_order():
         w.page_break()
         w.heading(f"{u.label}（{u.cls}）", 2)
-        _scorecard_body(w, u, 3)
+        _scorecard_body(w, u, 3, radar=radar)
 
     w.page_break()
     w.heading("附录  指标体系与评分规则", 1)
