@@ -22,7 +22,9 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
 from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 
 from govassess.reports import charts
 from govassess.reports.model import ClassSection, ReportModel, UnitReport
@@ -33,6 +35,7 @@ HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
 CN_NUMBERS = "一二三四五六七八九十"
 RADAR_LIMIT = 200
+CHART_UNITS = 50
 
 
 def cn_number(n: int) -> str:
@@ -80,6 +83,8 @@ class WordDocument:
         self.figures = 0
         self.toc_entries: list[tuple[int, str]] = []
         self.charts_skipped = False
+        self._sect = self.doc.element.body.sectPr
+        self._shape_id = 1000  # above the few ids the template and the header's logo use
         self._styles()
         section = self.doc.sections[0]
         section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -199,15 +204,38 @@ class WordDocument:
         paragraph.add_run(shown)
         char("end")
 
+    def new_paragraph(self, style_id: str | None = None) -> Paragraph:
+        """A paragraph at the end of the body. python-docx's add_paragraph looks for the section properties
+        among all the body's children on every call (quadratic for a report of thousands of pages)."""
+        p = OxmlElement("w:p")
+        if style_id:
+            p.get_or_add_pPr().style = style_id
+        self._sect.addprevious(p)
+        return Paragraph(p, self.doc._body)
+
+    def add_picture(self, paragraph: Paragraph, image: Any, **size: Any) -> None:
+        """An inline picture; its drawing id is counted here (python-docx rescans the whole document for
+        the next free id on every picture)."""
+        part = self.doc.part
+        rid, img = part.get_or_add_image(image)
+        cx, cy = img.scaled_dimensions(size.get("width"), size.get("height"))
+        self._shape_id += 1
+        inline = CT_Inline.new_pic_inline(self._shape_id, rid, img.filename, cx, cy)
+        paragraph.add_run()._r.add_drawing(inline)
+
     def heading(self, text: str, level: int) -> Any:
         self.toc_entries.append((level, text))
-        return self.doc.add_heading(text, level)
+        p = self.new_paragraph(f"Heading{level}")
+        p.add_run(text)
+        return p
 
     def title(self, text: str) -> Any:
-        return self.doc.add_paragraph(text, style="Title")
+        p = self.new_paragraph("Title")
+        p.add_run(text)
+        return p
 
     def para(self, text: str = "", *, indent: bool = True, align: Any = None, bold: bool = False) -> Any:
-        p = self.doc.add_paragraph()
+        p = self.new_paragraph()
         if text:
             run = p.add_run(text)
             run.bold = bold or None
@@ -224,7 +252,7 @@ class WordDocument:
         else:
             self.figures += 1
             number = self.figures
-        p = self.doc.add_paragraph(style="Caption")
+        p = self.new_paragraph("Caption")
         p.add_run(f"{kind} ")
         self.field(p, f"SEQ {kind} \\* ARABIC", str(number))
         p.add_run(f"  {text}")
@@ -256,7 +284,7 @@ class WordDocument:
             parts.append("</w:tr>")
         parts.append("</w:tbl>")
         tbl = parse_xml("".join(parts))
-        after = self.doc.add_paragraph()
+        after = self.new_paragraph()
         after._p.addprevious(tbl)
         return tbl
 
@@ -268,18 +296,20 @@ class WordDocument:
     def picture(self, png: bytes | None, caption: str, width_cm: float = 15.5) -> None:
         if png is None:
             return
-        p = self.doc.add_paragraph()
+        p = self.new_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        p.add_run().add_picture(io.BytesIO(png), width=Cm(width_cm))
+        self.add_picture(p, io.BytesIO(png), width=Cm(width_cm))
         self.caption("图", caption)
 
     def page_break(self) -> None:
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.new_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     def contents(self) -> None:
         """A contents field; its shown text lists the headings so far unknown, so it is filled at the end."""
-        self.doc.add_paragraph("目  录", style="TOC Heading").alignment = WD_ALIGN_PARAGRAPH.CENTER
-        self._toc = self.doc.add_paragraph()
+        heading = self.new_paragraph("TOCHeading")
+        heading.add_run("目  录")
+        heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        self._toc = self.new_paragraph()
         self.page_break()
 
     def _fill_contents(self) -> None:
@@ -333,6 +363,17 @@ def _auto_widths(headers: Sequence[str], rows: Sequence[Sequence[Any]], total: f
         weights.append(min(longest, 26.0))
     scale = total / sum(weights)
     return [w * scale for w in weights]
+
+
+def _ends_for_chart(units: Sequence[UnitReport], top: str = "前", bottom: str = "后"
+                    ) -> tuple[list[UnitReport], str]:
+    """A chart of one bar or row per unit is unreadable past CHART_UNITS: show the two ends of the order."""
+    if len(units) <= CHART_UNITS:
+        return list(units), ""
+    half = CHART_UNITS // 2
+    if top == "前":
+        return [*units[:half], *units[-half:]], f"（{top}{half}名与{bottom}{half}名）"
+    return [*units[:half], *units[-half:]], f"（{top}最大与{bottom}最大的各{half}个单位）"
 
 
 def _ranking_table(w: WordDocument, section: ClassSection) -> None:
@@ -524,7 +565,7 @@ def write_full_report(model: ReportModel, tpl: ReportTemplate, path: str | Path,
         w.para(indent=False)
     if tpl.logo is not None:
         p = w.para(indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
-        p.add_run().add_picture(str(tpl.logo), height=Cm(2.5))
+        w.add_picture(p, str(tpl.logo), height=Cm(2.5))
     w.title(w.text("report_title"))
     for _ in range(8):
         w.para(indent=False)
@@ -551,23 +592,24 @@ def write_full_report(model: ReportModel, tpl: ReportTemplate, path: str | Path,
     w.heading("（三）排名", 2)
     for c in m.classes:
         _ranking_table(w, c)
-        ranked = [u for u in c.units if u.score is not None]
+        ranked, note = _ends_for_chart([u for u in c.units if u.score is not None])
         if ranked:
             w.picture(w.chart(charts.ranking_bar, [u.label for u in ranked], [u.score for u in ranked],
-                              f"{c.name}总分排名", c.average), f"{c.name}总分排名")
+                              f"{c.name}总分排名{note}", c.average), f"{c.name}总分排名{note}")
         _leading_lagging(w, c)
     normal_levels = [(code, name, points) for code, name, points, kind in m.first_levels if kind == "normal" and points]
     if normal_levels:
         w.heading("（四）一级指标得分率", 2)
         for c in m.classes:
+            rows, note = _ends_for_chart(c.units)
             rates = []
-            for u in c.units:
+            for u in rows:
                 by_code = {i.code: i for i in u.first_level}
                 rates.append([(by_code[code].score or 0) / (by_code[code].points or points)
                               if code in by_code and by_code[code].applicable and (by_code[code].points or points)
                               else None for code, _, points in normal_levels])
-            w.picture(w.chart(charts.heat_map, [u.label for u in c.units], [n for _, n, _ in normal_levels], rates,
-                              f"{c.name}一级指标得分率"), f"{c.name}一级指标得分率")
+            w.picture(w.chart(charts.heat_map, [u.label for u in rows], [n for _, n, _ in normal_levels], rates,
+                              f"{c.name}一级指标得分率{note}"), f"{c.name}一级指标得分率{note}")
     if m.previous_round is not None:
         w.heading(f"（五）与{m.previous_round}相比", 2)
         for c in m.classes:
@@ -575,9 +617,10 @@ def write_full_report(model: ReportModel, tpl: ReportTemplate, path: str | Path,
             up = sum(1 for u in changed if (u.change or 0) > 0)
             down = sum(1 for u in changed if (u.change or 0) < 0)
             w.para(f"{c.name}中，与{m.previous_round}相比总分上升的有{up}个单位，下降的有{down}个单位。")
-            if changed:
-                w.picture(w.chart(charts.change_bar, [u.label for u in changed], [u.change for u in changed],
-                                  f"{c.name}总分变化"), f"{c.name}与{m.previous_round}相比的总分变化")
+            shown, note = _ends_for_chart(sorted(changed, key=lambda u: -(u.change or 0)), "升幅", "降幅")
+            if shown:
+                w.picture(w.chart(charts.change_bar, [u.label for u in shown], [u.change for u in shown],
+                                  f"{c.name}总分变化{note}"), f"{c.name}与{m.previous_round}相比的总分变化{note}")
 
     w.heading("二、分项分析", 1)
     for i, s in enumerate(m.indicator_sections, start=1):
