@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import docx
@@ -229,3 +230,11 @@ def test_full_report_structure(tmp_path, rounds):
     # distribution, ranking bar and change charts (heat map too): pictures, each with a caption
     figures = [p.text for p in d.paragraphs if p.style.name == "Caption" and p.text.startswith("图")]
     assert len(d.inline_shapes) == len(figures) >= 4
+
+
+def test_docs_list_every_template_key():
+    from govassess.reports.template import DEFAULT_TEXTS, OTHER_KEYS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
+    for key in [*DEFAULT_TEXTS, *OTHER_KEYS]:
+        assert f"| `{key}` |" in doc, key
