@@ -80,16 +80,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     model = build_model(results, system, previous=previous, anonymise=args.anonymise, reader=args.unit,
                         results_file=args.results, previous_file=args.previous)
 
-    writers: dict[str, Callable[..., Any]] = {"bulletin": write_bulletin, "full": write_full_report}
+    def scorecard(code: str) -> Callable[[Path], Any]:
+        return lambda path: write_scorecard(model, tpl, code, path, internal=args.internal)
+
+    def document(writer: Callable[..., Any]) -> Callable[[Path], Any]:
+        return lambda path: writer(model, tpl, path, internal=args.internal)
+
     jobs: list[tuple[str, Callable[[Path], Any]]] = []  # (file name, writer of the .docx)
     if kind == "scorecard":
         units = [model.unit(args.unit)] if args.unit else model.units_in_ranking_order()
-        for u in units:
-            jobs.append((file_name(u.code, u.name, "docx"),
-                         lambda path, code=u.code: write_scorecard(model, tpl, code, path, internal=args.internal)))
+        jobs += [(file_name(u.code, u.name, "docx"), scorecard(u.code)) for u in units]
     else:
-        writer = writers[kind]
-        jobs.append(("document.docx", lambda path: writer(model, tpl, path, internal=args.internal)))
+        jobs.append(("document.docx", document(write_bulletin if kind == "bulletin" else write_full_report)))
 
     skipped = False
     with OutputSet() as outs, tempfile.TemporaryDirectory(prefix="govassess-report-") as tmp:

@@ -34,6 +34,7 @@ BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
 CN_NUMBERS = "一二三四五六七八九十"
+MARGIN_CM = 2.4
 RADAR_LIMIT = 200
 CHART_UNITS = 50
 
@@ -91,8 +92,9 @@ class WordDocument:
         if landscape:
             section.orientation = WD_ORIENT.LANDSCAPE
             section.page_width, section.page_height = section.page_height, section.page_width
+        self.landscape = landscape
         section.top_margin = section.bottom_margin = Cm(2.5)
-        section.left_margin = section.right_margin = Cm(2.4)
+        section.left_margin = section.right_margin = Cm(MARGIN_CM)
         self._header_footer(internal)
         # Word refreshes the contents and SEQ fields when the file is opened (it asks first).
         settings = self.doc.settings.element
@@ -290,8 +292,8 @@ class WordDocument:
 
     @property
     def text_width(self) -> float:
-        section = self.doc.sections[0]
-        return float((section.page_width - section.left_margin - section.right_margin) / 360000)
+        """Width between the margins, in cm."""
+        return (29.7 if self.landscape else 21.0) - 2 * MARGIN_CM
 
     def picture(self, png: bytes | None, caption: str, width_cm: float = 15.5) -> None:
         if png is None:
