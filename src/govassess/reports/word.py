@@ -268,7 +268,15 @@ class WordDocument:
         thousands of cells. The markup is what python-docx itself writes (Table Grid style, fixed layout,
         grid and cell widths — LibreOffice reads the grid, Word the cells)."""
         self.caption("表", caption)
-        cm = list(widths) if widths else _auto_widths(headers, rows, self.text_width)
+        # Given widths cover the fixed columns; optional trailing ones (较上轮 …) take what their headers need.
+        cm = list(widths or [])[: len(headers)]
+        if len(cm) < len(headers):
+            rest = _auto_widths(headers, rows, self.text_width)
+            if cm:
+                cm += rest[len(cm):]
+                cm = [w * self.text_width / sum(cm) for w in cm]
+            else:
+                cm = rest
         twips = [int(w * 567) for w in cm]
         right = set(numeric)
         parts = [f'<w:tbl {_W}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
