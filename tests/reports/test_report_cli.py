@@ -134,3 +134,34 @@ def test_scorecards_pdf_one_per_unit_and_rendered_pages(files, tmp_path):
     subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "1", out / "U4-单位丁.pdf", tmp_path / "page"],
                    check=True)
     assert (tmp_path / "page-1.png").stat().st_size > 1000
+
+
+def test_a_conversion_timeout_ends_libreoffice_and_writes_nothing(tmp_path, monkeypatch):
+    # A stand-in soffice that starts a child and hangs: the timeout must end both.
+    from govassess.errors import UserError
+    from govassess.reports import pdf
+
+    fake = tmp_path / "soffice"
+    pidfile = tmp_path / "child.pid"
+    fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {pidfile}\nwait\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("GOVASSESS_SOFFICE", str(fake))
+    doc = tmp_path / "a.docx"
+    doc.write_bytes(b"x")
+    out = tmp_path / "pdf"
+    out.mkdir()
+    with pytest.raises(UserError, match="超时"):
+        pdf.convert_to_pdf([doc], out, timeout=1)
+    import os
+    import time
+
+    child = int(pidfile.read_text())
+    for _ in range(50):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the child of soffice is still running")
+    assert list(out.iterdir()) == []

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -61,6 +63,12 @@ def _profile(folder: Path) -> str:
     return folder.resolve().as_uri()
 
 
+def _kill(proc: subprocess.Popen[str]) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+
+
 def convert_to_pdf(documents: Sequence[Path], out_dir: Path, *, timeout: float = 600) -> list[Path]:
     """Convert .docx files to PDF into ``out_dir`` (one LibreOffice run for all); return the PDFs' paths."""
     program = require_soffice()
@@ -68,16 +76,24 @@ def convert_to_pdf(documents: Sequence[Path], out_dir: Path, *, timeout: float =
         profile = _profile(Path(tmp) / "profile")
         cmd = [program, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "pdf",
                "--outdir", str(out_dir), *map(str, documents)]
+        # Its own session: soffice hands the work to a soffice.bin child, which a timeout (or Ctrl-C) must
+        # end too, not leave running as an orphan.
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                                  env={**os.environ, "HOME": tmp})
-        except subprocess.TimeoutExpired:
-            raise UserError(f"LibreOffice 转换 PDF 超时（超过 {timeout:g} 秒），未写出任何文件") from None
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    env={**os.environ, "HOME": tmp}, start_new_session=True)
         except OSError as e:
             raise UserError(f"无法运行 LibreOffice（{program}）：{e.strerror or e}") from None
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise UserError(f"LibreOffice 转换 PDF 超时（超过 {timeout:g} 秒），未写出任何文件") from None
+        except BaseException:
+            _kill(proc)
+            raise
     pdfs = [out_dir / (d.stem + ".pdf") for d in documents]
     failed = [p.name for p in pdfs if not p.is_file() or p.stat().st_size == 0]
     if failed:
-        detail = (done.stderr or done.stdout or "").strip().splitlines()[-1:] or [f"退出码 {done.returncode}"]
+        detail = (stderr or stdout or "").strip().splitlines()[-1:] or [f"退出码 {proc.returncode}"]
         raise UserError(f"LibreOffice 未能把文档转换为 PDF（{'、'.join(failed[:5])}）：{detail[0]}；未写出任何文件")
     return pdfs
