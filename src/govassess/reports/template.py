@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from govassess.errors import Problem, UserError
+from govassess.safe_yaml import expect_mapping, read_yaml
 
 # key → (default text, placeholders it may use). Shared placeholders are available everywhere.
 SHARED = ("office", "system", "round", "previous_round", "date", "units", "classes")
@@ -89,19 +88,11 @@ def load_template(path: str | Path | None) -> ReportTemplate:
         return tpl
     p = Path(path)
     where = str(path)
-    if not p.is_file():
-        raise UserError("模板文件不存在", file=where)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise UserError("模板文件不是 UTF-8 编码的 YAML", file=where) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise UserError("模板文件不是有效的 YAML", file=where, row=(mark.line + 1) if mark else None) from None
+    # The project's one YAML reader: encoding hints, located syntax errors, expansion limits (docs/limits.md).
+    data = read_yaml(p, file=where)
     if data is None:
         data = {}
-    if not isinstance(data, dict):
-        raise UserError("模板文件应为“键: 文字”的映射", file=where)
+    data = expect_mapping(data, file=where, what="模板文件")
     problems: list[Problem] = []
     known = set(DEFAULT_TEXTS) | set(OTHER_KEYS)
     for key, value in data.items():
