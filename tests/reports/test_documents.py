@@ -164,19 +164,19 @@ def test_template_changes_title_office_and_fixed_wording(tmp_path, rounds):
     ("logo: missing.png\n", "标志图片"),
     ("- a\n", "映射"),
 ])
-def test_template_saved_as_gbk_is_refused_with_a_hint(tmp_path):
-    f = tmp_path / "t.yaml"
-    f.write_bytes("office: 阳江市政务服务数据管理局\n".encode("gbk"))
-    with pytest.raises(UserError, match="GBK"):
-        load_template(f)
-
-
 def test_bad_template_is_a_located_error(tmp_path, content, message):
     f = tmp_path / "t.yaml"
     f.write_text(content, encoding="utf-8")
     with pytest.raises(UserError, match=message) as err:
         load_template(f)
     assert str(f) in str(err.value)
+
+
+def test_template_saved_as_gbk_is_refused_with_a_hint(tmp_path):
+    f = tmp_path / "t.yaml"
+    f.write_bytes("office: 阳江市政务服务数据管理局\n".encode("gbk"))
+    with pytest.raises(UserError, match="GBK"):
+        load_template(f)
 
 
 # --- 成绩单 -------------------------------------------------------------------------------------------
