@@ -245,3 +245,21 @@ def test_docs_list_every_template_key():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
     for key in [*DEFAULT_TEXTS, *OTHER_KEYS]:
         assert f"| `{key}` |" in doc, key
+
+
+def test_markup_like_names_and_control_characters_stay_text(tmp_path, rounds):
+    import copy
+
+    current, previous = copy.deepcopy(rounds[0]), rounds[1]
+    odd = '<w:t>甲&"乙"</w:t> =HYPERLINK("x")'
+    current["units"][0]["name"] = odd
+    current["units"][3]["lost"][0]["reason"] = "签发率\x0b 50%"  # a vertical tab is not allowed in XML
+    m = build_model(current, system(), previous=previous)
+    path = tmp_path / "b.docx"
+    write_bulletin(m, load_template(None), path)
+    rows = find_table(docx.Document(str(path)), ["名次", "单位"])
+    assert rows[1][1] == odd
+    card = tmp_path / "u4.docx"
+    write_scorecard(m, load_template(None), "U4", card)
+    lost = find_table(docx.Document(str(card)), ["编码", "指标", "失分", "原因"])
+    assert lost[1][3] == "签发率 50%"

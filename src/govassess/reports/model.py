@@ -10,6 +10,7 @@ to the system's precision, then shown with that many decimals as the results wor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,12 @@ RULE_NAMES = {
 }
 KIND_NAMES = {"normal": "常规", "bonus": "加分项", "penalty": "减分项"}
 NO_LEAD = "未指定牵头科室"
+# Characters XML 1.0 forbids: a stray control character in a note or a name would make the .docx unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: object) -> str:
+    return _NOT_XML.sub("", str(text))
 
 
 @dataclass
@@ -214,7 +221,7 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
 
     by_class: dict[str, list[dict[str, Any]]] = {}
     for u in raw_units:
-        by_class.setdefault(str(u.get("class") or "未分类"), []).append(u)
+        by_class.setdefault(clean(u.get("class") or "未分类"), []).append(u)
 
     # Class statistics of every listed indicator (first and second level) and of the total.
     stats: dict[tuple[str, str], tuple[float | None, float | None]] = {}
@@ -228,7 +235,7 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
     prev_units = {str(u.get("unit")): u for u in (previous or {}).get("units") or []}
     models: list[UnitReport] = []
     for u in raw_units:
-        cls = str(u.get("class") or "未分类")
+        cls = clean(u.get("class") or "未分类")
         code = str(u.get("unit"))
         peers = by_class[cls]
         per = u.get("indicators") or {}
@@ -237,11 +244,11 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
         level1 = [_indicator(n, per, prev_per, stats, cls, digits, listed) for n in first]
         lost = [_lost(item, nodes) for item in u.get("lost") or []]
         rank = u.get("rank")
-        label = str(u.get("name") or code)
+        label = clean(u.get("name") or code)
         if anonymise and code != reader:
-            label = code
+            label = clean(code)
         unit = UnitReport(
-            code=code, name=str(u.get("name") or code), label=label, cls=cls,
+            code=code, name=clean(u.get("name") or code), label=label, cls=cls,
             score=u.get("score"), weighted=u.get("weighted"), bonus=u.get("bonus"), penalty=u.get("penalty"),
             rank=rank, tied=rank is not None and sum(1 for p in peers if p.get("rank") == rank) > 1,
             class_size=len(peers), grade=u.get("grade"), vetoed=bool(u.get("vetoed")),
@@ -322,8 +329,8 @@ def _lost(item: dict[str, Any], nodes: dict[str, IndicatorNode]) -> LostPoint:
     top = node
     while top is not None and top.parent is not None and top.parent.code:
         top = top.parent
-    return LostPoint(code=code, name=str(item.get("name") or (node.name if node else code)),
-                     lost=float(item.get("lost") or 0), reason=str(item.get("reason") or ""),
+    return LostPoint(code=code, name=clean(item.get("name") or (node.name if node else code)),
+                     lost=float(item.get("lost") or 0), reason=clean(item.get("reason") or ""),
                      lead=(node.info.get("lead") if node else None) or None,
                      criteria=(node.info.get("criteria") if node else None) or None,
                      first_level=top.name if top is not None else "其他")
