@@ -27,15 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     }
     for kind, text in helps.items():
         k = kinds.add_parser(kind, help=text, description=text)
-        k.add_argument("results", help="某一轮的结果 JSON（govassess score --out 的输出）")
-        k.add_argument("--system", required=True, help="评分所用的指标体系（内置 id 或文件路径）")
-        k.add_argument("--previous", help="上一轮的结果 JSON，用于“较上轮”的变化")
-        k.add_argument("--template", help="文字模板 YAML（标题、发文单位、页眉页脚、标志、固定段落，见 docs/reports.md）")
+        k.add_argument("results", metavar="结果.json", help="某一轮的结果 JSON（govassess score --out 的输出）")
+        k.add_argument("--system", required=True, metavar="体系", help="评分所用的指标体系（内置 id 或文件路径）")
+        k.add_argument("--previous", metavar="上轮结果.json", help="上一轮的结果 JSON，用于“较上轮”的变化")
+        k.add_argument("--template", metavar="模板.yaml", help="文字模板 YAML（标题、发文单位、页眉页脚、标志、固定段落，见 docs/reports.md）")
         k.add_argument("--format", choices=("docx", "pdf"), help="输出格式（默认按 --out 的扩展名，否则 docx）")
-        k.add_argument("--unit", help="单位代码：成绩单只生成该单位；与 --anonymise 同用时该单位保留名称")
+        k.add_argument("--unit", metavar="单位代码", help="单位代码：成绩单只生成该单位；与 --anonymise 同用时该单位保留名称")
         k.add_argument("--anonymise", action="store_true", help="匿名：除 --unit 指定的单位外，单位名称以代码代替")
         k.add_argument("--internal", action="store_true", help="内部文档：页眉加“内部资料”，并加“内部”水印")
-        k.add_argument("--out", required=True, help="输出文件（成绩单不带 --unit 时为输出目录）")
+        k.add_argument("--out", required=True, metavar="路径", help="输出文件（成绩单不带 --unit 时为输出目录）")
         k.set_defaults(handler=cmd_report, kind=kind)
     p.set_defaults(handler=lambda args: (p.print_help(), 2)[1])
 
