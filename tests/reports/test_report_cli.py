@@ -18,12 +18,15 @@ def run(*args: object) -> int:
 
 def test_bulletin_docx(files, tmp_path, capsys):
     out = tmp_path / "通报.docx"
+    units = tmp_path / "units.csv"
+    units.write_text("unit,name,class\n" + "".join(f"U{i},单位{i},市级部门\n" for i in range(1, 6)), encoding="utf-8")
     assert run("report", "bulletin", files["h2"], "--system", files["system"], "--previous", files["h1"],
-               "--out", out) == 0
+               "--units", units, "--out", out) == 0
     d = docx.Document(str(out))
     assert [c.text for c in d.tables[0].rows[2].cells][:3] == ["2（并列）", "单位乙", "87.00"]
     assert "已写出通报" in capsys.readouterr().out
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["通报.docx", "system.yaml", "h1.json", "h2.json"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["通报.docx", "system.yaml", "h1.json", "h2.json",
+                                                                 "units.csv"])
 
 
 def test_scorecards_one_file_per_unit_into_a_new_folder(files, tmp_path):
@@ -47,7 +50,7 @@ def _nothing_written(tmp_path, before):
 
 
 @pytest.mark.parametrize("case", ["other-system", "unknown-unit", "missing-folder", "combined", "bad-format",
-                                  "not-json", "bad-template"])
+                                  "not-json", "bad-template", "unit-not-in-units-file"])
 def test_bad_input_exit_2_located_chinese_nothing_written(files, tmp_path, capsys, case):
     results, system, out = files["h2"], str(files["system"]), tmp_path / "b.docx"
     extra: list[object] = []
@@ -74,6 +77,11 @@ def test_bad_input_exit_2_located_chinese_nothing_written(files, tmp_path, capsy
         tpl = tmp_path / "t.yaml"
         tpl.write_text("office: x\nfooter: 第{page}页\n", encoding="utf-8")
         extra, expect = ["--template", tpl], "不认识的占位符 {page}"
+    elif case == "unit-not-in-units-file":
+        units = tmp_path / "units.csv"
+        units.write_text("unit,name,class\nU1,单位甲,市级部门\nU2,单位乙,市级部门\nU3,单位丙,市级部门\n",
+                         encoding="utf-8")
+        extra, expect = ["--units", units], "单位 U4不在单位文件中"
     before = sorted(p.name for p in tmp_path.iterdir())
     assert run("report", "bulletin", results, "--system", system, *extra, "--out", out) == 2
     err = capsys.readouterr().err

@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         k = kinds.add_parser(kind, help=text, description=text)
         k.add_argument("results", metavar="结果.json", help="某一轮的结果 JSON（govassess score --out 的输出）")
         k.add_argument("--system", required=True, metavar="体系", help="评分所用的指标体系（内置 id 或文件路径）")
+        k.add_argument("--units", metavar="单位文件", help="单位文件 CSV/XLSX：核对结果中的每个单位都在其中（可选）")
         k.add_argument("--previous", metavar="上轮结果.json", help="上一轮的结果 JSON，用于“较上轮”的变化")
         k.add_argument("--template", metavar="模板.yaml", help="文字模板 YAML（标题、发文单位、页眉页脚、标志、固定段落，见 docs/reports.md）")
         k.add_argument("--format", choices=("docx", "pdf"), help="输出格式（默认按 --out 的扩展名，否则 docx）")
@@ -50,6 +51,19 @@ def _format(args: argparse.Namespace, out: Path, *, folder: bool) -> str:
     if suffix != fmt:
         raise UserError(f"输出文件名应以 .{fmt} 结尾", file=str(out), field="--out")
     return str(fmt)
+
+
+def _check_units(results: Any, units_file: str, results_file: str) -> None:
+    """Every unit of the results must be in the office's units file (a results file of another round's list)."""
+    from govassess.data import read_units
+
+    known = set(read_units(units_file)["unit"].to_list())
+    listed = [str(u.get("unit")) for u in (results.get("units") or []) if isinstance(u, dict)] \
+        if isinstance(results, dict) else []
+    missing = [c for c in listed if c not in known]
+    if missing:
+        more = f"等 {len(missing)} 个" if len(missing) > 10 else ""
+        raise UserError(f"结果文件 {results_file} 中的单位 {'、'.join(missing[:10])}{more}不在单位文件中", file=units_file)
 
 
 def file_name(code: str, name: str, suffix: str) -> str:
@@ -77,6 +91,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     results = read_json(args.results)
     previous = read_json(args.previous) if args.previous else None
     tpl = load_template(args.template)
+    if args.units:
+        _check_units(results, args.units, args.results)
     model = build_model(results, system, previous=previous, anonymise=args.anonymise, reader=args.unit,
                         results_file=args.results, previous_file=args.previous)
 
