@@ -7,7 +7,7 @@ from typing import Any
 
 import docx
 import pytest
-from conftest import system
+from reporttools import system
 
 from govassess.errors import UserError
 from govassess.reports.model import build_model
