@@ -39,6 +39,16 @@ def test_scorecards_one_file_per_unit_into_a_new_folder(files, tmp_path):
     assert "并列第2" in "\n".join(p.text for p in d.paragraphs)
 
 
+def test_anonymised_scorecards_name_only_their_own_unit(files, tmp_path):
+    out = tmp_path / "cards"
+    assert run("report", "scorecard", files["h2"], "--system", files["system"], "--anonymise", "--out", out) == 0
+    for code, name in (("U1", "单位甲"), ("U2", "单位乙"), ("U3", "单位丙"), ("U4", "单位丁")):
+        d = docx.Document(str(out / f"{code}-{name}.docx"))
+        text = "\n".join([p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells])
+        assert name in text
+        assert not any(other in text for other in ("单位甲", "单位乙", "单位丙", "单位丁") if other != name)
+
+
 def test_one_scorecard_with_unit(files, tmp_path):
     out = tmp_path / "u2.docx"
     assert run("report", "scorecard", files["h2"], "--system", files["system"], "--unit", "U2", "--out", out) == 0

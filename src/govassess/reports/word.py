@@ -9,6 +9,7 @@ Everything printed comes from :class:`govassess.reports.model.ReportModel`; noth
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -555,7 +556,9 @@ def _num(points: float | None) -> str:
 
 def write_scorecard(model: ReportModel, tpl: ReportTemplate, unit: str, path: str | Path, *,
                     internal: bool = False) -> WordDocument:
-    u = model.unit(unit)
+    # A 成绩单 is its unit's own document: it names that unit even when the round's documents are anonymised
+    # (it names no other unit: class average and best are figures, not names).
+    u = dataclasses.replace(model.unit(unit), label=model.unit(unit).name)
     w = WordDocument(model, tpl, internal=internal)
     w.title(w.text("scorecard_title", unit=u.label))
     w.para(f"{tpl.office}    {w.date}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
