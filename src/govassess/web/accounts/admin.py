@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
+from govassess.web.accounts.forms import ThrottledAdminLoginForm
 from govassess.web.accounts.models import Profile
 from govassess.web.accounts.services import account_password_set_by_office
 from govassess.web.audit.services import audit_record
@@ -80,3 +81,7 @@ class AuditedUserAdmin(UserAdmin):
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "unit", "department"]
     list_filter = ["role"]
+
+
+# /admin/login/ shows the throttle's message like the login page (the refusal itself is in the backend).
+admin.site.login_form = ThrottledAdminLoginForm

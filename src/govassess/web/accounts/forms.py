@@ -1,37 +1,49 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
-from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
 
-from govassess.web.audit.selectors import login_failures_from_ip, login_failures_since
+from govassess.web.accounts import throttle
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Refuses further attempts on an account, or from an address, after too many recent failures."""
+class ThrottleMessageMixin:
+    """The message of a refused login. The refusal itself happens in the authentication backend
+    (accounts.backends), so a form without this mixin still cannot bypass the throttle."""
 
+    def get_invalid_login_error(self):
+        refused = getattr(self.request, "login_wait", None) if self.request is not None else None
+        if refused is not None:  # refused unchecked: say nothing about the password
+            return forms.ValidationError(
+                LOCKED_MESSAGE, code="locked", params={"wait": throttle.wait_text(refused.seconds)}
+            )
+        # A wrong password, which may itself have started a wait: say both now, not at the next attempt.
+        ip = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
+        wait = throttle.login_wait(username=self.data.get("username"), ip=ip)
+        if wait is not None:
+            return forms.ValidationError(
+                self.error_messages["invalid_login"] + LOCKED_MESSAGE,
+                code="invalid_login",
+                params={"wait": throttle.wait_text(wait.seconds)},
+            )
+        return super().get_invalid_login_error()
+
+
+LOCKED_MESSAGE = "登录失败次数过多，请 %(wait)s后再试。"
+
+
+class ThrottledLoginForm(ThrottleMessageMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "用户名或密码不正确。",
-        "locked": "登录失败次数过多，请 %(minutes)s 分钟后再试。",
     }
 
-    def clean(self):
-        username = (self.data.get("username") or "").strip()
-        since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-        if username and login_failures_since(username=username, since=since) >= settings.LOGIN_MAX_FAILURES:
-            raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_MINUTES}
-            )
-        ip = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
-        if ip and login_failures_from_ip(ip=ip, since=since) >= settings.LOGIN_MAX_FAILURES_PER_IP:
-            raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_MINUTES}
-            )
-        return super().clean()
+
+class ThrottledAdminLoginForm(ThrottleMessageMixin, AdminAuthenticationForm):
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": "用户名或密码不正确；管理后台只接受评估办账号。",
+    }
 
 
 class AccountForm(forms.Form):
