@@ -91,4 +91,3 @@ def wait_text(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} 秒"
     return f"{math.ceil(seconds / 60)} 分钟"
-

@@ -242,3 +242,22 @@ def account_import_template(request):
     )
     resp["Content-Disposition"] = 'attachment; filename="accounts-template.xlsx"'
     return resp
+
+
+# ---- error pages -----------------------------------------------------------------------------------------
+
+
+def csrf_reason(reason: str) -> str:
+    """Django's CSRF failure reason (English, for developers) as a sentence for the user."""
+    reason = reason or ""
+    if "cookie" in reason.lower():
+        return "浏览器没有发送本站的安全 Cookie：请允许本站使用 Cookie 后重试。"
+    if "Referer" in reason or "Origin" in reason:
+        return "请求来源校验未通过：请直接从本平台的页面提交，不要从其他网站或收藏的表单地址提交。"
+    return "表单的安全校验码已失效或缺失。"
+
+
+def csrf_failure(request, reason: str = ""):
+    """settings.CSRF_FAILURE_VIEW: a Chinese page saying why and what to do, status 403 as Django's."""
+    response = render(request, "403_csrf.html", {"reason": csrf_reason(reason)}, status=403)
+    return response
