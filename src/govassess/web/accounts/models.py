@@ -15,7 +15,9 @@ class Role(models.TextChoices):
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="账号", on_delete=models.CASCADE, related_name="profile"
+    )
     role = models.CharField("角色", max_length=16, choices=Role.choices)
     unit = models.ForeignKey(
         "organisation.Unit", verbose_name="所属评估对象", null=True, blank=True, on_delete=models.PROTECT
