@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
-        ('rounds', '0002_job_heartbeat'),
+        ("audit", "0001_initial"),
+        ("rounds", "0002_job_heartbeat"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='round',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='rounds.round', verbose_name='评估轮次'),
+            model_name="auditentry",
+            name="round",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to="rounds.round",
+                verbose_name="评估轮次",
+            ),
         ),
     ]
