@@ -603,14 +603,17 @@ def appeal_detail(request, pk):
             if not form.is_valid():
                 raise UserError(problems=list(_form_problems(form)))
             changes = {f.input: request.POST.get(f"c_{i}", "") for i, f in enumerate(fields)}
-            services.appeal_decide(
+            decided = services.appeal_decide(
                 user=request.user,
                 appeal=appeal,
                 upheld=form.cleaned_data["outcome"] == "upheld",
                 decision=form.cleaned_data["decision"],
                 changes=changes,
             )
-            messages.success(request, "已处理。申诉成立并更正数据时，系统已自动重新评分。")
+            done = f"已处理：申诉{decided.get_status_display().removeprefix('申诉')}。"
+            if decided.rescore_run is not None:
+                done += "已按更正后的数据启动重新评分。"
+            messages.success(request, done)
         except UserError as err:
             show_user_error(request, err)
         return redirect("appeal_detail", pk)
