@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from govassess.errors import UserError
 from govassess.web.accounts.models import Role
 from govassess.web.accounts.selectors import user_role, user_unit_id
-from govassess.web.audit.selectors import audit_list
 from govassess.web.common import get_round, get_unit, show_user_error, user_errors_to_messages
 from govassess.web.organisation.models import Unit
 from govassess.web.rounds import excel, policy, selectors, services
@@ -636,27 +635,31 @@ def appeal_detail(request, pk):
 
 @login_required
 def round_audit(request, pk):
+    from govassess.web.audit.display import audit_rows
+    from govassess.web.audit.selectors import audit_actions, audit_search
+
     rnd = get_round(request.user, pk)
     policy.require(policy.can_manage(request.user))
-    entries = audit_list(
-        round=rnd,
-        unit_code=request.GET.get("unit", "").strip(),
-        indicator=request.GET.get("indicator", "").strip(),
-        action=request.GET.get("action", "").strip(),
-    )[:500]
-    return render(request, "rounds/audit.html", {"round": rnd, "entries": entries, "q": request.GET})
+    entries, errors = audit_search(round=rnd, params=request.GET)
+    ctx = {
+        "round": rnd,
+        "entries": entries[:500],
+        "rows": audit_rows(entries[:500]),
+        "total": entries.count(),
+        "actions": audit_actions(round=rnd),
+        "errors": errors,
+        "q": request.GET,
+    }
+    return render(request, "rounds/audit.html", ctx)
 
 
 @login_required
 def round_audit_export(request, pk):
+    from govassess.web.audit.selectors import audit_search
+
     rnd = get_round(request.user, pk)
     policy.require(policy.can_manage(request.user))
-    entries = audit_list(
-        round=rnd,
-        unit_code=request.GET.get("unit", "").strip(),
-        indicator=request.GET.get("indicator", "").strip(),
-        action=request.GET.get("action", "").strip(),
-    )
+    entries, _ = audit_search(round=rnd, params=request.GET)
     resp = HttpResponse(excel.audit_workbook_bytes(entries=entries), content_type=excel.XLSX)
     resp["Content-Disposition"] = f'attachment; filename="audit-{rnd.pk}.xlsx"'
     return resp
