@@ -13,12 +13,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from govassess import safe_yaml
 from govassess.errors import Problem, UserError
 from govassess.forms.cells import nfkc
 from govassess.forms.survey import SurveyData
 from govassess.outputs import save_workbook
+from govassess.xlsx_guard import check_workbook
 
 KEY = ("部门全称", "信息系统名称")
 _OPS = ("eq", "ne", "in", "lt", "le", "gt", "ge", "blank", "filled")
@@ -61,10 +61,15 @@ def read_usage(path: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
         else:
             import python_calamine as pc
 
+            check_workbook(p, file=p.name)
             wb = pc.CalamineWorkbook.from_path(str(p))
             table = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)  # type: ignore[assignment]
-    except Exception as err:  # unreadable file: tell the user, no traceback
-        raise UserError(f"无法读取使用情况数据（{type(err).__name__}）", file=p.name) from None
+    except UserError:
+        raise
+    except Exception:  # unreadable file: tell the user, no traceback
+        raise UserError(
+            "无法读取使用情况数据：文件已损坏或格式不对（应为 CSV 或 .xlsx，请在 Excel 或 WPS 中打开后另存）", file=p.name
+        ) from None
     if not table:
         raise UserError("使用情况数据为空", file=p.name)
     header = [nfkc(str(h)).strip() if h is not None else "" for h in table[0]]
@@ -105,11 +110,8 @@ def load_screening_config(path: str | Path | None = None) -> dict[str, Any]:
         p = Path(path)
         if not p.is_file():
             raise UserError("找不到筛查条件文件", file=str(path))
-        text, name = p.read_text(encoding="utf-8"), p.name
-    try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise UserError(f"筛查条件不是有效的 YAML：{err}", file=name) from None
+        text, name = safe_yaml.read_text(p, file=p.name), p.name
+    config = safe_yaml.load_yaml(text, file=name)
     problems = []
     if not isinstance(config, dict) or not isinstance(config.get("criteria"), list):
         raise UserError("筛查条件须有 criteria 列表", file=name)

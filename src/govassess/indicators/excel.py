@@ -25,8 +25,10 @@ from typing import Any
 
 import yaml
 
+from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
 from govassess.outputs import save_workbook
+from govassess.xlsx_guard import check_workbook
 
 MAIN_SHEET = "指标体系"
 GROUP_SHEET = "指标分组"
@@ -409,6 +411,7 @@ class _Sheet:
 
 def _open_workbook(path: Path) -> Any:
     import zipfile
+    from xml.etree import ElementTree
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -421,11 +424,12 @@ def _open_workbook(path: Path) -> Any:
         raise UserError(
             "不支持旧版 Excel/WPS 格式，请在 Excel 或 WPS 中另存为 .xlsx 后再导入", file=str(path)
         )
+    check_workbook(path)
     try:
         return load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, ElementTree.ParseError):
         raise UserError(
-            f"无法作为 .xlsx 工作簿打开（{type(exc).__name__}），请确认文件是 Excel 2007 及以上格式",
+            "无法作为 .xlsx 工作簿打开：文件已损坏或不是 Excel 2007 及以上格式，请在 Excel 或 WPS 中打开后另存",
             file=str(path),
         ) from None
 
@@ -734,9 +738,10 @@ def _strip_private(nodes: list[dict[str, Any]]) -> None:
 
 def _parse_yaml_cell(text: str, what: str, problems: ProblemCollector, **where: Any) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        problems.add(f"{what}“{text[:40]}”无法解析，应为 YAML/JSON 写法", **where)
+        return safe_yaml.load_yaml(text)
+    except UserError as e:
+        detail = e.problems[0].message if e.problems else "格式错误"
+        problems.add(f"{what}“{text[:40]}”无法解析，应为 YAML/JSON 写法（{detail}）", **where)
         return None
 
 
