@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_otp",  # TOTP second factor (accounts/otp.py); the session marks are not used
+    "django_otp.plugins.otp_totp",
     "govassess.web.accounts",
     "govassess.web.organisation",
     "govassess.web.systems",

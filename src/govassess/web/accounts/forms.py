@@ -36,14 +36,46 @@ class ThrottledLoginForm(ThrottleMessageMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "用户名或密码不正确。",
+        "otp_missing": "该账号已启用动态口令：请同时输入验证器上显示的 6 位动态口令。",
+        "otp_wrong": "动态口令不正确或已使用过，请输入验证器上当前显示的动态口令。",
     }
+
+    otp_token = forms.CharField(label="动态口令", required=False, max_length=16)
+
+    def clean(self):
+        from django.contrib.auth.signals import user_login_failed
+
+        from govassess.web.accounts.otp import otp_enrolled, otp_verify
+
+        cleaned = super().clean()
+        user = self.user_cache
+        if user is not None and otp_enrolled(user):
+            token = (cleaned.get("otp_token") or "").strip()
+            if not otp_verify(user, token):
+                self.user_cache = None
+                # A wrong or missing code counts as a failed login, so codes cannot be guessed unthrottled.
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": user.get_username()}, request=self.request
+                )
+                code = "otp_wrong" if token else "otp_missing"
+                raise forms.ValidationError(self.error_messages[code], code=code)
+        return cleaned
 
 
 class ThrottledAdminLoginForm(ThrottleMessageMixin, AdminAuthenticationForm):
     error_messages = {
         **AdminAuthenticationForm.error_messages,
         "invalid_login": "用户名或密码不正确；管理后台只接受评估办账号。",
+        "otp_required": "该账号已启用动态口令，请从平台登录页（/accounts/login/）登录后再进入管理后台。",
     }
+
+    def confirm_login_allowed(self, user):
+        from govassess.web.accounts.otp import otp_enrolled
+
+        super().confirm_login_allowed(user)
+        # The admin's login page has no code field: an account with a second factor must not skip it here.
+        if otp_enrolled(user):
+            raise forms.ValidationError(self.error_messages["otp_required"], code="otp_required")
 
 
 class AccountForm(forms.Form):

@@ -116,6 +116,7 @@ FIELD_LABELS = {
     "kind": "类型",
     "user": "人员",
     "url": "网址",
+    "otp": "动态口令",
 }
 
 _VALUE_LABELS: dict[str, dict[str, str]] = {}
