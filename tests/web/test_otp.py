@@ -102,3 +102,22 @@ def test_disabling_needs_a_valid_code_and_is_audited(org):
     client.post(reverse("otp_setup"), {"otp_token": _code(device, offset=30)})
     assert not TOTPDevice.objects.filter(user=org.office).exists()
     assert AuditEntry.objects.filter(action="otp_disable", username="office").count() == 1
+
+
+def test_office_removes_a_lost_device_in_the_admin_audited_and_secret_never_shown(org):
+    device = _enrol(org, org.reviewer)
+    office = Client()
+    office.force_login(org.office)
+    index = office.get(reverse("admin:index")).content.decode()
+    assert "动态口令设备" in index and "TOTP devices" not in index
+    page = office.get(reverse("admin:accounts_otpdevice_change", args=[device.pk])).content.decode()
+    assert device.key not in page  # the secret stays in the database
+    resp = office.post(reverse("admin:accounts_otpdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert resp.status_code == 302
+    assert not TOTPDevice.objects.filter(user=org.reviewer).exists()
+    entry = AuditEntry.objects.get(action="otp_disable", username="office")
+    assert entry.before == {"username": "reviewer", "otp": True}
+    # The reviewer logs in with the password alone again.
+    client = Client()
+    _login(client, "reviewer")
+    assert "_auth_user_id" in client.session
