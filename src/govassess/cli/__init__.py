@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "govassess.forms.cli",
     "govassess.metrics.cli",
     "govassess.inspection.cli",
+    "govassess.methods.cli",
+    "govassess.reports.cli",
     "govassess.web.cli",
 )
 
