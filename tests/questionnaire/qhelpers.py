@@ -58,5 +58,9 @@ def write_responses(path: Path, header: list[str], rows: list[list[Any]]) -> Pat
     ws.append(header)
     for r in rows:
         ws.append(r)
+    for row in ws.iter_rows():  # a respondent's "=…" is text typed into a text cell, not a formula
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
     wb.save(path)
     return path
