@@ -148,3 +148,20 @@ def test_multiple_choice_answers_and_references(tmp_path):
     (u,) = compute_indices(form, [Response("A", {"原因": ("材料", "系统")}), Response("A", {"原因": ("材料",)})]).units
     shares = {name: share for name, _l, share in u.questions[0].shares}
     assert shares == {"材料": 1.0, "系统": 0.5, "其他": 0.0}
+
+
+def test_a_constraint_that_cannot_be_computed_is_a_message_not_a_crash(tmp_path):
+    survey = [["文本", "说明", "说明", "", "", ". + 1 > 2", ""], ["文本", "补充", "补充", "", "说明 * 2 > 1", "", ""]]
+    form = load_form(write_form(tmp_path / "f.xlsx", survey, [], [["设置项", "值"]]))
+    answers, problems, _ = check_answers(form, {"说明": "abc", "补充": "x"})
+    assert problems[0] == ("说明", "约束「. + 1 > 2」无法对「abc」计算（文字不能参与算术运算），请检查问卷定义中的约束")
+    # 补充's condition cannot be computed either, so it is not asked and its answer is refused as skipped
+    assert problems[1][0] == "补充" and problems[1][1].startswith("本题不应作答")
+
+
+def test_relevant_may_not_name_a_group(tmp_path):
+    survey = [["分组开始", "g", "组", "", "", "", ""], ["文本", "t", "文字", "", "", "", ""],
+              ["分组结束", "", "", "", "", "", ""], ["文本", "u", "文字", "", "g = 1", "", ""]]
+    with pytest.raises(UserError) as e:
+        load_form(write_form(tmp_path / "f.xlsx", survey, [], [["设置项", "值"]]))
+    assert [(p.row, p.message) for p in e.value.problems] == [(5, "表达式「g = 1」引用了问卷中没有的题目：g")]

@@ -362,9 +362,13 @@ def parse_tables(tables: dict[str, Table], file: str) -> Form:
         if any(cells.values()):
             entries.append((survey.first_row + offset, cells))
     seen: dict[str, int] = {}
+    group_names: set[str] = set()
     for r, cells in entries:
         name = cells.get("name")
-        if name and not (cells.get("type") or "").lower().replace(" ", "_").startswith("end"):
+        kind = (cells.get("type") or "").lower().replace(" ", "_")
+        if kind.startswith(("begin_group", "分组开始")) and name:
+            group_names.add(name)
+        if name and not kind.startswith(("end", "分组结束")):
             if name in seen:
                 problems.add(f"名称「{name}」重复（已在第 {seen[name]} 行使用）", file=file, sheet=survey.sheet,
                              row=r, column=col("name"))
@@ -376,7 +380,7 @@ def parse_tables(tables: dict[str, Table], file: str) -> Form:
         if parts and TYPE_ALIASES.get(parts[0].lower()) == "select_multiple" and len(parts) > 1 and cells.get("name"):
             multi_lists[cells["name"] or ""] = parts[1]
     # Names an expression may use: every question, and "q.choice" for a multiple-choice question's options.
-    known = set(seen)
+    known = set(seen) - group_names
     for qname, lname in multi_lists.items():
         known |= {f"{qname}.{c.name}" for c in choices.get(lname, ())}
 

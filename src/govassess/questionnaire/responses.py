@@ -151,9 +151,24 @@ def expression_env(form: Form, answers: Mapping[str, Any]) -> dict[str, Any]:
     return env
 
 
+class _Uncomputable(Exception):
+    pass
+
+
+def _evaluate(node: expr.Node, env: Mapping[str, Any]) -> Any:
+    # Arithmetic on a text answer ("abc" + 1) or an overflow cannot be computed: the caller says so in Chinese.
+    try:
+        return expr.evaluate(node, env)
+    except (ValueError, TypeError, ArithmeticError):
+        raise _Uncomputable from None
+
+
 def _relevant(q: Question, env: Mapping[str, Any]) -> bool:
     # A condition that cannot be evaluated (it refers to an unanswered question) is not met, as in XLSForm.
-    return all(bool(expr.evaluate(node, env)) for node in q.relevant_nodes)
+    try:
+        return all(bool(_evaluate(node, env)) for node in q.relevant_nodes)
+    except _Uncomputable:
+        return False
 
 
 def check_answers(form: Form, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]], list[str]]:
@@ -187,7 +202,13 @@ def check_answers(form: Form, raw: Mapping[str, Any]) -> tuple[dict[str, Any], l
             continue
         if q.constraint_node is not None:
             env = expression_env(form, {**answers, q.name: cleaned})
-            if expr.evaluate(q.constraint_node, env) is False:
+            try:
+                ok = _evaluate(q.constraint_node, env)
+            except _Uncomputable:
+                problems.append((q.name, f"约束「{q.constraint}」无法对「{_text(value)}」计算（文字不能参与算术运算），"
+                                         "请检查问卷定义中的约束"))
+                continue
+            if ok is False:
                 problems.append((q.name, q.constraint_message or f"「{_text(value)}」不满足约束「{q.constraint}」"))
                 continue
         answers[q.name] = cleaned
