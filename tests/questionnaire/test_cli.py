@@ -152,3 +152,36 @@ def test_visit_records_counted_per_unit(tmp_path):
     rows[2][5] = 5
     bad = write_responses(tmp_path / "bad.xlsx", header, rows)
     assert main(["questionnaire", "score", "visit", str(bad), "--out", str(tmp_path / "x.csv")]) == 2
+
+
+def test_builtin_satisfaction_form_with_an_export_headed_by_question_texts(tmp_path, capsys):
+    # A questionnaire site's export: question texts as headers, option labels as answers, ┋ between options.
+    form = builtin_form("satisfaction")
+    names = ["办理渠道", "事项类型", "跑动次数", "大厅环境", "等候时间", "实际等候分钟", "工作人员态度", "业务熟练度",
+             "一次性告知", "网上办理便利度", "事项查找", "全程网办", "办事指南清晰度", "材料精简", "办理时长", "一次办成",
+             "未办成原因", "不合理收费", "总体满意度", "意见建议"]
+    header = ["单位编码", *(form.question(n).label for n in names)]
+    rows = [
+        ["X", "现场窗口", "个人事项", "1次", 5, 4, 15, 5, 5, "是", None, None, None, 4, 4, 4, "是", None, "否", 5, None],
+        ["X", "网上办理（网站、APP、小程序）", "企业事项", "1次", None, None, None, None, None, None, 3, 2, "否", 3, None,
+         None, "否", "材料不齐或要求不清┋系统故障或网络问题", "否", 2, "网站老是卡"],
+        ["X", "自助终端", "个人事项", "2次", None, None, None, None, None, None, None, None, None, 5, None, None, "是",
+         None, "否", 4, None],
+    ]
+    path = write_responses(tmp_path / "export.xlsx", header, rows)
+    out = tmp_path / "inputs.csv"
+    assert main(["questionnaire", "score", "satisfaction", str(path), "--out", str(out)]) == 0
+    got = {r["input"]: r for r in _csv(out)}
+    # scores: r1 (5,4,5,5,4,4,4 → 100,75,100,100,75,75,75) = 600/7; r2 (3,2,3 → 50,25,50) = 125/3; r3 (5) = 100
+    assert float(got["满意度指数"]["value"]) == pytest.approx((600 / 7 + 125 / 3 + 100) / 3, abs=1e-6)  # 75.79
+    assert float(got["满意率"]["value"]) == pytest.approx(2 / 3, abs=1e-6) and got["差评数"]["value"] == "1"
+    assert got["未办成原因：材料占比"]["value"] == "1" and got["未办成原因：多窗口占比"]["value"] == "0"
+    assert got["样本量"]["note"] == "样本量 3（样本量 3 少于最低样本量 30；误差 ±5.0% 所需样本量 385）"
+    assert got["办理渠道：窗口占比"]["note"] == "选「现场窗口」1 份 / 作答 3 份"
+    # answering the online block after choosing the window channel is refused, located
+    rows[0][10] = 4
+    bad = write_responses(tmp_path / "bad.xlsx", header, rows)
+    capsys.readouterr()
+    assert main(["questionnaire", "score", "satisfaction", str(bad), "--out", str(out)]) == 2
+    assert "第 2 行，列「您对网上办理的便利程度是否满意？」：本题不应作答：显示条件「办理渠道 = \"网上\"」不成立" in (
+        capsys.readouterr().err)
