@@ -12,6 +12,7 @@ from qhelpers import SMALL_SURVEY, write_form, write_responses
 
 from govassess.cli import main
 from govassess.questionnaire import builtin_form, load_form
+from govassess.questionnaire.responses import read_responses
 
 HEADER = ["单位编码", "一次办成", "态度", "指南", "等候", "总体", "意见"]
 ROWS = [  # the responses of test_indices: A index 70, 满意率 3/5; B index 37.5, 满意率 1/2
@@ -185,3 +186,20 @@ def test_builtin_satisfaction_form_with_an_export_headed_by_question_texts(tmp_p
     assert main(["questionnaire", "score", "satisfaction", str(bad), "--out", str(out)]) == 2
     assert "第 2 行，列「您对网上办理的便利程度是否满意？」：本题不应作答：显示条件「办理渠道 = \"网上\"」不成立" in (
         capsys.readouterr().err)
+
+
+def test_entry_template_reads_back_once_filled(files, capsys):
+    out = files["dir"] / "录入表.xlsx"
+    assert main(["questionnaire", "template", str(files["form"]), "--units", str(files["units"]), "--out", str(out)]) == 0
+    wb = load_workbook(out)
+    ws = wb["回答"]
+    assert [c.value for c in ws[1]] == ["单位编码", "*一次办成", "*态度", "指南", "等候", "*总体", "意见"]
+    assert "服务态度" in ws["C1"].comment.text and "1=非常不满意" in ws["C1"].comment.text
+    kinds = {str(dv.sqref).split(":")[0]: (dv.type, dv.formula1) for dv in ws.data_validations.dataValidation}
+    assert kinds["A2"] == ("list", '"A,B"') and kinds["B2"] == ("list", '"是,否"') and kinds["C2"] == ("whole", "1")
+    for r, row in enumerate(ROWS[5:], 2):  # unit B's two responses typed in
+        for c, v in enumerate(row, 1):
+            ws.cell(row=r, column=c, value=v)
+    wb.save(out)
+    rs = read_responses(load_form(files["form"]), out)
+    assert [(r.unit, r.answers["总体"]) for r in rs.responses] == [("B", 4), ("B", 1)]

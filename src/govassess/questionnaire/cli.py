@@ -28,6 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     c.add_argument("--out", required=True, type=Path, help="输出 .xlsx")
     c.set_defaults(handler=cmd_builtin)
 
+    c = qsub.add_parser("template", help="生成回答录入表（纸质问卷录入用，带下拉菜单）")
+    c.add_argument("form", help="问卷定义 .xlsx（或内置问卷 id）")
+    c.add_argument("--units", type=Path, help="评估对象文件：单位编码列提供下拉菜单")
+    c.add_argument("--out", required=True, type=Path, help="输出 .xlsx")
+    c.set_defaults(handler=cmd_template)
+
     c = qsub.add_parser("score", help="检查回答并计算各单位的指数，写出评估轮次的输入数据")
     c.add_argument("form", help="问卷定义 .xlsx（或内置问卷 id）")
     c.add_argument("responses", type=Path, help="回答文件 .xlsx/.csv：每行一份回答，单位编码列加各题一列")
@@ -74,6 +80,21 @@ def cmd_builtin(args: argparse.Namespace) -> int:
     with OutputSet() as outs:
         write_form(form, outs.file(args.out, option="--out"))
     print(f"已写出内置问卷「{form.settings.title}」（{len(form.questions)} 道题）到 {args.out}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from .definition import load_form
+    from .output import write_response_template
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise UserError("输出文件应为 .xlsx", file=str(args.out))
+    with OutputSet() as outs:
+        tmp = outs.file(args.out, option="--out")
+        form = load_form(args.form)
+        units = [u.code for u in _units(args.units)] if args.units else None
+        write_response_template(form, tmp, units=units)
+    print(f"已写出问卷「{form.settings.title}」的回答录入表到 {args.out}（{len(form.questions)} 道题）")
     return 0
 
 

@@ -18,7 +18,7 @@ from govassess.metrics.output import fmt
 from govassess.outputs import save_workbook
 
 from .indices import GroupIndices, Indices
-from .model import LIKERT_TYPES, NUMERIC_TYPES, Form
+from .model import LIKERT_TYPES, NUMERIC_TYPES, Form, Question
 
 COUNT = "样本量"
 INDEX = "满意度指数"
@@ -227,4 +227,98 @@ def write_report(indices: Indices, target: Path, *, notes: list[str] | None = No
             for cell in row:
                 if isinstance(cell.value, float):
                     cell.number_format = "0.0%"
+    save_workbook(wb, target)
+
+
+# --- responses entry template ------------------------------------------------------------------------------
+
+TEMPLATE_ROWS = 500
+
+
+def _hint(form: Form, q: Question) -> str:
+    from .model import LIKERT5_LABELS, TYPE_NAMES
+
+    parts = [q.label, f"（{TYPE_NAMES[q.type]}{'，必答' if q.required else ''}）"]
+    if q.list_name:
+        parts.append("选项：" + "、".join(c.label for c in form.choices[q.list_name]))
+        if q.type == "select_multiple":
+            parts.append("（多个选项用顿号分隔）")
+    if q.type == "likert5":
+        parts.append("填 1–5：" + "、".join(f"{k}={w}" for k, w in enumerate(LIKERT5_LABELS, 1)))
+    if q.type == "likert10":
+        parts.append("填 1–10，10 为最满意")
+    if q.type == "date":
+        parts.append("格式：2026-03-01")
+    if q.relevant_nodes:
+        parts.append("仅当显示条件成立时作答，否则留空")
+    if q.constraint_message:
+        parts.append(q.constraint_message)
+    if q.hint:
+        parts.append(q.hint)
+    return "\n".join(parts)
+
+
+def write_response_template(form: Form, target: Path, *, units: list[str] | None = None) -> None:
+    """A workbook to type paper questionnaires into: one row per response, the unit code then one column per
+    question (header = question name, * when required), drop-downs where Excel can hold them."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "回答"
+    last = TEMPLATE_ROWS + 1
+    ws.cell(row=1, column=1, value="单位编码").font = Font(bold=True, color="C00000")
+    if units:
+        formula = '"' + ",".join(units) + '"'
+        if len(formula) <= 255:  # Excel's limit for a list written into the validation itself
+            dv = DataValidation(type="list", formula1=formula, allow_blank=False)
+            dv.error, dv.showErrorMessage = "请从下拉菜单中选择单位编码", True
+            ws.add_data_validation(dv)
+            dv.add(f"A2:A{last}")
+    ws.column_dimensions["A"].width = 12
+    for c, q in enumerate(form.questions, 2):
+        cell = ws.cell(row=1, column=c, value=("*" if q.required else "") + q.name)
+        cell.font = Font(bold=True, color="C00000" if q.required else "000000")
+        comment = Comment(_hint(form, q), "govassess")
+        comment.width, comment.height = 320, 180
+        cell.comment = comment
+        letter = get_column_letter(c)
+        ws.column_dimensions[letter].width = max(10, min(30, len(q.name) * 2 + 4))
+        dv = None
+        if q.type == "select_one":
+            labels = [ch.label for ch in form.choices[q.list_name or ""]]
+            formula = '"' + ",".join(labels) + '"'
+            if len(formula) <= 255 and not any("," in x for x in labels):
+                dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+                dv.error = "请从下拉菜单中选择：" + "、".join(labels)
+        elif q.type in ("likert5", "likert10", "integer"):
+            if q.scale:
+                dv = DataValidation(type="whole", operator="between", formula1="1", formula2=str(q.scale),
+                                    allow_blank=True)
+                dv.error = f"请填 1 到 {q.scale} 的整数"
+            else:
+                dv = DataValidation(type="whole", allow_blank=True, operator="greaterThanOrEqual", formula1="-999999999")
+                dv.error = "请填整数"
+        elif q.type == "date":
+            dv = DataValidation(type="date", operator="greaterThan", formula1="DATE(1990,1,1)", allow_blank=True)
+            dv.error = "日期格式应为 2026-03-01"
+        elif q.type == "text":
+            for r in range(2, last + 1):
+                ws.cell(row=r, column=c).number_format = "@"
+        if dv is not None:
+            dv.errorTitle, dv.showErrorMessage = q.name, True
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}2:{letter}{last}")
+    ws.freeze_panes = "B2"
+    info = wb.create_sheet("填写说明")
+    lines = [form.settings.title, "每行录入一份问卷：第一列填单位编码，其余各列填对应题目的回答；表头带 * 的为必答题。",
+             "把鼠标停在表头上可看到题目原文、选项和作答条件；未显示（被跳过）的题目请留空。",
+             "填好后用 govassess questionnaire score 检查并计算指数（见 docs/questionnaire.md）。"]
+    for i, line in enumerate(lines, 1):
+        info.cell(row=i, column=1, value=line)
+    info.column_dimensions["A"].width = 100
     save_workbook(wb, target)
