@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "govassess.metrics.cli",
     "govassess.inspection.cli",
     "govassess.questionnaire.cli",
+    "govassess.methods.cli",
+    "govassess.reports.cli",
     "govassess.web.cli",
 )
 

@@ -115,6 +115,9 @@ def _read_csv(p: Path) -> tuple[list[str], list[list[Any]]]:
 def _read_xlsx(p: Path, sheet: str | None, aliases: Mapping[str, str], what: str) -> tuple[list[str], list[list[Any]], str, int]:
     from python_calamine import CalamineWorkbook
 
+    from govassess.xlsx_guard import check_workbook
+
+    check_workbook(p)
     try:
         wb = CalamineWorkbook.from_path(str(p))
     except Exception:  # calamine raises its own error types for broken files
@@ -124,7 +127,10 @@ def _read_xlsx(p: Path, sheet: str | None, aliases: Mapping[str, str], what: str
     if sheet and sheet not in names:
         raise UserError(f"找不到工作表「{sheet}」，工作簿中有：{'、'.join(names)}", file=str(p))
     for name in candidates:
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        try:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:  # calamine's XmlError and friends: damaged sheet XML
+            raise UserError("工作表已损坏，无法读取（请在 Excel 或 WPS 中打开后另存）", file=str(p), sheet=name) from None
         # the header is the first of the first 10 rows holding a known column name
         for i, row in enumerate(rows[:10]):
             cells = [(_cell_text(c) or "") for c in row]
@@ -345,7 +351,19 @@ def read_inputs(path: str | Path, system: IndicatorSystem, units: pl.DataFrame, 
     """Read and validate a long-form inputs file (CSV/XLSX) against a system and its units."""
     df, sheet_name = read_table(path, sheet=sheet, aliases=INPUT_ALIASES, required=("unit", "indicator", "input", "value"),
                                 what="输入数据文件")
-    return prepare_inputs(system, units, df, file=str(path), sheet=sheet_name)
+    return prepare_inputs(system, units, _names_from_labels(system, df), file=str(path), sheet=sheet_name)
+
+
+def _names_from_labels(system: IndicatorSystem, df: pl.DataFrame) -> pl.DataFrame:
+    """The template shows an input's Chinese label (评分) in 输入项; read it back as the identifier (score)."""
+    pairs = {(s.indicator, s.label): s.input for s in system.inputs() if s.label and s.label != s.input}
+    taken = {(s.indicator, s.input) for s in system.inputs()}
+    pairs = {k: v for k, v in pairs.items() if k not in taken}  # a real input of that name wins
+    if not pairs:
+        return df
+    key = pl.concat_str([pl.col("indicator").str.strip_chars(), pl.col("input").str.strip_chars()], separator="\x1f")
+    mapping = {f"{c}\x1f{label}": name for (c, label), name in pairs.items()}
+    return df.with_columns(key.replace_strict(mapping, default=pl.col("input"), return_dtype=pl.String).alias("input"))
 
 
 def inputs_from_rows(system: IndicatorSystem, units: pl.DataFrame, rows: Iterable[Mapping[str, Any]], *,

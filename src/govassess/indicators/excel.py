@@ -28,6 +28,7 @@ import yaml
 from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
 from govassess.outputs import save_workbook
+from govassess.xlsx_guard import check_workbook
 
 MAIN_SHEET = "指标体系"
 GROUP_SHEET = "指标分组"
@@ -72,6 +73,7 @@ for _field, _names in {
     "provider": ["提供部门", "数据提供部门", "提供单位", "数据提供单位"],
     "evidence": ["佐证材料", "佐证资料", "证明材料"],
     "note": ["备注"],
+    "manual_reason": ["人工评分理由", "人工评分原因"],
     "rule": ["规则", "评分规则"],
     "kind": ["类型", "指标类型"],
     "applies": ["适用条件"],
@@ -98,6 +100,7 @@ _WRITE_COLUMNS: list[tuple[str, str, float]] = [
     ("applies", "适用条件", 16),
     ("classes", "适用类别", 14),
     ("veto", "否决", 14),
+    ("manual_reason", "人工评分理由", 24),
     ("extra", "其他字段", 14),
 ]
 _GROUP_COLUMNS: list[tuple[str, str, float]] = [
@@ -120,7 +123,7 @@ _GROUP_COLUMNS: list[tuple[str, str, float]] = [
     ("extra", "其他字段", 14),
 ]
 _GROUP_HEADER_FIELDS = {label: key for key, label, _ in _GROUP_COLUMNS}
-_TEXT_FIELDS = ("criteria", "source", "provider", "lead", "support", "evidence", "note", "applies", "veto")
+_TEXT_FIELDS = ("criteria", "source", "provider", "lead", "support", "evidence", "note", "manual_reason", "applies", "veto")
 _NODE_KEYS = (
     "code",
     "name",
@@ -134,6 +137,7 @@ _NODE_KEYS = (
     "support",
     "evidence",
     "note",
+    "manual_reason",
     "applies",
     "classes",
     "veto",
@@ -151,6 +155,8 @@ _INFO_FIELDS: list[tuple[str, str]] = [
     ("grades", "等次（自高到低）"),
     ("classes", "适用类别"),
     ("veto", "否决"),
+    ("cap", "总分上限（含加分）"),
+    ("labels", "名称标签（标识: 中文名称）"),
 ]
 _SYSTEM_KEYS = {k for k, _ in _INFO_FIELDS} | {"indicators"}
 
@@ -410,6 +416,7 @@ class _Sheet:
 
 def _open_workbook(path: Path) -> Any:
     import zipfile
+    from xml.etree import ElementTree
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -422,11 +429,12 @@ def _open_workbook(path: Path) -> Any:
         raise UserError(
             "不支持旧版 Excel/WPS 格式，请在 Excel 或 WPS 中另存为 .xlsx 后再导入", file=str(path)
         )
+    check_workbook(path)
     try:
         return load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, ElementTree.ParseError):
         raise UserError(
-            f"无法作为 .xlsx 工作簿打开（{type(exc).__name__}），请确认文件是 Excel 2007 及以上格式",
+            "无法作为 .xlsx 工作簿打开：文件已损坏或不是 Excel 2007 及以上格式，请在 Excel 或 WPS 中打开后另存",
             file=str(path),
         ) from None
 
@@ -990,7 +998,7 @@ def _build_tree(
         if native:
             leaf.update(_node_fields(row.fields, problems, row_where, col_letters))
         else:
-            for key in ("criteria", "source", "provider", "lead", "support", "evidence"):
+            for key in ("criteria", "source", "provider", "lead", "support", "evidence", "manual_reason"):
                 if key in row.fields:
                     leaf[key] = row.fields[key]
             extra_note = row.fields.get("evidence_or_note")

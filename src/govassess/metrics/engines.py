@@ -16,6 +16,7 @@ import duckdb
 import sqlglot
 
 from govassess.errors import UserError
+from govassess.xlsx_guard import check_workbook
 
 # Kinds a source column can already have (anything else is read as text and parsed).
 _DUCK_KINDS = {
@@ -77,11 +78,12 @@ def read_xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | No
     """First sheet of an XLSX as header + (sheet row number, text cells), empty rows dropped."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook(path, file=path.name)
     try:
         book = CalamineWorkbook.from_path(str(path))
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as err:  # calamine raises its own types for corrupt files
-        raise UserError(f"无法读取 Excel 文件：{err}", file=path.name) from None
+    except Exception:  # calamine raises its own types for corrupt files
+        raise UserError("无法读取 Excel 文件：文件已损坏或不是 .xlsx 格式（请在 Excel 或 WPS 中打开后另存）", file=path.name) from None
     if not rows:
         raise UserError("Excel 文件第一个工作表为空", file=path.name)
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
