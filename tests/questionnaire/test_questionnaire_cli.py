@@ -203,3 +203,11 @@ def test_entry_template_reads_back_once_filled(files, capsys):
     wb.save(out)
     rs = read_responses(load_form(files["form"]), out)
     assert [(r.unit, r.answers["总体"]) for r in rs.responses] == [("B", 4), ("B", 1)]
+
+
+def test_damaged_form_workbook_is_refused_in_chinese(tmp_path, capsys):
+    path = tmp_path / "坏.xlsx"
+    path.write_bytes(b"not a zip at all")
+    assert main(["questionnaire", "import", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "无法读取工作簿：文件已损坏" in err and "Traceback" not in err

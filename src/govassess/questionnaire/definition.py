@@ -120,6 +120,10 @@ def read_workbook_tables(path: Path) -> dict[str, Table]:
         raise UserError("文件不存在", file=file)
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
         raise UserError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}：问卷定义应为 Excel 工作簿（.xlsx）", file=file)
+    from govassess.xlsx_guard import check_workbook
+
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        check_workbook(path)  # a huge used area or a zip bomb is refused before calamine builds its grid
     try:
         wb = CalamineWorkbook.from_path(file)
     except Exception:  # calamine raises its own error types for broken files
