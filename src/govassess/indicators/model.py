@@ -30,6 +30,9 @@ class InputSpec:
     criteria: str = ""
     source: str = ""
     provider: str = ""
+    reason: str | None = None  # why the system widened the input's default domain
+    not_above: str | None = None  # input of the same indicator this one may not exceed
+    veto: bool = False  # an input of a veto condition: a yes/no question, so 是/否 are accepted
 
 
 @dataclass(eq=False)
@@ -151,13 +154,14 @@ class IndicatorSystem:
                 out.append(InputSpec(leaf.code, d.name, d.kind, d.choices, d.min, d.max,
                                      required=d.required and leaf.kind == "normal", needs_note=d.needs_note,
                                      indicator_name=leaf.name, criteria=leaf.info.get("criteria") or "",
-                                     source=leaf.info.get("source") or "", provider=leaf.info.get("provider") or ""))
+                                     source=leaf.info.get("source") or "", provider=leaf.info.get("provider") or "",
+                                     reason=d.reason, not_above=d.not_above))
         taken = {(s.indicator, s.input) for s in out}
         for code, name, node_name in self.veto_inputs():
             if (code, name) in taken:  # a veto may test one of the leaf's own inputs
                 continue
             taken.add((code, name))
-            out.append(InputSpec(code, name, "number", required=False, indicator_name=node_name,
+            out.append(InputSpec(code, name, "number", required=False, indicator_name=node_name, veto=True,
                                  criteria=f"否决条件：{self.veto if code == self.id else self.node(code).veto}"))
         return out
 
