@@ -221,7 +221,13 @@ def cmd_combine(args: argparse.Namespace) -> int:
     for path, r in zip(args.results, results, strict=True):
         if not isinstance(r, dict) or "units" not in r or "system" not in r:
             raise UserError("不是 govassess score 输出的结果 JSON（缺少 system / units）", file=path)
-    data = combine_results(results, weights, partial=args.partial)
+    seen: dict[Path, str] = {}
+    for path in args.results:  # the same file twice is the same round twice
+        real = Path(path).resolve()
+        if real in seen:
+            raise UserError(f"结果文件 {seen[real]} 与 {path} 是同一个文件，同一轮不能合并两次")
+        seen[real] = path
+    data = combine_results(results, weights, partial=args.partial, files=[f"文件 {p}" for p in args.results])
     with OutputSet() as outs:
         write_json(outs.file(args.out, option="--out"), data)
     for w in data["warnings"]:
