@@ -120,16 +120,31 @@ def _read_xlsx(p: Path, sheet: str | None, aliases: Mapping[str, str], what: str
     except Exception:  # calamine raises its own error types for broken files
         raise UserError("无法打开工作簿：文件已损坏或不是 Excel 文件", file=str(p)) from None
     names = wb.sheet_names
-    candidates = [sheet] if sheet else names
     if sheet and sheet not in names:
         raise UserError(f"找不到工作表「{sheet}」，工作簿中有：{'、'.join(names)}", file=str(p))
-    for name in candidates:
+    # A hidden (or very hidden) sheet is never read silently: the visible sheets are searched first, and
+    # a header found only on a hidden one is refused by name. A sheet named explicitly is read as asked.
+    hidden = {m.name for m in wb.sheets_metadata if str(m.visible).split(".")[-1].lower() != "visible"}
+    candidates = [sheet] if sheet else [n for n in names if n not in hidden]
+
+    def header_of(name: str) -> tuple[list[str], list[list[Any]], str, int] | None:
         rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
         # the header is the first of the first 10 rows holding a known column name
         for i, row in enumerate(rows[:10]):
             cells = [(_cell_text(c) or "") for c in row]
             if any(c in aliases or c.lower() in aliases for c in cells):
                 return cells, rows[i + 1:], name, i + 1
+        return None
+
+    for name in candidates:
+        found = header_of(name)
+        if found:
+            return found
+    if not sheet:
+        concealed = [n for n in names if n in hidden and header_of(n)]
+        if concealed:
+            raise UserError(f"{what}的表头只出现在隐藏的工作表「{'」「'.join(concealed)}」中；隐藏的工作表不会被读取，"
+                            "请在 Excel 中取消隐藏（或把数据放到可见的工作表）后重试", file=str(p))
     raise UserError(f"工作簿中找不到{what}的表头（应包含 {'、'.join(sorted(set(aliases.values())))}）", file=str(p))
 
 
