@@ -76,3 +76,36 @@ def test_unknown_time_zone_is_refused(tmp_path, monkeypatch, capsys):
     assert code == 2
     assert "时区「Nowhere/City」无效" in capsys.readouterr().err
     assert not out.exists()
+
+
+def _parquet_rate(tmp_path, accepted_at: str) -> tuple[float, float]:
+    import duckdb
+
+    folder = write_records(tmp_path / accepted_at[11:13], {k: v for k, v in FILES.items() if k != "cases.csv"})
+    csv = folder / "cases.src"
+    # without a11 (30 February: not representable as a time; it is invalid and not online either way)
+    cases = "\n".join(line for line in CASES.splitlines() if not line.startswith("a11,"))
+    csv.write_text(cases.replace(A4, f"a4,A,I3,其他依申请,移动端,否,否,否,{accepted_at},") + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    # a TIMESTAMP WITH TIME ZONE column, as programs write it
+    con.execute(f"COPY (SELECT * REPLACE (CAST(accepted_at AS TIMESTAMPTZ) AS accepted_at) FROM read_csv('{csv}')) "
+                f"TO '{folder / 'cases.parquet'}'")
+    kind = con.sql(f"DESCRIBE SELECT accepted_at FROM '{folder / 'cases.parquet'}'").fetchall()[0][1]
+    assert kind == "TIMESTAMP WITH TIME ZONE"
+    csv.unlink()
+    engine = DuckDBEngine()
+    try:
+        mv = compute(engine, folder, parse_period("2021-01-01", "2021-06-30")).value("A", "online_accept_rate")
+    finally:
+        engine.close()
+    assert mv is not None
+    return mv.num, mv.den
+
+
+def test_parquet_column_with_time_zone_is_converted(tmp_path, monkeypatch):
+    monkeypatch.delenv(TIMEZONE_ENV, raising=False)
+    # 10:00 UTC is 18:00 in Shanghai (still H1); 18:00 UTC is 02:00 on 1 July in Shanghai, which takes a4
+    # (online) out of H1 although its UTC date is 30 June: one online case fewer and one case fewer in all
+    num_in, den_in = _parquet_rate(tmp_path, "2021-06-30T10:00:00+00:00")
+    num_out, den_out = _parquet_rate(tmp_path, "2021-06-30T18:00:00+00:00")
+    assert (num_in - num_out, den_in - den_out) == (1, 1)
