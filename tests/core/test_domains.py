@@ -238,3 +238,33 @@ def test_header_only_on_a_hidden_sheet_is_refused_by_name(tmp_path, capsys, stat
     assert main(["score", "heihe-2023", "--units", str(path), "--inputs", str(tmp_path / "i.csv"), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "隐藏的工作表「单位名单」" in err and "u.xlsx" in err and not out.exists()
+
+
+def test_filled_template_uses_the_same_percent_reading(case, capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    case(capsys, {})  # writes s.yaml, units.csv and a complete inputs.csv
+    tpl = tmp_path / "t.xlsx"
+    assert main(["template", str(tmp_path / "s.yaml"), "--units", str(tmp_path / "units.csv"), "--inputs",
+                 str(tmp_path / "inputs.csv"), "--out", str(tpl)]) == 0
+    capsys.readouterr()
+
+    def fill(value: object) -> int:
+        wb = load_workbook(tpl)
+        ws = wb["填报"]
+        row = next(r for r in ws.iter_rows(min_row=2) if r[4].value == "网上受理率")
+        assert "不带 % 按小数读" in row[7].value  # 填写要求 says the reading
+        row[5].value = value
+        filled = tmp_path / "filled.xlsx"
+        wb.save(filled)
+        return main(["score", str(tmp_path / "s.yaml"), "--units", str(tmp_path / "units.csv"), "--inputs", str(filled),
+                     "--out", str(tmp_path / "t.json")])
+
+    # a number cell 85 (meant as 85 %) is refused like the CSV text "85"; the text "85%" and 0.85 score 3.4
+    assert fill(85) == 2
+    assert "按小数读作 8500%" in capsys.readouterr().err and not (tmp_path / "t.json").exists()
+    for value in ("85%", 0.85):
+        assert fill(value) == 0, value
+        got = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))["units"][0]["indicators"]["L1"]
+        assert got["score"] == 3.4
+        (tmp_path / "t.json").unlink()
