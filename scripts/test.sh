@@ -1,20 +1,45 @@
 #!/usr/bin/env bash
 # Set everything up and run the whole test suite: lint, type check of the core, every test on SQLite,
-# then the database-backed tests again on a real PostgreSQL server. Fails if any step fails or no test ran.
+# then the database-backed tests again on a real PostgreSQL server. Fails if any step fails or no test ran
+# (pytest's exit 5). Tests run on every core in parallel (pytest-xdist; one test file stays on one worker,
+# so module-level fixtures are built once); TEST_WORKERS=0 runs them in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+start=$SECONDS
+phase() { echo "== $1"; phase_start=$SECONDS; }
+done_phase() { echo "   （用时 $((SECONDS - phase_start)) 秒）"; }
+
+phase "安装"
 bash scripts/setup.sh --full
 export PATH="$PWD/.venv/bin:$PATH"
+done_phase
 
-echo "== ruff"
+workers=${TEST_WORKERS:-$(nproc)}
+parallel=()
+[ "$workers" -gt 1 ] && parallel=(-n "$workers" --dist loadfile)
+
+phase "ruff"
 ruff check src tests benchmarks
-echo "== mypy（领域核心）"
+done_phase
+phase "mypy（领域核心）"
 mypy
+done_phase
 
-echo "== pytest（SQLite）"
-env -u DATABASE_URL pytest -q -p no:cacheprovider "$@"
+phase "pytest（SQLite）"
+env -u DATABASE_URL pytest -q -p no:cacheprovider "${parallel[@]}" "$@"
+done_phase
 
-echo "== pytest（PostgreSQL）"
+phase "pytest（PostgreSQL）"
+# Stop the server afterwards only if this script started it.
+pgdir=${PGDATA_DIR:-/tmp/govassess-pg}
+pg_was_running=0
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ -f "$pgdir/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$pgdir" status >/dev/null 2>&1 && pg_was_running=1
 DATABASE_URL=$(bash scripts/start-postgres.sh)
 export DATABASE_URL
-pytest -q -p no:cacheprovider -m "not spark" tests/web "$@"
+[ "$pg_was_running" = 1 ] || trap 'as_pg "$bin/pg_ctl" -D "$pgdir" -m fast stop >/dev/null 2>&1 || true' EXIT
+pytest -q -p no:cacheprovider -m "not spark" "${parallel[@]}" tests/web "$@"
+done_phase
+
+echo "== 全部通过，共用时 $((SECONDS - start)) 秒"

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from govassess import safe_yaml
 from govassess.errors import Problem, UserError
 
 FIELD_TYPES = (
@@ -148,7 +149,7 @@ def load_form(ref: str | Path = "info-system-survey") -> Form:
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.exists():
             raise UserError(f"找不到表单定义文件：{ref}")
-        text = path.read_text(encoding="utf-8")
+        text = safe_yaml.read_text(path)
         name = str(path)
     else:
         entry = _definitions_dir() / f"{ref}.yaml"
@@ -157,11 +158,7 @@ def load_form(ref: str | Path = "info-system-survey") -> Form:
             raise UserError(f"没有名为 {ref} 的内置表单（可用：{known}）")
         text = entry.read_text(encoding="utf-8")
         name = f"{ref}.yaml"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise UserError(f"表单定义不是有效的 YAML：{err}", file=name) from None
-    return form_from_dict(data, file=name)
+    return form_from_dict(safe_yaml.load_yaml(text, file=name), file=name)
 
 
 def form_from_dict(data: Any, *, file: str | None = None) -> Form:

@@ -13,8 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from govassess import safe_yaml
 from govassess.errors import Problem, UserError
 from govassess.forms.cells import nfkc
 from govassess.forms.survey import SurveyData
@@ -105,11 +104,8 @@ def load_screening_config(path: str | Path | None = None) -> dict[str, Any]:
         p = Path(path)
         if not p.is_file():
             raise UserError("找不到筛查条件文件", file=str(path))
-        text, name = p.read_text(encoding="utf-8"), p.name
-    try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise UserError(f"筛查条件不是有效的 YAML：{err}", file=name) from None
+        text, name = safe_yaml.read_text(p, file=p.name), p.name
+    config = safe_yaml.load_yaml(text, file=name)
     problems = []
     if not isinstance(config, dict) or not isinstance(config.get("criteria"), list):
         raise UserError("筛查条件须有 criteria 列表", file=name)

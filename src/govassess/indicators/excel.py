@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
 from govassess.outputs import save_workbook
 
@@ -734,9 +735,10 @@ def _strip_private(nodes: list[dict[str, Any]]) -> None:
 
 def _parse_yaml_cell(text: str, what: str, problems: ProblemCollector, **where: Any) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        problems.add(f"{what}“{text[:40]}”无法解析，应为 YAML/JSON 写法", **where)
+        return safe_yaml.load_yaml(text)
+    except UserError as e:
+        detail = e.problems[0].message if e.problems else "格式错误"
+        problems.add(f"{what}“{text[:40]}”无法解析，应为 YAML/JSON 写法（{detail}）", **where)
         return None
 
 

@@ -13,6 +13,7 @@ import jsonschema
 import yaml
 
 from govassess import expr as ex
+from govassess import safe_yaml
 from govassess.errors import Problem, ProblemCollector, UserError
 from govassess.indicators.model import DESCRIPTIVE, Grade, IndicatorNode, IndicatorSystem
 from govassess.rules import RuleError, build_rule, is_finite, parse_number
@@ -52,50 +53,13 @@ def load_system(ref: str | Path) -> IndicatorSystem:
 
         data, _notes = read_system_table(path)
         return system_from_dict(data, file=str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserError("文件不是 UTF-8 编码的 YAML", file=str(path)) from None
-    except OSError as e:
-        raise UserError(f"无法读取文件：{e.strerror}", file=str(path)) from None
-    return system_from_yaml(text, file=str(path))
+    return system_from_yaml(safe_yaml.read_text(path), file=str(path))
 
 
 def system_from_yaml(text: str, *, file: str | None = None) -> IndicatorSystem:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise UserError(_yaml_message(e), file=file, row=_yaml_row(e)) from None
-    system = system_from_dict(data, file=file)
+    system = system_from_dict(safe_yaml.load_yaml(text, file=file), file=file)
     system.path = file
     return system
-
-
-_YAML_PROBLEMS = (
-    ("expected ',' or ']'", "列表没有闭合（缺少 ] 或 ,）"),
-    ("expected ',' or '}'", "映射没有闭合（缺少 } 或 ,）"),
-    ("mapping values are not allowed", "此处不能出现冒号（值中含冒号时请加引号，或检查缩进）"),
-    ("found character '\\t'", "不能用制表符（Tab）缩进，请改用空格"),
-    ("found undefined alias", "引用了未定义的锚点"),
-    ("could not find expected ':'", "缺少冒号（键: 值）"),
-    ("did not find expected key", "缩进不一致或缺少键"),
-    ("did not find expected '-'", "列表项缩进不一致"),
-    ("found unexpected end of stream", "文件意外结束（引号或括号未闭合）"),
-    ("while scanning a quoted scalar", "引号没有闭合"),
-)
-
-
-def _yaml_message(e: yaml.YAMLError) -> str:
-    text = f"{getattr(e, 'context', '') or ''} {getattr(e, 'problem', '') or ''}"
-    detail = next((zh for en, zh in _YAML_PROBLEMS if en in text), "格式错误")
-    ctx = getattr(e, "context_mark", None)
-    start = f"（从第 {ctx.line + 1} 行开始）" if ctx is not None else ""
-    return f"YAML 格式错误：{detail}{start}"
-
-
-def _yaml_row(e: yaml.YAMLError) -> int | None:
-    mark = getattr(e, "problem_mark", None)
-    return mark.line + 1 if mark is not None else None
 
 
 def _schema_problems(data: Any, file: str | None) -> list[Problem]:

@@ -11,8 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
 from govassess.outputs import csv_dict
 
@@ -22,20 +21,11 @@ MAX_NOTE_URLS = 20
 
 def load_map(path: str | Path | None = None) -> dict[str, Any]:
     where = str(path) if path else "gov-website-check-2019.yaml"
-    try:
-        if path is None:
-            text = (
-                resources.files("govassess.inspection")
-                .joinpath("maps/gov-website-check-2019.yaml")
-                .read_text("utf-8")
-            )
-        else:
-            text = Path(path).read_text("utf-8")
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise UserError(f"无法读取映射文件：{exc.strerror}", file=where) from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"映射文件不是有效的 YAML：{exc}", file=where) from None
+    if path is None:
+        text = resources.files("govassess.inspection").joinpath("maps/gov-website-check-2019.yaml").read_text("utf-8")
+    else:
+        text = safe_yaml.read_text(path, file=where)
+    data = safe_yaml.load_yaml(text, file=where)
     problems = ProblemCollector()
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list) or not data["rows"]:
         raise UserError("映射文件须有非空的 rows 列表", file=where)

@@ -8,8 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from govassess import safe_yaml
 from govassess.errors import UserError
 
 
@@ -57,16 +56,11 @@ class Rules:
 
 def load_rules(path: str | Path | None = None) -> Rules:
     where = str(path) if path else "rules.yaml"
-    try:
-        if path is None:
-            text = resources.files("govassess.inspection").joinpath("rules.yaml").read_text("utf-8")
-        else:
-            text = Path(path).read_text("utf-8")
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise UserError(f"无法读取检查规则文件：{exc.strerror}", file=where) from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"检查规则文件不是有效的 YAML：{exc}", file=where) from None
+    if path is None:
+        text = resources.files("govassess.inspection").joinpath("rules.yaml").read_text("utf-8")
+    else:
+        text = safe_yaml.read_text(path, file=where)
+    data = safe_yaml.expect_mapping(safe_yaml.load_yaml(text, file=where), file=where, what="检查规则文件")
     try:
         kinds = tuple(
             ColumnType(

@@ -21,6 +21,7 @@ import yaml
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
+from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
 
 
@@ -185,10 +186,7 @@ def _days(item: Any, where: str, source: str, problems: ProblemCollector) -> lis
 
 
 def _parse(text: str, source: str) -> dict[int, tuple[set[dt.date], set[dt.date], str]]:
-    try:
-        data = yaml.load(text, Loader=_TextDates) or {}  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as err:
-        raise UserError(f"工作日历文件不是有效的 YAML：{err}", file=source) from None
+    data = safe_yaml.load_yaml(text, file=source, loader=_TextDates) or {}
     years = data.get("years") if isinstance(data, dict) else None
     if not isinstance(years, dict) or not years:
         raise UserError("工作日历文件须有 years：按年份列出 holidays 和 workdays", file=source)
@@ -243,10 +241,7 @@ def load_calendar(path: Path | None = None) -> WorkCalendar:
     """The shipped calendar, plus an office's own file whose years replace (or add to) the shipped ones."""
     parts = dict(_shipped_parts())
     if path is not None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as err:
-            raise UserError(f"无法读取工作日历文件：{err.strerror}", file=str(path)) from None
+        text = safe_yaml.read_text(path, file=Path(path).name)
         parts.update(_parse(text, Path(path).name))
     return _build(parts)
 

@@ -12,9 +12,9 @@ from string import Template
 from typing import Any
 
 import sqlglot
-import yaml
 from sqlglot import exp
 
+from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
 
 from .calendar import WorkCalendar, default_calendar
@@ -171,15 +171,9 @@ def load_definitions(path: Path | None = None) -> Definitions:
         text = resources.files("govassess.metrics").joinpath("definitions.yaml").read_text(encoding="utf-8")
         source = "definitions.yaml"
     else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as err:
-            raise UserError(f"无法读取指标定义文件：{err.strerror}", file=str(path)) from None
         source = Path(path).name
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as err:
-        raise UserError(f"指标定义文件不是有效的 YAML：{err}", file=source) from None
+        text = safe_yaml.read_text(path, file=source)
+    data = safe_yaml.expect_mapping(safe_yaml.load_yaml(text, file=source) or {}, file=source, what="指标定义文件")
     problems = ProblemCollector()
     params = dict(data.get("params") or {})
     derived: dict[str, Derived] = {}

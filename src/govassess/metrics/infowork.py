@@ -8,8 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from govassess import safe_yaml
 from govassess.errors import UserError
 
 from .definitions import Period
@@ -54,10 +53,10 @@ def load_info_rules(path: Path | None = None) -> InfoRules:
         text = resources.files("govassess.metrics").joinpath("infowork.yaml").read_text(encoding="utf-8")
         source = "infowork.yaml"
     else:
-        text = Path(path).read_text(encoding="utf-8")
         source = Path(path).name
+        text = safe_yaml.read_text(path, file=source)
+    d = safe_yaml.load_yaml(text, file=source)
     try:
-        d = yaml.safe_load(text)
         m, p, q = d["monthly"], d["per_item"], d["quarterly"]
 
         def rule(x: dict[str, Any], where: str) -> CountRule:
@@ -88,8 +87,10 @@ def load_info_rules(path: Path | None = None) -> InfoRules:
         )
     except UserError:
         raise
-    except (KeyError, TypeError, ValueError, yaml.YAMLError) as err:
-        raise UserError(f"信息报送规则文件格式有误：{err!r}", file=source) from None
+    except KeyError as err:
+        raise UserError(f"信息报送规则文件缺少「{err.args[0]}」项", file=source) from None
+    except (TypeError, ValueError, AttributeError):
+        raise UserError("信息报送规则文件结构有误：各项应为映射（键: 值），分值和条数应为数字", file=source) from None
 
 
 @dataclass

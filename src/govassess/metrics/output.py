@@ -9,8 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
 from govassess.outputs import csv_dict, csv_row, save_workbook
 
@@ -55,12 +54,9 @@ def load_map(ref: str | Path, defs: Definitions) -> MetricMap:
         if not path.is_file():
             known = "、".join(sorted(builtin_maps())) or "无"
             raise UserError(f"映射文件不存在：{ref_s}（内置映射：{known}）")
-        text = path.read_text(encoding="utf-8")
+        text = safe_yaml.read_text(path, file=path.name)
         source = path.name
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as err:
-        raise UserError(f"映射文件不是有效的 YAML：{err}", file=source) from None
+    data = safe_yaml.expect_mapping(safe_yaml.load_yaml(text, file=source) or {}, file=source, what="映射文件")
     problems = ProblemCollector()
     codes = {m.code for m in defs.metrics}
     entries = []
