@@ -94,7 +94,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, aliases: Mapping[s
     return frame, sheet_name
 
 
-def _read_csv(p: Path) -> tuple[list[str], list[list[Any]]]:
+def _read_csv(p: Path) -> tuple[list[str], list[Any]]:
     raw = p.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -287,7 +287,7 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
     filled = pl.col("value").is_not_null() & (pl.col("value") != "")
     if not df.select(filled.all()).item():
         df = df.filter(filled)
-    where = {"file": file, "sheet": sheet}
+    where: dict[str, Any] = {"file": file, "sheet": sheet}
     problems: list[Problem] = []
 
     def report(frame: pl.DataFrame, column: str, message: Any) -> None:

@@ -29,9 +29,9 @@ def _check_same_basis(results: Sequence[dict[str, Any]], labels: Sequence[str]) 
     systems = [r.get("system") or {} for r in results]
     if len({s.get("id") for s in systems}) != 1:
         raise UserError(f"各轮结果来自不同的指标体系（{listing(lambda r: (r.get('system') or {}).get('id'))}）")
-    for key, what in (("total", "总分"), ("scale", "折算分制")):
-        if len({_number(s.get(key)) for s in systems}) != 1:
-            raise UserError(f"各轮结果的{what}不同，不能直接合并（{listing(lambda r, k=key: (r.get('system') or {}).get(k))}）")
+    for field, what in (("total", "总分"), ("scale", "折算分制")):
+        if len({_number(s.get(field)) for s in systems}) != 1:
+            raise UserError(f"各轮结果的{what}不同，不能直接合并（{listing(lambda r, k=field: (r.get('system') or {}).get(k))}）")
     seen: dict[Any, str] = {}
     for label, r in zip(labels, results, strict=True):
         # The same round twice: by name when it has one, else by identical unit results.
