@@ -158,7 +158,7 @@ def test_zero_denominator_follows_on_zero():
         ('rule: {type: per_item, input: x, each: .inf}', ["指标 L", "rule.each", "不能是 NaN 或无穷大"]),
         ('rule: {type: bands, input: x, bands: [[.nan, 1], [5, 2]]}', ["指标 L", "rule.bands", "不能是 NaN"]),
         ('rule: {type: external, input: x, max: "nan"}', ["指标 L", "rule.max", "不能是 NaN"]),
-        ('rule: {type: ratio, value: x, limits: {x: {max: 150%}}}', ["指标 L", "rule.limits", "必须用 reason 写明理由"]),
+        ('rule: {type: ratio, value: x, limits: {x: {max: 150%}}}', ["指标 L", "limits", "reason"]),
         ('rule: {type: ratio, value: x, limits: {y: {max: 1, reason: r}}}', ["指标 L", "「y」不是本规则的输入"]),
         ('rule: {type: ratio, value: x, limits: {x: {max: .inf, reason: r}}}', ["指标 L", "rule.limits", "不能是 NaN"]),
         ('rule: {type: ratio, value: x, allow_above: true}', ["指标 L", "rule.allow_above", "limits"]),
@@ -268,3 +268,33 @@ def test_filled_template_uses_the_same_percent_reading(case, capsys, tmp_path):
         got = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))["units"][0]["indicators"]["L1"]
         assert got["score"] == 3.4
         (tmp_path / "t.json").unlink()
+
+
+def test_indicator_table_on_a_hidden_sheet_is_not_read_silently(tmp_path):
+    from openpyxl import load_workbook
+
+    from govassess.indicators.excel import read_system_table
+
+    table = [["序号", "一级指标", "二级指标", "分值", "评分细则"], [1, "甲", "甲一", 2, "细则"]]
+    old = [["序号", "一级指标", "二级指标", "分值", "评分细则"], [1, "旧", "旧一", 9, "旧细则"]]
+    path = _units_book(tmp_path / "s.xlsx", [("旧版", "hidden", old), ("指标", "visible", table)])
+    system, _ = read_system_table(path, system_id="s")
+    # the visible table (甲, 2 points), not the hidden first sheet (旧, 9 points)
+    assert system["indicators"][0]["name"] == "甲" and system["total"] == 2
+    wb = load_workbook(path)
+    wb["指标"].sheet_state = "veryHidden"
+    wb["旧版"].sheet_state = "visible"
+    wb["旧版"].delete_rows(1, 2)
+    wb["旧版"].append(["说明"])
+    wb.save(path)
+    with pytest.raises(UserError, match="隐藏的工作表「指标」"):
+        read_system_table(path, system_id="s")
+
+
+def test_metrics_records_workbook_reads_the_visible_sheet(tmp_path):
+    from govassess.metrics.engines import read_xlsx_rows
+
+    path = _units_book(tmp_path / "cases.xlsx", [("旧", "hidden", [["case_id"], ["old"]]),
+                                                  ("办件", "visible", [["case_id"], ["new"]])])
+    header, body = read_xlsx_rows(path)
+    assert header == ["case_id"] and [r for _, r in body] == [["new"]]
