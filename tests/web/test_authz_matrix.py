@@ -1,13 +1,16 @@
-"""Authorisation matrix: every URL and API endpoint × every role × own/other unit, in the collecting,
-preliminary and final states. "allow" means the role gets past the permission checks (200, or a redirect
-carrying a business message); "deny" means 403 (pages, API) or the login redirect (anonymous, admin)."""
+"""Authorisation matrix: every URL of the resolver (a new endpoint fails test_every_url_is_in_the_matrix until it
+is listed here) and every admin page of every registered model × every role × own/other unit, in every state of
+the round (draft, collecting, reviewing, preliminary, final). "allow" means the role gets past the permission
+checks (200, or a redirect carrying a business message); "deny" means 403 (pages, API) or the login redirect
+(anonymous, admin). Besides the status, every response a unit, a provider or a leader gets is searched for
+what it must not see: another unit's name (before the final publication), values and notes, reviewers' notes,
+provider notes before publication — in HTML, JSON and inside xlsx files."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from webtools import PASSWORD, fill_all
 
@@ -27,9 +30,21 @@ USERNAMES = {
 PDF = b"%PDF-1.4 matrix"
 
 
-def _evidence(org):
-    ev = services.evidence_add(
-        user=org.office, round=org.round, unit=org.d1, indicator="1", upload=SimpleUploadedFile("m.pdf", PDF)
+def _evidence(org) -> int:
+    """D01's evidence, uploaded by filler1 (stored directly: the matrix needs one in every state)."""
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from govassess.web.rounds.models import Evidence
+
+    rel = Path(str(org.round.pk)) / "D01" / f"{uuid.uuid4().hex}.pdf"
+    (Path(settings.EVIDENCE_DIR) / rel).parent.mkdir(parents=True, exist_ok=True)
+    (Path(settings.EVIDENCE_DIR) / rel).write_bytes(PDF)
+    ev = Evidence.objects.create(
+        round=org.round, unit=org.d1, indicator="1", original_name="m.pdf", stored_path=str(rel),
+        sha256="0" * 64, size=len(PDF), content_type="application/pdf", uploaded_by=org.filler1,
     )
     return ev.pk
 
@@ -92,7 +107,8 @@ def endpoints():
     r = lambda org: org.round.pk  # noqa: E731
     office, review = {"office"}, {"office", "reviewer"}
     unit_readers = {"office", "reviewer", "provider", "filler_own"}
-    c, p, f = "collecting", "preliminary", "final"
+    c, rv, p, f = "collecting", "reviewing", "preliminary", "final"
+    everyone = set(ROLES)
     not_leader_until_final = {c: ALL - {"leader"}, p: ALL - {"leader"}, f: ALL}
     own, fillers = {"office", "filler_own"}, {"filler_own", "filler_other"}
     feeds_readers, report_readers = review | fillers, review | {"filler_own"}
@@ -122,7 +138,13 @@ def endpoints():
         ),
         ("unit_template", "GET", lambda o, x: f"/rounds/{r(o)}/units/D01/template.xlsx", {c: unit_readers}),
         ("unit_upload", "POST", lambda o, x: f"/rounds/{r(o)}/units/D01/upload/", {c: unit_readers}),
-        ("evidence_upload", "POST", lambda o, x: f"/rounds/{r(o)}/units/D01/evidence/", {c: unit_readers}),
+        # Units add evidence, reviewers and the office review attachments, providers nothing (issue 17 item 7).
+        (
+            "evidence_upload",
+            "POST",
+            lambda o, x: f"/rounds/{r(o)}/units/D01/evidence/",
+            {c: {"office", "reviewer", "filler_own"}},
+        ),
         (
             "evidence_download",
             "GET",
@@ -133,7 +155,7 @@ def endpoints():
             "evidence_delete",
             "POST",
             lambda o, x: f"/evidence/{_evidence(o)}/delete/",
-            {c: {"office", "filler_own"}},
+            {c: {"filler_own"}},
         ),
         ("provider_page", "GET", lambda o, x: f"/rounds/{r(o)}/provider/", {c: {"office", "provider"}}),
         (
@@ -152,14 +174,35 @@ def endpoints():
         ("review_unit", "GET", lambda o, x: f"/rounds/{r(o)}/review/D01/", {c: review, f: review}),
         ("round_score", "POST", lambda o, x: f"/rounds/{r(o)}/score/", {c: office, f: office}),
         ("run_status", "GET", lambda o, x: f"/runs/{x['run']}/", {c: review, f: review}),
-        ("round_results", "GET", lambda o, x: f"/rounds/{r(o)}/results/", {c: set(), p: review, f: ALL}),
-        ("round_results_export", "GET", lambda o, x: f"/rounds/{r(o)}/results.xlsx", {p: review, f: ALL}),
+        (
+            "round_results",
+            "GET",
+            lambda o, x: f"/rounds/{r(o)}/results/",
+            {c: set(), rv: review, p: review, f: ALL},
+        ),
+        (
+            "round_results_export",
+            "GET",
+            lambda o, x: f"/rounds/{r(o)}/results.xlsx",
+            {rv: review, p: review, f: ALL},
+        ),
         (
             "scorecard",
             "GET",
             lambda o, x: f"/rounds/{r(o)}/units/D01/scorecard/",
             {
                 c: set(),
+                rv: review,
+                p: {"office", "reviewer", "filler_own"},
+                f: {"office", "reviewer", "filler_own", "leader"},
+            },
+        ),
+        (
+            "scorecard_export",
+            "GET",
+            lambda o, x: f"/rounds/{r(o)}/units/D01/scorecard.xlsx",
+            {
+                rv: review,
                 p: {"office", "reviewer", "filler_own"},
                 f: {"office", "reviewer", "filler_own", "leader"},
             },
@@ -271,8 +314,10 @@ def endpoints():
             lambda o, x: f"/accounts/manage/{_spare_account(o)}/password/",
             {c: office},
         ),
+        ("login", "GET", lambda o, x: "/accounts/login/", {c: everyone}),
+        ("notifications_read", "POST", lambda o, x: "/notifications/read/", {c: ALL}),
         ("admin", "GET", lambda o, x: "/admin/", {c: office}),
-        ("admin_units", "GET", lambda o, x: "/admin/organisation/unit/", {c: office}),
+        ("api_schema", "GET", lambda o, x: "/api/schema/", {c: everyone}),  # the API's description, no data
         ("api_rounds", "GET", lambda o, x: "/api/v1/rounds/", {c: ALL}),
         ("api_units", "GET", lambda o, x: "/api/v1/units/", {c: ALL}),
         ("api_fields", "GET", lambda o, x: f"/api/v1/rounds/{r(o)}/fields/", not_leader_until_final),
@@ -280,9 +325,50 @@ def endpoints():
             "api_inputs",
             "GET",
             lambda o, x: f"/api/v1/rounds/{r(o)}/inputs/",
-            {c: {"office", "reviewer", "provider", "filler_own", "filler_other"}},
+            {c: {"office", "reviewer", "provider", "filler_own", "filler_other"}, f: ALL - {"leader"}},
+        ),
+        (
+            "api_inputs_other_unit",
+            "GET",
+            lambda o, x: f"/api/v1/rounds/{r(o)}/inputs/?unit=D02",
+            {c: {"office", "reviewer", "provider", "filler_own", "filler_other"}, f: ALL - {"leader"}},
+        ),
+        # A push of D02's stored value: accepted (nothing to store) from those who may read it anyway — the
+        # office, reviewers, D02's own filler; refused for anyone else (filler1: 403 before any comparison),
+        # and on a final round refused for all with the lock message.
+        (
+            "api_inputs_push",
+            "JSON",
+            lambda o, x: f"/api/v1/rounds/{r(o)}/inputs/",
+            {c: {"office", "reviewer", "filler_other"}, p: {"office", "reviewer", "filler_other"}, f: set()},
         ),
     ]
+
+
+# Not round data: the state of the round does not change who may use them (checked in "collecting" only).
+NOT_ROUND = {
+    "dashboard", "notifications", "password_change", "round_create", "annual_list", "annual_detail", "annual_export",
+    "login", "notifications_read", "admin", "api_schema", "api_rounds", "api_units",
+}  # fmt: skip
+# URL names that have no row, and why.
+EXEMPT = {"logout": "ends the session the matrix's clients share; logging out is tested in test_first_login"}
+PUSH_BODY = {"rows": [{"unit": "D02", "indicator": "1", "input": "网上办理率", "value": "43.21%", "note": "他单位说明乙二"}]}
+
+
+def _expected(name: str, expected: dict, state: str) -> set | None:
+    """The roles allowed in `state`; round data not listed for draft / reviewing follows collecting (draft:
+    only the office sees a draft round)."""
+    if state in expected:
+        return expected[state]
+    if name in NOT_ROUND or name.startswith(("survey", "unit_profile", "feeds", "account")):
+        return None
+    if "collecting" not in expected:
+        return None
+    if state == "draft":
+        return expected["collecting"] & {"office"}
+    if state == "reviewing":
+        return expected["collecting"]
+    return None
 
 
 def _client(role: str) -> Client:
@@ -299,45 +385,186 @@ def _denied(name: str, role: str, resp) -> bool:
         )
     if name.startswith("admin"):
         return resp.status_code == 302 and "/admin/login/" in resp["Location"]
+    if name == "api_inputs_push":
+        return resp.status_code in (400, 403)  # 400: refused rows (located problems) or the final lock
     return resp.status_code == 403
 
 
+# What each role must never find in a response (state → whether the rule applies). Distinctive strings set
+# by _prepare; D02's 网上办理率 is 43.21%.
+D01_NOTE, D02_NOTE = "本单位说明甲一", "他单位说明乙二"
+REV1, REV2, PROV1 = "专家意见丙三", "专家意见丁四", "部门说明戊五"
+D02_VALUE = "43.21"
+
+
+def _forbidden(org, role: str, state: str) -> list[str]:
+    before_final = state != "final"
+    before_publication = state in ("draft", "collecting", "reviewing")
+    out = {
+        "filler_own": [D02_NOTE, REV1, REV2, D02_VALUE]
+        + ([org.d2.name] if before_final else [])
+        + ([PROV1] if before_publication else []),
+        "filler_other": [D01_NOTE, REV1, REV2, PROV1] + ([org.d1.name] if before_final else []),
+        "provider": [D01_NOTE, D02_NOTE, REV1, REV2],
+        "leader": [D01_NOTE, D02_NOTE, REV1, REV2, PROV1],
+    }
+    return out.get(role, [])
+
+
+def _body_text(resp) -> str:
+    """A response's text as a reader gets it: HTML, JSON with non-ASCII unescaped, the XML inside xlsx."""
+    import io
+    import zipfile
+
+    data = b"".join(resp.streaming_content) if resp.streaming else resp.content
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+    if "json" in resp.get("Content-Type", ""):
+        try:
+            return json.dumps(json.loads(data), ensure_ascii=False)
+        except ValueError:
+            pass
+    return data.decode("utf-8", "replace")
+
+
 def _prepare(org, state: str) -> dict:
-    fill_all(org)
+    from govassess.web.rounds.models import Round
+
+    fill_all(org, d2=("43.21%", "否", "5", "10", "6"))
+    for user, unit, ind, inp, value, note in (
+        (org.filler1, org.d1, "1", "网上办理率", "90%", D01_NOTE),
+        (org.filler2, org.d2, "1", "网上办理率", "43.21%", D02_NOTE),
+        (org.reviewer, org.d1, "4", "score", "7", REV1),
+        (org.reviewer, org.d2, "4", "score", "6", REV2),
+        (org.provider, org.d1, "3", "挂接目录数", "8", PROV1),
+    ):
+        services.input_value_set(
+            user=user, round=org.round, unit=unit, indicator=ind, input=inp, value=value, note=note, expected_version=1
+        )
     ctx = {"evidence": _evidence(org)}
     ctx["appeal"] = Appeal.objects.create(round=org.round, unit=org.d1, indicator="2", reason="矩阵测试").pk
     ctx["annual"] = AnnualResult.objects.create(name="年度", rounds=[], results={"units": []}).pk
-    if state in ("preliminary", "final"):
+    services.extension_set(user=org.office, round=org.round, unit=org.d3, deadline=org.round.deadline)
+    services.submission_submit(user=org.filler2, round=org.round, unit=org.d2)
+    if state != "collecting":
         services.round_transition(user=org.office, round=org.round, to_state="reviewing")
+    if state in ("preliminary", "final"):
         services.scoring_start(user=org.office, round=org.round, background=False)
         services.round_transition(user=org.office, round=org.round, to_state="preliminary")
         if state == "final":
             Appeal.objects.filter(pk=ctx["appeal"]).update(status="rejected")
             services.round_transition(user=org.office, round=org.round, to_state="final")
+    if state == "draft":
+        Round.objects.filter(pk=org.round.pk).update(state="draft")
+        org.round.refresh_from_db()
     ctx["run"] = ScoringRun.objects.create(round=org.round, status="done").pk
     return ctx
 
 
-@pytest.mark.parametrize("state", ["collecting", "preliminary", "final"])
+def _request(client, method: str, target: str):
+    if method == "GET":
+        return client.get(target)
+    if method == "JSON":
+        return client.post(target, PUSH_BODY, content_type="application/json")
+    return client.post(target, {})
+
+
+STATES = ["draft", "collecting", "reviewing", "preliminary", "final"]
+
+
+@pytest.mark.parametrize("state", STATES)
 def test_authorisation_matrix(org, state):
     ctx = _prepare(org, state)
+    clients = {role: _client(role) for role in ROLES}
     failures = []
     for name, method, url, expected in endpoints():
-        if state not in expected:
+        allowed_roles = _expected(name, expected, state)
+        if allowed_roles is None:
             continue
         for role in ROLES:
-            client = _client(role)
             target = url(org, ctx)
-            resp = client.get(target) if method == "GET" else client.post(target, {})
+            before = _values() if method == "JSON" else None
+            resp = _request(clients[role], method, target)
             denied = _denied(name, role, resp)
             allowed = not denied and resp.status_code in (200, 302)
-            want = role in expected[state]
+            want = role in allowed_roles
             if want != allowed or (not want and not denied):
                 failures.append(
                     f"{state} {name} {method} {target} as {role}: HTTP {resp.status_code}, "
                     f"expected {'allow' if want else 'deny'}"
                 )
+            if before is not None and not want and _values() != before:
+                failures.append(f"{state} {name} as {role}: refused, but stored values changed")
+            text = _body_text(resp)
+            for secret in _forbidden(org, role, state):
+                if secret in text:
+                    failures.append(f"{state} {name} {target} as {role}: response contains 「{secret}」")
+    failures += _admin_failures(org, state, clients)
     assert not failures, "\n".join(failures)
+
+
+def _values():
+    return sorted(InputValue.objects.values_list("unit__code", "indicator", "input", "value", "note", "version"))
+
+
+ROUND_MODELS = {"round", "extension", "submission", "appeal", "evidence", "scoringrun"}
+
+
+def _admin_failures(org, state: str, clients) -> list[str]:
+    """Every admin page of every registered model: only the office gets in; on a final round the round data's
+    delete pages are refused to the office too. Pages of round data in every state, the rest in collecting."""
+    from django.contrib import admin
+
+    failures = []
+    for model in admin.site._registry:
+        app, name = model._meta.app_label, model._meta.model_name
+        if state != "collecting" and name not in ROUND_MODELS:
+            continue
+        base = f"/admin/{app}/{name}/"
+        pages = [("changelist", base), ("add", f"{base}add/")]
+        obj = model._default_manager.order_by("pk").first()
+        if obj is not None:
+            pages += [(p, f"{base}{obj.pk}/{p}/") for p in ("change", "delete", "history")]
+        for page, target in pages:
+            # Every role on the changelist; the staff check is the same on the other pages.
+            roles = ROLES if page == "changelist" else ("filler_own", "office")
+            for role in roles:
+                resp = clients[role].get(target)
+                if role != "office":
+                    if not _denied("admin", role, resp):
+                        failures.append(f"{state} admin {target} as {role}: HTTP {resp.status_code}, expected deny")
+                    continue
+                locked_delete = state == "final" and name in ROUND_MODELS and page == "delete"
+                want = {403} if locked_delete else {200, 403} if page in ("add", "delete") else {200}
+                if resp.status_code not in want:
+                    failures.append(f"{state} admin {target} as office: HTTP {resp.status_code}, expected {want}")
+    return failures
+
+
+def _url_names() -> set[str]:
+    from django.urls import URLResolver, get_resolver
+
+    def walk(patterns, namespace=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, p.namespace or namespace)
+            elif namespace != "admin":  # admin pages: generated from admin.site's registry above
+                yield p.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_url_is_in_the_matrix(org):
+    """A new endpoint must get a row in endpoints() (or a reason in EXEMPT): the matrix cannot be escaped."""
+    from django.urls import resolve
+
+    ctx = _prepare(org, "collecting")
+    covered = set()
+    for _name, _method, url, _expected_roles in endpoints():
+        covered.add(resolve(url(org, ctx).split("?")[0]).url_name)
+    missing = _url_names() - covered - set(EXEMPT)
+    assert not missing, f"URL names without a row in the authorisation matrix: {sorted(missing)}"
 
 
 def test_api_inputs_only_show_what_the_role_may_see(org):

@@ -113,7 +113,9 @@ def cmd_systems(args: argparse.Namespace) -> int:
         table.add_column(col)
     for system in list_systems():
         s = check_system(system).summary
-        table.add_row(system.id, system.name, str(s["leaves"]), str(len(s["bonus"])), str(len(s["penalty"])), f"{system.total:g}")
+        # 满分 is what a unit's weighted score is out of (scale), not the sum of leaf points (total): a
+        # system whose applicable points differ by class, like 宁德's 东侨 leaf, still scores out of 100.
+        table.add_row(system.id, system.name, str(s["leaves"]), str(len(s["bonus"])), str(len(s["penalty"])), f"{system.scale:g}")
     console.print(table)
     return 0
 

@@ -115,6 +115,9 @@ def _read_csv(p: Path) -> tuple[list[str], list[Any]]:
 def _read_xlsx(p: Path, sheet: str | None, aliases: Mapping[str, str], what: str) -> tuple[list[str], list[list[Any]], str, int]:
     from python_calamine import CalamineWorkbook
 
+    from govassess.xlsx_guard import check_workbook
+
+    check_workbook(p)
     try:
         wb = CalamineWorkbook.from_path(str(p))
     except Exception:  # calamine raises its own error types for broken files
@@ -128,7 +131,10 @@ def _read_xlsx(p: Path, sheet: str | None, aliases: Mapping[str, str], what: str
     candidates = [sheet] if sheet else [n for n in names if n not in hidden]
 
     def header_of(name: str) -> tuple[list[str], list[list[Any]], str, int] | None:
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        try:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:  # calamine's XmlError and friends: damaged sheet XML
+            raise UserError("工作表已损坏，无法读取（请在 Excel 或 WPS 中打开后另存）", file=str(p), sheet=name) from None
         # the header is the first of the first 10 rows holding a known column name
         for i, row in enumerate(rows[:10]):
             cells = [(_cell_text(c) or "") for c in row]

@@ -18,6 +18,7 @@ from govassess.errors import Problem, UserError
 from govassess.forms.cells import nfkc
 from govassess.forms.survey import SurveyData
 from govassess.outputs import save_workbook
+from govassess.xlsx_guard import check_workbook
 
 KEY = ("部门全称", "信息系统名称")
 _OPS = ("eq", "ne", "in", "lt", "le", "gt", "ge", "blank", "filled")
@@ -60,10 +61,15 @@ def read_usage(path: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
         else:
             import python_calamine as pc
 
+            check_workbook(p, file=p.name)
             wb = pc.CalamineWorkbook.from_path(str(p))
             table = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)  # type: ignore[assignment]
-    except Exception as err:  # unreadable file: tell the user, no traceback
-        raise UserError(f"无法读取使用情况数据（{type(err).__name__}）", file=p.name) from None
+    except UserError:
+        raise
+    except Exception:  # unreadable file: tell the user, no traceback
+        raise UserError(
+            "无法读取使用情况数据：文件已损坏或格式不对（应为 CSV 或 .xlsx，请在 Excel 或 WPS 中打开后另存）", file=p.name
+        ) from None
     if not table:
         raise UserError("使用情况数据为空", file=p.name)
     header = [nfkc(str(h)).strip() if h is not None else "" for h in table[0]]

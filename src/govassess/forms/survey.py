@@ -17,6 +17,7 @@ from typing import IO, Any
 from govassess.errors import Problem, UserError
 from govassess.forms.cells import INVALID, clean_column, shown
 from govassess.forms.model import Form, Rule, Sheet
+from govassess.xlsx_guard import check_workbook
 
 HEADER_SCAN_ROWS = 10
 
@@ -70,6 +71,7 @@ def read_workbook(source: str | Path | IO[bytes], *, filename: str | None = None
     name = filename or (path.name if path is not None else "上传文件")
     if path is not None and not path.is_file():
         raise UserError("找不到文件", file=str(source))
+    check_workbook(path if path is not None else source, file=name)  # type: ignore[arg-type]
     try:
         if path is not None:
             wb = pc.CalamineWorkbook.from_path(str(path))
@@ -89,9 +91,9 @@ def read_workbook(source: str | Path | IO[bytes], *, filename: str | None = None
         return out
     except UserError:
         raise
-    except Exception as err:  # calamine raises its own error types and sometimes ValueError/OSError
+    except Exception:  # calamine raises its own error types and sometimes ValueError/OSError
         raise UserError(
-            f"无法读取工作簿（{type(err).__name__}），请确认是有效的 Excel 文件（.xlsx）", file=name
+            "无法读取工作簿：文件已损坏或不是 Excel 2007 及以上格式（.xlsx），请在 Excel 或 WPS 中打开后另存", file=name
         ) from None
 
 

@@ -28,6 +28,7 @@ import yaml
 from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
 from govassess.outputs import save_workbook
+from govassess.xlsx_guard import check_workbook
 
 MAIN_SHEET = "指标体系"
 GROUP_SHEET = "指标分组"
@@ -410,6 +411,7 @@ class _Sheet:
 
 def _open_workbook(path: Path) -> Any:
     import zipfile
+    from xml.etree import ElementTree
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -422,11 +424,12 @@ def _open_workbook(path: Path) -> Any:
         raise UserError(
             "不支持旧版 Excel/WPS 格式，请在 Excel 或 WPS 中另存为 .xlsx 后再导入", file=str(path)
         )
+    check_workbook(path)
     try:
         return load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, ElementTree.ParseError):
         raise UserError(
-            f"无法作为 .xlsx 工作簿打开（{type(exc).__name__}），请确认文件是 Excel 2007 及以上格式",
+            "无法作为 .xlsx 工作簿打开：文件已损坏或不是 Excel 2007 及以上格式，请在 Excel 或 WPS 中打开后另存",
             file=str(path),
         ) from None
 

@@ -31,7 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     c.add_argument("--map", help="映射文件或内置映射 id（如 yangjiang-2021-county）")
     c.add_argument("--units", type=Path, help="评估对象文件（缺省时使用记录目录中的 units 文件）")
     c.add_argument("--definitions", type=Path, help="自定义指标定义 YAML（缺省用内置定义）")
-    c.add_argument("--info-rules", type=Path, help="自定义信息报送积分规则 YAML")
+    c.add_argument(
+        "--info-rules",
+        type=Path,
+        help="信息报送积分规则：内置 yingdong（颍东区细则，含稿酬）、gansu（甘肃省办法）、xinwen（新闻宣传办法，"
+        "含年度计零），或自定义规则 YAML（缺省为组合规则 infowork.yaml）",
+    )
     c.add_argument(
         "--calendar",
         type=Path,

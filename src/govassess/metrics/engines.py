@@ -16,6 +16,7 @@ import duckdb
 import sqlglot
 
 from govassess.errors import UserError
+from govassess.xlsx_guard import check_workbook
 
 # Kinds a source column can already have (anything else is read as text and parsed).
 _DUCK_KINDS = {
@@ -79,6 +80,7 @@ def read_xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | No
     A hidden (or very hidden) sheet is never read in place of the visible one the user sees."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook(path, file=path.name)
     try:
         book = CalamineWorkbook.from_path(str(path))
         visible = [m.name for m in book.sheets_metadata if str(m.visible).split(".")[-1].lower() == "visible"]
@@ -87,8 +89,8 @@ def read_xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | No
         rows = book.get_sheet_by_name(visible[0]).to_python(skip_empty_area=False)
     except UserError:
         raise
-    except Exception as err:  # calamine raises its own types for corrupt files
-        raise UserError(f"无法读取 Excel 文件：{err}", file=path.name) from None
+    except Exception:  # calamine raises its own types for corrupt files
+        raise UserError("无法读取 Excel 文件：文件已损坏或不是 .xlsx 格式（请在 Excel 或 WPS 中打开后另存）", file=path.name) from None
     if not rows:
         raise UserError(f"Excel 文件的第一个可见工作表「{visible[0]}」为空", file=path.name)
     header = [str(h).strip() if h is not None else "" for h in rows[0]]

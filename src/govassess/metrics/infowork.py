@@ -1,5 +1,9 @@
 """政务信息报送 points (seed 002) as rules-as-data: counts per unit and month come from the engine, the
-points are computed here over that small table so the rules stay readable and editable (infowork.yaml)."""
+points are computed here over that small table so the rules stay readable and editable (infowork.yaml).
+
+Besides the default blend (infowork.yaml) three presets follow one office's regime each, as seed 002 words
+it: ``yingdong`` (颍东区细则, with its 稿酬), ``gansu`` (甘肃省办法) and ``xinwen`` (某局新闻宣传政务信息办法,
+with its annual zero). A section a regime does not have is left out of its file and then scores nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +19,14 @@ from .definitions import Period
 from .schemas import INFO_CATEGORIES, MEDIA_LEVELS
 
 MODES = ("threshold", "blocks", "per_item")
+# Named presets → packaged files; ``--info-rules`` takes a name or a path.
+PRESETS = {
+    "yingdong": "infowork-yingdong.yaml",
+    "gansu": "infowork-gansu.yaml",
+    "xinwen": "infowork-xinwen.yaml",
+}
+PRESET_NAMES = {"yingdong": "颍东区政务信息工作考评细则", "gansu": "甘肃省政务信息考核评比办法",
+                "xinwen": "新闻宣传政务信息工作质量考核评价办法"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,16 @@ class CountRule:
 
 
 @dataclass(frozen=True)
+class Remuneration:
+    """颍东 稿酬: a month's points reaching the unit's class threshold earn ``per_point`` 元 each; every adopted
+    report earns ``per_adopted`` 元 on top (“每采用一篇，另单独给予50元奖励”)."""
+
+    threshold_by_class: dict[str, float]
+    per_point: float
+    per_adopted: float
+
+
+@dataclass(frozen=True)
 class InfoRules:
     submitted: CountRule
     adopted: CountRule
@@ -42,48 +64,87 @@ class InfoRules:
     quarter_deduct: float
     quota_per_month: int
     quota_by_class: dict[str, int]
-    consecutive_to_zero: int
+    consecutive_to_zero: int | None  # None: the regime has no zero-month rule
     violation_kinds: tuple[str, ...]
     violation_each: float
     floor: float
+    quarterly: bool = True  # False: the regime sets no quarterly task (no 季度任务积分, no quarter notes)
+    violation_zeroes: bool = False  # 新闻宣传: any 瞒报/迟报/漏报 makes the period's score 0
+    basic_task_zeroes: bool = False  # 新闻宣传: missing the basic task (月任务 × 月数) makes it 0
+    remuneration: Remuneration | None = None
+    name: str = ""
 
 
-def load_info_rules(path: Path | None = None) -> InfoRules:
-    if path is None:
-        text = resources.files("govassess.metrics").joinpath("infowork.yaml").read_text(encoding="utf-8")
-        source = "infowork.yaml"
+def load_info_rules(path: Path | str | None = None) -> InfoRules:
+    """The default rules, a preset by name (``yingdong``, ``gansu``, ``xinwen``) or an office's own file."""
+    if path is not None and str(path) in PRESETS:
+        path, packaged = None, PRESETS[str(path)]
     else:
+        packaged = "infowork.yaml"
+    if path is None:
+        text = resources.files("govassess.metrics").joinpath(packaged).read_text(encoding="utf-8")
+        source = packaged
+    else:
+        if not Path(path).exists():
+            names = "、".join(f"{k}（{v}）" for k, v in PRESET_NAMES.items())
+            raise UserError(f"找不到信息报送积分规则「{path}」：既不是文件，也不是内置规则（{names}）")
         source = Path(path).name
         text = safe_yaml.read_text(path, file=source)
     d = safe_yaml.load_yaml(text, file=source)
+    if not isinstance(d, dict):
+        raise UserError("信息报送规则文件应为 YAML 映射（键: 值）", file=source)
     try:
-        m, p, q = d["monthly"], d["per_item"], d["quarterly"]
+        m, p_ = d.get("monthly") or {}, d.get("per_item") or {}
+        q = d.get("quarterly")
+        z = d.get("zero_months")
+        v = d.get("violations") or {}
 
-        def rule(x: dict[str, Any], where: str) -> CountRule:
+        def rule(x: dict[str, Any] | None, where: str) -> CountRule:
+            if x is None:  # the regime gives no points for this count
+                return CountRule(1, 0.0, "threshold")
             r = CountRule(int(x["at_least"]), float(x["points"]), str(x.get("mode", "threshold")))
             if r.mode not in MODES or r.at_least < 1:
                 raise UserError(f"mode 应为 {'/'.join(MODES)}，at_least 至少为 1", file=source, field=where)
             return r
 
-        cats = {str(k): float(v) for k, v in (p.get("category") or {}).items()}
-        media = {str(k): float(v) for k, v in (p.get("media") or {}).items()}
+        cats = {str(k): float(v) for k, v in (p_.get("category") or {}).items()}
+        media = {str(k): float(v) for k, v in (p_.get("media") or {}).items()}
         bad = [k for k in cats if k not in INFO_CATEGORIES] + [k for k in media if k not in MEDIA_LEVELS]
         if bad:
             raise UserError(f"未知的采用类别或媒体级别：{'、'.join(bad)}", file=source)
+        pay = d.get("remuneration")
+        remuneration = None
+        if pay is not None:
+            remuneration = Remuneration(
+                threshold_by_class={str(k): float(x) for k, x in (pay.get("threshold_by_class") or {}).items()},
+                per_point=float(pay["per_point"]),
+                per_adopted=float(pay.get("per_adopted", 0)),
+            )
+        annual = d.get("annual_zero") or {}
+        consecutive = None if z is None else int(z["consecutive_to_zero"])
+        if consecutive is not None and consecutive < 1:
+            raise UserError("consecutive_to_zero 至少为 1", file=source, field="zero_months")
+        if not m and not p_ and q is None:
+            raise UserError("信息报送规则文件至少要有 monthly、per_item、quarterly 之一", file=source)
         return InfoRules(
-            submitted=rule(m["submitted"], "monthly.submitted"),
-            adopted=rule(m["adopted"], "monthly.adopted"),
+            submitted=rule(m.get("submitted"), "monthly.submitted"),
+            adopted=rule(m.get("adopted"), "monthly.adopted"),
             category=cats,
-            instructed=float(p.get("instructed", 0)),
+            instructed=float(p_.get("instructed", 0)),
             media=media,
-            quarter_points=float(q["points"]),
-            quarter_deduct=float(q["deduct_per_missing"]),
-            quota_per_month=int(q["quota_per_month"]),
-            quota_by_class={str(k): int(v) for k, v in (q.get("quota_per_month_by_class") or {}).items()},
-            consecutive_to_zero=int(d["zero_months"]["consecutive_to_zero"]),
-            violation_kinds=tuple(d["violations"]["kinds"]),
-            violation_each=float(d["violations"]["each"]),
+            quarter_points=float(q["points"]) if q else 0.0,
+            quarter_deduct=float(q["deduct_per_missing"]) if q else 0.0,
+            quota_per_month=int(q["quota_per_month"]) if q else 0,
+            quota_by_class={str(k): int(x) for k, x in ((q or {}).get("quota_per_month_by_class") or {}).items()},
+            consecutive_to_zero=consecutive,
+            violation_kinds=tuple(v.get("kinds") or ()),
+            violation_each=float(v.get("each", 0)),
             floor=float(d.get("floor", 0)),
+            quarterly=q is not None,
+            violation_zeroes=bool(annual.get("violation", False)),
+            basic_task_zeroes=bool(annual.get("basic_task", False)),
+            remuneration=remuneration,
+            name=str(d.get("name", "")),
         )
     except UserError:
         raise
@@ -112,18 +173,23 @@ class InfoScore:
     zeroed: bool = False
     excluded: int = 0
     quarter_notes: list[str] = field(default_factory=list)
+    zero_reason: str = ""
+    basic_task: int | None = None  # the period's basic task (月任务 × 月数) when the regime zeroes on it
+    pay: float | None = None  # 稿酬（元）, only under a regime that pays
+    pay_notes: list[str] = field(default_factory=list)
+    adopted_pay: float | None = None  # 刊物采用奖励（元）
 
     def inputs(self) -> list[tuple[str, float, str | None]]:
-        """(input name, value, note) in output order."""
+        """(input name, value, note) in output order; the 稿酬 and 基本任务 rows only under regimes that have them."""
         zero_note = "、".join(self.zero_months) or None
         total_note = (
-            f"连续 {self.longest_zero_run} 个月0报送，本项计0分"
+            f"{self.zero_reason}，本项计0分"
             if self.zeroed
             else f"月度报送 {_f(self.monthly_points)} + 采用 {_f(self.adopted_points)} + 刊物 {_f(self.category_points)} + "
             f"批示 {_f(self.instructed_points)} + 媒体 {_f(self.media_points)} + 季度任务 {_f(self.quarter_points)} "
             f"− 扣分 {_f(self.deduction)}"
         )
-        return [
+        rows: list[tuple[str, float, str | None]] = [
             ("报送条数", self.submitted, None),
             ("采用条数", self.adopted, None),
             ("月度报送积分", self.monthly_points, None),
@@ -138,6 +204,14 @@ class InfoScore:
             ("扣分", self.deduction, None),
             ("信息工作得分", self.total, total_note),
         ]
+        if self.basic_task is not None:
+            done = 1 if self.submitted >= self.basic_task else 0
+            rows.append(("完成基本报送任务", done, f"基本任务 {self.basic_task} 篇，报送 {self.submitted} 篇"))
+        if self.pay is not None:
+            rows.append(("稿酬", self.pay, "；".join(self.pay_notes) or None))
+        if self.adopted_pay is not None:
+            rows.append(("刊物采用奖励", self.adopted_pay, f"采用 {self.adopted} 篇" if self.adopted else None))
+        return rows
 
 
 def _f(x: float) -> str:
@@ -196,36 +270,61 @@ def score_info_work(
         data = by_unit.get(unit, {})
         s = InfoScore(unit, excluded=excluded.get(unit, 0))
         run = 0
+        klass = str((unit_attrs.get(unit) or {}).get("class") or "")
+        pay = rules.remuneration
+        threshold = pay.threshold_by_class.get(klass) if pay else None
+        if pay is not None:
+            s.pay = 0.0
+            s.adopted_pay = 0.0
         for month in months:
             c = data.get(month, {})
             n = c.get("submitted", 0)
             s.submitted += n
             s.adopted += c.get("adopted", 0)
-            s.monthly_points += rules.submitted.score(n)
-            s.adopted_points += rules.adopted.score(c.get("adopted", 0))
-            s.category_points += sum(rules.category[cat] * c.get(f"c{i}", 0) for i, cat in enumerate(cats))
-            s.instructed_points += rules.instructed * c.get("instructed", 0)
-            s.media_points += sum(rules.media[lv] * c.get(f"l{i}", 0) for i, lv in enumerate(levels))
+            parts = (
+                rules.submitted.score(n),
+                rules.adopted.score(c.get("adopted", 0)),
+                sum(rules.category[cat] * c.get(f"c{i}", 0) for i, cat in enumerate(cats)),
+                rules.instructed * c.get("instructed", 0),
+                sum(rules.media[lv] * c.get(f"l{i}", 0) for i, lv in enumerate(levels)),
+            )
+            month_points = sum(parts)
+            s.monthly_points += parts[0]
+            s.adopted_points += parts[1]
+            s.category_points += parts[2]
+            s.instructed_points += parts[3]
+            s.media_points += parts[4]
             s.violations += c.get("violations", 0)
+            if pay is not None:
+                # 稿酬 on the month's own points after that month's deductions (“按实际得分总数，每得一分奖励一元”).
+                net = max(0.0, month_points - rules.violation_each * c.get("violations", 0))
+                if threshold is not None and net >= threshold:
+                    s.pay = (s.pay or 0.0) + net * pay.per_point
+                    s.pay_notes.append(f"{month} 积分 {_f(net)}，达到 {_f(threshold)} 分，{_f(net * pay.per_point)} 元")
+                elif threshold is not None:
+                    s.pay_notes.append(f"{month} 积分 {_f(net)}，不满 {_f(threshold)} 分，不予奖励")
+                s.adopted_pay = (s.adopted_pay or 0.0) + pay.per_adopted * c.get("adopted", 0)
             if n == 0:
                 s.zero_months.append(month)
                 run += 1
                 s.longest_zero_run = max(s.longest_zero_run, run)
             else:
                 run = 0
-        klass = str((unit_attrs.get(unit) or {}).get("class") or "")
+        if pay is not None and threshold is None:
+            s.pay_notes.append(f"评估对象类别「{klass or '未填'}」不在稿酬规则的类别中，不计稿酬")
         quota = rules.quota_by_class.get(klass, rules.quota_per_month)
-        quarters: dict[str, list[str]] = {}
-        for month in months:
-            y, m = month.split("-")
-            quarters.setdefault(f"{y}Q{(int(m) - 1) // 3 + 1}", []).append(month)
-        for q, qmonths in quarters.items():
-            task = quota * len(qmonths)
-            done = sum(data.get(mo, {}).get("submitted", 0) for mo in qmonths)
-            short = max(0, task - done)
-            pts = max(0.0, rules.quarter_points - rules.quarter_deduct * short)
-            s.quarter_points += pts
-            s.quarter_notes.append(f"{q} 任务 {task} 篇，报送 {done} 篇，得 {_f(pts)} 分")
+        if rules.quarterly:
+            quarters: dict[str, list[str]] = {}
+            for month in months:
+                y, m = month.split("-")
+                quarters.setdefault(f"{y}Q{(int(m) - 1) // 3 + 1}", []).append(month)
+            for q, qmonths in quarters.items():
+                task = quota * len(qmonths)
+                done = sum(data.get(mo, {}).get("submitted", 0) for mo in qmonths)
+                short = max(0, task - done)
+                pts = max(0.0, rules.quarter_points - rules.quarter_deduct * short)
+                s.quarter_points += pts
+                s.quarter_notes.append(f"{q} 任务 {task} 篇，报送 {done} 篇，得 {_f(pts)} 分")
         s.deduction = rules.violation_each * s.violations
         gross = (
             s.monthly_points
@@ -236,7 +335,17 @@ def score_info_work(
             + s.quarter_points
             - s.deduction
         )
-        s.zeroed = s.longest_zero_run >= rules.consecutive_to_zero
+        reasons = []
+        if rules.consecutive_to_zero is not None and s.longest_zero_run >= rules.consecutive_to_zero:
+            reasons.append(f"连续 {s.longest_zero_run} 个月0报送")
+        if rules.basic_task_zeroes:
+            s.basic_task = quota * len(months)
+            if s.submitted < s.basic_task:
+                reasons.append(f"未完成基本报送任务（任务 {s.basic_task} 篇，报送 {s.submitted} 篇）")
+        if rules.violation_zeroes and s.violations:
+            reasons.append(f"迟报、漏报、瞒报重大紧急信息 {s.violations} 次")
+        s.zeroed = bool(reasons)
+        s.zero_reason = "；".join(reasons)
         s.total = 0.0 if s.zeroed else max(rules.floor, gross)
         out.append(s)
     return out

@@ -27,6 +27,8 @@ ENV = os.environ.get("GOVASSESS_ENV", "development").strip().lower()
 PRODUCTION = ENV == "production"
 DATA_DIR = Path(os.environ.get("GOVASSESS_DATA_DIR") or Path.cwd() / "var").resolve()
 EVIDENCE_DIR = DATA_DIR / "evidence"
+# Evidence removed before a round's lock (by its uploader or in admin) is moved here, never unlinked.
+EVIDENCE_RETAINED_DIR = DATA_DIR / "evidence-retained"
 GOVASSESS_JOBS = os.environ.get("GOVASSESS_JOBS", "thread").strip().lower()
 
 

@@ -14,7 +14,7 @@ from govassess.web.api import serializers as s
 from govassess.web.organisation.models import Unit
 from govassess.web.organisation.selectors import units_frame
 from govassess.web.rounds import policy, selectors, services
-from govassess.web.rounds.models import InputValue, Round
+from govassess.web.rounds.models import Round
 from govassess.web.systems.selectors import system_core, system_fields
 
 ERRORS = {400: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
@@ -34,9 +34,14 @@ class RoundList(APIView):
 
 
 class UnitList(APIView):
-    @extend_schema(summary="评估对象", responses={200: s.UnitSerializer(many=True), **ERRORS})
+    @extend_schema(
+        summary="评估对象（单位账号只见本单位）", responses={200: s.UnitSerializer(many=True), **ERRORS}
+    )
     def get(self, request):
-        return Response(s.UnitSerializer(Unit.objects.filter(active=True), many=True).data)
+        units = Unit.objects.filter(active=True)
+        if user_role(user=request.user) == Role.FILLER:
+            units = units.filter(pk=user_unit_id(user=request.user))  # a unit's token learns no other unit
+        return Response(s.UnitSerializer(units, many=True).data)
 
 
 class FieldList(APIView):
@@ -59,25 +64,17 @@ class InputList(APIView):
     def get(self, request, pk: int):
         rnd = _round(request.user, pk)
         role = user_role(user=request.user)
-        qs = (
-            InputValue.objects.filter(round=rnd)
-            .select_related("unit")
-            .order_by("unit__code", "indicator", "input")
-        )
-        if role == Role.FILLER:
-            qs = qs.filter(unit_id=user_unit_id(user=request.user))
-        elif role == Role.PROVIDER:
-            qs = qs.filter(
-                indicator__in=[
-                    f.indicator for f in policy.visible_fields(request.user, rnd, system_fields(rnd.system))
-                ]
-            )
-        elif role not in (Role.OFFICE, Role.REVIEWER):
+        if role not in (Role.OFFICE, Role.REVIEWER, Role.PROVIDER, Role.FILLER):
             raise PermissionDenied("您无权读取输入数据。")
+        units = Unit.objects.all()
+        if role == Role.FILLER:
+            units = units.filter(pk=user_unit_id(user=request.user))
         unit = request.query_params.get("unit")
         if unit:
-            qs = qs.filter(unit__code=unit)
-        return Response(s.InputValueSerializer(qs[:20000], many=True).data)
+            units = units.filter(code=unit)
+        # Which units, fields and notes: policy.readable_fields, the same decision as pages and templates.
+        rows = selectors.readable_values(user=request.user, round=rnd, units=list(units), limit=20000)
+        return Response(s.InputValueSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="批量报送输入值（全部成功或全部不生效）",
@@ -88,11 +85,15 @@ class InputList(APIView):
         from govassess.data import inputs_from_rows
 
         rnd = _round(request.user, pk)
+        policy.require_unlocked(rnd)
         ser = s.InputBatchSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         rows = [dict(r) for r in ser.validated_data["rows"]]
         for r in rows:
             r["note"] = r.get("note") or None
+        # Rights first, on the rows as sent: the core's checks below (unknown unit, bad value) and the
+        # comparison with stored values must not answer for rows the user may not write.
+        services.input_rows_check(user=request.user, round=rnd, rows=rows, unchanged=lambda row: True)
         units = list(selectors.round_units(rnd))
         frame = inputs_from_rows(system_core(rnd.system), units_frame(units), rows, source="接口推送")
         stored = services.input_values_import(user=request.user, round=rnd, frame=frame, source="接口推送")

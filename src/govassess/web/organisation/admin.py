@@ -10,6 +10,16 @@ class UnitAdmin(admin.ModelAdmin):
     list_filter = ["unit_class", "active"]
     search_fields = ["code", "name"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a unit cascades to its inputs in every round, final ones included: only a unit without
+        # round data may go (deactivate the others). Its evidence, submissions and appeals are checked by
+        # their own admins (rounds/admin.py) when Django collects what the deletion would take with it.
+        from govassess.web.rounds.models import InputValue
+
+        if obj is not None and InputValue.objects.filter(unit=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         before = None
         if change:

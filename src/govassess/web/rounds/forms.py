@@ -18,6 +18,10 @@ class RoundForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["system"].queryset = System.objects.all()
+        if self.instance.pk and self.instance.inputs.exists():
+            # The inputs belong to this system's indicators: the field shows the system but is not sent.
+            self.fields["system"].disabled = True
+            self.fields["system"].help_text = "本轮已有填报数据，不能更换指标体系。"
         for name in ("deadline", "appeal_deadline"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 

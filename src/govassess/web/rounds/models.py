@@ -73,12 +73,20 @@ class InputValue(models.Model):
         indexes = [models.Index(fields=["round", "unit"])]
 
 
+class EvidenceKind(models.TextChoices):
+    UNIT = "unit", "单位佐证材料"
+    REVIEW = "review", "评审附件"
+
+
 class Evidence(models.Model):
-    """An uploaded evidence file (佐证材料); the bytes live under the data dir, never under the web root."""
+    """An uploaded evidence file (佐证材料); the bytes live under the data dir, never under the web root.
+    A unit's own evidence and the reviewers' attachments about it are kept apart by `kind`: a unit never
+    sees the reviewers' attachments, and nobody but the unit adds to its evidence."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="evidence")
     unit = models.ForeignKey("organisation.Unit", on_delete=models.CASCADE)
     indicator = models.CharField("指标编码", max_length=40)
+    kind = models.CharField("类别", max_length=16, choices=EvidenceKind.choices, default=EvidenceKind.UNIT)
     appeal = models.ForeignKey(
         "Appeal", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
     )

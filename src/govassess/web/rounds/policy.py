@@ -3,6 +3,8 @@ the API and the services themselves (a service never trusts its caller)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -64,9 +66,13 @@ def can_view_unit_data(user, round: Round, unit) -> bool:
     return False
 
 
-def can_view_evidence(user, round: Round, unit) -> bool:
+def can_view_evidence(user, round: Round, unit, kind: str = "unit") -> bool:
+    """A unit's evidence: its unit, reviewers and the office (providers do not judge evidence). Review
+    attachments (kind "review"): reviewers and the office only."""
     role = user_role(user=user)
     if role == Role.PROVIDER:
+        return False
+    if kind != "unit" and role not in (Role.OFFICE, Role.REVIEWER):
         return False
     return can_view_unit_data(user, round, unit)
 
@@ -165,27 +171,53 @@ def check_edit_input(user, round: Round, unit, field: InputField, *, memo: dict 
     raise PermissionDenied("您没有权限修改数据。")
 
 
-def check_edit_indicator(user, round: Round, unit, fields: list[InputField]) -> None:
-    """Evidence of an indicator belongs to whoever may edit one of its inputs. When the role may but the
-    time is wrong, the UserError (a message) wins over PermissionDenied."""
-    if user_role(user=user) == Role.FILLER and is_own_unit(user, unit):
-        # Units back every indicator with evidence, also those experts score.
+def check_add_evidence(user, round: Round, unit) -> str:
+    """Who may add a file to a unit's indicator, and as what (an EvidenceKind value): the unit's own
+    fillers add its evidence while the unit may fill; reviewers (and the office) add review attachments,
+    kept apart and never shown to the unit, while the round is collected or reviewed; providers and
+    everyone else nothing. Raises PermissionDenied (wrong person) or UserError (wrong time)."""
+    from govassess.web.rounds.models import EvidenceKind
+
+    role = user_role(user=user)
+    if role == Role.FILLER and is_own_unit(user, unit):
         ok, why = unit_may_fill(round, unit)
         if not ok:
             raise UserError(why)
-        return
-    time_error: UserError | None = None
-    for f in fields:
-        try:
-            check_edit_input(user, round, unit, f)
-            return
-        except UserError as err:
-            time_error = time_error or err
-        except PermissionDenied:
-            pass
-    if time_error is not None:
-        raise time_error
-    raise PermissionDenied("您无权为该指标上传或删除佐证材料。")
+        return EvidenceKind.UNIT
+    if role in (Role.REVIEWER, Role.OFFICE):
+        require_unlocked(round)
+        if round.state not in (RoundState.COLLECTING, RoundState.REVIEWING):
+            raise UserError(f"本轮评估当前状态为「{round.get_state_display()}」，不能上传评审附件。")
+        return EvidenceKind.REVIEW
+    raise PermissionDenied("只有被评估单位本单位的账号可以上传佐证材料。")
+
+
+def check_delete_evidence(user, evidence) -> None:
+    """Only the uploader deletes a file, and only while it could still have been added: a unit's evidence
+    before the unit submits, a review attachment while the round is reviewed. Appeal files stay."""
+    from govassess.web.rounds.models import EvidenceKind
+
+    require(
+        evidence.uploaded_by_id is not None and evidence.uploaded_by_id == getattr(user, "pk", None),
+        "只有上传者本人可以删除该文件。",
+    )
+    require(evidence.appeal_id is None, "申诉材料提交后不能删除。")
+    round = evidence.round
+    require_unlocked(round)
+    if evidence.kind == EvidenceKind.UNIT:
+        ok, why = unit_may_fill(round, evidence.unit)
+        if not ok:
+            raise UserError(why)
+    elif round.state not in (RoundState.COLLECTING, RoundState.REVIEWING):
+        raise UserError(f"本轮评估当前状态为「{round.get_state_display()}」，不能删除评审附件。")
+
+
+def can_delete_evidence(user, evidence) -> bool:
+    try:
+        check_delete_evidence(user, evidence)
+    except (PermissionDenied, UserError):
+        return False
+    return True
 
 
 def check_appeal(user, unit) -> None:
@@ -207,3 +239,41 @@ def visible_fields(user, round: Round, fields: list[InputField]) -> list[InputFi
         mine = assigned_indicators(system=round.system, user=user)
         return [f for f in fields if f.indicator in mine]
     return fields
+
+
+@dataclass(frozen=True)
+class Readable:
+    """What one user may read of one input of one unit: the value, and whether also its note."""
+
+    field: InputField
+    note: bool
+
+
+def readable_fields(user, round: Round, unit, fields: list[InputField]) -> dict[tuple[str, str], Readable]:
+    """THE per-field read decision for one unit's stored inputs, used by the API, the pages and the exports.
+    Keyed by (indicator, input); a field absent from the result must not be shown at all.
+
+    - office and reviewers: everything;
+    - providers: the inputs of the indicators assigned to them;
+    - the unit's own fillers: their own inputs with notes; provider figures and expert scores only from
+      the publication of the preliminary results on (they back the scorecard), and reviewers' notes never
+      (they are the experts' private working);
+    - anyone else (other units, leaders): nothing."""
+    if not can_view_unit_data(user, round, unit):
+        return {}
+    role = user_role(user=user)
+    if role in (Role.OFFICE, Role.REVIEWER):
+        return {(f.indicator, f.input): Readable(f, True) for f in fields}
+    if role == Role.PROVIDER:
+        mine = assigned_indicators(system=round.system, user=user)
+        return {(f.indicator, f.input): Readable(f, True) for f in fields if f.indicator in mine}
+    if role == Role.FILLER and is_own_unit(user, unit):
+        published = state_at_least(round, RoundState.PRELIMINARY)
+        out = {}
+        for f in fields:
+            if f.owner == "unit":
+                out[(f.indicator, f.input)] = Readable(f, True)
+            elif published:
+                out[(f.indicator, f.input)] = Readable(f, f.owner != "reviewer")
+        return out
+    return {}

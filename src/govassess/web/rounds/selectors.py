@@ -81,18 +81,31 @@ class FormGroup:
 def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
     """The fill form of one unit: first-level groups → indicators → inputs (with criteria), only the inputs
     the user may read, each marked editable or not."""
-    fields = policy.visible_fields(user, round, unit_fields(round, unit))
+    applicable = unit_fields(round, unit)
+    readable = policy.readable_fields(user, round, unit, applicable)
     is_filler = user_role(user=user) == Role.FILLER
     # A unit sees every applicable indicator (criteria, evidence upload for expert scoring) but only the
-    # inputs it reports itself; manual scores and provider figures stay hidden until results are out.
+    # inputs it reports itself; manual scores and provider figures are shown on the scorecard.
+    fields = applicable if is_filler else [f for f in applicable if (f.indicator, f.input) in readable]
     may_fill = is_filler and policy.unit_may_fill(round, unit)[0]
     if is_filler:
         fields = [f for f in fields if f.level1]
     values = values_for(round, unit)
-    evidence = defaultdict(list)
-    if policy.can_view_evidence(user, round, unit):
-        for ev in Evidence.objects.filter(round=round, unit=unit, appeal__isnull=True):
+    for key, v in values.items():
+        if key in readable and not readable[key].note:
+            v.note = ""
+    evidence: dict[str, list] = defaultdict(list)
+    review_files: dict[str, list] = defaultdict(list)
+    see_unit = policy.can_view_evidence(user, round, unit, "unit")
+    see_review = policy.can_view_evidence(user, round, unit, "review")
+    for ev in Evidence.objects.filter(round=round, unit=unit, appeal__isnull=True).select_related(
+        "round", "unit"
+    ):
+        if ev.kind == "unit" and see_unit:
             evidence[ev.indicator].append(ev)
+        elif ev.kind != "unit" and see_review:
+            review_files[ev.indicator].append(ev)
+        ev.deletable = policy.can_delete_evidence(user, ev)
     groups = {key: FormGroup(key, name) for key, name in system_level1(round.system)}
     memo: dict = {}
     by_indicator: dict[str, dict[str, Any]] = {}
@@ -108,13 +121,14 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
                 "source": f.source,
                 "rows": [],
                 "evidence": evidence[f.indicator],
+                "review_files": review_files[f.indicator],
                 "editable": False,
             }
             by_indicator[f.indicator] = ind
             groups.setdefault(
                 f.level1 or "", FormGroup(f.level1 or "", f.level1 or "其他")
             ).indicators.append(ind)
-        if is_filler and f.owner != "unit":
+        if (f.indicator, f.input) not in readable or (is_filler and f.owner != "unit"):
             ind["editable"] = ind["editable"] or may_fill
             continue
         editable = policy.can_edit_field(user, round, unit, f, memo=memo)
@@ -130,16 +144,47 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
     return out
 
 
+def readable_values(*, user, round: Round, units, limit: int | None = None) -> list[InputValue]:
+    """Stored values of these units that a user may read (policy.readable_fields decides per unit and
+    field); a note the user may not read comes back blank. Ordered by unit, indicator, input; at most
+    `limit` values."""
+    fields = system_fields(round.system)
+    units = {u.pk: u for u in units}
+    readable: dict[int, dict] = {}
+    out = []
+    qs = (
+        InputValue.objects.filter(round=round, unit_id__in=list(units))
+        .select_related("unit")
+        .order_by("unit__code", "indicator", "input")
+    )
+    for v in qs.iterator(chunk_size=2000):
+        if v.unit_id not in readable:
+            readable[v.unit_id] = policy.readable_fields(user, round, units[v.unit_id], fields)
+        r = readable[v.unit_id].get((v.indicator, v.input))
+        if r is None:
+            continue
+        if not r.note:
+            v.note, v.note_withheld = "", bool(v.note)
+        out.append(v)
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
 def template_values(*, user, round: Round, units) -> list[dict[str, Any]]:
-    """Stored values a user may read, as rows for pre-filling the Excel template."""
-    units = [u for u in units if policy.can_view_unit_data(user, round, u)]
-    visible = {f.indicator for f in policy.visible_fields(user, round, system_fields(round.system))}
+    """Stored values a user may read, as rows for pre-filling the Excel template. A value whose note is
+    withheld (an expert score seen by its unit) stays out: the core requires the reason beside a manual
+    score, and the template is for entering data, which the unit does not do for those inputs."""
     return [
-        {"unit": code, "indicator": ind, "input": inp, "value": val, "note": note or None}
-        for code, ind, inp, val, note in InputValue.objects.filter(round=round, unit__in=units).values_list(
-            "unit__code", "indicator", "input", "value", "note"
-        )
-        if ind in visible
+        {
+            "unit": v.unit.code,
+            "indicator": v.indicator,
+            "input": v.input,
+            "value": v.value,
+            "note": v.note or None,
+        }
+        for v in readable_values(user=user, round=round, units=units)
+        if not getattr(v, "note_withheld", False)
     ]
 
 
@@ -233,6 +278,51 @@ def unit_result(results: dict, unit_code: str) -> dict | None:
     return next((u for u in results.get("units", []) if u.get("unit") == unit_code), None)
 
 
+WITHHELD = "（此处说明不公开）"
+
+
+def withheld_notes(*, user, round: Round, unit: Unit) -> set[str]:
+    """Stored notes of this unit that the user may not read (policy.readable_fields): the core quotes
+    notes in its explanations, so these must be taken out of any result the user is shown."""
+    readable = policy.readable_fields(user, round, unit, system_fields(round.system))
+    return {
+        note
+        for ind, inp, note in InputValue.objects.filter(round=round, unit=unit)
+        .exclude(note="")
+        .values_list("indicator", "input", "note")
+        if not ((ind, inp) in readable and readable[(ind, inp)].note)
+    }
+
+
+def withheld_notes_round(*, user, round: Round) -> set[str]:
+    """withheld_notes over every unit of the round (for results that carry every unit's explanations)."""
+    fields = system_fields(round.system)
+    readable: dict[int, dict] = {}
+    out = set()
+    for v in InputValue.objects.filter(round=round).exclude(note="").select_related("unit"):
+        if v.unit_id not in readable:
+            readable[v.unit_id] = policy.readable_fields(user, round, v.unit, fields)
+        r = readable[v.unit_id].get((v.indicator, v.input))
+        if r is None or not r.note:
+            out.add(v.note)
+    return out
+
+
+def redact(value: Any, notes: set[str]) -> Any:
+    """`value` (a unit's result, nested dicts / lists) with every occurrence of these notes replaced."""
+    if not notes:
+        return value
+    if isinstance(value, str):
+        for note in sorted(notes, key=len, reverse=True):
+            value = value.replace(note, WITHHELD)
+        return value
+    if isinstance(value, dict):
+        return {k: redact(v, notes) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, notes) for v in value]
+    return value
+
+
 def level1_codes(results: dict) -> list[tuple[str, str]]:
     """First-level indicators that carry weighted points (a group of only bonus / penalty items has no share
     of points to compare, so the charts leave it out)."""
@@ -259,9 +349,13 @@ def _pct(entry: dict | None) -> float | None:
     return round(100 * (entry.get("score") or 0) / points, 1) if points else None
 
 
-def scorecard(*, results: dict, unit_code: str, with_heatmap: bool) -> dict[str, Any]:
+def scorecard(
+    *, results: dict, unit_code: str, with_heatmap: bool, with_others: bool = True
+) -> dict[str, Any]:
     """Data for the scorecard page and its charts: ranking bar (class totals), radar of first-level
-    indicators (percent of points) against the class average, and an indicator × unit heat map."""
+    indicators (percent of points) against the class average, and an indicator × unit heat map.
+    `with_others` False (a unit before the final publication, which promises a rank band only): the bar
+    compares the unit with its class average; no other unit's name or total leaves the server."""
     me = unit_result(results, unit_code)
     if me is None:
         return {}
@@ -281,12 +375,21 @@ def scorecard(*, results: dict, unit_code: str, with_heatmap: bool) -> dict[str,
         indicators.append(
             {**ind, **entry, "score": entry.get("score"), "indent": (ind.get("level") or 1) - 1}
         )
-    charts: dict[str, Any] = {
-        "bar": {
+    if with_others:
+        bar = {
             "names": [u.get("name") for u in same_sorted],
             "scores": [u.get("score") for u in same_sorted],
             "highlight": me.get("name"),
-        },
+        }
+    else:
+        totals = [u.get("score") or 0 for u in same]
+        bar = {
+            "names": [me.get("name"), "同类平均"],
+            "scores": [me.get("score"), round(sum(totals) / len(totals), 2) if totals else 0],
+            "highlight": me.get("name"),
+        }
+    charts: dict[str, Any] = {
+        "bar": bar,
         "radar": {
             "indicators": [{"name": n, "max": 100} for _, n in lvl1],
             "unit": radar_me,

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from govassess.errors import Problem, UserError
 from govassess.web.accounts.models import Profile, Role
-from govassess.web.accounts.selectors import user_role
+from govassess.web.accounts.selectors import user_role, user_unit_id
 from govassess.web.audit.services import audit_record
 from govassess.web.jobs import job_submit
 from govassess.web.organisation.models import Unit
@@ -32,6 +32,7 @@ from govassess.web.rounds.models import (
     Appeal,
     AppealStatus,
     Evidence,
+    EvidenceKind,
     Extension,
     InputValue,
     JobStatus,
@@ -107,26 +108,55 @@ def round_create(*, user, system: System, name: str, deadline: datetime | None =
     return rnd
 
 
-def round_update(*, user, round: Round, name: str, deadline: datetime | None, appeal_deadline=None) -> Round:
+SYSTEM_LOCKED_MESSAGE = "本轮已有填报数据，不能更换指标体系；如需换用其他体系，请新建轮次。"
+
+
+def round_update(
+    *,
+    user,
+    round: Round,
+    name: str,
+    deadline: datetime | None,
+    appeal_deadline=None,
+    system: System | None = None,
+) -> Round:
+    """Change a round's settings. `system` None keeps the system; a different one is refused once the
+    round holds inputs (they belong to the old system's indicators). The audit entry lists each changed
+    field with its value read from the database before the change (not from a form's bound instance)."""
     policy.require(policy.can_manage(user))
-    policy.require_unlocked(round)
     with transaction.atomic():
+        current = Round.objects.select_for_update().select_related("system").get(pk=round.pk)
+        policy.require_unlocked(current)
+        new_system = system or current.system
+        if new_system.pk != current.system_id and current.inputs.exists():
+            raise UserError(SYSTEM_LOCKED_MESSAGE, field="指标体系")
         before = {
-            "name": round.name,
-            "deadline": _iso(round.deadline),
-            "appeal_deadline": _iso(round.appeal_deadline),
+            "name": current.name,
+            "system": current.system.slug,
+            "deadline": _iso(current.deadline),
+            "appeal_deadline": _iso(current.appeal_deadline),
         }
-        round.name, round.deadline, round.appeal_deadline = name, deadline, appeal_deadline
-        round.save()
-        audit_record(
-            user=user,
-            action="round_update",
-            object_type="round",
-            object_id=round.pk,
-            round=round,
-            before=before,
-            after={"name": name, "deadline": _iso(deadline), "appeal_deadline": _iso(appeal_deadline)},
-        )
+        after = {
+            "name": name,
+            "system": new_system.slug,
+            "deadline": _iso(deadline),
+            "appeal_deadline": _iso(appeal_deadline),
+        }
+        changed = [k for k in before if before[k] != after[k]]
+        current.name, current.deadline, current.appeal_deadline = name, deadline, appeal_deadline
+        current.system = new_system
+        current.save()
+        if changed:
+            audit_record(
+                user=user,
+                action="round_update",
+                object_type="round",
+                object_id=current.pk,
+                round=current,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
+    round.refresh_from_db()
     return round
 
 
@@ -402,63 +432,90 @@ def input_values_save_form(
     return saved, problems
 
 
+def input_rows_check(
+    *, user, round: Round, rows, scope_unit: Unit | None = None, unchanged=None, memo: dict | None = None
+) -> list[dict]:
+    """The permission screen of an import or an API push, run BEFORE any stored value is looked at on the
+    user's behalf: a row is checked against the user's rights unless the user may read that value anyway and
+    `unchanged(row)` says it repeats the stored one (a pre-filled template sent back). A filler's rows are
+    scoped to its own unit first, so a row for another unit and one for a unit that does not exist get the
+    same answer. Raises UserError (all problems, located) and returns the rows to store."""
+    policy.require_unlocked(round)
+    role = user_role(user=user)
+    if role == Role.FILLER:
+        own = Unit.objects.filter(pk=user_unit_id(user=user)).first()
+        if own is None or (scope_unit is not None and scope_unit.pk != own.pk):
+            raise PermissionDenied("只能填报本单位的数据。")
+        # Decided on the codes as sent, before any lookup: one answer for every unit that is not its own.
+        if any(str(row["unit"]) != own.code for row in rows):
+            raise PermissionDenied(f"只能导入本单位（{own.code}）的数据。")
+        scope_unit = own
+    fields = {(f.indicator, f.input): f for f in system_fields(round.system)}
+    units = {u.code: u for u in Unit.objects.all()}
+    readable: dict[int, dict] = {}
+    memo = {} if memo is None else memo
+    problems: list[Problem] = []
+    out = []
+    for i, row in enumerate(rows, 1):
+        where = {"row": row.get("_row") or i}
+        code, ind, inp = str(row["unit"]), str(row["indicator"]), str(row["input"])
+        if scope_unit is not None and code != scope_unit.code:
+            problems.append(
+                Problem(f"只能导入本单位（{scope_unit.code}）的数据。", indicator=ind, field=inp, **where)
+            )
+            continue
+        unit = units.get(code)
+        field = fields.get((ind, inp))
+        if unit is None or field is None:
+            problems.append(Problem("评估对象或输入不存在", indicator=ind, field=inp, **where))
+            continue
+        if unchanged is not None:
+            if unit.pk not in readable:
+                readable[unit.pk] = policy.readable_fields(user, round, unit, list(fields.values()))
+            if (ind, inp) in readable[unit.pk] and unchanged(row):
+                continue
+        try:
+            policy.check_edit_input(user, round, unit, field, memo=memo)
+        except PermissionDenied as err:
+            problems.append(Problem(f"{unit.code}：{err}", indicator=ind, field=inp, **where))
+            continue
+        except UserError as err:
+            problems.extend(Problem(p.message, indicator=ind, field=inp, **where) for p in err.problems)
+            continue
+        out.append(row)
+    if problems:
+        raise UserError(problems=problems)
+    return out
+
+
 def input_values_import(
     *, user, round: Round, frame, scope_unit: Unit | None = None, source: str | None = None
 ) -> int:
     """Store a frame returned by the core's `read_inputs` (columns unit, indicator, input, value, note).
-    All-or-nothing: every row is permission-checked first; one refusal changes nothing."""
-    fields = {(f.indicator, f.input): f for f in system_fields(round.system)}
-    units = {u.code: u for u in Unit.objects.all()}
-    problems: list[Problem] = []
+    All-or-nothing: every row is permission-checked first (input_rows_check); one refusal changes nothing.
+    Returns how many values changed."""
+    policy.require_unlocked(round)
     stored = {
         (code, ind, inp): (val, note or "")
         for code, ind, inp, val, note in InputValue.objects.filter(round=round).values_list(
             "unit__code", "indicator", "input", "value", "note"
         )
     }
-    # Rows that repeat the stored value (a pre-filled template sent back) change nothing and need no right.
-    rows = [
-        row
-        for row in frame.iter_rows(named=True)
-        if stored.get((str(row["unit"]), str(row["indicator"]), str(row["input"])))
-        != ("" if row["value"] is None else str(row["value"]), str(row.get("note") or ""))
-    ]
-    memo: dict = {}
-    for i, row in enumerate(rows, 1):
-        where = {"row": row.get("_row") or i}
-        unit = units.get(str(row["unit"]))
-        field = fields.get((str(row["indicator"]), str(row["input"])))
-        if unit is None or field is None:
-            problems.append(
-                Problem(
-                    "评估对象或输入不存在", indicator=str(row["indicator"]), field=str(row["input"]), **where
-                )
-            )
-            continue
-        if scope_unit is not None and unit.pk != scope_unit.pk:
-            problems.append(
-                Problem(
-                    f"只能导入本单位（{scope_unit.code}）的数据，发现 {unit.code}",
-                    indicator=field.indicator,
-                    field=field.input,
-                    **where,
-                )
-            )
-            continue
-        try:
-            policy.check_edit_input(user, round, unit, field, memo=memo)
-        except PermissionDenied as err:
-            problems.append(
-                Problem(f"{unit.code}：{err}", indicator=field.indicator, field=field.input, **where)
-            )
-        except UserError as err:
-            problems.extend(
-                Problem(p.message, indicator=field.indicator, field=field.input, **where)
-                for p in err.problems
-            )
-    if problems:
-        raise UserError(problems=problems)
+
+    def unchanged(row) -> bool:
+        value = "" if row["value"] is None else str(row["value"])
+        key = (str(row["unit"]), str(row["indicator"]), str(row["input"]))
+        return stored.get(key, ("", "")) == (value, str(row.get("note") or ""))
+
+    rows = input_rows_check(
+        user=user,
+        round=round,
+        rows=list(frame.iter_rows(named=True)),
+        scope_unit=scope_unit,
+        unchanged=unchanged,
+    )
     src = source or _source_for(user)
+    units = {u.code: u for u in Unit.objects.filter(code__in={str(r["unit"]) for r in rows})}
     with transaction.atomic():
         for row in rows:
             value = "" if row["value"] is None else str(row["value"])
@@ -521,11 +578,10 @@ def _check_evidence_file(upload) -> tuple[str, str]:
 def evidence_add(
     *, user, round: Round, unit: Unit, indicator: str, upload, appeal: Appeal | None = None
 ) -> Evidence:
-    fields = [f for f in system_fields(round.system) if f.indicator == indicator]
-    if not fields:
+    # Rights first (they do not depend on the indicator), then the indicator and the file.
+    kind = policy.check_add_evidence(user, round, unit) if appeal is None else EvidenceKind.UNIT
+    if not any(f.indicator == indicator for f in system_fields(round.system)):
         raise UserError("指标体系中没有该指标", indicator=indicator)
-    if appeal is None:
-        policy.check_edit_indicator(user, round, unit, fields)
     name, content_type = _check_evidence_file(upload)
     digest = hashlib.sha256()
     rel_dir = Path(str(round.pk)) / unit.code
@@ -543,6 +599,7 @@ def evidence_add(
             round=round,
             unit=unit,
             indicator=indicator,
+            kind=kind,
             appeal=appeal,
             original_name=name[:255],
             stored_path=str(stored),
@@ -559,7 +616,7 @@ def evidence_add(
             round=round,
             unit_code=unit.code,
             indicator=indicator,
-            after={"file": name, "sha256": ev.sha256, "size": size},
+            after={"file": name, "sha256": ev.sha256, "size": size, "kind": kind},
         )
     return ev
 
@@ -573,24 +630,42 @@ def evidence_path(evidence: Evidence) -> Path:
 
 
 def evidence_delete(*, user, evidence: Evidence) -> None:
+    """The uploader takes a file back (policy.check_delete_evidence)."""
+    policy.check_delete_evidence(user, evidence)
+    evidence_remove(user=user, evidence=evidence)
+
+
+def evidence_remove(*, user, evidence: Evidence, action: str = "evidence_delete") -> Path:
+    """Remove an evidence record on an unlocked round; its file is moved to the retained store
+    (EVIDENCE_RETAINED_DIR, same relative path) and the audit entry says where. Returns the new path."""
     rnd = evidence.round
-    fields = [f for f in system_fields(rnd.system) if f.indicator == evidence.indicator]
-    policy.check_edit_indicator(user, rnd, evidence.unit, fields)
+    policy.require_unlocked(rnd)
+    source = evidence_path(evidence)
+    retained_root = Path(settings.EVIDENCE_RETAINED_DIR)
+    target = retained_root / evidence.stored_path
     with transaction.atomic():
         audit_record(
             user=user,
-            action="evidence_delete",
+            action=action,
             object_type="evidence",
             object_id=evidence.pk,
             round=rnd,
             unit_code=evidence.unit.code,
             indicator=evidence.indicator,
-            before={"file": evidence.original_name, "sha256": evidence.sha256},
-            after=None,
+            before={
+                "file": evidence.original_name,
+                "sha256": evidence.sha256,
+                "kind": evidence.kind,
+                "uploaded_by": evidence.uploaded_by.get_username() if evidence.uploaded_by else "",
+            },
+            after={"retained": str(Path("evidence-retained") / evidence.stored_path)},
         )
-        path = evidence_path(evidence)
         evidence.delete()
-    path.unlink(missing_ok=True)
+        # Inside the transaction: if the move fails, the record and its audit entry are rolled back.
+        if source.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source.replace(target)
+    return target
 
 
 # ---- submissions ---------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from govassess.web.rounds.forms import (
     RoundForm,
     UploadForm,
 )
-from govassess.web.rounds.models import AnnualResult, Appeal, Evidence, RoundState, ScoringRun
+from govassess.web.rounds.models import AnnualResult, Appeal, Evidence, Round, RoundState, ScoringRun
 from govassess.web.systems.selectors import assigned_indicators, system_fields
 
 
@@ -99,7 +99,10 @@ def round_detail(request, pk):
 def round_edit(request, pk):
     rnd = get_round(request.user, pk)
     policy.require(policy.can_manage(request.user))
-    form = RoundForm(request.POST, instance=rnd)
+    policy.require_unlocked(rnd)
+    # A bound ModelForm writes the posted values into its instance while validating: give it a copy, so
+    # the service reads the stored settings for the audit's "before".
+    form = RoundForm(request.POST, instance=Round.objects.get(pk=rnd.pk))
     if not form.is_valid():
         raise UserError(problems=[p for p in _form_problems(form)])
     services.round_update(
@@ -108,6 +111,7 @@ def round_edit(request, pk):
         name=form.cleaned_data["name"],
         deadline=form.cleaned_data["deadline"],
         appeal_deadline=form.cleaned_data["appeal_deadline"],
+        system=form.cleaned_data["system"],
     )
     messages.success(request, "已保存。")
     return redirect("round_detail", pk)
@@ -188,6 +192,10 @@ def unit_form(request, pk, code):
     )[0]
     sub = rnd.submissions.filter(unit=unit).first()
     may_fill, why_not = policy.unit_may_fill(rnd, unit)
+    try:
+        upload_kind = policy.check_add_evidence(request.user, rnd, unit)
+    except (PermissionDenied, UserError):
+        upload_kind = None
     return render(
         request,
         "rounds/unit_form.html",
@@ -202,6 +210,7 @@ def unit_form(request, pk, code):
             "deadline": policy.effective_deadline(rnd, unit),
             "is_filler": user_role(user=request.user) == Role.FILLER,
             "upload_form": UploadForm(),
+            "upload_kind": upload_kind,
             "field_count": sum(len(ind["rows"]) for g in groups for ind in g.indicators),
         },
     )
@@ -281,13 +290,21 @@ def unit_upload(request, pk, code):
     rnd = get_round(request.user, pk)
     unit = get_unit(code)
     _check_unit_access(request, rnd, unit)
+    policy.require_unlocked(rnd)  # before the file is read: a final round refuses any import
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         raise UserError("请选择要上传的文件。")
     frame = excel.read_upload(round=rnd, units=[unit], upload=form.cleaned_data["file"])
     n = services.input_values_import(user=request.user, round=rnd, frame=frame, scope_unit=unit)
-    messages.success(request, f"已导入 {n} 项数据。")
+    _import_message(request, n)
     return redirect("unit_form", pk, code)
+
+
+def _import_message(request, n: int) -> None:
+    if n:
+        messages.success(request, f"已导入 {n} 项数据。")
+    else:
+        messages.info(request, "文件中的数据与已保存的相同，没有需要导入的修改。")
 
 
 @login_required
@@ -297,6 +314,7 @@ def evidence_upload(request, pk, code):
     rnd = get_round(request.user, pk)
     unit = get_unit(code)
     _check_unit_access(request, rnd, unit)
+    policy.check_add_evidence(request.user, rnd, unit)  # who may add, before looking at what was sent
     files = request.FILES.getlist("file")
     if not files:
         raise UserError("请选择要上传的佐证材料。")
@@ -310,7 +328,7 @@ def evidence_upload(request, pk, code):
 @login_required
 def evidence_download(request, pk):
     ev = get_object_or_404(Evidence.objects.select_related("round", "unit"), pk=pk)
-    if not policy.can_view_evidence(request.user, ev.round, ev.unit):
+    if not policy.can_view_evidence(request.user, ev.round, ev.unit, ev.kind):
         raise PermissionDenied("您无权查看该佐证材料。")
     path = services.evidence_path(ev)
     if not path.exists():
@@ -326,7 +344,7 @@ def evidence_download(request, pk):
 @require_POST
 def evidence_delete(request, pk):
     ev = get_object_or_404(Evidence.objects.select_related("round", "unit"), pk=pk)
-    if not policy.can_view_evidence(request.user, ev.round, ev.unit):
+    if not policy.can_view_evidence(request.user, ev.round, ev.unit, ev.kind):
         raise PermissionDenied("您无权操作该佐证材料。")
     target = reverse("unit_form", args=[ev.round_id, ev.unit.code])
     try:
@@ -378,6 +396,7 @@ def provider_template(request, pk):
 def provider_upload(request, pk):
     rnd = get_round(request.user, pk)
     policy.require(user_role(user=request.user) in (Role.PROVIDER, Role.OFFICE))
+    policy.require_unlocked(rnd)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         raise UserError("请选择要上传的文件。")
@@ -385,7 +404,7 @@ def provider_upload(request, pk):
         round=rnd, units=list(selectors.round_units(rnd)), upload=form.cleaned_data["file"]
     )
     n = services.input_values_import(user=request.user, round=rnd, frame=frame)
-    messages.success(request, f"已导入 {n} 项数据。")
+    _import_message(request, n)
     return redirect("provider_page", pk)
 
 
@@ -448,7 +467,7 @@ def round_score(request, pk):
 @login_required
 def run_status(request, pk):
     run = get_object_or_404(ScoringRun.objects.select_related("round"), pk=pk)
-    policy.require(policy.can_review(request.user))
+    policy.require(policy.can_review(request.user) and policy.can_view_round(request.user, run.round))
     return JsonResponse(
         {
             "status": run.status,
@@ -485,6 +504,8 @@ def round_results_export(request, pk):
     if results is None:
         messages.error(request, "尚无评分结果。")
         return redirect("round_detail", pk)
+    # Notes the user may not read (a leader reads none) are quoted in the core's explanations: taken out.
+    results = selectors.redact(results, selectors.withheld_notes_round(user=request.user, round=rnd))
     if not (policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER):
         # Other roles get the ranking only: no indicator detail of other units.
         results = {
@@ -507,15 +528,18 @@ def scorecard(request, pk, code):
     if not policy.can_view_scorecard(request.user, rnd, unit):
         raise PermissionDenied("您无权查看该单位的成绩单。")
     results = _results_or_none(rnd)
+    full = policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER
     data = (
         selectors.scorecard(
             results=results,
             unit_code=unit.code,
-            with_heatmap=policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER,
+            with_heatmap=full,
+            with_others=full or rnd.state == RoundState.FINAL,
         )
         if results
         else {}
     )
+    data = selectors.redact(data, selectors.withheld_notes(user=request.user, round=rnd, unit=unit))
     me = data.get("unit") if data else None
     appeals = rnd.appeals.filter(unit=unit)
     return render(
@@ -550,6 +574,7 @@ def scorecard_export(request, pk, code):
         return redirect("scorecard", pk, code)
     if rnd.state != RoundState.FINAL and not policy.can_review(request.user):
         me = {**me, "rank": None}  # before publication a unit sees its rank band, not its rank
+    me = selectors.redact(me, selectors.withheld_notes(user=request.user, round=rnd, unit=unit))
     data = excel.results_workbook_bytes(results={**results, "units": [me]})
     resp = HttpResponse(data, content_type=excel.XLSX)
     resp["Content-Disposition"] = f'attachment; filename="scorecard-{rnd.pk}-{unit.code}.xlsx"'
@@ -592,10 +617,13 @@ def appeal_list(request, pk):
 def appeal_detail(request, pk):
     appeal = get_object_or_404(Appeal.objects.select_related("round__system", "unit"), pk=pk)
     rnd = appeal.round
-    if not (policy.can_review(request.user) or policy.is_own_unit(request.user, appeal.unit)):
+    if not policy.can_view_round(request.user, rnd) or not (
+        policy.can_review(request.user) or policy.is_own_unit(request.user, appeal.unit)
+    ):
         raise PermissionDenied("您无权查看该申诉。")
     fields = [f for f in system_fields(rnd.system) if f.indicator == appeal.indicator]
-    values = selectors.values_for(rnd, appeal.unit)
+    # The current values are shown only to those who rule on the appeal.
+    values = selectors.values_for(rnd, appeal.unit) if policy.can_review(request.user) else {}
     if request.method == "POST":
         policy.require(policy.can_review(request.user))
         form = AppealDecisionForm(request.POST)
