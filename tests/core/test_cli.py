@@ -81,7 +81,7 @@ def test_missing_column_and_broken_files(files, capsys):
     broken = files["dir"] / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     _fails_cleanly(capsys, ["score", "egov-2019-annual", "--units", str(broken), "--inputs", str(files["inputs"]),
-                            "--out", str(files["dir"] / "r.json")], "无法打开工作簿")
+                            "--out", str(files["dir"] / "r.json")], "broken.xlsx", "文件已损坏")
 
 
 def test_unknown_system_and_class_and_duplicate_units(files, capsys):

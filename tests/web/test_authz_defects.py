@@ -14,9 +14,9 @@ from govassess.web.rounds import services
 from govassess.web.rounds.models import InputValue
 from govassess.web.rounds.policy import LOCKED_MESSAGE
 
-# Written by the reviewer beside D01's expert score and by the provider beside D01's figure: a unit must
-# never see the first, and the second only once results are published.
-REVIEWER_NOTE = "专家内部意见：材料偏弱甲乙丙"
+# Written by the reviewer beside D01's expert score and by the provider beside D01's figure: a unit sees
+# neither before results are published, and both after (the reviewer's reason explains the lost points).
+REVIEWER_NOTE = "专家评分理由：材料偏弱甲乙丙"
 PROVIDER_NOTE = "部门口径说明丁戊己"
 
 
@@ -169,21 +169,22 @@ def test_unit_reads_only_its_own_inputs_before_publication(org):
     assert rows[("3", "挂接目录数")]["note"] == PROVIDER_NOTE
 
 
-def test_after_publication_the_unit_reads_figures_but_never_the_reviewers_note(org):
+def test_after_publication_the_unit_reads_figures_and_the_reason_for_its_expert_score(org):
     _notes(org)
     _publish(org)
     filler = _client("filler1")
     rows = _api_rows(filler, org.round)
-    # Published: the expert score 7 and the provider's 8 / 10 back the scorecard; the reviewer's note stays.
-    assert rows[("4", "score")]["value"] == "7" and rows[("4", "score")]["note"] == ""
+    # Published: the expert score 7 and the provider's 8 / 10 back the scorecard, and the reviewer's reason is
+    # the explanation of the lost points the unit may appeal against.
+    assert (rows[("4", "score")]["value"], rows[("4", "score")]["note"]) == ("7", REVIEWER_NOTE)
     assert (rows[("3", "挂接目录数")]["value"], rows[("3", "挂接目录数")]["note"]) == ("8", PROVIDER_NOTE)
     assert rows[("3", "目录总数")]["value"] == "10"
-    texts = _workbook_texts(filler.get(f"/rounds/{org.round.pk}/units/D01/template.xlsx").content)
-    assert REVIEWER_NOTE not in texts
-    for url in (f"/rounds/{org.round.pk}/units/D01/", f"/rounds/{org.round.pk}/units/D01/scorecard/"):
-        assert REVIEWER_NOTE not in filler.get(url).content.decode(), url
+    assert REVIEWER_NOTE in filler.get(f"/rounds/{org.round.pk}/units/D01/scorecard/").content.decode()
     texts = _workbook_texts(filler.get(f"/rounds/{org.round.pk}/units/D01/scorecard.xlsx").content)
-    assert not any(REVIEWER_NOTE in t for t in texts)
+    assert any(REVIEWER_NOTE in t for t in texts)
+    # Another unit still reads none of it.
+    other = _client("filler2")
+    assert REVIEWER_NOTE not in other.get(f"/rounds/{org.round.pk}/units/D02/scorecard/").content.decode()
 
 
 # ---- defect 3: the preliminary scorecard's chart data ----------------------------------------------------

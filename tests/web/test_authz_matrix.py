@@ -3,8 +3,8 @@ is listed here) and every admin page of every registered model × every role × 
 the round (draft, collecting, reviewing, preliminary, final). "allow" means the role gets past the permission
 checks (200, or a redirect carrying a business message); "deny" means 403 (pages, API) or the login redirect
 (anonymous, admin). Besides the status, every response a unit, a provider or a leader gets is searched for
-what it must not see: another unit's name (before the final publication), values and notes, reviewers' notes,
-provider notes before publication — in HTML, JSON and inside xlsx files."""
+what it must not see: another unit's name (before the final publication), values and notes, reviewers' and
+provider notes on its own unit before publication — in HTML, JSON and inside xlsx files."""
 
 from __future__ import annotations
 
@@ -401,10 +401,13 @@ def _forbidden(org, role: str, state: str) -> list[str]:
     before_final = state != "final"
     before_publication = state in ("draft", "collecting", "reviewing")
     out = {
-        "filler_own": [D02_NOTE, REV1, REV2, D02_VALUE]
+        # Its own expert score's reason (REV1) and provider note explain its scorecard once published.
+        "filler_own": [D02_NOTE, REV2, D02_VALUE]
         + ([org.d2.name] if before_final else [])
-        + ([PROV1] if before_publication else []),
-        "filler_other": [D01_NOTE, REV1, REV2, PROV1] + ([org.d1.name] if before_final else []),
+        + ([PROV1, REV1] if before_publication else []),
+        "filler_other": [D01_NOTE, REV1, PROV1]
+        + ([org.d1.name] if before_final else [])
+        + ([REV2] if before_publication else []),
         "provider": [D01_NOTE, D02_NOTE, REV1, REV2],
         "leader": [D01_NOTE, D02_NOTE, REV1, REV2, PROV1],
     }

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "govassess.forms.cli",
     "govassess.metrics.cli",
     "govassess.inspection.cli",
+    "govassess.methods.cli",
     "govassess.web.cli",
 )
 

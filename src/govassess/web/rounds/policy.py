@@ -255,9 +255,10 @@ def readable_fields(user, round: Round, unit, fields: list[InputField]) -> dict[
 
     - office and reviewers: everything;
     - providers: the inputs of the indicators assigned to them;
-    - the unit's own fillers: their own inputs with notes; provider figures and expert scores only from
-      the publication of the preliminary results on (they back the scorecard), and reviewers' notes never
-      (they are the experts' private working);
+    - the unit's own fillers: their own inputs with notes; provider figures, expert scores and the
+      reviewers' reasons beside them only from the publication of the preliminary results on: before, they
+      are the evaluation's working; after, they are the explanation of every lost point that the unit
+      reads on its scorecard and argues against in an appeal;
     - anyone else (other units, leaders): nothing."""
     if not can_view_unit_data(user, round, unit):
         return {}
@@ -274,6 +275,6 @@ def readable_fields(user, round: Round, unit, fields: list[InputField]) -> dict[
             if f.owner == "unit":
                 out[(f.indicator, f.input)] = Readable(f, True)
             elif published:
-                out[(f.indicator, f.input)] = Readable(f, f.owner != "reviewer")
+                out[(f.indicator, f.input)] = Readable(f, True)
         return out
     return {}
