@@ -2,7 +2,8 @@
 # Set up govassess on a fresh Debian/Ubuntu machine.
 #   bash scripts/setup.sh          Python environment only (enough for the CLI, the demo and the web platform on SQLite)
 #   bash scripts/setup.sh --full   also the system packages the whole test suite needs: PostgreSQL, Chromium,
-#                                  LibreOffice Calc (WPS/Excel stand-in), CJK fonts, Java (Spark local mode)
+#                                  LibreOffice Calc (WPS/Excel stand-in) and Writer (report PDFs), poppler-utils,
+#                                  CJK fonts, Java (Spark local mode)
 # Idempotent: what is already there is not installed again. Needs root (or sudo) for --full.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ full=0
 [ "${1:-}" = "--full" ] && full=1
 
 if [ "$full" = 1 ]; then
-  want=(postgresql chromium chromium-driver libreoffice-calc-nogui fonts-noto-cjk)
+  want=(postgresql chromium chromium-driver libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils fonts-noto-cjk)
   command -v java >/dev/null 2>&1 || want+=(default-jre-headless)
   missing=()
   for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -223,15 +223,23 @@ def test_yangjiang_rate_indicators_are_ratios_of_the_rate():
         "事项进驻率",
         "综合受理率",
         "就近办率",
+        "统一咨询投诉",  # 12345 工单按时办结 (issue 13: data the metrics module computes)
     }
+    assert codes["39"]["rule"] == {"type": "ratio", "num": "按时办结工单数", "den": "应办结工单数", "on_zero": "full"}
     # 减时间 / 减跑动 / 即办程度: relative to the best unit of the class, on values computed from raw records
     relative = {n["name"]: n["rule"] for n in leaves(data) if n["rule"]["type"] == "relative"}
     assert relative == {
+        "办件量": {"type": "relative", "input": "办件量", "method": "best"},
         "减时间": {"type": "relative", "input": "承诺时限压缩比例", "method": "best"},
         "减跑动": {"type": "relative", "input": "事项平均跑动次数", "method": "best", "order": "asc"},
         "即办程度": {"type": "relative", "input": "即办事项占比", "method": "best"},
     }
-    assert all(n["rule"] == {"type": "manual"} for n in leaves(data) if n["name"] not in rates | set(relative))
+    # 评价数据汇聚 (5) and 好差评情况 (3): the two quantities each criteria names, half the points each
+    formulas = {n["name"]: n["rule"]["expr"] for n in leaves(data) if n["rule"]["type"] == "formula"}
+    assert formulas == {"评价数据汇聚": "5 * (主动评价率 + (1 - 办件数据超时率)) / 2",
+                        "好差评情况": "3 * (IF(差评数 = 0, 1, MIN(已整改差评数 / 差评数, 1)) + 好评率) / 2"}
+    assert all(n["rule"] == {"type": "manual"} for n in leaves(data)
+               if n["name"] not in rates | set(relative) | set(formulas))
 
 
 # --- 黑河 2023 ----------------------------------------------------------------------------------
@@ -404,6 +412,10 @@ def _full_marks(system_id: str, unit: str) -> list[dict[str, Any]]:
     """Input rows that earn every weighted leaf its full points (values chosen by reading each rule)."""
     rows = []
     formulas = {"42": {"覆盖层级数": 4}, "44": {"已发布清单数": 7}}  # 黑河: 4 of 4 levels, 7 of 7 清单
+    if system_id.startswith("yangjiang"):  # 评价数据汇聚: all rated actively, none late; 好差评: every bad one fixed
+        evaluation, ratings = ("40", "41") if system_id.endswith("dept") else ("37", "38")
+        formulas = {evaluation: {"主动评价率": "100%", "办件数据超时率": "0"},
+                    ratings: {"已整改差评数": 2, "差评数": 2, "好评率": "100%"}}
     for leaf, kind, _ in walk(raw(system_id)["indicators"]):
         if "children" in leaf or kind != "normal":
             continue
@@ -461,11 +473,12 @@ def test_yangjiang_dept_not_applicable_items_are_rescaled():
     ]
     got = _score("yangjiang-2021-dept", units, rows)
     # d1 has no 行政许可 items: 33 (2) drops out, 98 applicable points; 网上受理率 50% × 2 = 1, so 97 earned.
-    # weighted = 97 / 98 × 100 = 98.9796 → 98.98; total = 98.98 + 3 (服务创新) − 1 (安全事件) = 100.98.
+    # weighted = 97 / 98 × 100 = 98.9796 → 98.98; 98.98 + 3 (服务创新) − 1 (安全事件) = 100.98, above the
+    # 百分制 the seed ends on ("最后分值折算为百分制", cap: 100) → total 100.
     assert got["d1"]["indicators"]["33"]["applicable"] is False
     assert got["d1"]["indicators"]["30"]["score"] == pytest.approx(1)
     assert got["d1"]["weighted"] == pytest.approx(98.98)
-    assert got["d1"]["score"] == pytest.approx(100.98)
+    assert got["d1"]["score"] == pytest.approx(100)
     # d2 has no 依申请 items: 13 (3) + 16 (2) + 28–31 (4 × 2) = 13 points drop out; the rest full → 100.
     assert [got["d2"]["indicators"][c]["applicable"] for c in ("13", "16", "28", "29", "30", "31", "33")] == [
         False,
@@ -540,3 +553,71 @@ def test_egov_rules_score_as_the_scoring_details_say():
     assert got["u1"]["score"] == pytest.approx(27.85)
     assert got["u2"]["indicators"]["006"]["score"] == 0 and got["u2"]["indicators"]["028"]["score"] == 2
     assert got["u2"]["score"] == pytest.approx(2)
+
+
+def test_every_identifier_in_builtin_systems_has_a_chinese_label():
+    # inputs and unit attributes that are ASCII identifiers (score, has_license_items, population …) must have
+    # a label, so explanations and templates never show them
+    import re
+
+    from govassess.indicators.loader import builtin_ids
+
+    ascii_name = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+    unlabelled = []
+    for sid in builtin_ids():
+        system = load_system(sid)
+        names = {s.input for s in system.inputs()}
+        for n in system.nodes():
+            for ast in (n.applies_ast, n.veto_ast):
+                names |= set(ex.names(ast)) if ast is not None else set()
+            per = getattr(n.rule, "per", None)
+            names |= {per} if per else set()
+        unlabelled += [(sid, name) for name in sorted(names) if ascii_name.match(name) and ascii_name.match(system.label(name))]
+    assert unlabelled == []
+
+
+def test_missing_manual_score_is_named_by_its_label():
+    from govassess.data import inputs_from_rows, units_from_rows
+    from govassess.indicators import system_from_dict
+    from govassess.scoring import score_round
+
+    system = system_from_dict({"id": "t", "name": "t", "total": 2, "indicators": [
+        {"name": "机制", "code": "1", "points": 2, "rule": {"type": "manual"}}]})
+    u = units_from_rows([{"unit": "A", "name": "甲", "class": "市级部门"}])
+    res = score_round(system, u, inputs_from_rows(system, u, [])).to_dict()
+    assert res["units"][0]["indicators"]["1"]["explanation"] == "缺少输入：评分，按 0 分计"
+    assert res["units"][0]["missing"] == [{"indicator": "1", "input": "score", "label": "评分"}]
+
+
+def test_every_manual_leaf_says_why_and_check_system_lists_the_manual_share(capsys):
+    from govassess.cli import main
+
+    for sid in ("yangjiang-2021-dept", "yangjiang-2021-county", "heihe-2023"):
+        system = load_system(sid)
+        manual = [n for n in system.leaves() if n.rule.type == "manual"]
+        assert manual and all(n.manual_reason for n in manual), sid
+    # 阳江 市级部门: 41 weighted leaves; computed now: 27–38 (12) + 1, 39, 40, 41 (4) = 16 → 25 manual,
+    # points 100 − (2×9 + 4×3 + 2 + 2 + 5 + 3) = 100 − 42 = 58
+    summary = check_system(load_system("yangjiang-2021-dept")).summary["manual"]
+    assert (summary["weighted_leaves"], summary["weighted_points"], summary["leaves"]) == (25, 58, 28)
+    assert summary["share_of_points"] == 0.58
+    assert main(["check-system", "yangjiang-2021-dept"]) == 0
+    out = capsys.readouterr().out
+    assert "人工评分：常规叶子 25/41 个（61%），分值 58/100（58%）" in out and "24 统一领导机制" in out
+
+
+def test_heihe_as_needed_rows_are_not_applicable_without_the_need():
+    # 黑河 rows 19–24 "(按需)": row 8 (3 points) is for 县(市、区) only, so a 市级部门 has 97 applicable points.
+    # h1 has no need for 统一身份认证 (row 19, 2 points) → dropped: 95 of 95 → 100;
+    # h2 needs it and has not connected (否) → 95 of 97 → 97.938 → 97.94; everything else full marks.
+    units = [{"unit": "h1", "name": "市民政局", "class": "市级部门"}, {"unit": "h2", "name": "市教育局", "class": "市级部门"}]
+    rows = []
+    for unit, answer in (("h1", "无此需求"), ("h2", "否")):
+        rows += [r for r in _full_marks("heihe-2023", unit) if r["indicator"] != "19"]
+        rows.append({"unit": unit, "indicator": "19", "input": "接入统一身份认证及个人企业档案", "value": answer})
+    got = _score("heihe-2023", units, rows)
+    assert got["h1"]["indicators"]["19"]["applicable"] is False and got["h2"]["indicators"]["19"]["applicable"] is True
+    assert "无此需求" in got["h1"]["indicators"]["19"]["explanation"] and "不适用" in got["h1"]["indicators"]["19"]["explanation"]
+    assert got["h1"]["score"] == pytest.approx(100) and got["h2"]["score"] == pytest.approx(97.94)
+    codes = {n.code: n for n in load_system("heihe-2023").leaves()}
+    assert all("无此需求" in codes[c].rule.na for c in ("19", "20", "21", "22", "23", "24"))

@@ -108,6 +108,8 @@ def test_template_round_trip_reads_back_unchanged(files, tmp_path):
     header = [c.value for c in ws[1]]
     assert header[:7] == ["单位编码", "单位名称", "指标编码", "指标名称", "输入项", "填报值", "备注（理由）"]
     assert ws.max_row == 1 + 2 * 3  # two units × three inputs
+    # the manual leaf's input reads 评分 (its label), not the file identifier "score"; it still reads back
+    assert [ws.cell(r, 5).value for r in range(2, 5)] == ["网上受理率", "专线接入", "评分"]
     assert any('"是,否,未接入"' in dv.formula1 for dv in ws.data_validations.dataValidation)
     assert ws.freeze_panes == "F2"
     # scoring the filled template gives the same result as the CSV
@@ -163,3 +165,31 @@ def test_argument_errors_are_in_chinese(capsys):
     with pytest.raises(SystemExit):
         main(["export-system", "heihe-2023", "--format", "pdf", "--out", "x"])
     assert "取值 'pdf' 无效" in capsys.readouterr().err
+
+
+def test_system_without_grades_says_so_once_and_office_sets_grades_per_round(files, tmp_path, capsys):
+    ungraded = files["dir"] / "ungraded.yaml"
+    ungraded.write_text(SYSTEM.replace("grades: [{name: 优秀, min: 90}, {name: 合格, min: 60}, {name: 不合格, min: 0}]\n", ""),
+                        encoding="utf-8")
+    base = ["score", str(ungraded), "--units", str(files["units"]), "--inputs", str(files["inputs"])]
+    assert main([*base, "--out", str(tmp_path / "a.json"), "--xlsx", str(tmp_path / "a.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("本体系未设等次") == 1 and "等次" not in out.split("本体系未设等次")[1].split("\n", 1)[1]
+    a = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert [n for n in a["notices"] if n.startswith("本体系未设等次")] and not a["warnings"]
+    wb = load_workbook(tmp_path / "a.xlsx")
+    assert "等次" not in [c.value for c in wb["排名-市级部门"][2]]
+    assert any("本体系未设等次" in (r[1] or "") for r in wb["说明"].iter_rows(min_row=3, values_only=True))
+    # the office's bands for this round: A = (4 × 0.95 + 3 + 3) / 10 × 100 = 98 → 优秀;
+    # B = (4 × 0.5 + 1 + 1.5) / 10 × 100 = 45 → 不合格
+    assert main([*base, "--out", str(tmp_path / "b.json"), "--grades", "优秀≥90，合格≥60，不合格≥0"]) == 0
+    b = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert {u["unit"]: (u["score"], u["grade"]) for u in b["units"]} == {"A": (98, "优秀"), "B": (45, "不合格")}
+    assert "等次由评估办为本轮设定：优秀≥90，合格≥60，不合格≥0" in b["notices"]
+    assert not [n for n in b["notices"] if n.startswith("本体系未设等次")]
+
+
+def test_bad_grades_option_is_refused(files, tmp_path, capsys):
+    _fails_cleanly(capsys, ["score", str(files["system"]), "--units", str(files["units"]), "--inputs", str(files["inputs"]),
+                            "--out", str(tmp_path / "r.json"), "--grades", "合格≥60，优秀≥90"], "自高到低")
+    assert not (tmp_path / "r.json").exists()

@@ -717,6 +717,7 @@ def test_written_layout_is_the_office_layout(tmp_path: Path) -> None:
         "适用条件",
         "适用类别",
         "否决",
+        "人工评分理由",
         "其他字段",
     ]
     # Rows 3–7 are 001, 002, 003, 006, 004 under 发展环境: one merged cell with the subtotal.

@@ -169,6 +169,58 @@ def test_relative_minmax_and_all_equal(leaf_score):
     assert leaf_score(leaf, {"A": {"x": 7}, "B": {"x": 7}}) == {"A": 4, "B": 4}
 
 
+def test_relative_best_fewer_is_better_with_zero_best_uses_range(leaf_score):
+    # 减跑动 (fewer is better), best = 0: a ratio 0/x would give every other unit 0 points.
+    # Documented reading: range method, 4 × (1 − (x − best)/(worst − best)), best 0, worst 2:
+    # A 0 → 4;  B 1 → 4 × (1 − 1/2) = 2;  C 2 → 0;  D 0.5 → 4 × (1 − 0.25) = 3
+    leaf = {"points": 4, "rule": {"type": "relative", "input": "次数", "method": "best", "order": "asc"}}
+    got = leaf_score(leaf, {"A": {"次数": 0}, "B": {"次数": 1}, "C": {"次数": 2}, "D": {"次数": 0.5}})
+    assert got == {"A": 4, "B": 2, "C": 0, "D": 3}
+
+
+def test_relative_best_fewer_is_better_positive_keeps_ratio(leaf_score):
+    # all values > 0: 4 × best / x — A 1 → 4;  B 2 → 4 × 1/2 = 2;  C 4 → 1
+    leaf = {"points": 4, "rule": {"type": "relative", "input": "次数", "method": "best", "order": "asc"}}
+    assert leaf_score(leaf, {"A": {"次数": 1}, "B": {"次数": 2}, "C": {"次数": 4}}) == {"A": 4, "B": 2, "C": 1}
+
+
+def test_relative_best_edges_all_equal_one_unit_negatives(leaf_score):
+    leaf = {"points": 4, "rule": {"type": "relative", "input": "x", "method": "best"}}
+    # all zero (all equal): no unit did worse than another → full points for all
+    assert leaf_score(leaf, {"A": {"x": 0}, "B": {"x": 0}}) == {"A": 4, "B": 4}
+    # all equal and positive: 4 × 5/5 = 4
+    assert leaf_score(leaf, {"A": {"x": 5}, "B": {"x": 5}}) == {"A": 4, "B": 4}
+    # one unit only: it is the best of its class
+    assert leaf_score(leaf, {"A": {"x": 0.3}}) == {"A": 4}
+    # a zero among positives keeps the ratio (0/100 = 0 is meaningful): 0, 4 × 50/100 = 2, 4
+    assert leaf_score(leaf, {"A": {"x": 0}, "B": {"x": 50}, "C": {"x": 100}}) == {"A": 0, "B": 2, "C": 4}
+    # a negative value (e.g. a growth rate): ratio meaningless → range, min −1, max 3:
+    # A −1 → 0;  B 1 → 4 × 2/4 = 2;  C 3 → 4
+    assert leaf_score(leaf, {"A": {"x": -1}, "B": {"x": 1}, "C": {"x": 3}}) == {"A": 0, "B": 2, "C": 4}
+
+
+def test_relative_all_not_applicable_scores_nobody():
+    # every unit lacks the attribute the leaf applies to: the leaf is dropped, no error, no score
+    system = make_system([
+        {"name": "甲", "code": "L1", "points": 6, "rule": {"type": "ratio", "value": "r"}},
+        {"name": "乙", "code": "L2", "points": 4, "applies": "has_x", "rule": {"type": "relative", "input": "x"}},
+    ])
+    units = units_of(2, has_x=[0, 0])
+    res = by_unit(run(system, units, [("U1", "L1", "r", 0.5), ("U2", "L1", "r", 1)]))
+    assert [res[u]["indicators"]["L2"]["applicable"] for u in ("U1", "U2")] == [False, False]
+    assert [res[u]["indicators"]["L2"]["score"] for u in ("U1", "U2")] == [None, None]
+    # rescaled on L1 alone: 6 × 0.5 / 6 × 100 = 50; 100
+    assert [res[u]["score"] for u in ("U1", "U2")] == [50, 100]
+
+
+def test_relative_zero_best_explanation_says_why():
+    system = make_system([{"name": "减跑动", "code": "L", "points": 4,
+                           "rule": {"type": "relative", "input": "次数", "order": "asc"}}])
+    res = by_unit(run(system, units_of(2), [("U1", "L", "次数", 0), ("U2", "L", "次数", 1)]))
+    text = res["U2"]["indicators"]["L"]["explanation"]
+    assert "最好值为 0" in text and "极差法" in text and "得分 0 分" in text
+
+
 def test_relative_per_population():
     # 制证量 ÷ 人口: A 300/100 = 3, B 200/40 = 5 (best) → A = 5 × 3/5 = 3, B = 5
     system = make_system([{"name": "r", "code": "L", "points": 5,

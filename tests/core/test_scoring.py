@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from coretools import by_unit, run, units_of
+from coretools import by_unit, make_system, run, units_of
 
 from govassess.errors import UserError
 from govassess.indicators import system_from_dict
@@ -179,3 +179,38 @@ def test_input_notes_are_part_of_the_explanation():
     u = by_unit(run(yj(), units_of(1, has_license_items=[0]), rows))["U1"]
     assert "依据：抽查页面 http://x.gov.cn/a.html 未注明来源" in u["indicators"]["2.1"]["explanation"]
     assert "依据" in u["lost"][0]["reason"]
+
+
+def test_full_manual_score_with_lost_point_reason_is_flagged():
+    # U1: 3/3 with "部分佐证材料缺失" contradicts itself → one warning; U2: 3/3 "无缺失，不扣分" is coherent;
+    # U3: 2/3 "缺失一项，扣 1 分" is coherent (the points were lost).
+    system = make_system([{"name": "领导机制", "code": "L", "points": 3, "rule": {"type": "manual"}}])
+    res = run(system, units_of(3), [("U1", "L", "score", 3, "部分佐证材料缺失"), ("U2", "L", "score", 3, "材料齐全，无缺失，不扣分"),
+                                    ("U3", "L", "score", 2, "缺失一项，扣 1 分")])
+    flagged = [w for w in res["warnings"] if "人工评分为满分" in w]
+    assert len(flagged) == 1 and "U1" in flagged[0] and "部分佐证材料缺失" in flagged[0] and "L" in flagged[0]
+
+
+def test_cap_keeps_a_total_with_bonus_within_100():
+    # weighted part: L 8 of 10 points → 80, or 10 of 10 → 100; bonus B up to 10.
+    # U1: 80 + 6 = 86 (under the cap); U2: 100 + 5 = 105 → capped at 100; U3: 80 + 6 − 3 = 83
+    system = make_system([
+        {"name": "常规", "code": "L", "points": 10, "rule": {"type": "manual"}},
+        {"name": "创新", "code": "B", "points": 10, "kind": "bonus", "rule": {"type": "manual"}},
+        {"name": "安全", "code": "P", "points": 5, "kind": "penalty", "rule": {"type": "manual"}},
+    ], cap=100)
+    rows = [("U1", "L", "score", 8, "扣 2 分"), ("U1", "B", "score", 6, "创新"),
+            ("U2", "L", "score", 10, "齐全"), ("U2", "B", "score", 5, "创新"),
+            ("U3", "L", "score", 8, "扣 2 分"), ("U3", "B", "score", 6, "创新"), ("U3", "P", "score", 3, "事件")]
+    res = run(system, units_of(3), rows)
+    assert {u["unit"]: u["score"] for u in res["units"]} == {"U1": 86, "U2": 100, "U3": 83}
+    assert any("总分上限 100 分：1 个单位（单位2）" in n for n in res["notices"])
+
+
+def test_yangjiang_systems_cap_at_100_as_the_seed_says():
+    # seed 004 附件1: "最后分值折算为百分制"
+    from govassess.indicators import load_system
+
+    for sid in ("yangjiang-2021-dept", "yangjiang-2021-county"):
+        system = load_system(sid)
+        assert system.cap == 100 and "最后分值折算为百分制" in (system.description or "")

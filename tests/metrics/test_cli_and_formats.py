@@ -80,16 +80,36 @@ def test_mapped_inputs_score_in_the_round(tmp_path):
     from govassess.scoring import score_round
 
     records = write_records(tmp_path / "r")
+    # 19/20/22 divide by population, enterprises and staff (unit attributes, here under their Chinese labels)
     (records / "units.csv").write_text(
-        "unit,name,class,region\nA,江城区,县(市、区),江城\nB,阳东区,县(市、区),阳东\n", encoding="utf-8"
+        "unit,name,class,region,常住人口（万人）,企业数量（万户）,人员编制数\n"
+        "A,江城区,县(市、区),江城,65,3,4000\nB,阳东区,县(市、区),阳东,47,2,3000\n", encoding="utf-8"
     )
     out = tmp_path / "inputs.csv"
     args = ["metrics", "compute", "--records", str(records), *PERIOD, "--map", "yangjiang-2021-county"]
     assert main([*args, "--out", str(out)]) == 0
+    # what no record holds comes from a provider: 办件数据超时率 (37) and 个人实名注册用户数 (19)
+    with out.open("a", encoding="utf-8") as f:
+        f.write("A,37,办件数据超时率,10%,省好差评系统\nB,37,办件数据超时率,0,省好差评系统\n"
+                "A,19,个人实名注册用户数,130,\nB,19,个人实名注册用户数,47,\n")
     system = load_system("yangjiang-2021-county")
     units = read_units(records / "units.csv")
     result = score_round(system, units, read_inputs(out, system, units)).to_dict()
     a = next(u for u in result["units"] if u["unit"] == "A")
+    b = next(u for u in result["units"] if u["unit"] == "B")
+    # 1 办件量 (2 points, most cases of the class = full): valid cases in the period A 6 (a1–a6; a7/a8 outside,
+    # a9–a13 invalid), B 1 → A 2, B 2 × 1/6
+    assert [a["indicators"]["1"]["score"], b["indicators"]["1"]["score"]] == pytest.approx([2, 2 / 6], abs=0.005)
+    # 36 统一咨询投诉 (2): A on time t1 of due t1, t2, t4, t5 → 2 × 1/4 = 0.5; B has no due ticket → full 2
+    assert [a["indicators"]["36"]["score"], b["indicators"]["36"]["score"]] == pytest.approx([0.5, 2])
+    # 37 评价数据汇聚 (7): A 主动评价率 6/8 (r1 r3 r4 r5 r7 r8 of r1–r8), 超时率 10% → 7 × (0.75 + 0.9)/2 = 5.775;
+    # B 1/1 and 0 → 7
+    assert [a["indicators"]["37"]["score"], b["indicators"]["37"]["score"]] == pytest.approx([5.775, 7], abs=0.006)  # shown to 2 decimals
+    # 38 好差评情况 (2): A 差评 r4 r5 r6 r8 (r7 verified 否), rectified r4 r5 → 2/4; 好评 r1 r2 of 8 → 0.25:
+    # 2 × (0.5 + 0.25)/2 = 0.75; B no bad rating (rectification counts full) and 好评 1/1 → 2
+    assert [a["indicators"]["38"]["score"], b["indicators"]["38"]["score"]] == pytest.approx([0.75, 2])
+    # 19 个人用户 (2) per 常住人口: A 130/65 = 2, B 47/47 = 1 → A 2, B 2 × 1/2 = 1
+    assert [a["indicators"]["19"]["score"], b["indicators"]["19"]["score"]] == pytest.approx([2, 1])
     # 24 预约率 2 points x 2/4 = 1.0; 29 按时办结率 2 x 3/5 = 1.2; 25 一窗受理率 2 x 3/5 = 1.2
     assert a["indicators"]["24"]["score"] == pytest.approx(1.0)
     assert a["indicators"]["29"]["score"] == pytest.approx(1.2)
@@ -98,7 +118,6 @@ def test_mapped_inputs_score_in_the_round(tmp_path):
     # 承诺时限压缩比例 A (20-5 + 10-0 + 15-15)/(20+10+15) = 25/45, B (30-10)/30 = 20/30 → A = 6 × (25/45)/(20/30) = 5, B = 6
     # 事项平均跑动次数 A (0+1+2+0)/4 = 0.75, B 1 → fewer is better: A = 6, B = 6 × 0.75/1 = 4.5
     # 即办事项占比 A 2/4 (I2, I4 promised 0), B 0/1 → A = 6, B = 0
-    b = next(u for u in result["units"] if u["unit"] == "B")
     assert [a["indicators"][c]["score"] for c in ("33", "34", "35")] == pytest.approx([5.0, 6.0, 6.0])
     assert [b["indicators"][c]["score"] for c in ("33", "34", "35")] == pytest.approx([6.0, 4.5, 0.0])
 

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "govassess.metrics.cli",
     "govassess.inspection.cli",
     "govassess.methods.cli",
+    "govassess.reports.cli",
     "govassess.web.cli",
 )
 

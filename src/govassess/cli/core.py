@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,36 @@ from govassess.outputs import OutputSet
 
 # Redirected output (logs, CI) would otherwise wrap Chinese unit names at 80 columns.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+
+
+GRADES_HELP = "本轮等次，自高到低，如 \"优秀≥90，良好≥80，合格≥60，不合格≥0\"（或写有同样内容的文件）；覆盖体系的等次"
+_GRADE_RE = re.compile(r"^\s*([^\s≥>=:：]+)\s*(?:≥|>=|:|：)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*分?\s*$")
+
+
+def parse_grades(text: str) -> list[dict[str, Any]]:
+    """``优秀≥90，良好≥80，合格≥60，不合格≥0`` (or a file holding it) → [{name, min}], highest first."""
+    source = Path(text)
+    if len(text) < 255 and source.is_file():
+        try:
+            text = source.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            raise UserError("无法读取等次文件（应为 UTF-8 文本）", file=str(source)) from None
+    parts = [p for p in re.split(r"[,，;；、\n]+", text) if p.strip()]
+    grades = []
+    for part in parts:
+        m = _GRADE_RE.match(part)
+        if not m:
+            raise UserError(f"--grades 中「{part.strip()}」无法识别，应写成 等次≥下限，如 优秀≥90，良好≥80，合格≥60，不合格≥0")
+        grades.append({"name": m.group(1), "min": float(m.group(2))})
+    if not grades:
+        raise UserError("--grades 为空，应写成 优秀≥90，良好≥80，合格≥60，不合格≥0")
+    if any(grades[i]["min"] <= grades[i + 1]["min"] for i in range(len(grades) - 1)):
+        raise UserError("--grades 的等次应自高到低排列，下限严格递减")
+    return grades
+
+
+def _grades_text(grades: list[dict[str, Any]]) -> str:
+    return "，".join(f"{g['name']}≥{g['min']:g}" for g in grades)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,6 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--round", dest="round_name", help="轮次名称，如 2021年上半年")
     p.add_argument("--out", required=True, help="结果 JSON")
     p.add_argument("--xlsx", help="结果工作簿")
+    p.add_argument("--grades", help=GRADES_HELP)
     p.set_defaults(handler=cmd_score)
 
     p = sub.add_parser("combine", help="多轮结果按权重合并（如 上半年40%% / 下半年60%%）")
@@ -64,6 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--partial", choices=("report", "reweight"), default="report",
                    help="某单位缺少某轮结果时：report 不计算合并分并报告（默认）；reweight 按其余轮次权重折算")
     p.add_argument("--out", required=True, help="合并结果 JSON")
+    p.add_argument("--grades", help=GRADES_HELP)
     p.set_defaults(handler=cmd_combine)
 
     p = sub.add_parser("demo", help="演示：阳江 2021 两个体系、两轮评分并合并")
@@ -137,6 +170,12 @@ def cmd_check_system(args: argparse.Namespace) -> int:
             console.print(f"  减分项 {b['code']} {b['name']}：上限 {b['cap']:g}")
         console.print("  一级指标：" + "；".join(f"{f['name']} {f['points']:g}" for f in s["first_level"]))
         console.print("  规则：" + "，".join(f"{k} {v}" for k, v in s["rules"].items()) + f"；输入项 {s['inputs']} 个")
+        m = s["manual"]
+        console.print(f"  人工评分：常规叶子 {m['weighted_leaves']}/{s['leaves']} 个（{m['share_of_leaves']:.0%}），"
+                      f"分值 {m['weighted_points']:g}/{s['weighted_points']:g}（{m['share_of_points']:.0%}）；"
+                      f"加减分项 {m['leaves'] - m['weighted_leaves']} 个")
+        for item in m["items"]:
+            console.print(f"    {item['code']} {item['name']}（{item['points']:g} 分）：{item['reason'] or '（未写明为何人工评分）'}")
     if report.problems:
         raise UserError(problems=report.problems)
     if not args.json:
@@ -197,17 +236,23 @@ def cmd_score(args: argparse.Namespace) -> int:
         out = outs.file(args.out, option="--out")
         xlsx = outs.file(args.xlsx, option="--xlsx") if args.xlsx else None
         system = load_system(args.system)
+        grades = parse_grades(args.grades) if args.grades else None
+        if grades is not None:
+            from govassess.indicators.model import Grade
+
+            system.grades = [Grade(g["name"], g["min"]) for g in grades]
         units = read_units(args.units)
         inputs = read_inputs(args.inputs, system, units)
         result = score_round(system, units, inputs, round_name=args.round_name, progress=_progress())
+        if grades is not None:
+            result.notices.append(f"等次由评估办为本轮设定：{_grades_text(grades)}")
         data = result.to_dict()
         write_json(out, data)
         if xlsx:
             from govassess.reports.workbook import write_results_workbook
 
             write_results_workbook(data, xlsx)
-    for w in data["warnings"]:
-        console.print(f"注意：{w}", style="yellow")
+    print_messages(data)
     print_ranking(data)
     return 0
 
@@ -219,6 +264,7 @@ def cmd_combine(args: argparse.Namespace) -> int:
         weights = [float(w) for w in args.weights.replace("，", ",").split(",")]
     except ValueError:
         raise UserError(f"--weights 应为逗号分隔的数字，如 0.4,0.6，实际为 {args.weights}") from None
+    grades = parse_grades(args.grades) if args.grades else None
     results = [read_json(p) for p in args.results]
     for path, r in zip(args.results, results, strict=True):
         if not isinstance(r, dict) or "units" not in r or "system" not in r:
@@ -229,27 +275,39 @@ def cmd_combine(args: argparse.Namespace) -> int:
         if real in seen:
             raise UserError(f"结果文件 {seen[real]} 与 {path} 是同一个文件，同一轮不能合并两次")
         seen[real] = path
+    if grades is not None:  # the combined result is graded on the office's bands for the year
+        results[-1] = {**results[-1], "system": {**results[-1]["system"], "grades": grades}}
     data = combine_results(results, weights, partial=args.partial, files=[f"文件 {p}" for p in args.results])
+    if grades is not None:
+        data["notices"].append(f"等次由评估办为本次合并设定：{_grades_text(grades)}")
     with OutputSet() as outs:
         write_json(outs.file(args.out, option="--out"), data)
-    for w in data["warnings"]:
-        console.print(f"注意：{w}", style="yellow")
+    print_messages(data)
     print_ranking(data, title="合并结果")
     return 0
 
 
+def print_messages(data: dict[str, Any]) -> None:
+    """Information lines plainly, then the problems to check in yellow."""
+    for n in data.get("notices") or []:
+        console.print(f"说明：{n}")
+    for w in data.get("warnings") or []:
+        console.print(f"注意：{w}", style="yellow")
+
+
 def print_ranking(data: dict[str, Any], *, top: int = 10, title: str | None = None) -> None:
+    graded = bool(data["system"].get("grades")) or any(u.get("grade") for u in data["units"])
     classes: dict[str, list[dict[str, Any]]] = {}
     for u in data["units"]:
         classes.setdefault(u["class"], []).append(u)
     for cls, units in classes.items():
         units = sorted(units, key=lambda u: (u["rank"] is None, u["rank"] or 0, u["unit"]))
         table = Table(title=f"{title or data['system']['name']} · {cls}（前 {min(top, len(units))} 名 / 共 {len(units)} 个）")
-        for col in ("名次", "单位", "总分", "等次"):
+        for col in ("名次", "单位", "总分", "等次") if graded else ("名次", "单位", "总分"):
             table.add_column(col)
         for u in units[:top]:
             score = "—" if u["score"] is None else f"{u['score']:.2f}"
-            table.add_row(str(u["rank"] or "—"), u["name"], score, u.get("grade") or "")
+            table.add_row(str(u["rank"] or "—"), u["name"], score, *([u.get("grade") or ""] if graded else []))
         console.print(table)
 
 

@@ -427,7 +427,19 @@ def read_inputs(path: str | Path, system: IndicatorSystem, units: pl.DataFrame, 
     """Read and validate a long-form inputs file (CSV/XLSX) against a system and its units."""
     df, sheet_name = read_table(path, sheet=sheet, aliases=INPUT_ALIASES, required=("unit", "indicator", "input", "value"),
                                 what="输入数据文件")
-    return prepare_inputs(system, units, df, file=str(path), sheet=sheet_name)
+    return prepare_inputs(system, units, _names_from_labels(system, df), file=str(path), sheet=sheet_name)
+
+
+def _names_from_labels(system: IndicatorSystem, df: pl.DataFrame) -> pl.DataFrame:
+    """The template shows an input's Chinese label (评分) in 输入项; read it back as the identifier (score)."""
+    pairs = {(s.indicator, s.label): s.input for s in system.inputs() if s.label and s.label != s.input}
+    taken = {(s.indicator, s.input) for s in system.inputs()}
+    pairs = {k: v for k, v in pairs.items() if k not in taken}  # a real input of that name wins
+    if not pairs:
+        return df
+    key = pl.concat_str([pl.col("indicator").str.strip_chars(), pl.col("input").str.strip_chars()], separator="\x1f")
+    mapping = {f"{c}\x1f{label}": name for (c, label), name in pairs.items()}
+    return df.with_columns(key.replace_strict(mapping, default=pl.col("input"), return_dtype=pl.String).alias("input"))
 
 
 def inputs_from_rows(system: IndicatorSystem, units: pl.DataFrame, rows: Iterable[Mapping[str, Any]], *,

@@ -73,6 +73,7 @@ for _field, _names in {
     "provider": ["提供部门", "数据提供部门", "提供单位", "数据提供单位"],
     "evidence": ["佐证材料", "佐证资料", "证明材料"],
     "note": ["备注"],
+    "manual_reason": ["人工评分理由", "人工评分原因"],
     "rule": ["规则", "评分规则"],
     "kind": ["类型", "指标类型"],
     "applies": ["适用条件"],
@@ -99,6 +100,7 @@ _WRITE_COLUMNS: list[tuple[str, str, float]] = [
     ("applies", "适用条件", 16),
     ("classes", "适用类别", 14),
     ("veto", "否决", 14),
+    ("manual_reason", "人工评分理由", 24),
     ("extra", "其他字段", 14),
 ]
 _GROUP_COLUMNS: list[tuple[str, str, float]] = [
@@ -121,7 +123,7 @@ _GROUP_COLUMNS: list[tuple[str, str, float]] = [
     ("extra", "其他字段", 14),
 ]
 _GROUP_HEADER_FIELDS = {label: key for key, label, _ in _GROUP_COLUMNS}
-_TEXT_FIELDS = ("criteria", "source", "provider", "lead", "support", "evidence", "note", "applies", "veto")
+_TEXT_FIELDS = ("criteria", "source", "provider", "lead", "support", "evidence", "note", "manual_reason", "applies", "veto")
 _NODE_KEYS = (
     "code",
     "name",
@@ -135,6 +137,7 @@ _NODE_KEYS = (
     "support",
     "evidence",
     "note",
+    "manual_reason",
     "applies",
     "classes",
     "veto",
@@ -152,6 +155,8 @@ _INFO_FIELDS: list[tuple[str, str]] = [
     ("grades", "等次（自高到低）"),
     ("classes", "适用类别"),
     ("veto", "否决"),
+    ("cap", "总分上限（含加分）"),
+    ("labels", "名称标签（标识: 中文名称）"),
 ]
 _SYSTEM_KEYS = {k for k, _ in _INFO_FIELDS} | {"indicators"}
 
@@ -998,7 +1003,7 @@ def _build_tree(
         if native:
             leaf.update(_node_fields(row.fields, problems, row_where, col_letters))
         else:
-            for key in ("criteria", "source", "provider", "lead", "support", "evidence"):
+            for key in ("criteria", "source", "provider", "lead", "support", "evidence", "manual_reason"):
                 if key in row.fields:
                     leaf[key] = row.fields[key]
             extra_note = row.fields.get("evidence_or_note")

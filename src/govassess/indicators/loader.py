@@ -195,6 +195,8 @@ def system_from_dict(data: Any, *, file: str | None = None) -> IndicatorSystem:
         missing=str(data.get("missing", "zero")), grades=grades,
         classes=tuple(data["classes"]) if "classes" in data else None,
         veto=data.get("veto"), version=str(data["version"]) if data.get("version") is not None else None,
+        labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
+        cap=float(data["cap"]) if data.get("cap") is not None else None,
     )
     if system.veto:
         system.veto_ast = _parse_expr(system.veto, "veto", problems, {"file": file, "indicator": system.id})
@@ -261,8 +263,24 @@ def check_system(system: IndicatorSystem) -> CheckReport:
         "first_level": first_level, "rules": dict(sorted(rule_counts.items())),
         "inputs": len(system.inputs()),
         "conditional": sum(1 for n in system.nodes() if n.applies or n.classes),
+        "manual": _manual_summary(system, normal),
     }
     return report
+
+
+def _manual_summary(system: IndicatorSystem, normal: list[IndicatorNode]) -> dict[str, Any]:
+    """How much of the system an expert types in (rule manual), and why each such leaf is manual."""
+    manual = [n for n in system.leaves() if n.rule is not None and n.rule.type == "manual"]
+    weighted = [n for n in manual if n.kind == "normal"]
+    points = sum(n.points or 0 for n in weighted)
+    total = sum(n.points or 0 for n in normal)
+    return {
+        "leaves": len(manual), "weighted_leaves": len(weighted), "weighted_points": round(points, 6),
+        "share_of_leaves": round(len(weighted) / len(normal), 4) if normal else 0.0,
+        "share_of_points": round(points / total, 4) if total else 0.0,
+        "items": [{"code": n.code, "name": n.name, "points": n.points, "kind": n.kind, "reason": n.manual_reason}
+                  for n in manual],
+    }
 
 
 def _subtotal(node: IndicatorNode) -> float:

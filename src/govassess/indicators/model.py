@@ -12,6 +12,8 @@ from govassess.rules import InputDecl, Rule
 DESCRIPTIVE = ("criteria", "source", "provider", "lead", "support", "evidence", "note", "manual_reason")
 KINDS = ("normal", "bonus", "penalty")
 KIND_NAMES = {"normal": "常规", "bonus": "加分项", "penalty": "减分项"}
+# What users read for names that are identifiers in files (the manual rule's default input).
+DEFAULT_LABELS = {"score": "评分"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class InputSpec:
     reason: str | None = None  # why the system widened the input's default domain
     not_above: str | None = None  # input of the same indicator this one may not exceed
     veto: bool = False  # an input of a veto condition: a yes/no question, so 是/否 are accepted
+    label: str = ""  # the Chinese name users read (templates, explanations); ``input`` stays the file identifier
 
 
 @dataclass(eq=False)
@@ -132,6 +135,12 @@ class IndicatorSystem:
     veto_ast: ex.Node | None = None
     version: str | None = None
     path: str | None = None
+    cap: float | None = None  # the most a total can be after bonus points (e.g. 100: "最后分值折算为百分制")
+    labels: dict[str, str] = field(default_factory=dict)  # identifier (input or unit attribute) → Chinese label
+
+    def label(self, name: str) -> str:
+        """What a user reads for an input or attribute name: its label, or the name itself when it has none."""
+        return self.labels.get(name) or DEFAULT_LABELS.get(name) or name
 
     def nodes(self) -> list[IndicatorNode]:
         return [n for root in self.indicators for n in root.walk()]
@@ -155,13 +164,14 @@ class IndicatorSystem:
                                      required=d.required and leaf.kind == "normal", needs_note=d.needs_note,
                                      indicator_name=leaf.name, criteria=leaf.info.get("criteria") or "",
                                      source=leaf.info.get("source") or "", provider=leaf.info.get("provider") or "",
-                                     reason=d.reason, not_above=d.not_above))
+                                     reason=d.reason, not_above=d.not_above, label=self.label(d.name)))
         taken = {(s.indicator, s.input) for s in out}
         for code, name, node_name in self.veto_inputs():
             if (code, name) in taken:  # a veto may test one of the leaf's own inputs
                 continue
             taken.add((code, name))
             out.append(InputSpec(code, name, "number", required=False, indicator_name=node_name, veto=True,
+                                 label=self.label(name),
                                  criteria=f"否决条件：{self.veto if code == self.id else self.node(code).veto}"))
         return out
 
@@ -186,12 +196,16 @@ class IndicatorSystem:
         if self.precision != 2:
             d["precision"] = self.precision
         d["missing"] = self.missing
+        if self.cap is not None:
+            d["cap"] = _num(self.cap)
         if self.grades:
             d["grades"] = [{"name": g.name, "min": _num(g.min)} for g in self.grades]
         if self.classes is not None:
             d["classes"] = list(self.classes)
         if self.veto is not None:
             d["veto"] = self.veto
+        if self.labels:
+            d["labels"] = dict(self.labels)
         d["indicators"] = [n.to_dict() for n in self.indicators]
         return d
 

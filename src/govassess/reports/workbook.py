@@ -189,8 +189,11 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
         f" {round_name}" if round_name else ""
     )
     book = _Book()
+    # A system without grades (the seed sets none) gets no empty 等次 column; the 说明 sheet says why once.
+    graded = bool(system.get("grades")) or "grades" not in system or any(u.get("grade") for u in units)
     if isinstance(rounds, list):
-        _combined(book, prefix, results, rounds, units)
+        _combined(book, prefix, results, rounds, units, graded)
+        _notices(book, prefix, results)
         book.save(path)
         return
 
@@ -211,6 +214,8 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
         ("等次", 9.0, "center"),
         ("否决", 7.0, "center"),
     ]
+    keep = [i for i, (name, _, _) in enumerate(rank_cols) if graded or name != "等次"]
+    rank_cols = [rank_cols[i] for i in keep]
     for cls, members in classes.items():
         _table(
             book,
@@ -219,15 +224,18 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
             rank_cols,
             (
                 [
-                    u.get("rank"),
-                    u.get("unit"),
-                    u.get("name") or u.get("unit"),
-                    _num(u.get("score")),
-                    _num(u.get("weighted")),
-                    _num(u.get("bonus")),
-                    _num(u.get("penalty")),
-                    u.get("grade"),
-                    "是" if u.get("vetoed") else "",
+                    [
+                        u.get("rank"),
+                        u.get("unit"),
+                        u.get("name") or u.get("unit"),
+                        _num(u.get("score")),
+                        _num(u.get("weighted")),
+                        _num(u.get("bonus")),
+                        _num(u.get("penalty")),
+                        u.get("grade"),
+                        "是" if u.get("vetoed") else "",
+                    ][i]
+                    for i in keep
                 ]
                 for u in _rank_order(members)
             ),
@@ -311,7 +319,7 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
 
     # Missing inputs and warnings, only when there are any: they decide whether results can be published.
     missing = [
-        [u.get("unit"), u.get("name") or u.get("unit"), m.get("indicator"), m.get("input")]
+        [u.get("unit"), u.get("name") or u.get("unit"), m.get("indicator"), m.get("label") or m.get("input")]
         for _, u in by_unit
         for m in u.get("missing") or []
     ]
@@ -331,8 +339,16 @@ def write_results_workbook(results: dict[str, Any], path: str | Path) -> None:
     warnings = [[i, w] for i, w in enumerate(results.get("warnings") or [], start=1)]
     if warnings:
         _table(book, "提示", f"{prefix} 提示", [("序号", 6.0, "center"), ("内容", 100.0, "wrap")], warnings)
+    _notices(book, prefix, results)
 
     book.save(path)
+
+
+def _notices(book: _Book, prefix: str, results: dict[str, Any]) -> None:
+    """Information (not problems): which units another system scores, that the system sets no grades …"""
+    notices = [[i, n] for i, n in enumerate(results.get("notices") or [], start=1)]
+    if notices:
+        _table(book, "说明", f"{prefix} 说明", [("序号", 6.0, "center"), ("内容", 100.0, "wrap")], notices)
 
 
 def _rank_order(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -345,7 +361,8 @@ def _rank_order(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _combined(
-    book: _Book, prefix: str, results: dict[str, Any], rounds: list[Any], units: list[dict[str, Any]]
+    book: _Book, prefix: str, results: dict[str, Any], rounds: list[Any], units: list[dict[str, Any]],
+    graded: bool = True,
 ) -> None:
     """Combined rounds (``combine``'s JSON): the ranking with each round's score beside the result."""
     weights = list(results.get("weights") or [])
@@ -366,7 +383,8 @@ def _combined(
             ("合并得分", 10.0, "num"),
         ]
         + [(label, 12.0, "num") for label in labels]
-        + [("等次", 9.0, "center"), ("缺少轮次", 16.0, "wrap")]
+        + ([("等次", 9.0, "center")] if graded else [])
+        + [("缺少轮次", 16.0, "wrap")]
     )
     for cls, members in classes.items():
         _table(
@@ -377,7 +395,8 @@ def _combined(
             (
                 [u.get("rank"), u.get("unit"), u.get("name") or u.get("unit"), _num(u.get("score"))]
                 + [_num((u.get("rounds") or {}).get(str(r))) for r in rounds]
-                + [u.get("grade"), "、".join(str(m) for m in u.get("missing_rounds") or [])]
+                + ([u.get("grade")] if graded else [])
+                + ["、".join(str(m) for m in u.get("missing_rounds") or [])]
                 for u in _rank_order(members)
             ),
         )

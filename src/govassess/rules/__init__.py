@@ -115,8 +115,10 @@ class Context:
     """Gives a rule the columns of its leaf's inputs and the unit attributes."""
 
     def __init__(self, *, points: float, inp: Callable[[str], pl.Expr], note: Callable[[str], pl.Expr],
-                 attr: Callable[[str], tuple[pl.Expr, str]] | None, peer: str, applicable: pl.Expr):
+                 attr: Callable[[str], tuple[pl.Expr, str]] | None, peer: str, applicable: pl.Expr,
+                 label: Callable[[str], str] | None = None):
         self.points = points
+        self.label = label or (lambda name: name)  # the Chinese label of an input or attribute name
         self.inp = inp
         self.note = note
         self.attr = attr
@@ -408,10 +410,11 @@ class Deduct(Rule):
 @dataclass(frozen=True)
 class Choice(Rule):
     type = "choice"
-    keys = frozenset({"input", "options"})
+    keys = frozenset({"input", "options", "na"})
     params: Mapping[str, Any] = field(repr=False)
     input: str
     options: tuple[tuple[str, float], ...]
+    na: tuple[str, ...] = ()  # answers that make the leaf not applicable to the unit (e.g. 黑河 "(按需)": 无此需求)
 
     @classmethod
     def build(cls, p: Mapping[str, Any]) -> Choice:
@@ -419,10 +422,16 @@ class Choice(Rule):
         if not isinstance(raw, dict) or not raw:
             raise RuleError("应为 {标签: 分值} 映射", "rule.options")
         opts = tuple((str(k).strip(), parse_number(v, "rule.options")) for k, v in raw.items())
-        return cls(p, _name(p, "input"), opts)
+        na_raw = p.get("na", [])
+        if not isinstance(na_raw, list) or not all(isinstance(x, str) and x.strip() for x in na_raw):
+            raise RuleError("应为选项文字列表，如 [无此需求]", "rule.na")
+        na = tuple(x.strip() for x in na_raw)
+        if set(na) & {k for k, _ in opts}:
+            raise RuleError("不适用选项不能同时是计分选项", "rule.na")
+        return cls(p, _name(p, "input"), opts, na)
 
     def _decls(self, points: float) -> list[InputDecl]:
-        return [InputDecl(self.input, CHOICE, choices=tuple(k for k, _ in self.options))]
+        return [InputDecl(self.input, CHOICE, choices=tuple(k for k, _ in self.options) + self.na)]
 
     def max_points(self) -> float:
         return max(v for _, v in self.options)
@@ -431,7 +440,8 @@ class Choice(Rule):
         v = ctx.inp(self.input)
         mapping = dict(self.options)
         s = v.replace_strict(mapping, default=None, return_dtype=pl.Float64)
-        return Scored(s, pl.concat_str([pl.lit(f"{self.input}：「"), v.fill_null("—"), pl.lit("」")]), None)
+        na = v.is_in(list(self.na)).fill_null(False) if self.na else None
+        return Scored(s, pl.concat_str([pl.lit(f"{self.input}：「"), v.fill_null("—"), pl.lit("」")]), None, na)
 
 
 @dataclass(frozen=True)
@@ -535,24 +545,37 @@ class Relative(Rule):
                 raise RuleError("缺少单位属性", "rule.per")
             a = ctx.attr(self.per)[0]
             v = pl.when(a > 0).then(v / a)
-            text = pl.concat_str([text, pl.lit(f" ÷ {self.per} = "), fmt(v, 6)])
+            text = pl.concat_str([text, pl.lit(f" ÷ {ctx.label(self.per)} "), fmt(a, 6), pl.lit(" = "), fmt(v, 6)])
         x = pl.when(ctx.applicable).then(v)
         hi, lo = x.max().over(ctx.peer), x.min().over(ctx.peer)
         p = ctx.points
-        if self.method == "best":
-            if self.order == "desc":
-                s = pl.when(hi > 0).then(p * x / hi).otherwise(0.0)
-                best = hi
-            else:
-                s = pl.when(x > 0).then(p * lo / x).when(x == 0).then(p).otherwise(0.0)
-                best = lo
-            text = pl.concat_str([text, pl.lit("，同类最好值 "), fmt(best, 6), pl.lit(f"，得分 = {_num_text(p)} × 与最好值之比")])
+        span = hi - lo
+        # Range method: the best unit of the class gets full points, the worst none, linear in between.
+        frac = (x - lo) / span if self.order == "desc" else (hi - x) / span
+        ranged = pl.when(span == 0).then(p).otherwise(p * frac)
+        range_text = pl.concat_str([pl.lit("，同类最小 "), fmt(lo, 6), pl.lit("、最大 "), fmt(hi, 6),
+                                    pl.lit(f"，按极差法折算（全部相等得满分 {_num_text(p)} 分）")])
+        if self.method == "minmax":
+            return Scored(ranged, pl.concat_str([text, range_text]), v)
+        # Ratio to the best only where it means something: every value of the class ≥ 0 and the best > 0.
+        # Otherwise (fewer is better and the best is 0; negative values) the ratio is 0 or undefined for
+        # everyone but the best, so the range method is used instead — see docs/indicator-systems.md.
+        if self.order == "desc":
+            best, ratio_ok, ratio = hi, (hi > 0) & (lo >= 0), x / hi
         else:
-            span = hi - lo
-            frac = (x - lo) / span if self.order == "desc" else (hi - x) / span
-            s = pl.when(span == 0).then(p).otherwise(p * frac)
-            text = pl.concat_str([text, pl.lit("，同类最小 "), fmt(lo, 6), pl.lit("、最大 "), fmt(hi, 6),
-                                  pl.lit(f"，按极差法折算（全部相等得满分 {_num_text(p)} 分）")])
+            best, ratio_ok, ratio = lo, lo > 0, lo / x
+        s = pl.when(span == 0).then(p).when(ratio_ok).then(p * ratio).otherwise(ranged)
+        better = "" if self.order == "desc" else "（越小越好）"
+        ratio_text = pl.concat_str([pl.lit(f"{better}，同类最好值 "), fmt(best, 6),
+                                    pl.lit(f"，得分 = {_num_text(p)} × "
+                                           + ("本单位值 ÷ 最好值" if self.order == "desc" else "最好值 ÷ 本单位值"))])
+        worst = lo if self.order == "desc" else hi
+        fallback_text = pl.concat_str([pl.lit(f"{better}，同类最好值 "), fmt(best, 6), pl.lit("、最差值 "), fmt(worst, 6),
+                                       pl.lit("，与最好值之比无意义（最好值为 0 或有负值），按极差法：得分 = "
+                                              f"{_num_text(p)} × (1 − |本单位值 − 最好值| ÷ |最差值 − 最好值|)")])
+        equal_text = pl.lit(f"{better}，同类各单位数值相同，得满分")
+        text = pl.concat_str([text, pl.when(span == 0).then(equal_text).when(ratio_ok).then(ratio_text)
+                              .otherwise(fallback_text)])
         return Scored(s, text, v)
 
 

@@ -102,4 +102,8 @@ def combine_results(results: Sequence[dict[str, Any]], weights: Sequence[float],
         u.setdefault("rank", None)
         u["grade"] = next((g["name"] for g in grades if u["score"] is not None and u["score"] >= g["min"]), None)
     units.sort(key=lambda u: (u["class"], u["rank"] if u["rank"] is not None else 10**9, u["unit"]))
-    return {"system": system, "rounds": round_names, "weights": list(weights), "units": units, "warnings": warnings}
+    notices = list(dict.fromkeys(n for r in results for n in r.get("notices") or []))  # each said once, in order
+    if grades:  # the grades of the last round apply to the combined result
+        notices = [n for n in notices if not n.startswith("本体系未设等次")]
+    return {"system": system, "rounds": round_names, "weights": list(weights), "units": units, "warnings": warnings,
+            "notices": notices}

@@ -7,6 +7,7 @@ groups, totals, ranks and grades are further column expressions. No Python loop 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +18,10 @@ import polars as pl
 from govassess import expr as ex
 from govassess.errors import Problem, UserError
 from govassess.indicators.model import IndicatorNode, IndicatorSystem
-from govassess.rules import STRING_KINDS, Context, RuleError, fmt
+from govassess.rules import STRING_KINDS, Context, Manual, RuleError, fmt
 
 SEP = "\x1f"
+NO_GRADES = "本体系未设等次（原文未规定等次划分），结果只列得分和名次；评估办可在评分时为本轮设定等次"
 Progress = Callable[[str, int, int], None]
 RESERVED = {"unit", "name", "class", "_row"}
 
@@ -63,6 +65,7 @@ class RoundResult:
     frame: pl.DataFrame  # scores, points, applicability, totals, ranks: everything but the texts
     warnings: list[str] = field(default_factory=list)
     texts: list[pl.Expr] = field(default_factory=list, repr=False)
+    notices: list[str] = field(default_factory=list)  # information, not problems (e.g. units of other classes left out)
     _explained: pl.DataFrame | None = field(default=None, repr=False)
 
     def explained(self) -> pl.DataFrame:
@@ -121,7 +124,8 @@ class RoundResult:
                 if not n.is_leaf or not a:
                     continue
                 if row[col_missing(c)]:
-                    missing += [{"indicator": c, "input": i} for i in row[col_missing(c)].split(SEP)]
+                    for i in row[col_missing(c)].split(SEP):  # "label" only where users read another name than the identifier
+                        missing.append({"indicator": c, "input": i} | ({"label": system.label(i)} if system.label(i) != i else {}))
                 gone = (s or 0.0) if n.kind == "penalty" else (0.0 if n.kind == "bonus" else (p or 0.0) - (s or 0.0))
                 if gone > 1e-9:
                     lost.append({"indicator": c, "name": n.name, "lost": _round(gone, digits), "reason": row[col_text(c)]})
@@ -137,7 +141,20 @@ class RoundResult:
             "system": {"id": system.id, "name": system.name, "total": system.total, "scale": system.scale,
                        "precision": digits, "grades": [{"name": g.name, "min": g.min} for g in system.grades]},
             "round": self.round_name, "indicators": indicators, "units": units, "warnings": list(self.warnings),
+            "notices": list(self.notices),
         }
+
+
+def readable(system: IndicatorSystem, text: str | None, ast: ex.Node | None) -> str:
+    """An expression as users read it: every input or attribute name replaced by its Chinese label."""
+    out = str(text or "")
+    if ast is None:
+        return out
+    for name in sorted(ex.names(ast), key=len, reverse=True):
+        label = system.label(name)
+        if label != name:
+            out = re.sub(rf"(?<![\w\[]){re.escape(name)}(?![\w\]])|\[{re.escape(name)}\]", label, out)
+    return out
 
 
 def _round(x: Any, digits: int) -> Any:
@@ -160,10 +177,13 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
     step("准备数据", 0, 4)
     if "num" not in inputs.columns:  # raw text inputs: validate against every unit given
         inputs = prepare_inputs(system, units, inputs)
+    notices: list[str] = [] if system.grades else [NO_GRADES]
     if system.classes is not None:
         outside = units.filter(~pl.col("class").is_in(list(system.classes)))
         if outside.height:
-            warnings.append(f"{outside.height} 个单位不属于本体系适用类别（{'、'.join(system.classes)}），未参与评分")
+            kinds = "、".join(sorted(set(outside["class"].to_list())))
+            notices.append(f"本体系只评{'、'.join(system.classes)}；单位文件中另有 {outside.height} 个{kinds}单位，"
+                           "按其所属体系另行评分，不在本结果中")
         units = units.filter(pl.col("class").is_in(list(system.classes)))
     if units.height == 0:
         raise UserError(f"没有可评分的单位：体系 {system.id} 适用于 {'、'.join(system.classes or ())}，单位文件中没有这些类别的单位")
@@ -173,16 +193,22 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
     wide = engine.leaves()
     if system.missing == "error":
         _raise_missing(system, wide)
+    warnings += _contradicting_reasons(system, wide)
     step("汇总", 2, 4)
     wide = engine.groups(wide)
     wide = engine.totals(wide)
     step("排名", 3, 4)
     wide = engine.ranks(wide)
     step("完成", 4, 4)
+    if system.cap is not None:
+        over = wide.filter((pl.col("weighted") + pl.col("bonus") - pl.col("penalty")) > system.cap + 1e-9)
+        if over.height:
+            names = "、".join(over["name"].to_list()[:20]) + ("等" if over.height > 20 else "")
+            notices.append(f"总分上限 {_num(system.cap)} 分：{over.height} 个单位（{names}）加分后超过上限，按 {_num(system.cap)} 分计")
     no_points = wide.filter(pl.col("weighted").is_null()).height
     if no_points:
         warnings.append(f"{no_points} 个单位没有任何适用的常规指标，无法计算总分")
-    return RoundResult(system, round_name, wide, warnings, engine.texts)
+    return RoundResult(system, round_name, wide, warnings, engine.texts, notices=notices)
 
 
 def _pivot(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame) -> pl.DataFrame:
@@ -242,12 +268,15 @@ class _Engine:
     # --- names in expressions ----------------------------------------------------------------
     def attr_resolver(self, node_code: str, field_name: str) -> Callable[[str], tuple[pl.Expr, str]]:
         def resolve(name: str) -> tuple[pl.Expr, str]:
-            if name not in self.attributes:
+            column = name if name in self.attributes else self.system.label(name)  # the units file may use the label
+            if column not in self.attributes:
                 avail = "、".join(a for a in self.attributes) or "（单位文件没有属性列）"
-                raise UserError(f"表达式引用了未知的单位属性「{name}」；单位文件中的属性有：{avail}",
+                label = self.system.label(name)
+                also = f"（或「{label}」）" if label != name else ""
+                raise UserError(f"单位文件缺少属性列「{name}」{also}，本指标要用它；单位文件中的属性有：{avail}",
                                 indicator=node_code, field=field_name)
-            dtype = self.attributes[name]
-            return pl.col(name), ("str" if dtype == pl.String else "num")
+            dtype = self.attributes[column]
+            return pl.col(column), ("str" if dtype == pl.String else "num")
         return resolve
 
     def veto_resolver(self, code: str) -> Callable[[str], tuple[pl.Expr, str]]:
@@ -282,7 +311,8 @@ class _Engine:
             own = self._condition(node, node.veto_ast, code, "veto", self.veto_resolver(node.code))
             self.vetoed[id(node)] = parent_v | own
             self.veto_text[id(node)] = pl.when(own & ~parent_v).then(
-                pl.lit(f"否决：「{node.name}」的否决条件「{node.veto}」成立，得 0 分")).otherwise(parent_t)
+                pl.lit(f"否决：「{node.name}」的否决条件「{readable(self.system, node.veto, node.veto_ast)}」成立，得 0 分")
+            ).otherwise(parent_t)
         else:
             self.vetoed[id(node)] = parent_v
             self.veto_text[id(node)] = parent_t
@@ -303,7 +333,8 @@ class _Engine:
         present = pl.all_horizontal([pl.col(_in(code, d.name)).is_not_null() for d in decls]) if decls else pl.lit(True)
         a = self.applicable[id(node)]
         ctx = Context(points=points, inp=lambda n: pl.col(_in(code, n)), note=lambda n: pl.col(_note(code, n)),
-                      attr=self.attr_resolver(code, "rule"), peer="class", applicable=a & present)
+                      attr=self.attr_resolver(code, "rule"), peer="class", applicable=a & present,
+                      label=self.system.label)
         try:
             scored = node.rule.score(ctx)
         except RuleError as e:
@@ -313,6 +344,8 @@ class _Engine:
         missing_names = pl.concat_str([pl.when(pl.col(_in(code, d.name)).is_null()).then(pl.lit(d.name)) for d in decls],
                                       separator=SEP, ignore_nulls=True)
         missing = pl.when(a & ~present).then(missing_names).otherwise(None)
+        missing_labels = pl.concat_str([pl.when(pl.col(_in(code, d.name)).is_null()).then(pl.lit(self.system.label(d.name)))
+                                        for d in decls], separator="、", ignore_nulls=True)
         vetoed = self.vetoed[id(node)]
         raw = scored.score.cast(pl.Float64).clip(0.0, points).fill_nan(None).fill_null(0.0)
         s = pl.when(~a).then(None).when(vetoed | ~present).then(0.0).otherwise(raw)
@@ -330,10 +363,13 @@ class _Engine:
             joined = pl.concat_str(notes, separator="；", ignore_nulls=True)
             done = pl.concat_str([done, pl.when(joined != "").then(pl.concat_str([pl.lit("。依据："), joined]))
                                   .otherwise(pl.lit(""))])
-        absent_text = (pl.concat_str([pl.lit("缺少输入："), missing_names.str.replace_all(SEP, "、", literal=True),
-                                      pl.lit("，按 0 分计")]) if node.kind == "normal"
+        absent_text = (pl.concat_str([pl.lit("缺少输入："), missing_labels, pl.lit("，按 0 分计")]) if node.kind == "normal"
                        else pl.lit("未报送，" + ("不加分" if node.kind == "bonus" else "不扣分")))
-        self.texts.append(pl.when(~pl.col(col_applicable(code))).then(pl.lit(self._na_text(node)))
+        na_text: pl.Expr = pl.lit(self._na_text(node))
+        if scored.not_applicable is not None:  # the unit's own answer (无此需求, a zero denominator) drops the leaf
+            na_text = pl.when(scored.not_applicable.fill_null(False)).then(
+                pl.concat_str([scored.text, pl.lit("，本单位不适用此指标，不计分也不计满分")])).otherwise(na_text)
+        self.texts.append(pl.when(~pl.col(col_applicable(code))).then(na_text)
                           .when(vetoed).then(self.veto_text[id(node)])
                           .when(~present).then(absent_text)
                           .otherwise(done).alias(col_text(code)))
@@ -342,7 +378,7 @@ class _Engine:
     def _na_text(self, node: IndicatorNode) -> str:
         for n in [node, *node.ancestors()]:
             if n.applies:
-                return f"不适用（适用条件：{n.applies}）"
+                return f"不适用（适用条件：{readable(self.system, n.applies, n.applies_ast)}）"
             if n.classes:
                 return f"不适用（仅适用于：{'、'.join(n.classes)}）"
         return "不适用"
@@ -420,7 +456,7 @@ class _Engine:
         root_veto = pl.lit(False)
         if system.veto_ast is not None:
             root_veto = ex.to_polars(system.veto_ast, self.veto_resolver(system.id)).cast(pl.Boolean, strict=False).fill_null(False)
-        total = (pl.col("weighted") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0)
+        total = (pl.col("weighted") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0, upper_bound=system.cap)
         return (wide.with_columns(weighted.alias("weighted"), extra("bonus").alias("bonus"), extra("penalty").alias("penalty"),
                                   root_veto.alias("vetoed"))
                 .with_columns(pl.when(pl.col("vetoed") & pl.col("weighted").is_not_null()).then(0.0).otherwise(total).alias("score")))
@@ -435,6 +471,29 @@ class _Engine:
         return wide.with_columns(rank.alias("rank"), pl.when(pl.col("score").is_not_null()).then(grade).alias("grade"))
 
 
+# Words in a reviewer's reason that say points were lost; the negated forms ("无缺失", "不扣分") are removed first.
+LOST_WORDS = r"缺失|缺少|缺项|不足|不完整|不齐全|不全|欠缺|未达到|未达标|未完成|未提供|未按|不符合|不到位|扣分|扣除|扣\s*[0-9０-９.]"
+NEGATED = r"(无|不|没有|未)(缺失|缺少|缺项|不足|扣分|扣除|扣)"
+
+
+def _contradicting_reasons(system: IndicatorSystem, wide: pl.DataFrame) -> list[str]:
+    """A full-mark manual score whose reason says points were lost: the score or the reason is wrong."""
+    out: list[str] = []
+    for leaf in system.leaves():
+        if leaf.kind != "normal" or not isinstance(leaf.rule, Manual) or not leaf.code:
+            continue
+        note = _note(leaf.code, leaf.rule.input)
+        if note not in wide.columns:
+            continue
+        reason = pl.col(note).str.replace_all(NEGATED, "")
+        hit = wide.filter(pl.col(col_applicable(leaf.code)) & (pl.col(col_score(leaf.code)) >= float(leaf.points or 0) - 1e-9)
+                          & reason.str.contains(LOST_WORDS))
+        for unit, name, text in hit.select("unit", "name", note).iter_rows():
+            out.append(f"单位 {unit}（{name}）指标 {leaf.code}「{leaf.name}」：人工评分为满分 {_num(leaf.points or 0)} 分，"
+                       f"但理由「{text}」写明有失分，请核对评分或理由")
+    return out
+
+
 def _raise_missing(system: IndicatorSystem, wide: pl.DataFrame) -> None:
     problems: list[Problem] = []
     for leaf in system.leaves():
@@ -443,7 +502,7 @@ def _raise_missing(system: IndicatorSystem, wide: pl.DataFrame) -> None:
         col = col_missing(leaf.code)
         for unit, names in wide.filter(pl.col(col).is_not_null()).select("unit", col).iter_rows():
             for n in names.split(SEP):
-                problems.append(Problem(f"单位 {unit} 缺少输入「{n}」", indicator=leaf.code, field=n))
+                problems.append(Problem(f"单位 {unit} 缺少输入「{system.label(n)}」", indicator=leaf.code, field=n))
     if problems:
         problems.insert(0, Problem(f"体系 {system.id} 规定缺数时拒绝评分（missing: error），共缺 {len(problems)} 项输入"))
         raise UserError(problems=problems)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from govassess.data import yangjiang
-from govassess.demo import NO_APPLICATION, NO_LICENSE
+from govassess.demo import COUNTY_SIZES, NO_APPLICATION, NO_LICENSE
 from govassess.web.accounts.models import Role
 from govassess.web.accounts.services import account_create
 from govassess.web.organisation.models import Unit
@@ -69,6 +69,8 @@ def demo_load() -> list[tuple[str, str, str]]:
                     "has_license_items": 0 if name in NO_LICENSE else 1,
                     "has_application_items": 0 if name in NO_APPLICATION else 1,
                 }
+                if name in COUNTY_SIZES:  # what 县(市、区) indicators 19/20/22 divide by
+                    attrs.update(zip(("population", "enterprises", "staff"), COUNTY_SIZES[name], strict=True))
                 unit_upsert(user=None, code=code, name=name, unit_class=cls, attributes=attrs)
         office = None
         for username, role, display, unit_code, dept in ACCOUNTS:

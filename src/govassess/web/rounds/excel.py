@@ -68,7 +68,7 @@ def completeness_workbook_bytes(*, rows) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for c in rows:
-        missing = "；".join(f"{f.indicator}·{f.input}" for f in c.missing)
+        missing = "；".join(f"{f.indicator}·{f.label}" for f in c.missing)
         ws.append(
             [
                 c.unit.code,

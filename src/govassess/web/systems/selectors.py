@@ -93,6 +93,13 @@ class InputField:
     def key(self) -> str:
         return f"{self.indicator}::{self.input}"
 
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+KIND_LABELS = {"number": "数值", "percent": "百分比", "count": "个数", "bool": "是/否", "choice": "选项", "score": "人工评分"}
+
 
 def _owner(spec, node) -> str:
     if node is None or not node.is_leaf or spec.kind == "score":
@@ -136,7 +143,7 @@ def _system_fields(system: System) -> list[InputField]:
                 input=spec.input,
                 kind=spec.kind,
                 choices=tuple(str(c) for c in (spec.choices or ())),
-                label=spec.input,
+                label=core.label(spec.input),  # the Chinese label pages and exports show
                 criteria=_text(spec.criteria or (node.criteria if node is not None else None)),
                 min=spec.min,
                 max=spec.max,

@@ -1,0 +1,60 @@
+"""The 评估报告 (one page per unit) for a large round, in Word and optionally PDF; prints one JSON line last.
+
+Units are synthetic 县(市、区) scored with the 阳江 county system (the demo's input generator). Target
+(issue 12): <= 60 s for the .docx, <= 120 s for the PDF of 3,000 units on the project machine.
+
+    .venv/bin/python benchmarks/bench_reports.py [--units 3000] [--pdf]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--units", type=int, default=3000)
+    parser.add_argument("--pdf", action="store_true", help="also convert the report with LibreOffice")
+    args = parser.parse_args()
+
+    from govassess.data import units_from_rows
+    from govassess.demo import synthetic_inputs
+    from govassess.indicators import load_system
+    from govassess.reports.model import build_model
+    from govassess.reports.pdf import convert_to_pdf
+    from govassess.reports.template import load_template
+    from govassess.reports.word import write_full_report
+    from govassess.scoring import score_round
+
+    system = load_system("yangjiang-2021-county")
+    units = units_from_rows([{"unit": f"X{i:04d}", "name": f"测试县{i}", "class": "县(市、区)"}
+                             for i in range(1, args.units + 1)])
+    t0 = time.perf_counter()
+    results = score_round(system, units, synthetic_inputs(system, units, 2021), round_name="2021年下半年").to_dict()
+    previous = score_round(system, units, synthetic_inputs(system, units, 2020), round_name="2021年上半年").to_dict()
+    t_score = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        t1 = time.perf_counter()
+        model = build_model(results, system, previous=previous)
+        t_model = time.perf_counter() - t1
+        doc = Path(tmp) / "report.docx"
+        write_full_report(model, load_template(None), doc)
+        t_docx = time.perf_counter() - t1
+        out = {"units": args.units, "score_s": round(t_score, 1), "model_s": round(t_model, 2),
+               "docx_s": round(t_docx, 1), "docx_mb": round(doc.stat().st_size / 2**20, 1)}
+        if args.pdf:
+            t2 = time.perf_counter()
+            (made,) = convert_to_pdf([doc], Path(tmp), timeout=1800)
+            out["pdf_s"] = round(time.perf_counter() - t2, 1)
+            out["pdf_mb"] = round(made.stat().st_size / 2**20, 1)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""``python -m govassess …`` runs the same command as ``govassess …``."""
+
+import sys
+
+from govassess.cli import main
+
+sys.exit(main())
