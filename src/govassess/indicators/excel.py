@@ -514,7 +514,9 @@ def read_system_table(
 
     found = None
     others: list[str] = []
-    for ws in wb.worksheets:
+    # Visible sheets first: a hidden (or very hidden) sheet is never read silently in place of a visible one.
+    hidden = {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
+    for ws in sorted(wb.worksheets, key=lambda w: w.title in hidden):
         if ws.title in (INFO_SHEET, GROUP_SHEET):
             continue
         sheet = _Sheet(ws)
@@ -534,6 +536,9 @@ def read_system_table(
             f"本文件的工作表为 {'、'.join(wb.sheetnames)}",
             file=file,
         )
+    if found[0].title in hidden:
+        raise UserError(f"指标表只出现在隐藏的工作表「{found[0].title}」中；隐藏的工作表不会被读取，"
+                        "请在 Excel 中取消隐藏后重试", file=file)
     sheet, (header_row, cols, texts, data_start) = found
     where: dict[str, Any] = {"file": file, "sheet": sheet.title}
 

@@ -32,6 +32,9 @@ class InputSpec:
     criteria: str = ""
     source: str = ""
     provider: str = ""
+    reason: str | None = None  # why the system widened the input's default domain
+    not_above: str | None = None  # input of the same indicator this one may not exceed
+    veto: bool = False  # an input of a veto condition: a yes/no question, so 是/否 are accepted
     label: str = ""  # the Chinese name users read (templates, explanations); ``input`` stays the file identifier
 
 
@@ -161,13 +164,14 @@ class IndicatorSystem:
                                      required=d.required and leaf.kind == "normal", needs_note=d.needs_note,
                                      indicator_name=leaf.name, criteria=leaf.info.get("criteria") or "",
                                      source=leaf.info.get("source") or "", provider=leaf.info.get("provider") or "",
-                                     label=self.label(d.name)))
+                                     reason=d.reason, not_above=d.not_above, label=self.label(d.name)))
         taken = {(s.indicator, s.input) for s in out}
         for code, name, node_name in self.veto_inputs():
             if (code, name) in taken:  # a veto may test one of the leaf's own inputs
                 continue
             taken.add((code, name))
-            out.append(InputSpec(code, name, "number", required=False, indicator_name=node_name, label=self.label(name),
+            out.append(InputSpec(code, name, "number", required=False, indicator_name=node_name, veto=True,
+                                 label=self.label(name),
                                  criteria=f"否决条件：{self.veto if code == self.id else self.node(code).veto}"))
         return out
 
