@@ -205,6 +205,14 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
         if over.height:
             names = "、".join(over["name"].to_list()[:20]) + ("等" if over.height > 20 else "")
             notices.append(f"总分上限 {_num(system.cap)} 分：{over.height} 个单位（{names}）加分后超过上限，按 {_num(system.cap)} 分计")
+    if system.bonus_above is not None and engine._top("bonus"):
+        held = wide.filter((pl.col("weighted") <= system.bonus_above) & ~pl.col("vetoed")
+                           & (pl.sum_horizontal([pl.col(col_score(n.code or "")).fill_null(0.0)
+                                                 for n in engine._top("bonus")]) > 0))
+        rule = f"加分项只在常规指标得分高于 {_num(system.bonus_above)} 分时计入"
+        notices.append(rule + (f"：{held.height} 个单位（{'、'.join(held['name'].to_list()[:20])}"
+                               f"{'等' if held.height > 20 else ''}）常规指标得分未高于 {_num(system.bonus_above)} 分，加分不计"
+                               if held.height else ""))
     no_points = wide.filter(pl.col("weighted").is_null()).height
     if no_points:
         warnings.append(f"{no_points} 个单位没有任何适用的常规指标，无法计算总分")
@@ -457,7 +465,10 @@ class _Engine:
         if system.veto_ast is not None:
             root_veto = ex.to_polars(system.veto_ast, self.veto_resolver(system.id)).cast(pl.Boolean, strict=False).fill_null(False)
         total = (pl.col("weighted") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0, upper_bound=system.cap)
-        return (wide.with_columns(weighted.alias("weighted"), extra("bonus").alias("bonus"), extra("penalty").alias("penalty"),
+        bonus = extra("bonus")
+        if system.bonus_above is not None:  # "高于80分，则进入加分指标评分环节": not counted at or below the bar
+            bonus = pl.when(weighted > system.bonus_above).then(bonus).otherwise(0.0)
+        return (wide.with_columns(weighted.alias("weighted"), bonus.alias("bonus"), extra("penalty").alias("penalty"),
                                   root_veto.alias("vetoed"))
                 .with_columns(pl.when(pl.col("vetoed") & pl.col("weighted").is_not_null()).then(0.0).otherwise(total).alias("score")))
 
