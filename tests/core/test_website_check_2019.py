@@ -112,6 +112,10 @@ def test_bonus_not_counted_at_80_or_below():
     unit = result.to_dict()["units"][0]
     assert unit["weighted"] == pytest.approx(80) and unit["bonus"] == 0 and unit["score"] == pytest.approx(80)
     assert any("高于 80 分时计入" in n and "乙市人民政府门户网站" in n for n in result.notices)
+    assert "本项加分不计入总分" in unit["indicators"]["6"]["explanation"]
+    # Above 80 the same bonus group says nothing of the kind.
+    high = _score(_rows("B", B), UNITS[1:2]).to_dict()["units"][0]
+    assert "不计入总分" not in high["indicators"]["6"]["explanation"]
 
 
 def test_bonus_only_for_portals():

@@ -468,9 +468,21 @@ class _Engine:
         bonus = extra("bonus")
         if system.bonus_above is not None:  # "高于80分，则进入加分指标评分环节": not counted at or below the bar
             bonus = pl.when(weighted > system.bonus_above).then(bonus).otherwise(0.0)
+            self._say_bonus_held(system.bonus_above)
         return (wide.with_columns(weighted.alias("weighted"), bonus.alias("bonus"), extra("penalty").alias("penalty"),
                                   root_veto.alias("vetoed"))
                 .with_columns(pl.when(pl.col("vetoed") & pl.col("weighted").is_not_null()).then(0.0).otherwise(total).alias("score")))
+
+    def _say_bonus_held(self, bar: float) -> None:
+        """A unit's bonus items still show what they were worth; say beside them that the total left them out."""
+        held = f"；常规指标得分未高于 {_num(bar)} 分，本项加分不计入总分"
+        names = {col_text(n.code or ""): n for n in self._top("bonus")}
+        for i, text in enumerate(self.texts):
+            node = names.get(text.meta.output_name())
+            if node is None:
+                continue
+            out = pl.when((pl.col("weighted") <= bar) & (pl.col(col_score(node.code or "")).fill_null(0.0) > 0))
+            self.texts[i] = out.then(pl.concat_str([text, pl.lit(held)])).otherwise(text).alias(col_text(node.code or ""))
 
     def ranks(self, wide: pl.DataFrame) -> pl.DataFrame:
         system = self.system
