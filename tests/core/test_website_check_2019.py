@@ -226,3 +226,14 @@ def test_cli_inspect_inputs_then_score_on_the_test_site(tmp_path):
     assert unit["vetoed"] is False and unit["score"] == pytest.approx(67.3 - 0.5 * k) and unit["bonus"] == 0
     assert unit["indicators"]["2.3"]["score"] == pytest.approx(5 - 0.5 * k)
     assert unit["grade"] == "合格"
+
+
+def test_cli_units_without_the_attributes_are_refused(tmp_path, capsys):
+    # Without 有对外服务职能 the engine cannot tell a department on 75 points from a unit on 100: refuse, write nothing.
+    units, inputs, out = tmp_path / "units.csv", tmp_path / "inputs.csv", tmp_path / "result.json"
+    _write_csv(units, [{"unit": "B", "name": "乙市人民政府门户网站", "class": "政府网站", "政府门户网站": "1"}])
+    _write_csv(inputs, _rows("B", B))
+    assert main(["score", SID, "--units", str(units), "--inputs", str(inputs), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "单位文件缺少属性列「有对外服务职能」" in err and "Traceback" not in err
+    assert not out.exists()
