@@ -97,6 +97,10 @@ def test_three_sites_hand_worked():
     units = {u["unit"]: u for u in result.to_dict()["units"]}
     a, b, c = units["A"], units["B"], units["C"]
     assert a["vetoed"] is True and a["score"] == 0 and a["grade"] == "不合格"
+    # The notice names the clause A met (by its Chinese label), and no other unit.
+    veto = next(n for n in result.notices if n.startswith("否决"))
+    assert "甲县人民政府门户网站（动态要闻类（2周）与通知公告政策文件类一级栏目（6个月）未更新个数 >= 5）" in veto
+    assert "乙市" not in veto and "丙市" not in veto
     assert b["vetoed"] is False and b["weighted"] == pytest.approx(84.3)
     assert b["bonus"] == pytest.approx(12) and b["score"] == pytest.approx(96.3) and b["grade"] == "合格"
     assert b["indicators"]["2.3"]["score"] == pytest.approx(4)  # 2 of 10 sampled pages × 10 %
@@ -151,11 +155,16 @@ def test_below_60_fails():
 def test_each_single_veto_at_its_published_threshold(name, at, below):
     def run(value):
         veto = dict(VETO_CLEAR, **{name: value})
-        return _score(_rows("B", B, veto), UNITS[1:2]).to_dict()["units"][0]
+        return _score(_rows("B", B, veto), UNITS[1:2])
 
     hit, clear = run(at), run(below)
-    assert hit["vetoed"] is True and hit["score"] == 0 and hit["grade"] == "不合格"
-    assert clear["vetoed"] is False and clear["score"] == pytest.approx(96.3)
+    unit = hit.to_dict()["units"][0]
+    assert unit["vetoed"] is True and unit["score"] == 0 and unit["grade"] == "不合格"
+    notice = next(n for n in hit.notices if n.startswith("否决"))
+    assert load_system(SID).label(name) in notice and notice.count("（") >= 1
+    unit = clear.to_dict()["units"][0]
+    assert unit["vetoed"] is False and unit["score"] == pytest.approx(96.3)
+    assert not any(n.startswith("否决") for n in clear.notices)
 
 
 def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:

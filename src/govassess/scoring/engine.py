@@ -213,10 +213,54 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
         notices.append(rule + (f"：{held.height} 个单位（{'、'.join(held['name'].to_list()[:20])}"
                                f"{'等' if held.height > 20 else ''}）常规指标得分未高于 {_num(system.bonus_above)} 分，加分不计"
                                if held.height else ""))
+    if system.veto_ast is not None and wide.filter(pl.col("vetoed")).height:
+        notices.append(_root_veto_notice(system, engine, wide))
     no_points = wide.filter(pl.col("weighted").is_null()).height
     if no_points:
         warnings.append(f"{no_points} 个单位没有任何适用的常规指标，无法计算总分")
     return RoundResult(system, round_name, wide, warnings, engine.texts, notices=notices)
+
+
+def _expr_text(node: ex.Node) -> str:
+    """An expression node written back as the user wrote it (one clause of a veto)."""
+    if isinstance(node, ex.Name):
+        return node.id
+    if isinstance(node, ex.Num):
+        return _num(node.value)
+    if isinstance(node, ex.Str):
+        return f'"{node.value}"'
+    if isinstance(node, ex.Bool):
+        return "TRUE" if node.value else "FALSE"
+    if isinstance(node, ex.Unary):
+        return f"{node.op} {_expr_text(node.operand)}" if node.op.isalpha() else f"{node.op}{_expr_text(node.operand)}"
+    if isinstance(node, ex.Binary):
+        return f"{_expr_text(node.left)} {node.op} {_expr_text(node.right)}"
+    if isinstance(node, ex.Call):
+        return f"{node.fn}({', '.join(_expr_text(a) for a in node.args)})"
+    return str(node)
+
+
+def _or_clauses(node: ex.Node) -> list[ex.Node]:
+    if isinstance(node, ex.Call) and node.fn == "OR":
+        return [c for a in node.args for c in _or_clauses(a)]
+    return [node]
+
+
+def _root_veto_notice(system: IndicatorSystem, engine: _Engine, wide: pl.DataFrame) -> str:
+    """Which clause of the root veto each vetoed unit met: "不合格" alone does not tell a unit what to fix or appeal."""
+    assert system.veto_ast is not None
+    clauses = _or_clauses(system.veto_ast)
+    resolve = engine.veto_resolver(system.id)
+    hit = wide.filter(pl.col("vetoed")).select(
+        "name", *[ex.to_polars(c, resolve).cast(pl.Boolean, strict=False).fill_null(False).alias(f"_c{i}")
+                  for i, c in enumerate(clauses)])
+    texts = [readable(system, _expr_text(c), c) for c in clauses]
+    parts = []
+    for row in hit.head(20).iter_rows(named=True):
+        met = [texts[i] for i in range(len(clauses)) if row[f"_c{i}"]] or [readable(system, system.veto, system.veto_ast)]
+        parts.append(f"{row['name']}（{'；'.join(met)}）")
+    more = f"等 {hit.height} 个单位" if hit.height > 20 else ""
+    return f"否决（总分计 0 分）：{'、'.join(parts)}{more}"
 
 
 def _pivot(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame) -> pl.DataFrame:
