@@ -156,6 +156,7 @@ _INFO_FIELDS: list[tuple[str, str]] = [
     ("classes", "适用类别"),
     ("veto", "否决"),
     ("cap", "总分上限（含加分）"),
+    ("bonus_above", "加分计入门槛（常规指标得分高于该值才计加分）"),
     ("labels", "名称标签（标识: 中文名称）"),
 ]
 _SYSTEM_KEYS = {k for k, _ in _INFO_FIELDS} | {"indicators"}

@@ -197,6 +197,7 @@ def system_from_dict(data: Any, *, file: str | None = None) -> IndicatorSystem:
         veto=data.get("veto"), version=str(data["version"]) if data.get("version") is not None else None,
         labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
         cap=float(data["cap"]) if data.get("cap") is not None else None,
+        bonus_above=float(data["bonus_above"]) if data.get("bonus_above") is not None else None,
     )
     if system.veto:
         system.veto_ast = _parse_expr(system.veto, "veto", problems, {"file": file, "indicator": system.id})

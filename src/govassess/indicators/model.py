@@ -136,6 +136,8 @@ class IndicatorSystem:
     version: str | None = None
     path: str | None = None
     cap: float | None = None  # the most a total can be after bonus points (e.g. 100: "最后分值折算为百分制")
+    # Bonus points count only when the weighted part is above this (国办秘函〔2019〕19号: "高于80分，则进入加分指标评分环节").
+    bonus_above: float | None = None
     labels: dict[str, str] = field(default_factory=dict)  # identifier (input or unit attribute) → Chinese label
 
     def label(self, name: str) -> str:
@@ -198,6 +200,8 @@ class IndicatorSystem:
         d["missing"] = self.missing
         if self.cap is not None:
             d["cap"] = _num(self.cap)
+        if self.bonus_above is not None:
+            d["bonus_above"] = _num(self.bonus_above)
         if self.grades:
             d["grades"] = [{"name": g.name, "min": _num(g.min)} for g in self.grades]
         if self.classes is not None:
