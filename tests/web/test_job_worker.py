@@ -220,9 +220,16 @@ def test_unknown_mode_is_refused(settings):
 
 
 def test_worker_options(capsys):
-    assert main(["web", "worker", "--interval", "0", "--once"]) == 2
-    assert "--interval 应为正数" in capsys.readouterr().err
-    assert main(["web", "worker", "--stale-minutes", "-5", "--once"]) == 2
+    # Refused by the option's own type (finite, positive), before anything starts.
+    for argv, needle in (
+        (["web", "worker", "--interval", "0", "--once"], "参数 --interval 的值无效：应大于 0"),
+        (["web", "worker", "--stale-minutes", "-5", "--once"], "参数 --stale-minutes 的值无效"),
+        (["web", "worker", "--interval", "nan", "--once"], "不能是 NaN 或无穷大"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        assert needle in capsys.readouterr().err
 
 
 def test_a_running_job_beats(reviewing, settings, monkeypatch):
