@@ -165,3 +165,104 @@ def test_round_from_filling_to_upheld_appeal_and_charts(prepared, live_server, b
     office.goto(f"{live_server.url}/rounds/{r}/units/D01/scorecard/")
     office.wait_for_function("window.govassessCharts && window.govassessCharts.length === 3")
     assert office.locator("#chart-heatmap canvas").count() >= 1
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def sized_session(browser, live_server, username, width, height):
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    return page
+
+
+def no_page_overflow(page):
+    # At 390 px nothing may push the page sideways: wide tables scroll inside their own box.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"] + 1, width
+
+
+@pytest.fixture
+def published(org):
+    """A second round filled by every owner and published (D01 89, D02 46), entered before the browser
+    starts; org.round stays open for the fill form."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from govassess.web.rounds import services
+
+    done = services.round_create(
+        user=org.office, system=org.system, name="2020年下半年", deadline=timezone.now() + timedelta(days=7)
+    )
+    services.round_transition(user=org.office, round=done, to_state="collecting")
+    fill_all(org, done)
+    services.round_transition(user=org.office, round=done, to_state="reviewing")
+    services.scoring_start(user=org.office, round=done, background=False)
+    for state in ("preliminary", "final"):
+        services.round_transition(user=org.office, round=done, to_state=state)
+    org.published = done
+    return org
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_fill_form_nav_progress_autosave_tables_and_dashboard(published, live_server, browser, size):
+    org, (w, h) = published, WIDTHS[size]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    r = org.round.pk
+
+    # fill form: one nav entry per first-level indicator the unit reports (A, B, C), progress per section
+    filler = sized_session(browser, live_server, "filler1", w, h)
+    filler.goto(f"{live_server.url}/rounds/{r}/units/D01/")
+    nav = filler.locator(".section-nav a")
+    assert nav.all_inner_texts() == ["服务能力", "数据共享", "加分项"]
+    badge = filler.locator("[data-progress-for='sec-1']")
+    assert badge.inner_text() == "0/2"
+    filler.fill(f"#v_{field_index(filler, '1::网上办理率')}", "90%")
+    assert badge.inner_text() == "1/2"
+    filler.wait_for_timeout(600)  # the draft is written 400 ms after the last keystroke
+    # a reload (or a crash) restores the unsaved value with a notice; nothing was sent to the server
+    filler.reload()
+    filler.wait_for_selector("#draft-notice:not([hidden])")
+    assert "已恢复本机" in filler.locator("#draft-notice").inner_text()
+    assert filler.input_value(f"#v_{field_index(filler, '1::网上办理率')}") == "90%"
+    assert badge.inner_text() == "1/2"
+    filler.screenshot(path=str(SHOTS / f"fill-form-{size}.png"))
+    if size == "phone":
+        no_page_overflow(filler)
+    filler.click("#save-draft")
+    filler.wait_for_selector("text=已保存 1 项")
+    key = f"govassess-draft:{r}:D01"
+    assert filler.evaluate(f"window.localStorage.getItem('{key}')") is None
+    assert filler.locator("#draft-notice").is_hidden()
+
+    # completeness: search narrows the rows; without a match nothing is shown
+    office = sized_session(browser, live_server, "office", w, h)
+    office.goto(f"{live_server.url}/rounds/{r}/completeness/")
+    rows = office.locator("#completeness-table tbody tr:visible")
+    assert rows.count() == 3
+    office.fill(".table-tools input[type=search]", "宣传")
+    assert rows.count() == 1 and "市委宣传部" in rows.first.inner_text()
+    assert "共 1 条（全部 3 条）" in office.locator(".table-tools .count").inner_text()
+    office.fill(".table-tools input[type=search]", "")
+    office.screenshot(path=str(SHOTS / f"completeness-{size}.png"))
+    if size == "phone":
+        no_page_overflow(office)
+
+    # leader dashboard of the published round: KPIs and both charts drawn
+    leader = sized_session(browser, live_server, "leader", w, h)
+    leader.goto(f"{live_server.url}/rounds/{org.published.pk}/overview/")
+    leader.wait_for_function("window.govassessCharts && window.govassessCharts.length === 2")
+    assert leader.locator("#chart-ranking canvas").count() >= 1
+    assert leader.locator("#chart-distribution canvas").count() >= 1
+    leader.wait_for_timeout(600)  # let the 300 ms chart animation finish before the screenshot
+    leader.screenshot(path=str(SHOTS / f"dashboard-{size}.png"), full_page=True)
+    if size == "phone":
+        no_page_overflow(leader)

@@ -54,6 +54,7 @@ def test_overview_kpis_and_change_since_last_round(two_rounds, client):
     assert rows["D02"]["change"] == pytest.approx(0.0)
     assert rows["D02"]["rank_change"] == 0
     assert o["previous"].pk == org.round.pk
+    assert o["declined"] >= 1 and o["unchanged"] >= 1
     scored = [r["score"] for r in o["rows"]]
     assert o["units"] == len(scored)
     assert o["average"] == pytest.approx(round(sum(scored) / len(scored), 2))

@@ -493,6 +493,9 @@ def leader_overview(round: Round) -> dict[str, Any] | None:
         "average": round_half(sum(scores) / len(scores)) if scores else None,
         "grades": list(grades.items()),
         "previous": prev,
+        "improved": sum(1 for r in rows if r["change"] is not None and r["change"] > 0),
+        "declined": sum(1 for r in rows if r["change"] is not None and r["change"] < 0),
+        "unchanged": sum(1 for r in rows if r["change"] == 0),
         "rows": rows,
         "chart": {
             "names": [r["name"] for r in rows],

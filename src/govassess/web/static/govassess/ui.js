@@ -23,7 +23,8 @@
         allFilled += filled; allTotal += inputs.length;
         var out = document.querySelector("[data-progress-for='" + sec.id + "']");
         if (out) {
-          out.textContent = filled + "/" + inputs.length;
+          // A section with nothing for this user to fill (e.g. provider figures) shows no count.
+          out.textContent = inputs.length ? filled + "/" + inputs.length : "";
           out.classList.toggle("done", inputs.length > 0 && filled === inputs.length);
         }
       });
