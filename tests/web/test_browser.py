@@ -266,3 +266,33 @@ def test_fill_form_nav_progress_autosave_tables_and_dashboard(published, live_se
     leader.screenshot(path=str(SHOTS / f"dashboard-{size}.png"), full_page=True)
     if size == "phone":
         no_page_overflow(leader)
+
+
+def test_long_table_pages_of_twenty_and_search_across_pages(org, live_server, browser):
+    from govassess.web.organisation.services import unit_upsert
+
+    # 3 departments of the org + 22 more = 25 rows: page 1 shows 20, page 2 the last 5.
+    for n in range(22):
+        unit_upsert(user=None, code=f"E{n:02d}", name=f"测试局{n:02d}", unit_class="市级部门")
+    office = session(browser, live_server, "office")
+    office.goto(f"{live_server.url}/rounds/{org.round.pk}/completeness/")
+    rows = office.locator("#completeness-table tbody tr:visible")
+    assert rows.count() == 20
+    assert office.locator(".pager .page-info").inner_text() == "第 1 / 2 页"
+    office.click(".pager button:has-text('下一页')")
+    assert rows.count() == 5
+    assert office.locator(".pager .page-info").inner_text() == "第 2 / 2 页"
+    # searching starts again from page 1 and looks at every row, not only the page shown
+    office.fill(".table-tools input[type=search]", "测试局03")
+    assert rows.count() == 1 and "测试局03" in rows.first.inner_text()
+    assert office.locator(".pager button").count() == 0
+    # without JavaScript every row is in the page
+    ctx = browser.new_context(java_script_enabled=False)
+    plain = ctx.new_page()
+    plain.goto(live_server.url + "/accounts/login/")
+    plain.fill("input[name=username]", "office")
+    plain.fill("input[name=password]", PASSWORD)
+    plain.click("button[type=submit]")
+    plain.goto(f"{live_server.url}/rounds/{org.round.pk}/completeness/")
+    assert plain.locator("#completeness-table tbody tr:visible").count() == 25
+    assert plain.locator(".table-tools").count() == 0
