@@ -296,3 +296,40 @@ def test_long_table_pages_of_twenty_and_search_across_pages(org, live_server, br
     plain.goto(f"{live_server.url}/rounds/{org.round.pk}/completeness/")
     assert plain.locator("#completeness-table tbody tr:visible").count() == 25
     assert plain.locator(".table-tools").count() == 0
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_demo_fill_form_of_the_full_department_system(db, settings, tmp_path, live_server, browser, size):
+    """The real 阳江 2021 department system (seed 004): the long form is navigable by first-level indicator."""
+    from govassess.web.demo import demo_load
+    from govassess.web.rounds.models import Round
+
+    settings.DATA_DIR = tmp_path
+    passwords = {u: pw for u, _label, pw in demo_load()}
+    rnd = Round.objects.get(system__slug="yangjiang-2021-dept")
+    w, h = WIDTHS[size]
+    page = browser.new_context(locale="zh-CN", viewport={"width": w, "height": h}).new_page()
+    page.set_default_timeout(20000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", "dept_filler")
+    page.fill("input[name=password]", passwords["dept_filler"])
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/**")
+    page.goto(f"{live_server.url}/rounds/{rnd.pk}/units/D01/")
+    assert page.locator("#fill-form .indicator").count() >= 40
+    links = page.locator(".section-nav a")
+    assert links.count() == page.locator("#fill-form section.group").count() >= 3
+    # the last section's link jumps to it and the nav stays on screen (sticky)
+    links.last.click()
+    last = page.locator("#fill-form section.group").last
+    # (a short last section cannot reach the top of the window: it only has to be on screen)
+    page.wait_for_function(
+        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }",
+        arg=last.element_handle(),
+    )
+    assert page.locator(".section-nav").is_visible()
+    box = page.locator(".section-nav").bounding_box()
+    assert box["y"] < h
+    page.screenshot(path=str(SHOTS / f"fill-form-demo-{size}.png"))
+    if size == "phone":
+        no_page_overflow(page)
