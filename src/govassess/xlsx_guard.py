@@ -120,7 +120,7 @@ def _check(path: str | Path | IO[bytes], where: str) -> None:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise UserError(
-            "无法作为 .xlsx 工作簿打开：文件已损坏，或不是 Excel 2007 及以上格式（旧版 .xls 请另存为 .xlsx）", file=where
+            "无法读取工作簿：文件已损坏，或不是 Excel 2007 及以上格式（.xlsx；旧版 .xls 请另存为 .xlsx）", file=where
         ) from None
     with z:
         infos = z.infolist()
