@@ -328,6 +328,7 @@ def test_demo_fill_form_of_the_full_department_system(db, settings, tmp_path, li
         arg=last.element_handle(),
     )
     assert page.locator(".section-nav").is_visible()
+    page.wait_for_selector(".section-nav a.current:has-text('加减分')")
     box = page.locator(".section-nav").bounding_box()
     assert box["y"] < h
     page.screenshot(path=str(SHOTS / f"fill-form-demo-{size}.png"))

@@ -102,6 +102,21 @@
     });
     form.addEventListener("change", function () { updateProgress(); saveDraft(); });
     updateProgress();
+
+    // Mark the nav entry of the section being read, so a long form shows where one is.
+    if ("IntersectionObserver" in window) {
+      var current = function (id) {
+        document.querySelectorAll(".section-nav a").forEach(function (a) {
+          var on = a.getAttribute("href") === "#" + id;
+          a.classList.toggle("current", on);
+          if (on) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+        });
+      };
+      var seen = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) { if (e.isIntersecting) current(e.target.id); });
+      }, { rootMargin: "0px 0px -70% 0px" });
+      sections.forEach(function (sec) { seen.observe(sec); });
+    }
   }
 
   // ---- long tables -----------------------------------------------------------------------------
