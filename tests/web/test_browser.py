@@ -199,15 +199,18 @@ def published(org):
 
     from govassess.web.rounds import services
 
-    done = services.round_create(
-        user=org.office, system=org.system, name="2020年下半年", deadline=timezone.now() + timedelta(days=7)
-    )
-    services.round_transition(user=org.office, round=done, to_state="collecting")
-    fill_all(org, done)
-    services.round_transition(user=org.office, round=done, to_state="reviewing")
-    services.scoring_start(user=org.office, round=done, background=False)
-    for state in ("preliminary", "final"):
-        services.round_transition(user=org.office, round=done, to_state=state)
+    # Two published rounds so the dashboard has a "last round": D01 at 80% online handling first
+    # (48 instead of 54 for indicator 1: 83), then at 90% (89), i.e. ↑ 6.00.
+    for name, d1 in (("2020年上半年", ("80%", "是", "8", "10", "7")), ("2020年下半年", None)):
+        done = services.round_create(
+            user=org.office, system=org.system, name=name, deadline=timezone.now() + timedelta(days=7)
+        )
+        services.round_transition(user=org.office, round=done, to_state="collecting")
+        fill_all(org, done, **({"d1": d1} if d1 else {}))
+        services.round_transition(user=org.office, round=done, to_state="reviewing")
+        services.scoring_start(user=org.office, round=done, background=False)
+        for state in ("preliminary", "final"):
+            services.round_transition(user=org.office, round=done, to_state=state)
     org.published = done
     return org
 
@@ -239,7 +242,7 @@ def test_fill_form_nav_progress_autosave_tables_and_dashboard(published, live_se
         no_page_overflow(filler)
     filler.click("#save-draft")
     filler.wait_for_selector("text=已保存 1 项")
-    key = f"govassess-draft:{r}:D01"
+    key = f"govassess-draft:{org.filler1.pk}:{r}:D01"
     assert filler.evaluate(f"window.localStorage.getItem('{key}')") is None
     assert filler.locator("#draft-notice").is_hidden()
 
@@ -262,6 +265,8 @@ def test_fill_form_nav_progress_autosave_tables_and_dashboard(published, live_se
     leader.wait_for_function("window.govassessCharts && window.govassessCharts.length === 2")
     assert leader.locator("#chart-ranking canvas").count() >= 1
     assert leader.locator("#chart-distribution canvas").count() >= 1
+    assert "↑ 6.00" in leader.locator("#overview-table").inner_text()
+    assert "上升 1 个" in leader.locator("#compare").inner_text()
     leader.wait_for_timeout(600)  # let the 300 ms chart animation finish before the screenshot
     leader.screenshot(path=str(SHOTS / f"dashboard-{size}.png"), full_page=True)
     if size == "phone":

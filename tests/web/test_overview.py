@@ -100,7 +100,7 @@ def test_fill_form_has_section_nav_and_draft_hooks(org, client):
     login(client, "filler1")
     url = f"/rounds/{org.round.pk}/units/D01/"
     html = client.get(url).content.decode()
-    assert f'data-round="{org.round.pk}" data-unit="D01"' in html
+    assert f'data-user="{org.filler1.pk}" data-round="{org.round.pk}" data-unit="D01"' in html
     assert 'id="draft-notice"' in html and "ui.js" in html
     assert "data-draft-saved" not in html
     # each value input is marked for the progress counter

@@ -31,8 +31,10 @@
       if (totalBox) totalBox.textContent = "本页已填 " + allFilled + "/" + allTotal;
     };
 
-    // Drafts are keyed by round and unit, each value by its field key (indices may shift between versions).
-    var storeKey = "govassess-draft:" + form.getAttribute("data-round") + ":" + form.getAttribute("data-unit");
+    // Drafts are keyed by user, round and unit (a shared office computer must not hand one user's draft to
+    // another), each value by its field key (indices may shift between versions).
+    var storeKey = "govassess-draft:" + form.getAttribute("data-user") + ":" + form.getAttribute("data-round") +
+      ":" + form.getAttribute("data-unit");
     var editable = function () {
       var out = [];
       form.querySelectorAll(".field").forEach(function (div) {
