@@ -621,3 +621,18 @@ def test_heihe_as_needed_rows_are_not_applicable_without_the_need():
     assert got["h1"]["score"] == pytest.approx(100) and got["h2"]["score"] == pytest.approx(97.94)
     codes = {n.code: n for n in load_system("heihe-2023").leaves()}
     assert all("无此需求" in codes[c].rule.na for c in ("19", "20", "21", "22", "23", "24"))
+
+
+def test_egov_yes_no_formula_inputs_take_words_like_a_clerk_types_them():
+    # 030 and 032 ask yes/no questions (专门分析共享需求, 等保备案 …); declared bool, so 是/否 read as 1/0:
+    # 030 = 2 + MIN(3 × 0.5, 2) = 3.5; 032: one of three done → 1.
+    units = [{"unit": "u1", "name": "甲局", "class": "市直"}]
+    rows = [
+        {"unit": "u1", "indicator": "030", "input": "专门分析共享需求", "value": "是"},
+        {"unit": "u1", "indicator": "030", "input": "明确要素数", "value": "3"},
+        {"unit": "u1", "indicator": "032", "input": "等保备案", "value": "是"},
+        {"unit": "u1", "indicator": "032", "input": "安全测评", "value": "否"},
+        {"unit": "u1", "indicator": "032", "input": "整改", "value": "否"},
+    ]
+    got = _score("egov-2019-annual", units, rows)["u1"]["indicators"]
+    assert (got["030"]["score"], got["032"]["score"]) == pytest.approx((3.5, 1))

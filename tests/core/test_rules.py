@@ -14,11 +14,15 @@ from govassess.errors import UserError
 
 # --- ratio ----------------------------------------------------------------------------------------
 def test_ratio_num_den_seed_021(leaf_score):
-    # 001 item 021: 挂接目录数/目录总数×3.  45/50 = 0.9 → 0.9 × 3 = 2.7;  50/50 → 3;  60/50 clamps to 1 → 3
+    # 001 item 021: 挂接目录数/目录总数×3.  45/50 = 0.9 → 0.9 × 3 = 2.7;  50/50 → 3
+    # (60 of 50 is refused unless the rule says allow_above: tests/core/test_domains.py)
     leaf = {"points": 3, "rule": {"type": "ratio", "num": "挂接目录数", "den": "目录总数"}}
     got = leaf_score(leaf, {"A": {"挂接目录数": 45, "目录总数": 50}, "B": {"挂接目录数": 50, "目录总数": 50},
-                            "C": {"挂接目录数": 60, "目录总数": 50}, "D": {"挂接目录数": 0, "目录总数": 50}})
-    assert got == {"A": 2.7, "B": 3.0, "C": 3.0, "D": 0.0}
+                            "D": {"挂接目录数": 0, "目录总数": 50}})
+    assert got == {"A": 2.7, "B": 3.0, "D": 0.0}
+    # allow_above: true: 60/50 clamps to 1 → 3
+    leaf = {"points": 3, "rule": {"type": "ratio", "num": "挂接目录数", "den": "目录总数", "allow_above": True}}
+    assert leaf_score(leaf, {"C": {"挂接目录数": 60, "目录总数": 50}}) == {"C": 3.0}
 
 
 def test_ratio_value_with_target(leaf_score):
@@ -231,7 +235,8 @@ def test_relative_per_population():
 def test_formula_seed_032_filing_testing_rectification(leaf_score):
     # 001 item 032: 完成等级保护备案、安全测评和整改工作的，得2分，完成其中任何一项，得1分.
     expr = "IF(AND(备案=1, 测评=1, 整改=1), 2, IF(OR(备案=1, 测评=1, 整改=1), 1, 0))"
-    leaf = {"points": 2, "rule": {"type": "formula", "expr": expr}}
+    # 是/否 are accepted only by inputs declared bool (a word in a number input is refused)
+    leaf = {"points": 2, "rule": {"type": "formula", "expr": expr, "inputs": {"备案": "bool", "测评": "bool", "整改": "bool"}}}
     got = leaf_score(leaf, {"A": {"备案": "是", "测评": "是", "整改": "是"}, "B": {"备案": "是", "测评": "否", "整改": "否"},
                             "C": {"备案": 0, "测评": 0, "整改": 0}, "D": {"备案": 1, "测评": 1, "整改": 0}})
     assert got == {"A": 2, "B": 1, "C": 0, "D": 1}

@@ -39,8 +39,10 @@ def test_every_input_cell_has_a_validation_for_its_kind(tmp_path):
     assert write_template(system, units, path) == 6
     ws, rows, dv = _validations(path)
     assert set(rows) == {"1", "2", "3", "4", "5", "6"} and all(rows[c] in dv for c in rows)
-    # percent: a decimal not below 0
-    assert (dv[rows["1"]].type, dv[rows["1"]].operator, dv[rows["1"]].formula1) == ("decimal", "greaterThanOrEqual", "0")
+    # percent: a fraction from 0 to 1 (0%–100%, the percent domain of issue 16; Excel itself refuses 85)
+    assert (dv[rows["1"]].type, dv[rows["1"]].operator, dv[rows["1"]].formula1, dv[rows["1"]].formula2) == \
+        ("decimal", "between", "0", "1")
+    assert "0%–100%" in ws.cell(rows["1"], 8).value
     # count: a whole number not below 0
     assert (dv[rows["2"]].type, dv[rows["2"]].operator, dv[rows["2"]].formula1) == ("whole", "greaterThanOrEqual", "0")
     # choice and 是/否: drop-down lists

@@ -116,6 +116,7 @@ def endpoints():
         ("dashboard", "GET", lambda o, x: "/", {c: ALL, p: ALL, f: ALL}),
         ("notifications", "GET", lambda o, x: "/notifications/", {c: ALL, f: ALL}),
         ("password_change", "GET", lambda o, x: "/accounts/password/", {c: ALL}),
+        ("otp_setup", "GET", lambda o, x: "/accounts/otp/", {c: review}),
         ("round_detail", "GET", lambda o, x: f"/rounds/{r(o)}/", not_leader_until_final),
         ("round_create", "GET", lambda o, x: "/rounds/new/", {c: office, f: office}),
         ("round_edit", "POST", lambda o, x: f"/rounds/{r(o)}/edit/", {c: office, f: office}),
@@ -355,7 +356,7 @@ def endpoints():
 # Not round data: the state of the round does not change who may use them (checked in "collecting" only).
 NOT_ROUND = {
     "dashboard", "notifications", "password_change", "round_create", "annual_list", "annual_detail", "annual_export",
-    "login", "notifications_read", "admin", "api_schema", "api_rounds", "api_units",
+    "login", "notifications_read", "admin", "api_schema", "api_rounds", "api_units", "otp_setup",
 }  # fmt: skip
 # URL names that have no row, and why.
 EXEMPT = {"logout": "ends the session the matrix's clients share; logging out is tested in test_first_login"}

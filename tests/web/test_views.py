@@ -284,8 +284,10 @@ def test_audit_page_filters_by_unit_and_indicator(org, client):
 
     resp = client.get(reverse("round_audit_export", args=[org.round.pk]), {"unit": "D01", "indicator": "1"})
     rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
-    assert rows[0][:4] == ("时间", "账号", "来源地址", "操作") and len(rows) == 2
-    assert rows[1][1] == "filler1" and rows[1][6] == "D01" and '"80%"' in rows[1][9]
+    assert rows[0][:4] == ("时间（北京时间）", "操作人", "来源地址", "操作") and len(rows) == 2
+    assert (
+        rows[1][1] == "filler1" and rows[1][5] == "市委办公室(市档案局)（D01）" and "数值：80%" in rows[1][8]
+    )
 
 
 def test_scorecard_export_holds_only_the_unit(org, client):

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "govassess.forms.cli",
     "govassess.metrics.cli",
     "govassess.inspection.cli",
+    "govassess.questionnaire.cli",
     "govassess.methods.cli",
     "govassess.reports.cli",
     "govassess.web.cli",
@@ -36,6 +37,8 @@ _ARGPARSE_MESSAGES = (
     (re.compile(r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)"), "参数 {0} 的取值 {1} 无效，可选：{2}"),
     (re.compile(r"argument (.+?): invalid (\w+) value: (.+)"), "参数 {0} 的值 {2} 无效（应为 {1}）"),
     (re.compile(r"argument (.+?): expected one argument"), "参数 {0} 后面需要一个值"),
+    # an argparse.ArgumentTypeError raised with a Chinese message (govassess.cli.options)
+    (re.compile(r"argument (.+?): ([^\x00-\x7f].*)"), "参数 {0} 的值无效：{1}"),
 )
 
 

@@ -269,9 +269,15 @@ def cmd_combine(args: argparse.Namespace) -> int:
     for path, r in zip(args.results, results, strict=True):
         if not isinstance(r, dict) or "units" not in r or "system" not in r:
             raise UserError("不是 govassess score 输出的结果 JSON（缺少 system / units）", file=path)
+    seen: dict[Path, str] = {}
+    for path in args.results:  # the same file twice is the same round twice
+        real = Path(path).resolve()
+        if real in seen:
+            raise UserError(f"结果文件 {seen[real]} 与 {path} 是同一个文件，同一轮不能合并两次")
+        seen[real] = path
     if grades is not None:  # the combined result is graded on the office's bands for the year
         results[-1] = {**results[-1], "system": {**results[-1]["system"], "grades": grades}}
-    data = combine_results(results, weights, partial=args.partial)
+    data = combine_results(results, weights, partial=args.partial, files=[f"文件 {p}" for p in args.results])
     if grades is not None:
         data["notices"].append(f"等次由评估办为本次合并设定：{_grades_text(grades)}")
     with OutputSet() as outs:

@@ -18,7 +18,7 @@ import polars as pl
 
 from govassess.errors import Problem, ProblemCollector, UserError
 from govassess.indicators.model import IndicatorSystem
-from govassess.rules import BOOL, CHOICE, COUNT, SCORE
+from govassess.rules import BOOL, CHOICE, COUNT, MAX_MAGNITUDE, NUMBER, PERCENT, SCORE
 
 UNIT_ALIASES = {"unit": "unit", "单位编码": "unit", "单位代码": "unit", "name": "name", "单位名称": "name",
                 "class": "class", "类别": "class", "单位类别": "class"}
@@ -94,7 +94,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, aliases: Mapping[s
     return frame, sheet_name
 
 
-def _read_csv(p: Path) -> tuple[list[str], list[list[Any]]]:
+def _read_csv(p: Path) -> tuple[list[str], list[Any]]:
     raw = p.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -123,10 +123,14 @@ def _read_xlsx(p: Path, sheet: str | None, aliases: Mapping[str, str], what: str
     except Exception:  # calamine raises its own error types for broken files
         raise UserError("无法打开工作簿：文件已损坏或不是 Excel 文件", file=str(p)) from None
     names = wb.sheet_names
-    candidates = [sheet] if sheet else names
     if sheet and sheet not in names:
         raise UserError(f"找不到工作表「{sheet}」，工作簿中有：{'、'.join(names)}", file=str(p))
-    for name in candidates:
+    # A hidden (or very hidden) sheet is never read silently: the visible sheets are searched first, and
+    # a header found only on a hidden one is refused by name. A sheet named explicitly is read as asked.
+    hidden = {m.name for m in wb.sheets_metadata if str(m.visible).split(".")[-1].lower() != "visible"}
+    candidates = [sheet] if sheet else [n for n in names if n not in hidden]
+
+    def header_of(name: str) -> tuple[list[str], list[list[Any]], str, int] | None:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception:  # calamine's XmlError and friends: damaged sheet XML
@@ -136,10 +140,57 @@ def _read_xlsx(p: Path, sheet: str | None, aliases: Mapping[str, str], what: str
             cells = [(_cell_text(c) or "") for c in row]
             if any(c in aliases or c.lower() in aliases for c in cells):
                 return cells, rows[i + 1:], name, i + 1
+        return None
+
+    for name in candidates:
+        found = header_of(name)
+        if found:
+            return found
+    if not sheet:
+        concealed = [n for n in names if n in hidden and header_of(n)]
+        if concealed:
+            raise UserError(f"{what}的表头只出现在隐藏的工作表「{'」「'.join(concealed)}」中；隐藏的工作表不会被读取，"
+                            "请在 Excel 中取消隐藏（或把数据放到可见的工作表）后重试", file=str(p))
     raise UserError(f"工作簿中找不到{what}的表头（应包含 {'、'.join(sorted(set(aliases.values())))}）", file=str(p))
 
 
 # --- units ---------------------------------------------------------------------------------------
+
+KIND_NAMES = {NUMBER: "数字", PERCENT: "百分比", COUNT: "个数（整数）", SCORE: "分值", BOOL: "是/否"}
+
+
+def _is_word(col: pl.Expr) -> pl.Expr:
+    low = col.str.strip_chars().str.to_lowercase()
+    return low.is_in(list((TRUE_WORDS | FALSE_WORDS) - {"1", "0"}))
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.4f}".rstrip("0").rstrip(".") + "%"
+
+
+def _range_message(r: Mapping[str, Any], kind: str, reason: str | None) -> str:
+    """Why a value is outside its input's domain, in the unit the user wrote it in."""
+    v, lo, hi, name = r["value"], r["_min"], r["_max"], r["input"]
+    if kind == PERCENT:
+        bounds = f"{_pct(lo if lo is not None else 0)} 到 {_pct(hi)}" if hi is not None else f"不小于 {_pct(lo or 0)}"
+        why = f"（{reason}）" if reason else ""
+        bare = not str(v).strip().endswith(("%", "％"))
+        if bare and hi is not None and r["num"] > hi and 1 < r["num"] <= 100:
+            # The one documented reading: a bare number is a fraction, so 85 would be 8500 %.
+            return (f"「{v}」按小数读作 {_pct(r['num'])}，超出范围；百分比请填写 {_num(r['num'])}% 或 {_num(r['num'] / 100)}"
+                    f"（输入项「{name}」应在 {bounds} 之间{why}）")
+        return f"「{v}」超出范围；输入项「{name}」是百分比，应在 {bounds} 之间{why}"
+    if hi is None:
+        return f"「{v}」超出范围；输入项「{name}」不能小于 {_num(lo)}" + ("（个数不能为负）" if kind == COUNT else "")
+    if lo is None:
+        return f"「{v}」超出范围；输入项「{name}」不能大于 {_num(hi)}" + (f"（{reason}）" if reason else "")
+    extra = "（人工评分不能超过本指标分值）" if kind == SCORE else (f"（{reason}）" if reason else "")
+    return f"「{v}」超出范围；输入项「{name}」应在 {_num(lo if lo is not None else 0)} 到 {_num(hi)} 之间{extra}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.6f}".rstrip("0").rstrip(".") if not float(x).is_integer() else str(int(x))
+
 
 def _to_number(col: pl.Expr) -> pl.Expr:
     """Parse text to Float64: full-width digits, 97.5% → 0.975, 是/否 → 1/0; unparsable → null."""
@@ -201,6 +252,7 @@ def units_from_rows(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
 
 def spec_frame(system: IndicatorSystem) -> pl.DataFrame:
     specs = system.inputs()
+    index = {(s.indicator, s.input): i for i, s in enumerate(specs)}
     return pl.DataFrame(
         {
             "indicator": [s.indicator for s in specs],
@@ -210,9 +262,13 @@ def spec_frame(system: IndicatorSystem) -> pl.DataFrame:
             "_min": [s.min for s in specs],
             "_max": [s.max for s in specs],
             "_needs_note": [s.needs_note for s in specs],
+            "_reason": [s.reason for s in specs],
+            "_veto": [s.veto for s in specs],
+            "_not_above_sid": [index.get((s.indicator, s.not_above)) if s.not_above else None for s in specs],
         },
         schema={"indicator": pl.String, "input": pl.String, "_kind": pl.String, "_choices": pl.List(pl.String),
-                "_min": pl.Float64, "_max": pl.Float64, "_needs_note": pl.Boolean},
+                "_min": pl.Float64, "_max": pl.Float64, "_needs_note": pl.Boolean, "_reason": pl.String, "_veto": pl.Boolean,
+                "_not_above_sid": pl.UInt32},
     )
 
 
@@ -237,7 +293,7 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
     filled = pl.col("value").is_not_null() & (pl.col("value") != "")
     if not df.select(filled.all()).item():
         df = df.filter(filled)
-    where = {"file": file, "sheet": sheet}
+    where: dict[str, Any] = {"file": file, "sheet": sheet}
     problems: list[Problem] = []
 
     def report(frame: pl.DataFrame, column: str, message: Any) -> None:
@@ -310,33 +366,53 @@ def prepare_inputs(system: IndicatorSystem, units: pl.DataFrame, df: pl.DataFram
     bad_float = pl.col("num").is_nan() | pl.col("num").is_infinite()
     if df.select(bad_float.any()).item():
         df = df.with_columns(pl.when(bad_float).then(None).otherwise(pl.col("num")).alias("num"))
-    slow = df.select(pl.int_range(pl.len()).alias("_i"), "value", "_row", is_choice.alias("_c"), "num").filter(
-        ~pl.col("_c") & pl.col("num").is_null())
+    slow_cols = (pl.int_range(pl.len()).alias("_i"), "value", "_row", "input", "indicator", "_sid", is_choice.alias("_c"), "num")
+    slow = df.select(*slow_cols).filter(~pl.col("_c") & pl.col("num").is_null())
     blank = slow.filter(pl.col("value").str.strip_chars() == "")
     if blank.height:  # whitespace only: not filled
         df = df.filter(~pl.col("_row").is_in(blank["_row"].implode()))
-        slow = df.select(pl.int_range(pl.len()).alias("_i"), "value", is_choice.alias("_c"), "num").filter(
-            ~pl.col("_c") & pl.col("num").is_null())
+        slow = df.select(*slow_cols).filter(~pl.col("_c") & pl.col("num").is_null())
+    word_rows: list[int] = []
     if slow.height:  # 是/否, 97.5%, full-width digits: normalise only these rows
-        fixed = slow.select("_i", _to_number(pl.col("value")).alias("num"))
+        # 是/否 are answers to yes/no questions only: in a numeric input they would silently become 1 or 0.
+        yes_no = sids(BOOL) | pl.col("_sid").is_in([i for i, v in enumerate(specs["_veto"].to_list()) if v])
+        words = slow.filter(_is_word(pl.col("value")) & ~yes_no)
+        report(words, "value", lambda r: f"「{r['value']}」是文字；输入项「{r['input']}」应填数字"
+               f"（{KIND_NAMES.get(kinds[r['_sid']], '数字')}），只有 是/否 类输入项可填 是/否")
+        word_rows = words["_row"].to_list()
+        fixed = slow.select("_i", pl.when(pl.col("_row").is_in(word_rows)).then(None)
+                            .otherwise(_to_number(pl.col("value"))).alias("num"))
         num = df["num"].to_numpy(writable=True).astype("float64", copy=True)
         num[fixed["_i"].to_numpy()] = fixed["num"].fill_null(float("nan")).to_numpy()
         df = df.with_columns(pl.Series("num", num, nan_to_null=True))
         df = df.with_columns(pl.when(bad_float).then(None).otherwise(pl.col("num")).alias("num"))
-    report(df.filter(~is_choice & pl.col("num").is_null()), "value",
-           lambda r: f"「{r['value']}」不是数字；输入项「{r['input']}」应填数字（百分数可写 97.5% 或 0.975）")
+    report(df.filter(~is_choice & pl.col("num").is_null() & ~pl.col("_row").is_in(word_rows)), "value",
+           lambda r: f"「{r['value']}」不是有限的数字；输入项「{r['input']}」应填数字（百分数可写 97.5% 或 0.975）")
     report(df.filter(sids(BOOL) & pl.col("num").is_not_null() & ~pl.col("num").is_in([0.0, 1.0])), "value",
            lambda r: f"「{r['value']}」无效；输入项「{r['input']}」应填 是/否 或 1/0")
     for sid, allowed in choices_by_sid.items():
         report(df.filter((pl.col("_sid") == sid) & ~pl.col("value").is_in(allowed)), "value",
                lambda r, a=allowed: f"「{r['value']}」不是允许的选项；输入项「{r['input']}」应为：{'、'.join(a)}")
     numeric = ~is_choice & pl.col("num").is_not_null()
+    huge = numeric & (pl.col("num").abs() > MAX_MAGNITUDE)
+    report(df.filter(huge), "value",
+           lambda r: f"「{r['value']}」超出可计算的范围（绝对值不超过 10^15）；输入项「{r['input']}」")
     lo, hi = per_sid("_min"), per_sid("_max")
-    report(df.filter(numeric & lo.is_not_null() & (pl.col("num") < lo)).with_columns(lo.alias("_min")), "value",
-           lambda r: f"「{r['value']}」超出范围；输入项「{r['input']}」不能小于 {r['_min']:g}")
-    report(df.filter(numeric & hi.is_not_null() & (pl.col("num") > hi + 1e-9)).with_columns(lo.alias("_min"), hi.alias("_max")), "value",
-           lambda r: f"「{r['value']}」超出范围；输入项「{r['input']}」应在 {r['_min'] or 0:g} 到 {r['_max']:g} 之间"
-           + ("（人工评分不能超过本指标分值）" if kinds[r["_sid"]] == SCORE else ""))
+    # Out of the input's domain is an error, never a clamp (see govassess.rules.with_domain).
+    outside = numeric & ~huge & ((lo.is_not_null() & (pl.col("num") < lo - 1e-12)) | (hi.is_not_null() & (pl.col("num") > hi + 1e-9)))
+    reasons = specs["_reason"].to_list()
+    report(df.filter(outside & ~sids(BOOL)).with_columns(lo.alias("_min"), hi.alias("_max")), "value",
+           lambda r: _range_message(r, kinds[r["_sid"]], reasons[r["_sid"]]))
+    partners = {i: j for i, j in enumerate(specs["_not_above_sid"].to_list()) if j is not None}
+    if partners:  # numerator ≤ denominator, per unit: look the partner's value up by (unit, spec) ids
+        mine = df.filter(pl.col("_sid").is_in(list(partners)) & numeric).with_columns(
+            pl.col("_sid").replace_strict(partners, return_dtype=pl.UInt32).alias("_psid"))
+        theirs = df.filter(numeric).select("_uidx", pl.col("_sid").alias("_psid"), pl.col("num").alias("_pnum"),
+                                           pl.col("input").alias("_pinput"), pl.col("value").alias("_pvalue"))
+        above = mine.join(theirs, on=["_uidx", "_psid"], how="inner").filter(pl.col("num") > pl.col("_pnum") + 1e-9)
+        report(above.sort("_row"), "value",
+               lambda r: f"「{r['value']}」大于「{r['_pinput']}」的 {r['_pvalue']}；比率的分子不能超过分母"
+               f"（单位 {r['unit']}；确需超过的，请在指标体系中为该规则写 allow_above: true）")
     report(df.filter(sids(COUNT) & numeric & (pl.col("num") != pl.col("num").round(0))), "value",
            lambda r: f"「{r['value']}」应为整数（个数或名次）")
     report(df.filter(pl.col("_sid").is_in(note_sids) & pl.col("note").is_null()), "note",

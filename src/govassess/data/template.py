@@ -19,7 +19,7 @@ from govassess.scoring.engine import applicability
 
 HEADERS = ("单位编码", "单位名称", "指标编码", "指标名称", "输入项", "填报值", "备注（理由）", "填写要求", "评分细则", "数据来源", "提供部门")
 WIDTHS = (14, 24, 10, 28, 18, 14, 24, 26, 60, 12, 16)
-KIND_HINT = {PERCENT: "百分数，如 97.5% 或 0.975", COUNT: "整数", BOOL: "是 / 否", SCORE: "人工评分，须在备注写明理由",
+KIND_HINT = {PERCENT: "百分数，填 97.5% 或 0.975（不带 % 按小数读，97.5 会被拒绝）", COUNT: "整数", BOOL: "是 / 否", SCORE: "人工评分，须在备注写明理由",
              "number": "数字"}
 
 
@@ -50,7 +50,8 @@ def _hint(s: InputSpec) -> str:
         lo, hi = _bounds(s)
         return f"{lo or 0:g}–{hi:g} 分，须在备注写明理由" if hi is not None else KIND_HINT[SCORE]
     rng = _range_text(s)
-    return KIND_HINT.get(s.kind, "数字") + (f"，{rng}" if rng else "")
+    why = f"（{s.reason}）" if s.reason else ""  # a range the system widened says why
+    return KIND_HINT.get(s.kind, "数字") + (f"，{rng}{why}" if rng else "")
 
 
 # (type, operator, formula1, formula2, message) — one DataValidation per distinct rule, shared by its cells.
@@ -145,7 +146,7 @@ def write_template(system: IndicatorSystem, units: pl.DataFrame, path: str | Pat
     for line in (
         f"指标体系：{system.name}",
         "只填写黄色的「填报值」和「备注（理由）」两列，不要修改其他列，不要增删表头。",
-        "百分数可写 97.5% 或 0.975；是/否类输入填 是 或 否；选项类输入请用下拉列表。",
+        "百分数填 97.5% 或 0.975（不带 % 的数按小数读：1 即 100%，97.5 会被拒绝）；是/否只用于是/否类输入；选项类输入请用下拉列表。",
         "人工评分（评审专家）必须在备注中写明理由。",
         "整个文件一次性导入：任何一处错误都会列出工作表、行、列，且不导入任何数据。",
     ):

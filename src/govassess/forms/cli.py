@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from govassess.cli.options import finite_float
 from govassess.errors import UserError
 from govassess.outputs import OutputSet, csv_dict
 
@@ -63,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
 
     p = ssub.add_parser("duplicates", help="重复建设提示：不同单位名称或功能相近的系统")
     p.add_argument("files", nargs="+")
-    p.add_argument("--threshold", type=float, default=0.6, help="相似度阈值（0–1，默认 0.6）")
+    p.add_argument("--threshold", type=finite_float(0, 1), default=0.6, help="相似度阈值（0–1，默认 0.6）")
     p.add_argument("--out", help="输出 .xlsx（默认只打印）")
     _form_args(p)
     p.set_defaults(handler=_duplicates)

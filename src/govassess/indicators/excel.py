@@ -156,6 +156,7 @@ _INFO_FIELDS: list[tuple[str, str]] = [
     ("classes", "适用类别"),
     ("veto", "否决"),
     ("cap", "总分上限（含加分）"),
+    ("bonus_above", "加分计入门槛（常规指标得分高于该值才计加分）"),
     ("labels", "名称标签（标识: 中文名称）"),
 ]
 _SYSTEM_KEYS = {k for k, _ in _INFO_FIELDS} | {"indicators"}
@@ -514,7 +515,9 @@ def read_system_table(
 
     found = None
     others: list[str] = []
-    for ws in wb.worksheets:
+    # Visible sheets first: a hidden (or very hidden) sheet is never read silently in place of a visible one.
+    hidden = {ws.title for ws in wb.worksheets if ws.sheet_state != "visible"}
+    for ws in sorted(wb.worksheets, key=lambda w: w.title in hidden):
         if ws.title in (INFO_SHEET, GROUP_SHEET):
             continue
         sheet = _Sheet(ws)
@@ -534,6 +537,9 @@ def read_system_table(
             f"本文件的工作表为 {'、'.join(wb.sheetnames)}",
             file=file,
         )
+    if found[0].title in hidden:
+        raise UserError(f"指标表只出现在隐藏的工作表「{found[0].title}」中；隐藏的工作表不会被读取，"
+                        "请在 Excel 中取消隐藏后重试", file=file)
     sheet, (header_row, cols, texts, data_start) = found
     where: dict[str, Any] = {"file": file, "sheet": sheet.title}
 

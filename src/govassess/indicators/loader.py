@@ -16,7 +16,7 @@ from govassess import expr as ex
 from govassess import safe_yaml
 from govassess.errors import Problem, ProblemCollector, UserError
 from govassess.indicators.model import DESCRIPTIVE, Grade, IndicatorNode, IndicatorSystem
-from govassess.rules import RuleError, build_rule, parse_number
+from govassess.rules import RuleError, build_rule, is_finite, parse_number
 
 BUILTIN_DIR = Path(__file__).with_name("builtin")
 
@@ -113,6 +113,14 @@ def system_from_dict(data: Any, *, file: str | None = None) -> IndicatorSystem:
     if not isinstance(data, dict):
         raise UserError("指标体系文件的顶层应为映射（id、name、total、indicators …）", file=file)
     problems = ProblemCollector()
+    # JSON Schema's "number" admits YAML's .nan and .inf; a total or scale of infinity scores nonsense.
+    for key in ("total", "scale"):
+        if isinstance(data.get(key), float) and not is_finite(data[key]):
+            problems.add(f"{key} 应为有限的正数，实际为 {data[key]!r}（不能是 NaN 或无穷大）", file=file, field=key)
+    for g in data.get("grades") or []:
+        if isinstance(g, dict) and isinstance(g.get("min"), float) and not is_finite(g["min"]):
+            problems.add(f"等次「{g.get('name')}」的下限应为有限的数字，实际为 {g['min']!r}", file=file, field="grades")
+    problems.raise_if_any()
     problems.extend(_schema_problems(data, file))
     problems.raise_if_any()
 
@@ -189,6 +197,7 @@ def system_from_dict(data: Any, *, file: str | None = None) -> IndicatorSystem:
         veto=data.get("veto"), version=str(data["version"]) if data.get("version") is not None else None,
         labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
         cap=float(data["cap"]) if data.get("cap") is not None else None,
+        bonus_above=float(data["bonus_above"]) if data.get("bonus_above") is not None else None,
     )
     if system.veto:
         system.veto_ast = _parse_expr(system.veto, "veto", problems, {"file": file, "indicator": system.id})

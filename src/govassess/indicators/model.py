@@ -32,6 +32,9 @@ class InputSpec:
     criteria: str = ""
     source: str = ""
     provider: str = ""
+    reason: str | None = None  # why the system widened the input's default domain
+    not_above: str | None = None  # input of the same indicator this one may not exceed
+    veto: bool = False  # an input of a veto condition: a yes/no question, so 是/否 are accepted
     label: str = ""  # the Chinese name users read (templates, explanations); ``input`` stays the file identifier
 
 
@@ -133,6 +136,8 @@ class IndicatorSystem:
     version: str | None = None
     path: str | None = None
     cap: float | None = None  # the most a total can be after bonus points (e.g. 100: "最后分值折算为百分制")
+    # Bonus points count only when the weighted part is above this (国办秘函〔2019〕19号: "高于80分，则进入加分指标评分环节").
+    bonus_above: float | None = None
     labels: dict[str, str] = field(default_factory=dict)  # identifier (input or unit attribute) → Chinese label
 
     def label(self, name: str) -> str:
@@ -161,13 +166,14 @@ class IndicatorSystem:
                                      required=d.required and leaf.kind == "normal", needs_note=d.needs_note,
                                      indicator_name=leaf.name, criteria=leaf.info.get("criteria") or "",
                                      source=leaf.info.get("source") or "", provider=leaf.info.get("provider") or "",
-                                     label=self.label(d.name)))
+                                     reason=d.reason, not_above=d.not_above, label=self.label(d.name)))
         taken = {(s.indicator, s.input) for s in out}
         for code, name, node_name in self.veto_inputs():
             if (code, name) in taken:  # a veto may test one of the leaf's own inputs
                 continue
             taken.add((code, name))
-            out.append(InputSpec(code, name, "number", required=False, indicator_name=node_name, label=self.label(name),
+            out.append(InputSpec(code, name, "number", required=False, indicator_name=node_name, veto=True,
+                                 label=self.label(name),
                                  criteria=f"否决条件：{self.veto if code == self.id else self.node(code).veto}"))
         return out
 
@@ -194,6 +200,8 @@ class IndicatorSystem:
         d["missing"] = self.missing
         if self.cap is not None:
             d["cap"] = _num(self.cap)
+        if self.bonus_above is not None:
+            d["bonus_above"] = _num(self.bonus_above)
         if self.grades:
             d["grades"] = [{"name": g.name, "min": _num(g.min)} for g in self.grades]
         if self.classes is not None:

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import sys
 
+from govassess.cli.options import finite_float
 from govassess.errors import UserError
 from govassess.outputs import OutputSet
 
@@ -36,10 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("--out", default="report.json", help="检查报告输出文件（默认 report.json）")
     p.add_argument("--state", metavar="DIR", help="保存多次检查之间状态的目录（首页变化、可访问性监测）")
     p.add_argument("--host", action="append", default=[], help="同样纳入抓取范围的其他主机名，可重复")
-    p.add_argument("--delay", type=float, default=0.5, help="同一主机两次请求的最小间隔秒数（默认 0.5）")
+    p.add_argument("--delay", type=finite_float(minimum=0), default=0.5, help="同一主机两次请求的最小间隔秒数（默认 0.5）")
     p.add_argument("--per-host", type=int, default=2, help="同一主机的最大并发请求数（默认 2）")
     p.add_argument("--workers", type=int, default=8, help="抓取线程数（默认 8）")
-    p.add_argument("--timeout", type=float, default=15.0, help="单个请求超时秒数（默认 15）")
+    p.add_argument("--timeout", type=finite_float(positive=True), default=15.0, help="单个请求超时秒数（默认 15）")
     p.add_argument("--max-bytes", type=int, default=5_000_000, help="单个页面的最大字节数（默认 5000000）")
     p.add_argument(
         "--external",
@@ -80,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "--state", metavar="DIR", required=True, help="监测状态目录（与 govassess inspect --state 相同）"
     )
     q.add_argument("--as-of", type=_date, help="记入的日期（YYYY-MM-DD），默认今天")
-    q.add_argument("--timeout", type=float, default=15.0, help="超过该秒数仍未打开即记为打不开（默认 15）")
+    q.add_argument("--timeout", type=finite_float(positive=True), default=15.0, help="超过该秒数仍未打开即记为打不开（默认 15）")
     q.set_defaults(handler=run_inspect_probe)
 
 

@@ -56,6 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     c.add_argument("--memory-limit", help="DuckDB 内存上限，如 2GB（超出部分写入临时文件）")
     c.add_argument("--threads", type=int, help="DuckDB 线程数（默认为 CPU 核数）")
+    c.add_argument(
+        "--timezone",
+        help="机关所在时区（默认环境变量 GOVASSESS_TIMEZONE，再缺省为 Asia/Shanghai）；带时差的时间先换算到该时区再划分期间",
+    )
     c.set_defaults(handler=cmd_compute)
 
     m = msub.add_parser("monitor", help="监测导出：总量分析、评价分析、差评提醒")
@@ -72,6 +76,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     m.add_argument("--unit", help="只导出该单位（差评提醒给单位本身时使用）")
     m.add_argument("--units", type=Path, help="评估对象文件（区域分析需要 region 列）")
     m.add_argument("--out", required=True, type=Path, help="输出文件（.csv 或 .xlsx）")
+    m.add_argument(
+        "--timezone",
+        help="机关所在时区（默认环境变量 GOVASSESS_TIMEZONE，再缺省为 Asia/Shanghai）；带时差的时间先换算到该时区再划分期间",
+    )
     m.set_defaults(handler=cmd_monitor)
 
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
@@ -97,7 +105,17 @@ def _engine(  # noqa: ANN202
     return DuckDBEngine(memory_limit=memory_limit, threads=threads)
 
 
+def _use_timezone(args: argparse.Namespace) -> None:
+    """--timezone overrides GOVASSESS_TIMEZONE for this command; an unknown zone is refused before any work."""
+    from .records import TIMEZONE_ENV, office_timezone
+
+    if getattr(args, "timezone", None):
+        os.environ[TIMEZONE_ENV] = args.timezone
+    office_timezone()
+
+
 def cmd_compute(args: argparse.Namespace) -> int:
+    _use_timezone(args)
     from .compute import compute
     from .definitions import load_definitions, parse_period
     from .infowork import load_info_rules
@@ -161,4 +179,5 @@ def cmd_compute(args: argparse.Namespace) -> int:
 def cmd_monitor(args: argparse.Namespace) -> int:
     from . import monitor
 
+    _use_timezone(args)
     return monitor.cli(args)

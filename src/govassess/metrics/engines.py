@@ -75,17 +75,24 @@ def refuse_repeated_names(header: Sequence[object], file: str) -> None:
 
 
 def read_xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
-    """First sheet of an XLSX as header + (sheet row number, text cells), empty rows dropped."""
+    """First visible sheet of an XLSX as header + (sheet row number, text cells), empty rows dropped.
+
+    A hidden (or very hidden) sheet is never read in place of the visible one the user sees."""
     from python_calamine import CalamineWorkbook
 
     check_workbook(path, file=path.name)
     try:
         book = CalamineWorkbook.from_path(str(path))
-        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        visible = [m.name for m in book.sheets_metadata if str(m.visible).split(".")[-1].lower() == "visible"]
+        if not visible:
+            raise UserError("Excel 文件没有可见的工作表（隐藏的工作表不会被读取）", file=path.name)
+        rows = book.get_sheet_by_name(visible[0]).to_python(skip_empty_area=False)
+    except UserError:
+        raise
     except Exception:  # calamine raises its own types for corrupt files
         raise UserError("无法读取 Excel 文件：文件已损坏或不是 .xlsx 格式（请在 Excel 或 WPS 中打开后另存）", file=path.name) from None
     if not rows:
-        raise UserError("Excel 文件第一个工作表为空", file=path.name)
+        raise UserError(f"Excel 文件的第一个可见工作表「{visible[0]}」为空", file=path.name)
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     refuse_repeated_names(header, path.name)
     body = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(rows[1:], start=2)]

@@ -11,6 +11,7 @@ file is read once; ``examples`` fetches the first offending rows only for rules 
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,34 @@ def find_files(records_dir: Path) -> dict[str, list[Path]]:
     return found
 
 
+TIMEZONE_ENV = "GOVASSESS_TIMEZONE"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+# A time of day followed by an offset: 09:30-05:00, 09:30:00+0800, 09:30:00.5Z.
+_OFFSET_PATTERN = r"[0-9]:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
+
+def office_timezone() -> str:
+    """The office's time zone (``GOVASSESS_TIMEZONE``, default Asia/Shanghai): periods are cut in it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"时区「{name}」无效（环境变量 {TIMEZONE_ENV} 或 --timezone），应为如 Asia/Shanghai 的 IANA 时区名") from None
+    return name
+
+
+def _local_timestamp(text: str) -> str:
+    """Text → TIMESTAMP in the office's time zone. A timestamp with an offset (2021-06-30 20:00-05:00) is an
+    instant and is converted (→ 2021-07-01 09:00 in Shanghai, the second half-year); a naive one is local time
+    already. Written in DuckDB SQL; sqlglot turns AT TIME ZONE into Spark's from_utc_timestamp (session UTC)."""
+    zone = sql_str(office_timezone())
+    return (f"CASE WHEN REGEXP_MATCHES({text}, '{_OFFSET_PATTERN}') "
+            f"THEN TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE {zone} "
+            f"ELSE TRY_CAST({text} AS TIMESTAMP) END")
+
+
 def _typed_expr(col: Column, src: str, kind: str | None, *, trim: bool = True) -> tuple[str, str | None]:
     """(typed SQL expression, bad-value SQL or None) for column `col` read from source column `src` whose
     engine kind is `kind` (None = missing from the file)."""
@@ -163,9 +192,10 @@ def _typed_expr(col: Column, src: str, kind: str | None, *, trim: bool = True) -
             f"WHEN LOWER({text}) IN ('0', '否', 'false', 'f', 'n', 'no') THEN FALSE END"
         )
     elif col.type == "timestamp":
-        typed = f"TRY_CAST(REPLACE({text}, '/', '-') AS TIMESTAMP)"
+        typed = _local_timestamp(f"REPLACE({text}, '/', '-')")
     elif col.type == "date":
-        typed = f"TRY_CAST(TRY_CAST(REPLACE({text}, '/', '-') AS TIMESTAMP) AS DATE)"
+        local = _local_timestamp(f"REPLACE({text}, '/', '-')")
+        typed = f"TRY_CAST({local} AS DATE)"
     else:  # time of day as minutes since midnight
         typed = (
             f"CASE WHEN REGEXP_MATCHES({text}, '^[0-9]{{1,2}}:[0-9]{{2}}$') THEN "

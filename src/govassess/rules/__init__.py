@@ -1,13 +1,17 @@
 """Rule types: each turns the inputs of one leaf, for all units at once, into a score column
 plus a Chinese explanation column. Rules are small immutable objects validated when the
 indicator system loads (``build_rule``); the scoring engine clamps to [0, points].
+
+Every input a rule declares carries its domain (``Rule.inputs`` → :func:`with_domain`): a percent
+is a fraction in [0, 1], a count a non-negative integer, unless the rule's ``limits`` widen it with a
+reason. ``govassess.data.prepare_inputs`` refuses any value outside it, so a rule never sees one.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import polars as pl
@@ -36,6 +40,65 @@ class InputDecl:
     max: float | None = None
     required: bool = True
     needs_note: bool = False
+    reason: str | None = None  # why the system widened the default domain (``limits``)
+    not_above: str | None = None  # another input of the same leaf this one may not exceed (numerator ≤ denominator)
+
+
+# Largest magnitude any numeric input may have: far above any real count or amount, far below overflow,
+# so products in formulas stay finite (1e308 would turn into infinity and then into full marks).
+MAX_MAGNITUDE = 1e15
+LIMIT_KEYS = frozenset({"min", "max", "reason"})
+
+
+def with_domain(decl: InputDecl, limits: Mapping[str, Any] | None = None) -> InputDecl:
+    """The input with its kind's default domain, then the rule's ``limits`` for it applied.
+
+    percent: [0, 1] (a fraction; "85%" is 0.85); count: ≥ 0 (integers, checked by the reader);
+    bool: 0/1; score: [0, points] (set by the rule); number: any finite value within ±MAX_MAGNITUDE.
+    """
+    lo, hi = decl.min, decl.max
+    if decl.kind == PERCENT:
+        lo = 0.0 if lo is None else lo
+        hi = 1.0 if hi is None else hi
+    elif decl.kind in (COUNT, BOOL):
+        lo = 0.0 if lo is None else lo
+        hi = 1.0 if decl.kind == BOOL else hi
+    reason = None
+    if limits:
+        lo = limits.get("min", lo)
+        hi = limits.get("max", hi)
+        reason = limits.get("reason")
+    return replace(decl, min=lo, max=hi, reason=reason)
+
+
+def parse_limits(params: Mapping[str, Any], names: list[str]) -> dict[str, dict[str, Any]]:
+    """``limits: {输入名: {min: 0, max: 150%, reason: 超额完成计满分}}`` → {name: {min, max, reason}}."""
+    raw = params.get("limits")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        raise RuleError("应为 {输入名称: {min: 下限, max: 上限, reason: 理由}} 映射", "rule.limits")
+    out: dict[str, dict[str, Any]] = {}
+    for name, spec in raw.items():
+        key = str(name).strip()
+        if key not in names:
+            raise RuleError(f"limits 中的「{key}」不是本规则的输入，应为：{'、'.join(names)}", "rule.limits")
+        if not isinstance(spec, dict) or not spec:
+            raise RuleError(f"「{key}」的取值范围应为 {{min: 下限, max: 上限, reason: 理由}}", "rule.limits")
+        extra = set(map(str, spec)) - LIMIT_KEYS
+        if extra:
+            raise RuleError(f"「{key}」的取值范围不认识 {'、'.join(sorted(extra))}，可用：min、max、reason", "rule.limits")
+        reason = spec.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise RuleError(f"「{key}」改变了取值范围，必须用 reason 写明理由（如依据哪条评分细则）", "rule.limits")
+        one: dict[str, Any] = {"reason": reason.strip()}
+        for bound in ("min", "max"):
+            if bound in spec:
+                one[bound] = parse_number(spec[bound], "rule.limits")
+        if "min" in one and "max" in one and one["min"] > one["max"]:
+            raise RuleError(f"「{key}」的下限 {_num_text(one['min'])} 大于上限 {_num_text(one['max'])}", "rule.limits")
+        out[key] = one
+    return out
 
 
 @dataclass
@@ -64,18 +127,27 @@ class Context:
 
 
 def parse_number(value: Any, where: str) -> float:
-    """A rule parameter number: 2, 0.95, "95%", "2分"."""
+    """A rule parameter number: 2, 0.95, "95%", "2分"; NaN and infinity are refused (YAML reads .nan/.inf)."""
     if isinstance(value, bool):
         raise RuleError(f"应为数字，实际为 {value!r}", where)
+    number: float | None = None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        s = value.strip().rstrip("分")
+        number = float(value)
+    elif isinstance(value, str):
+        s = value.strip().rstrip("分").strip()
         try:
-            return float(s[:-1]) / 100 if s.endswith("%") else float(s)
+            number = float(s[:-1]) / 100 if s.endswith("%") else float(s)
         except ValueError:
             pass
-    raise RuleError(f"应为数字（如 2、0.95 或 \"95%\"），实际为 {value!r}", where)
+    if number is not None and not is_finite(number):
+        raise RuleError(f"应为有限的数字，实际为 {value!r}（不能是 NaN 或无穷大）", where)
+    if number is None:
+        raise RuleError(f"应为数字（如 2、0.95 或 \"95%\"），实际为 {value!r}", where)
+    return number
+
+
+def is_percent_text(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().rstrip("分").strip().endswith("%")
 
 
 def fmt(e: pl.Expr, digits: int = 2) -> pl.Expr:
@@ -107,6 +179,12 @@ class Rule:
     params: Mapping[str, Any]
 
     def inputs(self, points: float) -> list[InputDecl]:
+        """The inputs this rule reads, each with its domain (kind default, then ``limits``)."""
+        decls = self._decls(points)
+        limits = parse_limits(self.params, [d.name for d in decls])
+        return [with_domain(d, limits.get(d.name)) for d in decls]
+
+    def _decls(self, points: float) -> list[InputDecl]:
         raise NotImplementedError
 
     def score(self, ctx: Context) -> Scored:
@@ -158,13 +236,14 @@ def _order(params: Mapping[str, Any]) -> str:
 @dataclass(frozen=True)
 class Ratio(Rule):
     type = "ratio"
-    keys = frozenset({"num", "den", "value", "target", "on_zero"})
+    keys = frozenset({"num", "den", "value", "target", "on_zero", "allow_above"})
     params: Mapping[str, Any] = field(repr=False)
     num: str | None
     den: str | None
     value: str | None
     target: float | None
     on_zero: str
+    allow_above: bool = False
 
     @classmethod
     def build(cls, p: Mapping[str, Any]) -> Ratio:
@@ -177,15 +256,23 @@ class Ratio(Rule):
         on_zero = p.get("on_zero", "zero")
         if on_zero not in ("zero", "full", "na"):
             raise RuleError("应为 zero、full 或 na", "rule.on_zero")
+        allow_above = p.get("allow_above", False)
+        if not isinstance(allow_above, bool):
+            raise RuleError("应为 true 或 false", "rule.allow_above")
         if has_pair:
-            return cls(p, _name(p, "num"), _name(p, "den"), None, target, on_zero)
+            return cls(p, _name(p, "num"), _name(p, "den"), None, target, on_zero, allow_above)
+        if allow_above:
+            raise RuleError("allow_above 只用于 num/den 形式；比率输入超过 100% 时请用 limits 写明上限与理由",
+                            "rule.allow_above")
         return cls(p, None, None, _name(p, "value"), target, on_zero)
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         if self.value:
             return [InputDecl(self.value, PERCENT, min=0)]
         assert self.num and self.den
-        return [InputDecl(self.num, NUMBER, min=0), InputDecl(self.den, NUMBER, min=0)]
+        # A numerator above its denominator (120 of 10 catalogues) is a data error unless the rule says otherwise.
+        return [InputDecl(self.num, NUMBER, min=0, not_above=None if self.allow_above else self.den),
+                InputDecl(self.den, NUMBER, min=0)]
 
     def score(self, ctx: Context) -> Scored:
         na = None
@@ -224,13 +311,16 @@ class Bands(Rule):
     params: Mapping[str, Any] = field(repr=False)
     input: str
     bands: tuple[tuple[float, float], ...]
+    percent: bool = False  # limits written as "95%": the input is a percent, compared in the same unit
 
     @classmethod
     def build(cls, p: Mapping[str, Any]) -> Bands:
-        return cls(p, _name(p, "input"), _pairs(p, "下限"))
+        bands = _pairs(p, "下限")
+        percent = any(isinstance(b, list | tuple) and is_percent_text(b[0]) for b in p["bands"])
+        return cls(p, _name(p, "input"), bands, percent)
 
-    def inputs(self, points: float) -> list[InputDecl]:
-        return [InputDecl(self.input, NUMBER)]
+    def _decls(self, points: float) -> list[InputDecl]:
+        return [InputDecl(self.input, PERCENT if self.percent else NUMBER)]
 
     def max_points(self) -> float:
         return max(pts for _, pts in self.bands)
@@ -238,11 +328,13 @@ class Bands(Rule):
     def score(self, ctx: Context) -> Scored:
         v = ctx.inp(self.input)
         s: Any = pl.lit(0.0)
-        label: Any = pl.lit(f"低于最低档 {_num_text(self.bands[0][0])}")
+        show = _pct_text if self.percent else _num_text
+        label: Any = pl.lit(f"低于最低档 {show(self.bands[0][0])}")
         for lower, pts in self.bands:  # ascending: later (higher) bands override
             s = pl.when(v >= lower).then(pl.lit(pts)).otherwise(s)
-            label = pl.when(v >= lower).then(pl.lit(f"落在 ≥{_num_text(lower)} 档（{_num_text(pts)} 分）")).otherwise(label)
-        return Scored(s, pl.concat_str([pl.lit(f"{self.input} "), fmt(v, 4), pl.lit("，"), label]), v)
+            label = pl.when(v >= lower).then(pl.lit(f"落在 ≥{show(lower)} 档（{_num_text(pts)} 分）")).otherwise(label)
+        shown = fmt_pct(v) if self.percent else fmt(v, 4)
+        return Scored(s, pl.concat_str([pl.lit(f"{self.input} "), shown, pl.lit("，"), label]), v)
 
 
 @dataclass(frozen=True)
@@ -260,7 +352,7 @@ class PerItem(Rule):
             raise RuleError("每项分值应大于 0", "rule.each")
         return cls(p, _name(p, "input"), each)
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         return [InputDecl(self.input, COUNT, min=0)]
 
     def score(self, ctx: Context) -> Scored:
@@ -285,16 +377,17 @@ class Deduct(Rule):
         if each <= 0:
             raise RuleError("每次扣分应大于 0", "rule.each")
         below = parse_number(p["below"], "rule.below") if "below" in p else None
-        percent = isinstance(p.get("below"), str) and str(p["below"]).strip().endswith("%")
+        percent = is_percent_text(p.get("below"))
         step = parse_number(p["step"], "rule.step") if "step" in p else (0.01 if percent else 1.0)
         if step <= 0:
             raise RuleError("单位步长应大于 0", "rule.step")
         return cls(p, _name(p, "input"), each, below, step)
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         if self.below is None:
             return [InputDecl(self.input, COUNT, min=0)]
-        return [InputDecl(self.input, NUMBER)]
+        # below: "99%" makes the input a percent, so 95 (meant as 95 %) is refused rather than read as 9500 %
+        return [InputDecl(self.input, PERCENT if is_percent_text(self.params.get("below")) else NUMBER)]
 
     def score(self, ctx: Context) -> Scored:
         v = ctx.inp(self.input)
@@ -305,7 +398,7 @@ class Deduct(Rule):
         # Whole units below the level; the epsilon keeps 0.99 − 0.97 = 0.019999… from losing a unit.
         units = ((pl.lit(self.below) - v).clip(lower_bound=0) / self.step + 1e-9).floor()
         d = units * self.each
-        pct = isinstance(self.params.get("below"), str) and str(self.params["below"]).strip().endswith("%")
+        pct = is_percent_text(self.params.get("below"))
         below_text = _pct_text(self.below) if pct else _num_text(self.below)
         unit_text = "个百分点" if pct and abs(self.step - 0.01) < 1e-12 else f"个单位（{_num_text(self.step)}）"
         shown = fmt_pct(v) if pct else fmt(v, 4)
@@ -337,7 +430,7 @@ class Choice(Rule):
             raise RuleError("不适用选项不能同时是计分选项", "rule.na")
         return cls(p, _name(p, "input"), opts, na)
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         return [InputDecl(self.input, CHOICE, choices=tuple(k for k, _ in self.options) + self.na)]
 
     def max_points(self) -> float:
@@ -365,7 +458,7 @@ class Checklist(Rule):
             raise RuleError("应为 {项目名: 分值} 映射", "rule.items")
         return cls(p, tuple((str(k).strip(), parse_number(v, "rule.items")) for k, v in raw.items()))
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         return [InputDecl(name, BOOL) for name, _ in self.items]
 
     def score(self, ctx: Context) -> Scored:
@@ -402,7 +495,7 @@ class Rank(Rule):
             raise RuleError("应为 true 或 false", "rule.given")
         return cls(p, _name(p, "input"), _order(p), bands, given)
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         return [InputDecl(self.input, COUNT if self.given else NUMBER, min=1 if self.given else None)]
 
     def max_points(self) -> float:
@@ -441,7 +534,7 @@ class Relative(Rule):
         per = str(p["per"]).strip() if p.get("per") else None
         return cls(p, _name(p, "input"), str(method), _order(p), per)
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         return [InputDecl(self.input, NUMBER)]
 
     def score(self, ctx: Context) -> Scored:
@@ -524,7 +617,7 @@ class Formula(Rule):
             raise RuleError("公式没有引用任何输入", "rule.expr")
         return cls(p, text, tree, names, declared, tuple(kinds.get(n, NUMBER) for n in names))
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         return [InputDecl(n, k, min=0 if k == COUNT else None) for n, k in zip(self.input_names, self.input_kinds, strict=True)]
 
     def score(self, ctx: Context) -> Scored:
@@ -538,6 +631,8 @@ class Formula(Rule):
             return ctx.attr(name)
 
         s = ex.to_polars(self.tree, resolve)
+        # An overflow (a huge product) is "cannot compute", not full marks after clamping.
+        s = pl.when(s.is_infinite()).then(None).otherwise(s)
         parts: list[pl.Expr] = []
         for i, n in enumerate(self.input_names):
             parts += [pl.lit(("，" if i else "") + f"{n} = "), fmt(ctx.inp(n), 4)]
@@ -557,7 +652,7 @@ class Manual(Rule):
     def build(cls, p: Mapping[str, Any]) -> Manual:
         return cls(p, str(p.get("input", "score")).strip() or "score")
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         return [InputDecl(self.input, SCORE, min=0, max=points, needs_note=True)]
 
     def score(self, ctx: Context) -> Scored:
@@ -581,7 +676,7 @@ class External(Rule):
             raise RuleError("外部考核满分应大于 0", "rule.max")
         return cls(p, _name(p, "input"), mx)
 
-    def inputs(self, points: float) -> list[InputDecl]:
+    def _decls(self, points: float) -> list[InputDecl]:
         return [InputDecl(self.input, NUMBER, min=0, max=self.max)]
 
     def score(self, ctx: Context) -> Scored:
@@ -603,11 +698,12 @@ def build_rule(params: Any) -> Rule:
     if rtype not in RULE_TYPES:
         raise RuleError(f"未知规则类型 {rtype!r}，可用：{'、'.join(RULE_TYPES)}", "rule.type")
     cls = RULE_TYPES[rtype]
-    unknown = set(params) - cls.keys - {"type"}
+    unknown = set(params) - cls.keys - {"type", "limits"}
     if unknown:
         raise RuleError(f"规则 {rtype} 不认识参数 {'、'.join(sorted(map(str, unknown)))}，可用参数：{'、'.join(sorted(cls.keys))}",
                         f"rule.{sorted(map(str, unknown))[0]}")
     rule: Rule = cls.build(params)
+    parse_limits(params, [d.name for d in rule._decls(1.0)])  # refuse a bad ``limits`` when the system loads
     return rule
 
 

@@ -205,10 +205,62 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
         if over.height:
             names = "、".join(over["name"].to_list()[:20]) + ("等" if over.height > 20 else "")
             notices.append(f"总分上限 {_num(system.cap)} 分：{over.height} 个单位（{names}）加分后超过上限，按 {_num(system.cap)} 分计")
+    if system.bonus_above is not None and engine._top("bonus"):
+        held = wide.filter((pl.col("weighted") <= system.bonus_above) & ~pl.col("vetoed")
+                           & (pl.sum_horizontal([pl.col(col_score(n.code or "")).fill_null(0.0)
+                                                 for n in engine._top("bonus")]) > 0))
+        rule = f"加分项只在常规指标得分高于 {_num(system.bonus_above)} 分时计入"
+        notices.append(rule + (f"：{held.height} 个单位（{'、'.join(held['name'].to_list()[:20])}"
+                               f"{'等' if held.height > 20 else ''}）常规指标得分未高于 {_num(system.bonus_above)} 分，加分不计"
+                               if held.height else ""))
+    if system.veto_ast is not None and wide.filter(pl.col("vetoed")).height:
+        notices.append(_root_veto_notice(system, engine, wide))
     no_points = wide.filter(pl.col("weighted").is_null()).height
     if no_points:
         warnings.append(f"{no_points} 个单位没有任何适用的常规指标，无法计算总分")
     return RoundResult(system, round_name, wide, warnings, engine.texts, notices=notices)
+
+
+def _expr_text(node: ex.Node) -> str:
+    """An expression node written back as the user wrote it (one clause of a veto)."""
+    if isinstance(node, ex.Name):
+        return node.id
+    if isinstance(node, ex.Num):
+        return _num(node.value)
+    if isinstance(node, ex.Str):
+        return f'"{node.value}"'
+    if isinstance(node, ex.Bool):
+        return "TRUE" if node.value else "FALSE"
+    if isinstance(node, ex.Unary):
+        return f"{node.op} {_expr_text(node.operand)}" if node.op.isalpha() else f"{node.op}{_expr_text(node.operand)}"
+    if isinstance(node, ex.Binary):
+        return f"{_expr_text(node.left)} {node.op} {_expr_text(node.right)}"
+    if isinstance(node, ex.Call):
+        return f"{node.fn}({', '.join(_expr_text(a) for a in node.args)})"
+    return str(node)
+
+
+def _or_clauses(node: ex.Node) -> list[ex.Node]:
+    if isinstance(node, ex.Call) and node.fn == "OR":
+        return [c for a in node.args for c in _or_clauses(a)]
+    return [node]
+
+
+def _root_veto_notice(system: IndicatorSystem, engine: _Engine, wide: pl.DataFrame) -> str:
+    """Which clause of the root veto each vetoed unit met: "不合格" alone does not tell a unit what to fix or appeal."""
+    assert system.veto_ast is not None
+    clauses = _or_clauses(system.veto_ast)
+    resolve = engine.veto_resolver(system.id)
+    hit = wide.filter(pl.col("vetoed")).select(
+        "name", *[ex.to_polars(c, resolve).cast(pl.Boolean, strict=False).fill_null(False).alias(f"_c{i}")
+                  for i, c in enumerate(clauses)])
+    texts = [readable(system, _expr_text(c), c) for c in clauses]
+    parts = []
+    for row in hit.head(20).iter_rows(named=True):
+        met = [texts[i] for i in range(len(clauses)) if row[f"_c{i}"]] or [readable(system, system.veto, system.veto_ast)]
+        parts.append(f"{row['name']}（{'；'.join(met)}）")
+    more = f"等 {hit.height} 个单位" if hit.height > 20 else ""
+    return f"否决（总分计 0 分）：{'、'.join(parts)}{more}"
 
 
 def _pivot(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFrame) -> pl.DataFrame:
@@ -457,9 +509,24 @@ class _Engine:
         if system.veto_ast is not None:
             root_veto = ex.to_polars(system.veto_ast, self.veto_resolver(system.id)).cast(pl.Boolean, strict=False).fill_null(False)
         total = (pl.col("weighted") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0, upper_bound=system.cap)
-        return (wide.with_columns(weighted.alias("weighted"), extra("bonus").alias("bonus"), extra("penalty").alias("penalty"),
+        bonus = extra("bonus")
+        if system.bonus_above is not None:  # "高于80分，则进入加分指标评分环节": not counted at or below the bar
+            bonus = pl.when(weighted > system.bonus_above).then(bonus).otherwise(0.0)
+            self._say_bonus_held(system.bonus_above)
+        return (wide.with_columns(weighted.alias("weighted"), bonus.alias("bonus"), extra("penalty").alias("penalty"),
                                   root_veto.alias("vetoed"))
                 .with_columns(pl.when(pl.col("vetoed") & pl.col("weighted").is_not_null()).then(0.0).otherwise(total).alias("score")))
+
+    def _say_bonus_held(self, bar: float) -> None:
+        """A unit's bonus items still show what they were worth; say beside them that the total left them out."""
+        held = f"；常规指标得分未高于 {_num(bar)} 分，本项加分不计入总分"
+        names = {col_text(n.code or ""): n for n in self._top("bonus")}
+        for i, text in enumerate(self.texts):
+            node = names.get(text.meta.output_name())
+            if node is None:
+                continue
+            out = pl.when((pl.col("weighted") <= bar) & (pl.col(col_score(node.code or "")).fill_null(0.0) > 0))
+            self.texts[i] = out.then(pl.concat_str([text, pl.lit(held)])).otherwise(text).alias(col_text(node.code or ""))
 
     def ranks(self, wide: pl.DataFrame) -> pl.DataFrame:
         system = self.system

@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from govassess.cli.options import finite_float
+
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govassess.web.settings")
@@ -143,11 +145,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "worker",
         help="后台任务进程：执行排队的评分、指标计算和网站检查（GOVASSESS_JOBS=worker 时使用，可同时运行多个）",
     )
-    w.add_argument("--interval", type=float, default=2.0, help="检查排队任务的间隔秒数，默认 2")
+    w.add_argument("--interval", type=finite_float(positive=True), default=2.0, help="检查排队任务的间隔秒数，默认 2")
     w.add_argument("--once", action="store_true", help="执行完当前排队的任务后退出（供 cron 使用）")
     w.add_argument(
         "--stale-minutes",
-        type=float,
+        type=finite_float(positive=True),
         default=10,
         help="启动时把超过此分钟数没有心跳（运行中的任务每 30 秒写一次）的任务视为进程已停止、标记为失败，默认 10",
     )

@@ -9,12 +9,16 @@ Environment variables:
 - ``DB_CONN_MAX_AGE``: seconds a database connection is kept open (default 60).
 - ``GOVASSESS_JOBS``: ``thread`` (default: long jobs in a thread of the web process) or ``worker``
   (jobs wait in the database for `govassess web worker`; for several processes, see docs/web.md).
-- ``SESSION_HOURS`` (default 8), ``EVIDENCE_MAX_MB`` (default 20), ``LOGIN_MAX_FAILURES`` (default 5),
-  ``LOGIN_MAX_FAILURES_PER_IP`` (default 20, failures from one address across accounts).
+- ``SESSION_HOURS`` (default 8), ``EVIDENCE_MAX_MB`` (default 20).
+- The login throttle (see accounts/throttle.py): ``LOGIN_MAX_FAILURES`` (5, per account),
+  ``LOGIN_MAX_FAILURES_PER_IP`` (20 different accounts from one address), ``LOGIN_BACKOFF_SECONDS`` (30, the
+  first wait, doubled each failure), ``LOGIN_LOCK_MINUTES`` (15, the longest wait), ``LOGIN_ACCOUNT_WINDOW_HOURS``
+  (24), ``LOGIN_ADDRESS_WINDOW_MINUTES`` (60), ``LOGIN_SHARED_ADDRESSES`` (CIDR list without address limit).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -37,6 +41,19 @@ def _required(name: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"生产模式（GOVASSESS_ENV=production）必须设置环境变量 {name}")
     return value
+
+
+def _networks(text: str) -> list:
+    """CIDR networks or single addresses, comma or space separated."""
+    nets = []
+    for part in text.replace(",", " ").split():
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as err:
+            raise ImproperlyConfigured(
+                f"环境变量 LOGIN_SHARED_ADDRESSES 中的「{part}」不是有效的地址或网段（应如 10.1.0.0/16 或 203.0.113.7）"
+            ) from err
+    return nets
 
 
 def _dev_secret() -> str:
@@ -71,6 +88,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_otp",  # TOTP second factor (accounts/otp.py); the session marks are not used
+    "django_otp.plugins.otp_totp",
     "govassess.web.accounts",
     "govassess.web.organisation",
     "govassess.web.systems",
@@ -161,6 +180,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "govassess.web.accounts.views.csrf_failure"  # Chinese page, templates/403_csrf.html
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if PRODUCTION:
@@ -170,10 +190,17 @@ if PRODUCTION:
 EVIDENCE_MAX_BYTES = int(float(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The login throttle (accounts/throttle.py, docs/web.md): exponential back-off, by account and by address.
+AUTHENTICATION_BACKENDS = ["govassess.web.accounts.backends.ThrottledModelBackend"]
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+LOGIN_ACCOUNT_WINDOW_HOURS = int(os.environ.get("LOGIN_ACCOUNT_WINDOW_HOURS", "24"))
 # Across accounts from one address (behind a proxy, REMOTE_ADDR must be the client's: see docs/web.md).
 LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "20"))
+LOGIN_ADDRESS_WINDOW_MINUTES = int(os.environ.get("LOGIN_ADDRESS_WINDOW_MINUTES", "60"))
+LOGIN_BACKOFF_SECONDS = int(os.environ.get("LOGIN_BACKOFF_SECONDS", "30"))
+LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))  # the longest wait
+# Known shared exit addresses (a unit's NAT, the e-government network's proxy): no address limit for them.
+LOGIN_SHARED_ADDRESSES = _networks(os.environ.get("LOGIN_SHARED_ADDRESSES", ""))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "govassess 管理后台"
-admin.site.site_title = "govassess"
+admin.site.site_header = "数字政府绩效评估平台 · 管理后台"
+admin.site.site_title = "govassess 管理后台"
+admin.site.index_title = "基础数据管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

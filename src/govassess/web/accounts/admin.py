@@ -4,8 +4,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from govassess.web.accounts.models import Profile
+from govassess.web.accounts.forms import ThrottledAdminLoginForm
+from govassess.web.accounts.models import OtpDevice, Profile
 from govassess.web.accounts.services import account_password_set_by_office
 from govassess.web.audit.services import audit_record
 
@@ -80,3 +82,48 @@ class AuditedUserAdmin(UserAdmin):
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "unit", "department"]
     list_filter = ["role"]
+
+
+# /admin/login/ shows the throttle's message like the login page (the refusal itself is in the backend).
+admin.site.login_form = ThrottledAdminLoginForm
+
+
+# django-otp's own admin (English, unaudited) replaced by a read-only list whose deletions are audited.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(OtpDevice)
+class OtpDeviceAdmin(admin.ModelAdmin):
+    list_display = ["account", "enabled"]
+    # Only these two on the page: the device's key is the second factor's secret.
+    fields = readonly_fields = ["account", "enabled"]
+
+    @admin.display(description="账号")
+    def account(self, obj):
+        return obj.user.get_username()
+
+    @admin.display(description="已启用", boolean=True)
+    def enabled(self, obj):
+        return obj.confirmed
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_record(
+                user=request.user,
+                action="otp_disable",
+                object_type="account",
+                object_id=obj.user_id,
+                before={"username": obj.user.get_username(), "otp": obj.confirmed},
+                after={"otp": False},
+            )
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

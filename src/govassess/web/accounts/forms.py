@@ -1,37 +1,81 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
-from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
 
-from govassess.web.audit.selectors import login_failures_from_ip, login_failures_since
+from govassess.web.accounts import throttle
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Refuses further attempts on an account, or from an address, after too many recent failures."""
+class ThrottleMessageMixin:
+    """The message of a refused login. The refusal itself happens in the authentication backend
+    (accounts.backends), so a form without this mixin still cannot bypass the throttle."""
 
+    def get_invalid_login_error(self):
+        refused = getattr(self.request, "login_wait", None) if self.request is not None else None
+        if refused is not None:  # refused unchecked: say nothing about the password
+            return forms.ValidationError(
+                LOCKED_MESSAGE, code="locked", params={"wait": throttle.wait_text(refused.seconds)}
+            )
+        # A wrong password, which may itself have started a wait: say both now, not at the next attempt.
+        ip = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
+        wait = throttle.login_wait(username=self.data.get("username"), ip=ip)
+        if wait is not None:
+            return forms.ValidationError(
+                self.error_messages["invalid_login"] + LOCKED_MESSAGE,
+                code="invalid_login",
+                params={"wait": throttle.wait_text(wait.seconds)},
+            )
+        return super().get_invalid_login_error()
+
+
+LOCKED_MESSAGE = "登录失败次数过多，请 %(wait)s后再试。"
+
+
+class ThrottledLoginForm(ThrottleMessageMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "用户名或密码不正确。",
-        "locked": "登录失败次数过多，请 %(minutes)s 分钟后再试。",
+        "otp_missing": "该账号已启用动态口令：请同时输入验证器上显示的 6 位动态口令。",
+        "otp_wrong": "动态口令不正确或已使用过，请输入验证器上当前显示的动态口令。",
     }
 
+    otp_token = forms.CharField(label="动态口令", required=False, max_length=16)
+
     def clean(self):
-        username = (self.data.get("username") or "").strip()
-        since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-        if username and login_failures_since(username=username, since=since) >= settings.LOGIN_MAX_FAILURES:
-            raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_MINUTES}
-            )
-        ip = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
-        if ip and login_failures_from_ip(ip=ip, since=since) >= settings.LOGIN_MAX_FAILURES_PER_IP:
-            raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_MINUTES}
-            )
-        return super().clean()
+        from django.contrib.auth.signals import user_login_failed
+
+        from govassess.web.accounts.otp import otp_enrolled, otp_verify
+
+        cleaned = super().clean()
+        user = self.user_cache
+        if user is not None and otp_enrolled(user):
+            token = (cleaned.get("otp_token") or "").strip()
+            if not otp_verify(user, token):
+                self.user_cache = None
+                # A wrong or missing code counts as a failed login, so codes cannot be guessed unthrottled.
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": user.get_username()}, request=self.request
+                )
+                code = "otp_wrong" if token else "otp_missing"
+                raise forms.ValidationError(self.error_messages[code], code=code)
+        return cleaned
+
+
+class ThrottledAdminLoginForm(ThrottleMessageMixin, AdminAuthenticationForm):
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": "用户名或密码不正确；管理后台只接受评估办账号。",
+        "otp_required": "该账号已启用动态口令，请从平台登录页（/accounts/login/）登录后再进入管理后台。",
+    }
+
+    def confirm_login_allowed(self, user):
+        from govassess.web.accounts.otp import otp_enrolled
+
+        super().confirm_login_allowed(user)
+        # The admin's login page has no code field: an account with a second factor must not skip it here.
+        if otp_enrolled(user):
+            raise forms.ValidationError(self.error_messages["otp_required"], code="otp_required")
 
 
 class AccountForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class Role(models.TextChoices):
@@ -15,7 +16,9 @@ class Role(models.TextChoices):
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="账号", on_delete=models.CASCADE, related_name="profile"
+    )
     role = models.CharField("角色", max_length=16, choices=Role.choices)
     unit = models.ForeignKey(
         "organisation.Unit", verbose_name="所属评估对象", null=True, blank=True, on_delete=models.PROTECT
@@ -31,3 +34,13 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.username}（{self.get_role_display()}）"
+
+
+class OtpDevice(TOTPDevice):
+    """django-otp's TOTP device under a Chinese name in the admin, where the office removes a lost phone's
+    device (audited, accounts/admin.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "动态口令设备"
+        verbose_name_plural = "动态口令设备"

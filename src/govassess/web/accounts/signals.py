@@ -25,7 +25,22 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
+    from govassess.web.accounts.backends import take_refusal
+
     username = str((credentials or {}).get("username", ""))[:150]
+    wait = take_refusal()
+    if wait is not None:
+        # Refused by the throttle, the password unchecked: recorded, but not counted as a failure.
+        audit_record(
+            user=None,
+            username=username,
+            action="login_throttled",
+            object_type="account",
+            object_id=username,
+            ip=_ip(request),
+            after={"wait_seconds": wait.seconds, "by": wait.by},
+        )
+        return
     audit_record(
         user=None,
         username=username,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/otp/", views.otp_setup, name="otp_setup"),
     path("accounts/manage/", views.account_manage, name="account_manage"),
     path("accounts/manage/new/", views.account_new, name="account_new"),
     path("accounts/manage/import/", views.account_import, name="account_import"),

@@ -242,3 +242,58 @@ def account_import_template(request):
     )
     resp["Content-Disposition"] = 'attachment; filename="accounts-template.xlsx"'
     return resp
+
+
+# ---- error pages -----------------------------------------------------------------------------------------
+
+
+def csrf_reason(reason: str) -> str:
+    """Django's CSRF failure reason (English, for developers) as a sentence for the user."""
+    reason = reason or ""
+    if "cookie" in reason.lower():
+        return "浏览器没有发送本站的安全 Cookie：请允许本站使用 Cookie 后重试。"
+    if "Referer" in reason or "Origin" in reason:
+        return "请求来源校验未通过：请直接从本平台的页面提交，不要从其他网站或收藏的表单地址提交。"
+    return "表单的安全校验码已失效或缺失。"
+
+
+def csrf_failure(request, reason: str = ""):
+    """settings.CSRF_FAILURE_VIEW: a Chinese page saying why and what to do, status 403 as Django's."""
+    response = render(request, "403_csrf.html", {"reason": csrf_reason(reason)}, status=403)
+    return response
+
+
+# ---- 动态口令 (TOTP second factor, office and reviewer accounts) -----------------------------------------
+
+
+@login_required
+def otp_setup(request):
+    from django.contrib import messages
+    from django.utils.cache import add_never_cache_headers
+
+    from govassess.errors import UserError
+    from govassess.web.accounts import otp
+    from govassess.web.common import show_user_error
+    from govassess.web.rounds import policy
+
+    policy.require(otp.otp_allowed(request.user), "只有评估办和评审专家账号可以启用动态口令。")
+    enrolled = otp.otp_enrolled(request.user)
+    if request.method == "POST":
+        token = request.POST.get("otp_token", "")
+        try:
+            if enrolled:
+                otp.otp_disable(user=request.user, token=token)
+                messages.success(request, "动态口令已停用，登录时只需密码。")
+            else:
+                otp.otp_confirm(user=request.user, token=token)
+                messages.success(request, "动态口令已启用：今后登录时须同时输入验证器上的动态口令。")
+        except UserError as err:
+            show_user_error(request, err)
+        return redirect("otp_setup")
+    ctx = {"enrolled": enrolled}
+    if not enrolled:
+        device = otp.otp_pending(request.user)
+        ctx.update(secret=otp.otp_secret(device), qr=otp.otp_qr_svg(device))
+    resp = render(request, "accounts/otp_setup.html", ctx)
+    add_never_cache_headers(resp)  # the page holds the secret
+    return resp

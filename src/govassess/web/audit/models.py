@@ -16,7 +16,9 @@ class AuditEntry(models.Model):
     action = models.CharField("操作", max_length=60, db_index=True)
     object_type = models.CharField("对象类型", max_length=60)
     object_id = models.CharField("对象编号", max_length=80, blank=True)
-    round = models.ForeignKey("rounds.Round", null=True, blank=True, on_delete=models.SET_NULL)
+    round = models.ForeignKey(
+        "rounds.Round", verbose_name="评估轮次", null=True, blank=True, on_delete=models.SET_NULL
+    )
     unit_code = models.CharField("评估对象", max_length=40, blank=True, db_index=True)
     indicator = models.CharField("指标", max_length=40, blank=True, db_index=True)
     before = models.JSONField("修改前", null=True, blank=True)

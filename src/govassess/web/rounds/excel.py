@@ -90,39 +90,28 @@ def completeness_workbook_bytes(*, rows) -> bytes:
 
 
 def audit_workbook_bytes(*, entries) -> bytes:
-    """The audit log as filtered on the page: who, when, from where, what, before → after."""
+    """The audit log as filtered on the page, as the page shows it (audit.display): Beijing time, actor,
+    address, action, object, unit and indicator with names, before → after as readable values."""
     import io
-    import json
 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+
+    from govassess.web.audit.display import audit_rows
 
     wb = Workbook()
     ws = wb.active
     ws.title = "审计日志"
     ws.append(
-        ["时间", "账号", "来源地址", "操作", "对象类型", "对象编号", "评估对象", "指标", "修改前", "修改后"]
+        ["时间（北京时间）", "操作人", "来源地址", "操作", "对象", "评估对象", "指标", "修改前", "修改后"]
     )
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for e in entries:
-        ws.append(
-            [
-                e.at.strftime("%Y-%m-%d %H:%M:%S"),
-                e.username,
-                e.ip or "",
-                e.action,
-                e.object_type,
-                e.object_id,
-                e.unit_code,
-                e.indicator,
-                "" if e.before is None else json.dumps(e.before, ensure_ascii=False),
-                "" if e.after is None else json.dumps(e.after, ensure_ascii=False),
-            ]
-        )
-    for col, width in zip("ABCDEFGHIJ", (20, 14, 16, 18, 14, 12, 12, 10, 40, 40), strict=True):
+    for r in audit_rows(entries):
+        ws.append([r.at, r.actor, r.ip, r.action, r.target, r.unit, r.indicator, r.before_text, r.after_text])
+    for col, width in zip("ABCDEFGHI", (20, 18, 16, 18, 14, 24, 16, 40, 40), strict=True):
         ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=2, min_col=9, max_col=10):
+    for row in ws.iter_rows(min_row=2, min_col=8, max_col=9):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"

@@ -74,8 +74,40 @@ def _unit_fillers(unit):
     return [p.user for p in Profile.objects.filter(role=Role.FILLER, unit=unit).select_related("user")]
 
 
-def _role_users(*roles):
-    return [p.user for p in Profile.objects.filter(role__in=roles).select_related("user")]
+def _round_users(rnd: Round, *roles):
+    """The active accounts a round concerns: fillers of the units it evaluates, provider departments with an
+    indicator of its system, reviewers, leaders — not the fillers of another class of units, nor a provider
+    that has nothing to report in this system."""
+    from govassess.web.rounds.selectors import round_units
+    from govassess.web.systems.models import Assignment, AssignmentKind
+
+    profiles = Profile.objects.filter(role__in=roles, user__is_active=True).select_related("user")
+    out = []
+    unit_ids = set(round_units(rnd).values_list("pk", flat=True)) if Role.FILLER in roles else set()
+    providers = (
+        set(
+            Assignment.objects.filter(system=rnd.system, kind=AssignmentKind.PROVIDER).values_list(
+                "user_id", flat=True
+            )
+        )
+        if Role.PROVIDER in roles
+        else set()
+    )
+    for p in profiles:
+        if p.role == Role.FILLER and p.unit_id not in unit_ids:
+            continue
+        if p.role == Role.PROVIDER and p.user_id not in providers:
+            continue
+        out.append(p.user)
+    return out
+
+
+def _indicator_label(rnd: Round, code: str) -> str:
+    """「2 接入方式」: the indicator's code with its name, as the unit knows it."""
+    for f in system_fields(rnd.system):
+        if f.indicator == code and f.indicator_name:
+            return f"{code}「{f.indicator_name}」"
+    return code
 
 
 # ---- round lifecycle -----------------------------------------------------------------------------------
@@ -205,9 +237,9 @@ def round_transition(*, user, round: Round, to_state: str, appeal_deadline: date
             after={"state": to_state},
         )
         label = RoundState(to_state).label
+        roles = (Role.FILLER, Role.PROVIDER, Role.REVIEWER)
         notification_send(
-            users=_role_users(Role.FILLER, Role.PROVIDER, Role.REVIEWER)
-            + (_role_users(Role.LEADER) if to_state == RoundState.FINAL else []),
+            users=_round_users(rnd, *roles, *((Role.LEADER,) if to_state == RoundState.FINAL else ())),
             message=f"「{rnd.name}」进入「{label}」阶段。",
             link=f"/rounds/{rnd.pk}/",
         )
@@ -699,7 +731,7 @@ def submission_submit(*, user, round: Round, unit: Unit) -> Submission:
             after={"status": sub.status},
         )
         notification_send(
-            users=_role_users(Role.REVIEWER),
+            users=_round_users(round, Role.REVIEWER),
             message=f"{unit.name} 已提交「{round.name}」的数据，待审核。",
             link=f"/rounds/{round.pk}/review/{unit.code}/",
         )
@@ -777,8 +809,8 @@ def appeal_file(*, user, round: Round, unit: Unit, indicator: str, reason: str, 
             after={"reason": reason},
         )
         notification_send(
-            users=_role_users(Role.REVIEWER, Role.OFFICE),
-            message=f"{unit.name} 对指标 {indicator} 提出申诉。",
+            users=_round_users(round, Role.REVIEWER, Role.OFFICE),
+            message=f"{unit.name} 对「{round.name}」指标 {_indicator_label(round, indicator)}提出申诉，待处理。",
             link=f"/appeals/{appeal.pk}/",
         )
     return appeal
@@ -836,14 +868,24 @@ def appeal_decide(
             before={"status": AppealStatus.PENDING},
             after={"status": ap.status, "decision": decision, "changes": changes},
         )
+    # The unit hears of the decision whatever happens to the rescore; "重新评分" only if one was started.
+    run = None
+    try:
+        if upheld and changes and rescore:
+            run = scoring_start(user=user, round=rnd, background=background)
+    finally:
+        outcome = "成立，相关数据已更正" if upheld and changes else "成立" if upheld else "不成立"
+        label = _indicator_label(rnd, ap.indicator)
+        message = f"「{rnd.name}」指标 {label}的申诉{outcome}。处理意见：{decision.rstrip('。')}。"
+        if run is not None:
+            message += "已按更正后的数据重新评分，请查看评分卡。"
         notification_send(
             users=_unit_fillers(ap.unit),
-            message=f"指标 {ap.indicator} 的申诉{ap.get_status_display()}：{decision}",
+            message=message,
             link=f"/rounds/{rnd.pk}/units/{ap.unit.code}/scorecard/",
         )
-    if upheld and changes and rescore:
-        scoring_start(user=user, round=rnd, background=background)
     appeal.refresh_from_db()
+    appeal.rescore_run = run  # not a field: tells the caller (the appeal page) whether a rescore started
     return appeal
 
 

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from govassess.errors import UserError
 from govassess.web.accounts.models import Role
 from govassess.web.accounts.selectors import user_role, user_unit_id
-from govassess.web.audit.selectors import audit_list
 from govassess.web.common import get_round, get_unit, show_user_error, user_errors_to_messages
 from govassess.web.organisation.models import Unit
 from govassess.web.rounds import excel, policy, selectors, services
@@ -645,14 +644,17 @@ def appeal_detail(request, pk):
             if not form.is_valid():
                 raise UserError(problems=list(_form_problems(form)))
             changes = {f.input: request.POST.get(f"c_{i}", "") for i, f in enumerate(fields)}
-            services.appeal_decide(
+            decided = services.appeal_decide(
                 user=request.user,
                 appeal=appeal,
                 upheld=form.cleaned_data["outcome"] == "upheld",
                 decision=form.cleaned_data["decision"],
                 changes=changes,
             )
-            messages.success(request, "已处理。申诉成立并更正数据时，系统已自动重新评分。")
+            done = f"已处理：申诉{decided.get_status_display().removeprefix('申诉')}。"
+            if decided.rescore_run is not None:
+                done += "已按更正后的数据启动重新评分。"
+            messages.success(request, done)
         except UserError as err:
             show_user_error(request, err)
         return redirect("appeal_detail", pk)
@@ -675,27 +677,31 @@ def appeal_detail(request, pk):
 
 @login_required
 def round_audit(request, pk):
+    from govassess.web.audit.display import audit_rows
+    from govassess.web.audit.selectors import audit_actions, audit_search
+
     rnd = get_round(request.user, pk)
     policy.require(policy.can_manage(request.user))
-    entries = audit_list(
-        round=rnd,
-        unit_code=request.GET.get("unit", "").strip(),
-        indicator=request.GET.get("indicator", "").strip(),
-        action=request.GET.get("action", "").strip(),
-    )[:500]
-    return render(request, "rounds/audit.html", {"round": rnd, "entries": entries, "q": request.GET})
+    entries, errors = audit_search(round=rnd, params=request.GET)
+    ctx = {
+        "round": rnd,
+        "entries": entries[:500],
+        "rows": audit_rows(entries[:500]),
+        "total": entries.count(),
+        "actions": audit_actions(round=rnd),
+        "errors": errors,
+        "q": request.GET,
+    }
+    return render(request, "rounds/audit.html", ctx)
 
 
 @login_required
 def round_audit_export(request, pk):
+    from govassess.web.audit.selectors import audit_search
+
     rnd = get_round(request.user, pk)
     policy.require(policy.can_manage(request.user))
-    entries = audit_list(
-        round=rnd,
-        unit_code=request.GET.get("unit", "").strip(),
-        indicator=request.GET.get("indicator", "").strip(),
-        action=request.GET.get("action", "").strip(),
-    )
+    entries, _ = audit_search(round=rnd, params=request.GET)
     resp = HttpResponse(excel.audit_workbook_bytes(entries=entries), content_type=excel.XLSX)
     resp["Content-Disposition"] = f'attachment; filename="audit-{rnd.pk}.xlsx"'
     return resp
