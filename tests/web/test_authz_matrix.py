@@ -181,6 +181,13 @@ def endpoints():
             lambda o, x: f"/rounds/{r(o)}/results/",
             {c: set(), rv: review, p: review, f: ALL},
         ),
+        # Leader dashboard: published rounds only, office and leaders only.
+        (
+            "round_overview",
+            "GET",
+            lambda o, x: f"/rounds/{r(o)}/overview/",
+            {c: set(), rv: set(), p: set(), f: {"office", "leader"}},
+        ),
         (
             "round_results_export",
             "GET",

@@ -165,3 +165,177 @@ def test_round_from_filling_to_upheld_appeal_and_charts(prepared, live_server, b
     office.goto(f"{live_server.url}/rounds/{r}/units/D01/scorecard/")
     office.wait_for_function("window.govassessCharts && window.govassessCharts.length === 3")
     assert office.locator("#chart-heatmap canvas").count() >= 1
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def sized_session(browser, live_server, username, width, height):
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    return page
+
+
+def no_page_overflow(page):
+    # At 390 px nothing may push the page sideways: wide tables scroll inside their own box.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"] + 1, width
+
+
+@pytest.fixture
+def published(org):
+    """A second round filled by every owner and published (D01 89, D02 46), entered before the browser
+    starts; org.round stays open for the fill form."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from govassess.web.rounds import services
+
+    # Two published rounds so the dashboard has a "last round": D01 at 80% online handling first
+    # (48 instead of 54 for indicator 1: 83), then at 90% (89), i.e. ↑ 6.00.
+    for name, d1 in (("2020年上半年", ("80%", "是", "8", "10", "7")), ("2020年下半年", None)):
+        done = services.round_create(
+            user=org.office, system=org.system, name=name, deadline=timezone.now() + timedelta(days=7)
+        )
+        services.round_transition(user=org.office, round=done, to_state="collecting")
+        fill_all(org, done, **({"d1": d1} if d1 else {}))
+        services.round_transition(user=org.office, round=done, to_state="reviewing")
+        services.scoring_start(user=org.office, round=done, background=False)
+        for state in ("preliminary", "final"):
+            services.round_transition(user=org.office, round=done, to_state=state)
+    org.published = done
+    return org
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_fill_form_nav_progress_autosave_tables_and_dashboard(published, live_server, browser, size):
+    org, (w, h) = published, WIDTHS[size]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    r = org.round.pk
+
+    # fill form: one nav entry per first-level indicator the unit reports (A, B, C), progress per section
+    filler = sized_session(browser, live_server, "filler1", w, h)
+    filler.goto(f"{live_server.url}/rounds/{r}/units/D01/")
+    nav = filler.locator(".section-nav a")
+    assert nav.all_inner_texts() == ["服务能力", "数据共享", "加分项"]
+    badge = filler.locator("[data-progress-for='sec-1']")
+    assert badge.inner_text() == "0/2"
+    filler.fill(f"#v_{field_index(filler, '1::网上办理率')}", "90%")
+    assert badge.inner_text() == "1/2"
+    filler.wait_for_timeout(600)  # the draft is written 400 ms after the last keystroke
+    # a reload (or a crash) restores the unsaved value with a notice; nothing was sent to the server
+    filler.reload()
+    filler.wait_for_selector("#draft-notice:not([hidden])")
+    assert "已恢复本机" in filler.locator("#draft-notice").inner_text()
+    assert filler.input_value(f"#v_{field_index(filler, '1::网上办理率')}") == "90%"
+    assert badge.inner_text() == "1/2"
+    filler.screenshot(path=str(SHOTS / f"fill-form-{size}.png"))
+    if size == "phone":
+        no_page_overflow(filler)
+    filler.click("#save-draft")
+    filler.wait_for_selector("text=已保存 1 项")
+    key = f"govassess-draft:{org.filler1.pk}:{r}:D01"
+    assert filler.evaluate(f"window.localStorage.getItem('{key}')") is None
+    assert filler.locator("#draft-notice").is_hidden()
+
+    # completeness: search narrows the rows; without a match nothing is shown
+    office = sized_session(browser, live_server, "office", w, h)
+    office.goto(f"{live_server.url}/rounds/{r}/completeness/")
+    rows = office.locator("#completeness-table tbody tr:visible")
+    assert rows.count() == 3
+    office.fill(".table-tools input[type=search]", "宣传")
+    assert rows.count() == 1 and "市委宣传部" in rows.first.inner_text()
+    assert "共 1 条（全部 3 条）" in office.locator(".table-tools .count").inner_text()
+    office.fill(".table-tools input[type=search]", "")
+    office.screenshot(path=str(SHOTS / f"completeness-{size}.png"))
+    if size == "phone":
+        no_page_overflow(office)
+
+    # leader dashboard of the published round: KPIs and both charts drawn
+    leader = sized_session(browser, live_server, "leader", w, h)
+    leader.goto(f"{live_server.url}/rounds/{org.published.pk}/overview/")
+    leader.wait_for_function("window.govassessCharts && window.govassessCharts.length === 2")
+    assert leader.locator("#chart-ranking canvas").count() >= 1
+    assert leader.locator("#chart-distribution canvas").count() >= 1
+    assert "↑ 6.00" in leader.locator("#overview-table").inner_text()
+    assert "上升 1 个" in leader.locator("#compare").inner_text()
+    leader.wait_for_timeout(600)  # let the 300 ms chart animation finish before the screenshot
+    leader.screenshot(path=str(SHOTS / f"dashboard-{size}.png"), full_page=True)
+    if size == "phone":
+        no_page_overflow(leader)
+
+
+def test_long_table_pages_of_twenty_and_search_across_pages(org, live_server, browser):
+    from govassess.web.organisation.services import unit_upsert
+
+    # 3 departments of the org + 22 more = 25 rows: page 1 shows 20, page 2 the last 5.
+    for n in range(22):
+        unit_upsert(user=None, code=f"E{n:02d}", name=f"测试局{n:02d}", unit_class="市级部门")
+    office = session(browser, live_server, "office")
+    office.goto(f"{live_server.url}/rounds/{org.round.pk}/completeness/")
+    rows = office.locator("#completeness-table tbody tr:visible")
+    assert rows.count() == 20
+    assert office.locator(".pager .page-info").inner_text() == "第 1 / 2 页"
+    office.click(".pager button:has-text('下一页')")
+    assert rows.count() == 5
+    assert office.locator(".pager .page-info").inner_text() == "第 2 / 2 页"
+    # searching starts again from page 1 and looks at every row, not only the page shown
+    office.fill(".table-tools input[type=search]", "测试局03")
+    assert rows.count() == 1 and "测试局03" in rows.first.inner_text()
+    assert office.locator(".pager button").count() == 0
+    # without JavaScript every row is in the page
+    ctx = browser.new_context(java_script_enabled=False)
+    plain = ctx.new_page()
+    plain.goto(live_server.url + "/accounts/login/")
+    plain.fill("input[name=username]", "office")
+    plain.fill("input[name=password]", PASSWORD)
+    plain.click("button[type=submit]")
+    plain.goto(f"{live_server.url}/rounds/{org.round.pk}/completeness/")
+    assert plain.locator("#completeness-table tbody tr:visible").count() == 25
+    assert plain.locator(".table-tools").count() == 0
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_demo_fill_form_of_the_full_department_system(db, settings, tmp_path, live_server, browser, size):
+    """The real 阳江 2021 department system (seed 004): the long form is navigable by first-level indicator."""
+    from govassess.web.demo import demo_load
+    from govassess.web.rounds.models import Round
+
+    settings.DATA_DIR = tmp_path
+    passwords = {u: pw for u, _label, pw in demo_load()}
+    rnd = Round.objects.get(system__slug="yangjiang-2021-dept")
+    w, h = WIDTHS[size]
+    page = browser.new_context(locale="zh-CN", viewport={"width": w, "height": h}).new_page()
+    page.set_default_timeout(20000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", "dept_filler")
+    page.fill("input[name=password]", passwords["dept_filler"])
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/**")
+    page.goto(f"{live_server.url}/rounds/{rnd.pk}/units/D01/")
+    assert page.locator("#fill-form .indicator").count() >= 40
+    links = page.locator(".section-nav a")
+    assert links.count() == page.locator("#fill-form section.group").count() >= 3
+    # the last section's link jumps to it and the nav stays on screen (sticky)
+    links.last.click()
+    last = page.locator("#fill-form section.group").last
+    # (a short last section cannot reach the top of the window: it only has to be on screen)
+    page.wait_for_function(
+        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }",
+        arg=last.element_handle(),
+    )
+    assert page.locator(".section-nav").is_visible()
+    page.wait_for_selector(".section-nav a.current:has-text('加减分')")
+    box = page.locator(".section-nav").bounding_box()
+    assert box["y"] < h
+    page.screenshot(path=str(SHOTS / f"fill-form-demo-{size}.png"))
+    if size == "phone":
+        no_page_overflow(page)

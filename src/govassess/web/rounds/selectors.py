@@ -433,3 +433,79 @@ def dashboard_state_counts(round: Round) -> dict[str, int]:
 
 
 __all__ = ["RoundState"]
+
+
+def previous_final_round(round: Round) -> Round | None:
+    """The last round published before this one: the baseline for "change since last round"."""
+    qs = Round.objects.filter(state=RoundState.FINAL).exclude(pk=round.pk)
+    if round.finalised_at:
+        qs = qs.filter(finalised_at__lt=round.finalised_at)
+    else:
+        qs = qs.filter(created_at__lt=round.created_at)
+    return qs.order_by("-finalised_at", "-created_at", "-id").first()
+
+
+def leader_overview(round: Round) -> dict[str, Any] | None:
+    """The leader dashboard of a published round: KPIs, ranking, score distribution (10-point bands)
+    and each unit's change against the previous published round. Totals only, from published results."""
+    run = latest_run(round)
+    if run is None or not run.results:
+        return None
+    units = [u for u in run.results.get("units", []) if u.get("score") is not None]
+    scores = [float(u["score"]) for u in units]
+    statuses = dict(round.submissions.values_list("unit__code", "status"))
+    done = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
+    submitted = sum(1 for u in units if statuses.get(u["unit"]) in done)
+    # Grades in the order they first occur from the top score down (优秀 before 良好), not by code point.
+    grades: dict[str, int] = {}
+    for u in sorted(units, key=lambda u: -float(u["score"])):
+        g = u.get("grade") or "未定等次"
+        grades[g] = grades.get(g, 0) + 1
+    # Bands of 10 points, the top band closed at 100 (a total of exactly 100 falls in 90–100).
+    bands = [f"{lo}–{lo + 10}" for lo in range(0, 100, 10)]
+    counts = [0] * 10
+    for s in scores:
+        counts[min(max(int(s // 10), 0), 9)] += 1
+    prev = previous_final_round(round)
+    prev_run = latest_run(prev) if prev else None
+    before = {u["unit"]: u for u in (prev_run.results.get("units", []) if prev_run and prev_run.results else [])}
+    rows = []
+    for u in sorted(units, key=lambda u: (-float(u["score"]), u["unit"])):
+        old = before.get(u["unit"])
+        old_score = float(old["score"]) if old and old.get("score") is not None else None
+        rows.append(
+            {
+                "unit": u["unit"],
+                "name": u.get("name") or u["unit"],
+                "class": u.get("class") or "",
+                "score": float(u["score"]),
+                "rank": u.get("rank"),
+                "grade": u.get("grade") or "",
+                "previous": old_score,
+                "change": None if old_score is None else round_half(float(u["score"]) - old_score),
+                "rank_change": (old["rank"] - u["rank"]) if old and old.get("rank") and u.get("rank") else None,
+            }
+        )
+    return {
+        "units": len(units),
+        "submitted": submitted,
+        "submitted_percent": round_half(100 * submitted / len(units)) if units else 0,
+        "average": round_half(sum(scores) / len(scores)) if scores else None,
+        "grades": list(grades.items()),
+        "previous": prev,
+        "improved": sum(1 for r in rows if r["change"] is not None and r["change"] > 0),
+        "declined": sum(1 for r in rows if r["change"] is not None and r["change"] < 0),
+        "unchanged": sum(1 for r in rows if r["change"] == 0),
+        "rows": rows,
+        "chart": {
+            "names": [r["name"] for r in rows],
+            "scores": [r["score"] for r in rows],
+            "previous": [r["previous"] for r in rows],
+            "bands": bands,
+            "counts": counts,
+        },
+    }
+
+
+def round_half(x: float) -> float:
+    return float(f"{x:.2f}")

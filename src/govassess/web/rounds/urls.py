@@ -31,6 +31,7 @@ urlpatterns = [
     path("rounds/<int:pk>/score/", views.round_score, name="round_score"),
     path("runs/<int:pk>/", views.run_status, name="run_status"),
     path("rounds/<int:pk>/results/", views.round_results, name="round_results"),
+    path("rounds/<int:pk>/overview/", views.round_overview, name="round_overview"),
     path("rounds/<int:pk>/results.xlsx", views.round_results_export, name="round_results_export"),
     path("rounds/<int:pk>/appeals/", views.appeal_list, name="appeal_list"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),

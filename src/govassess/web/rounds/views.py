@@ -211,6 +211,7 @@ def unit_form(request, pk, code):
             "upload_form": UploadForm(),
             "upload_kind": upload_kind,
             "field_count": sum(len(ind["rows"]) for g in groups for ind in g.indicators),
+            "draft_saved": request.session.pop("draft_saved", None) == f"{rnd.pk}:{unit.code}",
         },
     )
 
@@ -244,6 +245,9 @@ def _unit_form_save(request, rnd, unit):
     )
     for err in problems:
         show_user_error(request, err)
+    if not problems:
+        # Tells the next page (ui.js) that the browser's autosaved draft may be dropped; kept if anything failed.
+        request.session["draft_saved"] = f"{rnd.pk}:{unit.code}"
     if saved:
         messages.success(request, f"已保存 {saved} 项。")
     elif not problems:
@@ -493,6 +497,16 @@ def round_results(request, pk):
         ctx["warnings"] = results.get("warnings", [])
         ctx["full"] = policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER
     return render(request, "rounds/results.html", ctx)
+
+
+@login_required
+def round_overview(request, pk):
+    """Leader dashboard: the office and leaders, published (final) rounds only."""
+    rnd = get_round(request.user, pk)
+    role = user_role(user=request.user)
+    policy.require(role in (Role.OFFICE, Role.LEADER), "领导驾驶舱仅供评估办和领导查看。")
+    policy.require(rnd.state == RoundState.FINAL and policy.can_view_results(request.user, rnd), "结果尚未发布。")
+    return render(request, "rounds/overview.html", {"round": rnd, "o": selectors.leader_overview(rnd)})
 
 
 @login_required
