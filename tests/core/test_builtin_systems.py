@@ -9,31 +9,17 @@ The YAML files are read with PyYAML directly (what a user sees) and again throug
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from seedsystems import raw, walk
 
 from govassess import expr as ex
 from govassess.indicators import check_system, load_system
 
-BUILTIN = Path(__file__).resolve().parents[2] / "src" / "govassess" / "indicators" / "builtin"
 SYSTEM_IDS = ["yangjiang-2021-dept", "yangjiang-2021-county", "heihe-2023", "egov-2019-annual"]
 
 
-def raw(system_id: str) -> dict[str, Any]:
-    with open(BUILTIN / f"{system_id}.yaml", encoding="utf-8") as f:
-        data: dict[str, Any] = yaml.safe_load(f)
-    return data
-
-
-def walk(nodes: list[dict[str, Any]], kind: str = "normal", level: int = 1):
-    """(node, effective kind, level) in tree order; kind is inherited from the nearest ancestor."""
-    for n in nodes:
-        k = n.get("kind", kind)
-        yield n, k, level
-        yield from walk(n.get("children", []), k, level + 1)
 
 
 def leaves(data: dict[str, Any], kind: str | None = None) -> list[dict[str, Any]]:

@@ -54,12 +54,9 @@ class SurveyData:
 
 def column_letter(index: int) -> str:
     """0-based column index → Excel letters (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def read_workbook(source: str | Path | IO[bytes], *, filename: str | None = None) -> list[RawSheet]:

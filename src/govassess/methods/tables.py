@@ -44,12 +44,9 @@ def _text(v: Any) -> str | None:
 
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA (as a spreadsheet names its columns)."""
-    s = ""
-    index += 1
-    while index:
-        index, r = divmod(index - 1, 26)
-        s = chr(65 + r) + s
-    return s
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def read_sheets(path: str | Path) -> list[Sheet]:
