@@ -4,16 +4,7 @@
   if (!el || typeof echarts === "undefined") return;
   var d = JSON.parse(el.textContent);
   if (!d) return;
-  window.govassessCharts = [];
-  function draw(id, option, height) {
-    var node = document.getElementById(id);
-    if (!node) return;
-    if (height) node.style.height = height + "px";
-    var chart = echarts.init(node);
-    chart.setOption(option);
-    window.govassessCharts.push(chart);
-    window.addEventListener("resize", function () { chart.resize(); });
-  }
+  var draw = window.govassessDraw;  // chartkit.js
   if (d.bar) {
     draw("chart-bar", {
       title: { text: "同类排名", left: "center" },

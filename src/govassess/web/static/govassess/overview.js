@@ -3,16 +3,7 @@
   var el = document.getElementById("overview-data");
   if (!el || typeof echarts === "undefined") return;
   var d = JSON.parse(el.textContent);
-  window.govassessCharts = [];
-  function draw(id, option, height) {
-    var node = document.getElementById(id);
-    if (!node) return;
-    if (height) node.style.height = height + "px";
-    var chart = echarts.init(node);
-    chart.setOption(option);
-    window.govassessCharts.push(chart);
-    window.addEventListener("resize", function () { chart.resize(); });
-  }
+  var draw = window.govassessDraw;  // chartkit.js
   // Long unit names get a third of a phone's width, up to 220 px on a desktop.
   var labelWidth = Math.min(220, Math.round(window.innerWidth * 0.3));
   var hasPrevious = d.previous.some(function (v) { return v !== null; });
