@@ -577,7 +577,6 @@ def test_missing_manual_score_is_named_by_its_label():
 
 def test_every_manual_leaf_says_why_and_check_system_lists_the_manual_share(capsys):
     from govassess.cli import main
-
     from govassess.indicators.loader import builtin_ids
 
     for sid in ("yangjiang-2021-dept", "yangjiang-2021-county", "heihe-2023", "egov-2019-annual"):

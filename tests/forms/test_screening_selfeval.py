@@ -8,7 +8,14 @@ import pytest
 from survey_helpers import run, system_row, unit_row, write_book
 
 from govassess.errors import UserError
-from govassess.forms.screening import duplicate_hints, load_screening_config, read_usage, zombie_candidates
+from govassess.forms.screening import (
+    duplicate_hints,
+    load_screening_config,
+    parse_threshold_options,
+    read_usage,
+    threshold_rows,
+    zombie_candidates,
+)
 from govassess.forms.selfeval import average_monthly_activity, requesting_departments, selfeval_inputs
 from govassess.forms.survey import survey_validate
 
@@ -42,7 +49,8 @@ def test_zombie_criteria_from_survey_fields(form, tmp_path):
         [
             system_row(name="健康系统"),
             system_row(name="少用系统", 系统使用频率=50),  # 50 < 100 visits: criterion 3
-            system_row(name="待清理系统", **{"信息系统拟清理、整合情况": "拟清理"}),  # criterion 2
+            # the unit's own plan to clean it up is not the seed's criterion 2 (功能可被完全替代): no candidate
+            system_row(name="待清理系统", **{"信息系统拟清理、整合情况": "拟清理"}),
             # 运行维护费 0 and last budget 2014 ≤ 2017 − 3: criterion 1 (proxy); 40 + 50.25 + 0 = 90.25
             system_row(
                 name="停维系统",
@@ -57,9 +65,8 @@ def test_zombie_criteria_from_survey_fields(form, tmp_path):
         ],
     )
     got = _by_name(zombie_candidates([data]))
-    assert set(got) == {"少用系统", "待清理系统", "停维系统"}
+    assert set(got) == {"少用系统", "停维系统"}
     assert got["少用系统"]["符合条件"] == [3] and "不足100次" in got["少用系统"]["原因"][0]
-    assert got["待清理系统"]["符合条件"] == [2]
     assert got["停维系统"]["符合条件"] == [1]
 
 
@@ -96,6 +103,37 @@ def test_zombie_criteria_from_usage_and_exemption(form, tmp_path):
     assert got["甲"]["符合条件"] == [1]
     assert got["乙"]["原因"] == ["（3）用户访问量不足设计指标的20%"]
     assert got["丙"]["符合条件"] == [1]  # 2015 ≤ 2017 − 2
+
+
+def test_zombie_thresholds_are_the_offices_and_say_where_they_come_from(form, tmp_path, capsys):
+    """The seed gives no numbers (“长期”“相差较远”): each is a named threshold, reported with its source."""
+    data = _data(form, tmp_path, [system_row(name="乙")])
+    usage = _usage(
+        tmp_path,
+        [{"部门全称": "白山市审计局", "信息系统名称": "乙", "实际用户访问量": "250", "设计用户访问量": "1000"}],
+    )
+    # 250 / 1000 = 0.25: not below the default 0.2, below an office's 0.3
+    assert zombie_candidates([data], usage=usage) == []
+    config = load_screening_config(thresholds={"设计指标比例下限": 0.3})
+    got = _by_name(zombie_candidates([data], usage=usage, config=config))
+    assert got["乙"]["原因"] == ["（3）用户访问量不足设计指标的30%"]
+    rows = {r["阈值"]: r for r in threshold_rows(config)}
+    assert rows["设计指标比例下限"]["取值"] == "30%" and "评估办设定" in rows["设计指标比例下限"]["来源"]
+    assert "本平台默认值" in rows["年访问次数下限"]["来源"] and rows["年访问次数下限"]["取值"] == "100"
+    for bad, fragment in (
+        ({"访问比例": 0.3}, "没有名为“访问比例”"),
+        ({"设计指标比例下限": 30}, "须在 0 到 1 之间"),
+        ({"无更新年数": 1.5}, "须为整数"),
+        ({"年访问次数下限": -1}, "须为非负数"),
+    ):
+        with pytest.raises(UserError) as err:
+            load_screening_config(thresholds=bad)
+        assert fragment in str(err.value)
+    assert parse_threshold_options(["设计指标比例下限=25%"]) == {"设计指标比例下限": 0.25}
+    with pytest.raises(UserError, match="名称=数值"):
+        parse_threshold_options(["设计指标比例下限"])
+    with pytest.raises(UserError, match="名称=数值"):
+        parse_threshold_options(["设计指标比例下限=nan"])
 
 
 def test_screening_config_is_checked(tmp_path):
@@ -239,7 +277,21 @@ def test_cli_zombies_and_selfeval(form, tmp_path, capsys):
         form, tmp_path / "s.xlsx", {"units": UNITS, "systems": [system_row(name="少用", 系统使用频率=5)]}
     )
     assert run(["survey", "zombies", str(path), "--out", str(tmp_path / "z.xlsx")]) == 0
-    assert "少用" in capsys.readouterr().out and (tmp_path / "z.xlsx").exists()
+    printed = capsys.readouterr().out
+    assert "少用" in printed and (tmp_path / "z.xlsx").exists()
+    assert "筛查阈值 年访问次数下限 = 100" in printed and "本平台默认值" in printed
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "z.xlsx")
+    assert book.sheetnames == ["僵尸系统候选", "筛查阈值"]
+    assert [c.value for c in book["筛查阈值"][1]] == ["阈值", "取值", "含义", "来源"]
+    # an office's threshold: 5 visits are not below 5 → no candidate; a bad name changes nothing
+    z2 = tmp_path / "z2.xlsx"
+    assert run(["survey", "zombies", str(path), "--threshold", "年访问次数下限=5", "--out", str(z2)]) == 0
+    assert "共 0 个候选系统" in capsys.readouterr().out
+    z3 = tmp_path / "z3.xlsx"
+    assert run(["survey", "zombies", str(path), "--threshold", "访问下限=5", "--out", str(z3)]) == 2
+    assert "没有名为“访问下限”的筛查阈值" in capsys.readouterr().out and not z3.exists()
     usage = tmp_path / "u.csv"
     _usage(tmp_path, [_usage_row("少用")], name="u.csv")
     out = tmp_path / "inputs.csv"

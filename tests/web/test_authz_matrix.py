@@ -246,6 +246,7 @@ def endpoints():
         ("survey_summary", "GET", lambda o, x: f"/surveys/{_survey(o)}/summary/", {c: office}),
         ("survey_summary_export", "GET", lambda o, x: f"/surveys/{_survey(o)}/summary.xlsx", {c: office}),
         ("survey_usage", "POST", lambda o, x: f"/surveys/{_survey(o)}/usage/", {c: office}),
+        ("survey_thresholds", "POST", lambda o, x: f"/surveys/{_survey(o)}/thresholds/", {c: office}),
         ("survey_selfeval", "GET", lambda o, x: f"/surveys/{_survey(o)}/selfeval/", {c: office}),
         ("survey_unit", "GET", lambda o, x: f"/surveys/{_survey(o)}/units/D01/", {c: own}),
         ("survey_template", "GET", lambda o, x: f"/surveys/{_survey(o)}/units/D01/template.xlsx", {c: own}),

@@ -274,7 +274,8 @@ def test_summary_rolls_up_subordinate_units_and_screens(org, campaign):
     assert by_dept["合计"]["信息系统数"] == 4
     zombies = {(z["部门全称"], z["信息系统名称"]): z for z in result["zombies"]}
     assert set(zombies) == {(d3, "统战信息报送系统")}
-    assert len(zombies[(d3, "统战信息报送系统")]["原因"]) >= 2
+    # 50 visits < the default 100 (criterion 3); 拟清理 is the unit's plan, not one of the seed's criteria
+    assert zombies[(d3, "统战信息报送系统")]["原因"] == ["（3）运行中但年度累计用户访问、登录次数不足100次"]
     pairs = {
         frozenset([(h["单位甲"], h["系统甲"]), (h["单位乙"], h["系统乙"])]) for h in result["duplicates"]
     }
@@ -417,6 +418,22 @@ def test_usage_upload_feeds_screening_and_self_evaluation(org, campaign):
     assert [(z["信息系统名称"], any("访问量" in r for r in z["原因"])) for z in zombies] == [
         ("档案管理系统", True)
     ]
+    # The office sets the threshold (the seed says only “相差较远”): at 5 %, 10 / 100 = 0.1 no longer fires.
+    assert "本平台默认值" in c.get(f"/surveys/{campaign.pk}/summary/").content.decode()
+    assert c.post(f"/surveys/{campaign.pk}/thresholds/", {"设计指标比例下限": "5%"}).status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.zombie_thresholds == {"设计指标比例下限": 0.05}
+    assert selectors.consolidated(campaign=campaign)["zombies"] == []
+    entry = AuditEntry.objects.get(action="survey_thresholds")
+    assert entry.after == {"设计指标比例下限": 0.05}
+    html = c.get(f"/surveys/{campaign.pk}/summary/").content.decode()
+    assert 'value="5%"' in html and "评估办设定" in html
+    # Out of range: a Chinese message, nothing changed; a filler may not set thresholds.
+    resp = c.post(f"/surveys/{campaign.pk}/thresholds/", {"设计指标比例下限": "50"}, follow=True)
+    assert "须在 0 到 1 之间" in resp.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.zombie_thresholds == {"设计指标比例下限": 0.05}
+    assert client("filler1").post(f"/surveys/{campaign.pk}/thresholds/", {"设计指标比例下限": "0.5"}).status_code == 403
 
     page = c.get(f"/surveys/{campaign.pk}/selfeval/")
     (row,) = page.context["units"]

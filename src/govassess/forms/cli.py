@@ -58,6 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     p.add_argument("files", nargs="+")
     p.add_argument("--usage", help="使用情况数据（CSV/XLSX：部门全称、信息系统名称 及各项指标）")
     p.add_argument("--config", help="筛查条件 YAML（默认内置，见 docs/forms.md）")
+    p.add_argument(
+        "--threshold",
+        action="append",
+        metavar="名称=值",
+        help="设定筛查阈值（可重复），如 设计指标比例下限=0.3；原文未给数值，未设定的用平台默认值并注明",
+    )
     p.add_argument("--out", help="输出 .xlsx（默认只打印）")
     _form_args(p)
     p.set_defaults(handler=_zombies)
@@ -155,15 +161,25 @@ def _summary(args) -> int:
 
 
 def _zombies(args) -> int:
-    from govassess.forms.screening import load_screening_config, read_usage, write_rows, zombie_candidates
+    from govassess.forms.screening import (
+        load_screening_config,
+        parse_threshold_options,
+        read_usage,
+        threshold_rows,
+        write_rows,
+        zombie_candidates,
+    )
 
+    config = load_screening_config(args.config, thresholds=parse_threshold_options(args.threshold))
     _, datasets = _validate_all(args)
     usage = read_usage(args.usage) if args.usage else None
-    config = load_screening_config(args.config)
     rows = zombie_candidates(datasets, usage=usage, config=config)
+    used = threshold_rows(config)
     if args.out:
         with OutputSet() as outs:
-            write_rows(rows, outs.file(args.out, option="--out"), "僵尸系统候选")
+            write_rows(rows, outs.file(args.out, option="--out"), "僵尸系统候选", extra={"筛查阈值": used})
+    for t in used:
+        print(f"筛查阈值 {t['阈值']} = {t['取值']}：{t['含义']}（{t['来源']}）")
     for r in rows:
         print(f"{r['部门全称']}｜{r['信息系统名称']}：{'；'.join(r['原因'])}")
     print(f"共 {len(rows)} 个候选系统")

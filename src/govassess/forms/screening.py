@@ -8,6 +8,7 @@ listed as a reason, so a reviewer sees why.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from importlib import resources
 from pathlib import Path
@@ -68,7 +69,8 @@ def read_usage(path: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
         raise
     except Exception:  # unreadable file: tell the user, no traceback
         raise UserError(
-            "无法读取使用情况数据：文件已损坏或格式不对（应为 CSV 或 .xlsx，请在 Excel 或 WPS 中打开后另存）", file=p.name
+            "无法读取使用情况数据：文件已损坏或格式不对（应为 CSV 或 .xlsx，请在 Excel 或 WPS 中打开后另存）",
+            file=p.name,
         ) from None
     if not table:
         raise UserError("使用情况数据为空", file=p.name)
@@ -101,8 +103,17 @@ def read_usage(path: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- 僵尸系统
-def load_screening_config(path: str | Path | None = None) -> dict[str, Any]:
-    """The zombie-screening checks: the built-in ``screening.yaml`` or a user's file of the same shape."""
+DEFAULT_SOURCE = "本平台默认值（原文未规定数值，请评估办按实际设定）"
+
+
+def load_screening_config(
+    path: str | Path | None = None, *, thresholds: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """The zombie-screening checks: the built-in ``screening.yaml`` or a user's file of the same shape.
+
+    ``thresholds`` (名称 → 值, e.g. from ``--threshold``) replace the file's values; each threshold carries
+    ``source`` saying whether the number is the platform's default or the office's, because the seed sets none.
+    """
     if path is None:
         text = (resources.files("govassess.forms") / "screening.yaml").read_text(encoding="utf-8")
         name = "screening.yaml"
@@ -115,7 +126,10 @@ def load_screening_config(path: str | Path | None = None) -> dict[str, Any]:
     problems = []
     if not isinstance(config, dict) or not isinstance(config.get("criteria"), list):
         raise UserError("筛查条件须有 criteria 列表", file=name)
+    named = _check_thresholds(config, name, path is None, thresholds or {})
     for c in config["criteria"]:
+        if not isinstance(c, dict):
+            raise UserError(f"筛查条件须为映射，实际为：{c}", file=name)
         conds = [cond for check in c.get("checks") or [] for cond in check.get("all") or []]
         for cond in conds + list(c.get("except") or []):
             if (
@@ -130,13 +144,122 @@ def load_screening_config(path: str | Path | None = None) -> dict[str, Any]:
                         indicator=str(c.get("id")),
                     )
                 )
+            elif "threshold" in cond and cond["threshold"] not in named:
+                problems.append(
+                    Problem(
+                        f"筛查条件引用了未定义的阈值“{cond['threshold']}”（已定义：{'、'.join(named) or '无'}）",
+                        file=name,
+                        indicator=str(c.get("id")),
+                    )
+                )
         if "id" not in c or not all("reason" in check for check in c.get("checks") or []):
             problems.append(
                 Problem("每个条件须有 id，每项检查须有 reason", file=name, indicator=str(c.get("id")))
             )
+        for check in c.get("checks") or []:
+            try:
+                str(check.get("reason", "")).format_map(_Shown(named))
+            except (KeyError, ValueError, IndexError) as exc:
+                problems.append(
+                    Problem(
+                        f"检查说明“{check.get('reason')}”中的 {{…}} 须是已定义的阈值名称（{exc}）",
+                        file=name,
+                        indicator=str(c.get("id")),
+                    )
+                )
     if problems:
         raise UserError(problems=problems)
     return config
+
+
+def _check_thresholds(
+    config: dict[str, Any], name: str, builtin: bool, overrides: dict[str, float]
+) -> dict[str, dict[str, Any]]:
+    """Validate the ``thresholds`` block and apply the office's values; returns the block (name → entry)."""
+    named = config.get("thresholds") or {}
+    if not isinstance(named, dict):
+        raise UserError("thresholds 须为“名称: {value: 数值, label: 说明}”的映射", file=name)
+    problems = []
+    for key, entry in named.items():
+        if not isinstance(entry, dict) or isinstance(entry.get("value"), bool):
+            problems.append(Problem(f"阈值“{key}”须写成 {{value: 数值, label: 说明}}", file=name))
+            continue
+        entry["source"] = DEFAULT_SOURCE if builtin else f"评估办设定（{name}）"
+    unknown = [k for k in overrides if k not in named]
+    if unknown:
+        problems.append(
+            Problem(
+                f"选项 --threshold：没有名为“{'、'.join(unknown)}”的筛查阈值（可设：{'、'.join(named) or '无'}）"
+            )
+        )
+    for key, value in overrides.items():
+        if key in named and isinstance(named[key], dict):
+            named[key]["value"] = value
+            named[key]["source"] = "评估办设定（--threshold）"
+    for key, entry in named.items():
+        if not isinstance(entry, dict) or "source" not in entry:
+            continue
+        value = entry.get("value")
+        where = name if not entry["source"].endswith("--threshold）") else None  # the file, or the option
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            problems.append(Problem(f"阈值“{key}”须为非负数，实际为：{value}", file=where))
+        elif entry.get("percent") and not 0 < value <= 1:
+            problems.append(
+                Problem(f"阈值“{key}”是比例，须在 0 到 1 之间（如 0.2 即 20%），实际为：{value}", file=where)
+            )
+        elif entry.get("years_before_cutoff") and value != int(value):
+            problems.append(Problem(f"阈值“{key}”是年数，须为整数，实际为：{value}", file=where))
+    if problems:
+        raise UserError(problems=problems)
+    return named
+
+
+class _Shown(dict):
+    """Threshold values as a reason quotes them: 0.2 → 20%, 2.0 → 2."""
+
+    def __init__(self, named: dict[str, Any]) -> None:
+        super().__init__({k: _display(e) for k, e in named.items() if isinstance(e, dict)})
+
+    def __missing__(self, key: str) -> str:
+        raise KeyError(key)
+
+
+def _display(entry: dict[str, Any]) -> str:
+    value = entry.get("value")
+    if not isinstance(value, (int, float)):
+        return str(value)
+    if entry.get("percent"):
+        return f"{value * 100:g}%"
+    return f"{value:g}"
+
+
+def threshold_rows(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The thresholds a screening used, for printing and for the workbook's 筛查阈值 sheet."""
+    return [
+        {
+            "阈值": key,
+            "取值": _display(entry),
+            "含义": entry.get("label", ""),
+            "来源": entry.get("source", ""),
+        }
+        for key, entry in (config.get("thresholds") or {}).items()
+    ]
+
+
+def parse_threshold_options(items: list[str] | None) -> dict[str, float]:
+    """``--threshold 名称=值`` (repeatable; 20% accepted for a share) → {名称: 值}."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        key, sep, raw_value = (nfkc(item) or "").partition("=")
+        text = raw_value.strip()
+        try:
+            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            value = math.nan
+        if not sep or not key.strip() or not math.isfinite(value):
+            raise UserError(f"选项 --threshold 须写成“名称=数值”（如 设计指标比例下限=0.3），实际为：{item}")
+        out[key.strip()] = value
+    return out
 
 
 def _bound(value: Any, cutoff_year: int) -> Any:
@@ -150,7 +273,7 @@ def _bound(value: Any, cutoff_year: int) -> Any:
     return value
 
 
-def _holds(cond: dict[str, Any], row: dict[str, Any], cutoff_year: int) -> bool:
+def _holds(cond: dict[str, Any], row: dict[str, Any], cutoff_year: int, thresholds: dict[str, Any]) -> bool:
     op = cond["op"]
     if "ratio" in cond:
         num, den = (row.get(n) for n in cond["ratio"])
@@ -165,7 +288,11 @@ def _holds(cond: dict[str, Any], row: dict[str, Any], cutoff_year: int) -> bool:
         return value is not None
     if value is None:
         return False  # no data: a check cannot fire on what is unknown
-    target = _bound(cond.get("value"), cutoff_year)
+    if "threshold" in cond:
+        entry = thresholds[cond["threshold"]]
+        target = cutoff_year - int(entry["value"]) if entry.get("years_before_cutoff") else entry["value"]
+    else:
+        target = _bound(cond.get("value"), cutoff_year)
     try:
         if op == "eq":
             return value == target
@@ -192,6 +319,8 @@ def zombie_candidates(
 ) -> list[dict[str, Any]]:
     """Service: every surveyed system for which at least one check fires, with the criteria and reasons."""
     config = config or load_screening_config()
+    named = config.get("thresholds") or {}
+    shown = _Shown(named)
     usage = usage or {}
     out = []
     for data in datasets:
@@ -205,13 +334,13 @@ def zombie_candidates(
             fired_criteria, reasons = [], []
             for criterion in config["criteria"]:
                 exempt = criterion.get("except")
-                if exempt and all(_holds(c, row, cutoff_year) for c in exempt):
+                if exempt and all(_holds(c, row, cutoff_year, named) for c in exempt):
                     continue  # “有特殊规定的除外”
                 for check in criterion.get("checks") or []:
-                    if all(_holds(c, row, cutoff_year) for c in check.get("all") or []):
+                    if all(_holds(c, row, cutoff_year, named) for c in check.get("all") or []):
                         if criterion["id"] not in fired_criteria:
                             fired_criteria.append(criterion["id"])
-                        reasons.append(f"（{criterion['id']}）{check['reason']}")
+                        reasons.append(f"（{criterion['id']}）{str(check['reason']).format_map(shown)}")
             if reasons:
                 out.append(
                     {
@@ -302,18 +431,30 @@ def duplicate_hints(
     return out
 
 
-def write_rows(rows: list[dict[str, Any]], path: str | Path, title: str) -> Path:
-    """Write screening results to an .xlsx (lists joined with “；”)."""
+def write_rows(
+    rows: list[dict[str, Any]],
+    path: str | Path,
+    title: str,
+    *,
+    extra: dict[str, list[dict[str, Any]]] | None = None,
+) -> Path:
+    """Write screening results to an .xlsx (lists joined with “；”); ``extra`` adds sheets (e.g. 筛查阈值)."""
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
     ws.title = title
-    headers = list(rows[0].keys()) if rows else ["结果"]
-    ws.append(headers)
-    for r in rows:
-        ws.append(["；".join(map(str, v)) if isinstance(v, list) else v for v in r.values()])
-    ws.freeze_panes = "A2"
+    for sheet_rows in [rows, *(extra or {}).values()]:
+        if ws is None:
+            ws = wb.create_sheet()
+        headers = list(sheet_rows[0].keys()) if sheet_rows else ["结果"]
+        ws.append(headers)
+        for r in sheet_rows:
+            ws.append(["；".join(map(str, v)) if isinstance(v, list) else v for v in r.values()])
+        ws.freeze_panes = "A2"
+        ws = None
+    for sheet, name in zip(wb.worksheets[1:], extra or {}, strict=True):
+        sheet.title = name
     path = Path(path)
     save_workbook(wb, path)  # system names from units' workbooks stay text; atomicity is the caller's
     return path

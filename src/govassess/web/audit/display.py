@@ -59,6 +59,7 @@ ACTION_LABELS = {
     "survey_submit": "提交普查",
     "survey_upload": "上传普查表",
     "survey_usage": "登记系统使用情况",
+    "survey_thresholds": "设定僵尸系统筛查阈值",
 }
 
 OBJECT_LABELS = {

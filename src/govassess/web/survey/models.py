@@ -15,6 +15,8 @@ class Campaign(models.Model):
     # Usage figures (使用情况/运行数据, one row per system) for the 僵尸 screening and the project self-evaluation.
     usage = models.BinaryField("使用情况数据", null=True, blank=True)
     usage_filename = models.CharField("使用情况数据文件名", max_length=200, blank=True)
+    # The office's numbers for the 僵尸 screening's thresholds (名称 → 值); the seed sets none.
+    zombie_thresholds = models.JSONField("僵尸系统筛查阈值", default=dict, blank=True)
 
     class Meta:
         verbose_name = "普查"

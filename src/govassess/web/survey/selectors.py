@@ -89,16 +89,27 @@ def datasets(*, campaign: Campaign, submitted_only: bool = False) -> list[Survey
     ]
 
 
+def screening_config(*, campaign: Campaign) -> dict:
+    from govassess.forms.screening import load_screening_config
+
+    return load_screening_config(thresholds=campaign.zombie_thresholds or {})
+
+
 def consolidated(*, campaign: Campaign) -> dict:
+    from govassess.forms.screening import threshold_rows
+
+    config = screening_config(campaign=campaign)
+    thresholds = threshold_rows(config)
     data = datasets(campaign=campaign)
     if not data:
-        return {"summary": [], "columns": [], "zombies": [], "duplicates": [], "files": 0}
+        return {"summary": [], "columns": [], "zombies": [], "duplicates": [], "files": 0, "thresholds": thresholds}
     summary = survey_summary(data)
     columns = [k for k in summary[0] if k != "部门"] if summary else []
     return {
+        "thresholds": thresholds,
         "summary": summary,
         "columns": columns,
-        "zombies": zombie_candidates(data, usage=usage_of(campaign=campaign)),
+        "zombies": zombie_candidates(data, usage=usage_of(campaign=campaign), config=config),
         "duplicates": duplicate_hints(data),
         "files": len(data),
     }

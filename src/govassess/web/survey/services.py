@@ -236,3 +236,24 @@ def usage_upload(*, user, campaign: Campaign, upload) -> int:
             after={"filename": name, "sha256": hashlib.sha256(content).hexdigest(), "systems": len(usage)},
         )
     return len(usage)
+
+
+def zombie_thresholds_set(*, user, campaign: Campaign, values: dict[str, float]) -> dict[str, float]:
+    """The office sets the 僵尸 screening's thresholds for a campaign; checked by the core (names, ranges)."""
+    from govassess.forms.screening import load_screening_config
+
+    policy.require_office(user)
+    load_screening_config(thresholds=values)  # refuses unknown names and out-of-range values, changes nothing
+    with transaction.atomic():
+        before = dict(campaign.zombie_thresholds or {})
+        campaign.zombie_thresholds = dict(values)
+        campaign.save(update_fields=["zombie_thresholds"])
+        audit_record(
+            user=user,
+            action="survey_thresholds",
+            object_type="survey",
+            object_id=campaign.pk,
+            before=before or None,
+            after=dict(values),
+        )
+    return dict(values)

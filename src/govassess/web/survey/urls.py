@@ -10,6 +10,7 @@ urlpatterns = [
     path("surveys/<int:pk>/summary/", views.campaign_summary, name="survey_summary"),
     path("surveys/<int:pk>/summary.xlsx", views.campaign_summary_export, name="survey_summary_export"),
     path("surveys/<int:pk>/usage/", views.campaign_usage, name="survey_usage"),
+    path("surveys/<int:pk>/thresholds/", views.campaign_thresholds, name="survey_thresholds"),
     path("surveys/<int:pk>/selfeval/", views.campaign_selfeval, name="survey_selfeval"),
     path("surveys/<int:pk>/units/<str:code>/", views.unit_survey, name="survey_unit"),
     path("surveys/<int:pk>/units/<str:code>/template.xlsx", views.unit_template, name="survey_template"),

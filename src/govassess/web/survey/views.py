@@ -316,3 +316,19 @@ def campaign_selfeval(request, pk):
         ctx = {"error": err, "units": [], "indicators": []}
     ctx["campaign"] = campaign
     return render(request, "survey/selfeval.html", ctx)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(lambda request, pk: reverse("survey_summary", args=[pk]))
+def campaign_thresholds(request, pk):
+    """The office's numbers for the screening's thresholds: one text box per threshold, blank = the default."""
+    from govassess.forms.screening import parse_threshold_options, threshold_rows
+
+    campaign = get_object_or_404(Campaign, pk=pk)
+    policy.require_office(request.user)
+    names = [t["阈值"] for t in threshold_rows(selectors.screening_config(campaign=campaign))]
+    posted = [f"{n}={request.POST[n].strip()}" for n in names if request.POST.get(n, "").strip()]
+    services.zombie_thresholds_set(user=request.user, campaign=campaign, values=parse_threshold_options(posted))
+    messages.success(request, "已保存筛查阈值。")
+    return redirect("survey_summary", pk)
