@@ -102,7 +102,14 @@ def consolidated(*, campaign: Campaign) -> dict:
     thresholds = threshold_rows(config)
     data = datasets(campaign=campaign)
     if not data:
-        return {"summary": [], "columns": [], "zombies": [], "duplicates": [], "files": 0, "thresholds": thresholds}
+        return {
+            "summary": [],
+            "columns": [],
+            "zombies": [],
+            "duplicates": [],
+            "files": 0,
+            "thresholds": thresholds,
+        }
     summary = survey_summary(data)
     columns = [k for k in summary[0] if k != "部门"] if summary else []
     return {

@@ -329,6 +329,8 @@ def campaign_thresholds(request, pk):
     policy.require_office(request.user)
     names = [t["阈值"] for t in threshold_rows(selectors.screening_config(campaign=campaign))]
     posted = [f"{n}={request.POST[n].strip()}" for n in names if request.POST.get(n, "").strip()]
-    services.zombie_thresholds_set(user=request.user, campaign=campaign, values=parse_threshold_options(posted))
+    services.zombie_thresholds_set(
+        user=request.user, campaign=campaign, values=parse_threshold_options(posted)
+    )
     messages.success(request, "已保存筛查阈值。")
     return redirect("survey_summary", pk)

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0002_usage'),
+        ("survey", "0002_usage"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='zombie_thresholds',
-            field=models.JSONField(blank=True, default=dict, verbose_name='僵尸系统筛查阈值'),
+            model_name="campaign",
+            name="zombie_thresholds",
+            field=models.JSONField(blank=True, default=dict, verbose_name="僵尸系统筛查阈值"),
         ),
     ]
