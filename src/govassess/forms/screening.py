@@ -158,7 +158,7 @@ def load_screening_config(
             )
         for check in c.get("checks") or []:
             try:
-                str(check.get("reason", "")).format_map(_Shown(named))
+                str(check.get("reason", "")).format_map(_shown(named))
             except (KeyError, ValueError, IndexError) as exc:
                 problems.append(
                     Problem(
@@ -214,14 +214,9 @@ def _check_thresholds(
     return named
 
 
-class _Shown(dict):
-    """Threshold values as a reason quotes them: 0.2 → 20%, 2.0 → 2."""
-
-    def __init__(self, named: dict[str, Any]) -> None:
-        super().__init__({k: _display(e) for k, e in named.items() if isinstance(e, dict)})
-
-    def __missing__(self, key: str) -> str:
-        raise KeyError(key)
+def _shown(named: dict[str, Any]) -> dict[str, str]:
+    """Threshold values as a reason quotes them (0.2 → 20%, 2.0 → 2); a missing name raises KeyError."""
+    return {k: _display(e) for k, e in named.items() if isinstance(e, dict)}
 
 
 def _display(entry: dict[str, Any]) -> str:
@@ -320,7 +315,7 @@ def zombie_candidates(
     """Service: every surveyed system for which at least one check fires, with the criteria and reasons."""
     config = config or load_screening_config()
     named = config.get("thresholds") or {}
-    shown = _Shown(named)
+    shown = _shown(named)
     usage = usage or {}
     out = []
     for data in datasets:
