@@ -65,11 +65,6 @@ def test_no_budget_needs_no_years(form, tmp_path):
     assert {p.column, q.column} == {"预算涉及的年度起", "预算涉及的年度止"}
 
 
-def test_stopped_systems_are_not_filed(form, tmp_path):
-    (p,) = _problems(form, _book(form, tmp_path, [system_row(系统状态="停止使用")]))
-    assert p.column == "系统状态" and "停用系统不需填报" in p.message and "停止使用" in p.message
-
-
 def test_independent_operation_needs_a_reason(form, tmp_path):
     (p,) = _problems(form, _book(form, tmp_path, [system_row(**{"信息系统拟清理、整合情况": "拟独立运行"})]))
     assert p.column == "备注" and "依据理由" in p.message
@@ -173,7 +168,7 @@ def test_every_problem_is_reported(form, tmp_path):
     rows = [
         system_row(name="甲", 系统类型="x"),
         system_row(name="乙", 硬件投入="abc"),
-        system_row(name="丙", 系统状态="停止使用"),
+        system_row(name="丙", 信息系统分级保护定级情况="绝密"),
     ]
     assert len(_problems(form, _book(form, tmp_path, rows))) == 3
 

@@ -101,13 +101,13 @@ def test_summary_command_merges_workbooks(form, tmp_path):
 
 def test_import_all_or_nothing(form, tmp_path, capsys):
     bad = write_book(
-        form, tmp_path / "bad.xlsx", {"units": UNITS, "systems": [system_row(系统状态="停止使用")]}
+        form, tmp_path / "bad.xlsx", {"units": UNITS, "systems": [system_row(信息系统分级保护定级情况="绝密")]}
     )
     out = tmp_path / "out"
     assert run(["survey", "import", str(bad), "--out", str(out)]) == 2
     assert not out.exists()
     text = capsys.readouterr().out
-    assert "工作表「政务信息系统基本情况表」" in text and "第 2 行" in text and "列「系统状态」" in text
+    assert "工作表「政务信息系统基本情况表」" in text and "第 2 行" in text and "列「信息系统分级保护定级情况」" in text
     good = write_book(form, tmp_path / "good.xlsx", {"units": UNITS, "systems": SYSTEMS})
     assert run(["survey", "import", str(good), "--out", str(out)]) == 0
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

@@ -191,6 +191,25 @@ def test_upload_validated_all_or_nothing(org, campaign):
     assert AuditEntry.objects.count() == audits
 
 
+def test_classified_workbook_is_never_uploaded(org, campaign):
+    # Seed 000: 涉密、非涉密应分开填报，上报时须分开刻盘 — a networked platform takes the 非涉密 part only.
+    unit_profile_update(user=org.office, unit=org.d1, data=master(org.d1.name))
+    tpl = selectors.template_bytes(campaign=campaign, unit=org.d1)
+    secret = fill(tpl, [system_row(org.d1.name, 信息系统分级保护定级情况="秘密")])
+    c = client("filler1")
+    resp = c.post(f"/surveys/{campaign.pk}/units/D01/upload/", {"file": upload(secret, "涉密.xlsx")})
+    assert resp.status_code == 200
+    page = resp.content.decode()
+    assert "涉密内容不得通过本平台上传" in page and "离线报送" in page
+    assert not Response.objects.filter(campaign=campaign, unit=org.d1).exists()
+    stopped = fill(tpl, [system_row(org.d1.name, 系统状态="停止使用"), system_row(org.d1.name, "二")])
+    resp = c.post(f"/surveys/{campaign.pk}/units/D01/upload/", {"file": upload(stopped)})
+    assert resp.status_code == 302
+    stored = Response.objects.get(campaign=campaign, unit=org.d1)
+    assert stored.counts["systems"] == 2  # filed as is, status kept
+    assert any("停用系统不需填报" in w for w in stored.warnings)
+
+
 def test_upload_must_contain_own_unit(org, campaign):
     unit_profile_update(user=org.office, unit=org.d2, data=master(org.d2.name))
     tpl = selectors.template_bytes(campaign=campaign, unit=org.d2)  # D02's master data, uploaded as D01

@@ -27,7 +27,16 @@ FIELD_TYPES = (
     "id_card",
     "phone",
 )
-RULE_TYPES = ("sum_equals", "order", "requires_if", "forbidden_value", "allowed_if", "unique", "exists_in")
+RULE_TYPES = (
+    "sum_equals",
+    "order",
+    "requires_if",
+    "forbidden_value",
+    "notice_value",  # accepted, with a notice; ``exclude: true`` keeps the row out of counts and screening
+    "allowed_if",
+    "unique",
+    "exists_in",
+)
 # Names a rule or a bound may use instead of a field: the survey cut-off date and its year.
 SPECIAL_VALUES = ("cutoff", "cutoff_year")
 
@@ -98,6 +107,26 @@ class SummaryColumn:
     field: str | None = None
     where: dict[str, Any] = dc_field(default_factory=dict)
     unit: str | None = None
+    # Count the rows left out of the summary (停用 systems) instead of the counted ones.
+    excluded: bool = False
+
+
+@dataclass(frozen=True)
+class Separation:
+    """Rows that must be filed in separate workbooks: each value of ``field`` (in ``sheets``) belongs to at
+    most one group; one workbook may hold rows of one group only. Values in no group are neutral."""
+
+    field: str
+    sheets: tuple[str, ...]
+    groups: dict[str, tuple[str, ...]]
+    message: str | None = None
+    offline: str | None = None  # the group that must never be uploaded to the networked platform (涉密)
+
+    def group_of(self, value: Any) -> str | None:
+        for name, values in self.groups.items():
+            if value in values:
+                return name
+        return None
 
 
 @dataclass(frozen=True)
@@ -110,6 +139,7 @@ class Form:
     summary: tuple[SummaryColumn, ...] = ()
     description: str | None = None
     source: str | None = None
+    separate_by: Separation | None = None
 
     def sheet(self, sheet_id: str) -> Sheet:
         for s in self.sheets:
@@ -265,10 +295,12 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
             field=cd.get("field"),
             where=dict(cd.get("where") or {}),
             unit=cd.get("unit"),
+            excluded=bool(cd.get("excluded", False)),
         )
         if col.sheet not in by_id or col.agg not in ("count", "sum") or (col.agg == "sum" and not col.field):
             bad(f"汇总列定义有误：{col.name}", sheet=summary.get("name", "汇总表"))
         columns.append(col)
+    separation = _separation(data.get("separate_by"), by_id, bad)
     if problems:
         raise UserError(problems=problems)
     return Form(
@@ -280,4 +312,42 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
         summary=tuple(columns),
         description=data.get("description"),
         source=data.get("source"),
+        separate_by=separation,
+    )
+
+
+def _separation(spec: Any, by_id: dict[str, Sheet], bad: Any) -> Separation | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not spec.get("field") or not isinstance(spec.get("groups"), dict):
+        bad("separate_by 应为映射，含 field（字段）、sheets（子表）、groups（分组 → 取值列表）")
+        return None
+    field_name = str(spec["field"])
+    sheets = tuple(str(s) for s in spec.get("sheets") or by_id)
+    for sid in sheets:
+        sheet = by_id.get(sid)
+        if sheet is None:
+            bad(f"separate_by 引用了不存在的子表 {sid}")
+        elif field_name not in [f.name for f in sheet.fields]:
+            bad(f"separate_by 的字段 {field_name} 不在子表中", sheet=sheet.name)
+    groups: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, str] = {}
+    for name, values in spec["groups"].items():
+        values = tuple(str(v) for v in (values if isinstance(values, list) else [values]))
+        for v in values:
+            if v in seen:
+                bad(f"separate_by 的取值 {v} 同时属于分组 {seen[v]} 和 {name}")
+            seen[v] = str(name)
+        groups[str(name)] = values
+    if len(groups) < 2:
+        bad("separate_by 至少需要两个分组")
+    offline = spec.get("offline")
+    if offline is not None and str(offline) not in groups:
+        bad(f"separate_by 的 offline 应为分组之一（{'、'.join(groups)}），实际为 {offline}")
+    return Separation(
+        field=field_name,
+        sheets=sheets,
+        groups=groups,
+        message=spec.get("message"),
+        offline=None if offline is None else str(offline),
     )

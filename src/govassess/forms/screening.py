@@ -320,7 +320,7 @@ def zombie_candidates(
     out = []
     for data in datasets:
         cutoff_year = data.form.cutoff.year
-        for sys_row in data.rows("systems"):
+        for sys_row in data.counted("systems"):
             key = (sys_row.get("部门全称"), sys_row.get("信息系统名称"))
             row = dict(sys_row)
             for k, v in (usage.get(key) or {}).items():  # type: ignore[arg-type]
@@ -378,7 +378,7 @@ def duplicate_hints(
     """
     systems = []
     for data in datasets:
-        for r in data.rows("systems"):
+        for r in data.counted("systems"):
             systems.append(
                 (
                     r.get("部门全称"),

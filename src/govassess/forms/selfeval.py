@@ -60,7 +60,7 @@ def selfeval_inputs(
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for data in datasets:
-        for sys_row in data.rows("systems"):
+        for sys_row in data.counted("systems"):
             if sys_row.get("系统状态") != "运行中":
                 continue  # 已建项目 only
             key = (sys_row["部门全称"], sys_row["信息系统名称"])
@@ -138,7 +138,7 @@ def selfeval_units(
     """The units (评估对象) matching ``selfeval_inputs``: unit, name, class."""
     out = []
     for data in datasets:
-        for r in data.rows("systems"):
+        for r in data.counted("systems"):
             key = (r["部门全称"], r["信息系统名称"])
             if r.get("系统状态") == "运行中" and key in usage:
                 out.append({"unit": unit_code(*key), "name": r["信息系统名称"], "class": UNIT_CLASS})

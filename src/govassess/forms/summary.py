@@ -10,6 +10,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from govassess.errors import UserError
 from govassess.forms.model import Form
 from govassess.forms.survey import SurveyData
 from govassess.outputs import OutputSet, csv_cell, save_workbook
@@ -55,13 +56,14 @@ def survey_summary(datasets: list[SurveyData], *, total: bool = True) -> list[di
     if not datasets:
         return []
     form = datasets[0].form
+    _one_group(datasets)
     table: dict[str, dict[str, float]] = {}
     for data in datasets:
         top = department_map(data)
         for unit in top.values():
             table.setdefault(unit, {})
         for col in form.summary:
-            for row in data.rows(col.sheet):
+            for row in data.uncounted(col.sheet) if col.excluded else data.counted(col.sheet):
                 dept = _department_of(row, col.sheet, top)
                 if dept is None or not _holds(row, col.where):
                     continue
@@ -84,6 +86,21 @@ def survey_summary(datasets: list[SurveyData], *, total: bool = True) -> list[di
             sums[col.name] = _tidy(sum(r[col.name] for r in rows))
         rows.append(sums)
     return rows
+
+
+def _one_group(datasets: list[SurveyData]) -> None:
+    """涉密 and 非涉密 workbooks are summarised separately (the seed: 分开填报、分开刻盘)."""
+    sep = datasets[0].form.separate_by
+    groups: dict[str, list[str]] = {}
+    for d in datasets:
+        if d.classification is not None:
+            groups.setdefault(d.classification, []).append(d.file or "（未命名文件）")
+    if sep is None or len(groups) <= 1:
+        return
+    listed = "；".join(f"{g}：{'、'.join(files)}" for g, files in groups.items())
+    raise UserError(
+        f"{sep.message or '以下分组须分开汇总'}，不能放在同一份汇总表中（{listed}）。请按{'、'.join(groups)}分别汇总"
+    )
 
 
 def _tidy(value: float) -> float | int:
@@ -145,7 +162,9 @@ def export_survey(data: SurveyData, out_dir: str | Path, *, outputs: OutputSet |
         "rows": counts,
         "warnings": data.warnings,
     }
-    outputs.file(out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    outputs.file(out / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     written.append(out / "manifest.json")
     return written
 

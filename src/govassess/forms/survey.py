@@ -47,9 +47,23 @@ class SurveyData:
     file: str | None
     sheets: dict[str, SheetData]
     warnings: list[str] = field(default_factory=list)
+    # Row indices (per sheet id) accepted with a notice but left out of counts and screening (停用 systems).
+    excluded: dict[str, set[int]] = field(default_factory=dict)
+    # The group of the form's ``separate_by`` this workbook belongs to (涉密 / 非涉密), None if no row says.
+    classification: str | None = None
 
     def rows(self, sheet_id: str) -> list[dict[str, Any]]:
+        """Every row as filed (exports keep them all)."""
         return self.sheets[sheet_id].rows if sheet_id in self.sheets else []
+
+    def counted(self, sheet_id: str) -> list[dict[str, Any]]:
+        """The rows that count: summary, screening and self-evaluation use these."""
+        skip = self.excluded.get(sheet_id, set())
+        return [r for i, r in enumerate(self.rows(sheet_id)) if i not in skip]
+
+    def uncounted(self, sheet_id: str) -> list[dict[str, Any]]:
+        skip = self.excluded.get(sheet_id, set())
+        return [r for i, r in enumerate(self.rows(sheet_id)) if i in skip]
 
 
 def column_letter(index: int) -> str:
@@ -90,7 +104,8 @@ def read_workbook(source: str | Path | IO[bytes], *, filename: str | None = None
         raise
     except Exception:  # calamine raises its own error types and sometimes ValueError/OSError
         raise UserError(
-            "无法读取工作簿：文件已损坏或不是 Excel 2007 及以上格式（.xlsx），请在 Excel 或 WPS 中打开后另存", file=name
+            "无法读取工作簿：文件已损坏或不是 Excel 2007 及以上格式（.xlsx），请在 Excel 或 WPS 中打开后另存",
+            file=name,
         ) from None
 
 
@@ -204,17 +219,81 @@ def validate_survey(form: Form, raw_sheets: list[RawSheet], *, file: str | None 
         names = [f.name for f in sheet.fields]
         rows = [dict(zip(names, vals)) for vals in zip(*(clean[n] for n in names))] if keep else []
         data[sheet.id] = SheetData(sheet=sheet, rows=rows, row_numbers=row_numbers)
+    excluded: dict[str, set[int]] = {}
     for sheet in form.sheets:
         if sheet.id not in data:
             continue
         sd = data[sheet.id]
         for rule in sheet.rules:
-            problems.extend(_apply_rule(rule, sd, data, form, file))
+            if rule.type == "notice_value":
+                warnings.extend(_notices(rule, sd, excluded))
+            else:
+                problems.extend(_apply_rule(rule, sd, data, form, file))
+    classification, mixed = _separation(form, data, file)
+    problems.extend(mixed)
     if problems:
         problems.sort(key=lambda p: (_sheet_order(form, p.sheet), p.row or 0))
         raise UserError(problems=problems)
     # INVALID never survives a successful validation; blanks are None.
-    return SurveyData(form=form, file=file, sheets=data, warnings=warnings)
+    return SurveyData(
+        form=form, file=file, sheets=data, warnings=warnings, excluded=excluded, classification=classification
+    )
+
+
+def _notices(rule: Rule, sd: SheetData, excluded: dict[str, set[int]]) -> list[str]:
+    """A value the seed says need not be filed is accepted with its status and a notice (not an error)."""
+    s = rule.spec
+    by_value: dict[Any, list[int]] = {}
+    for i, (row, row_no) in enumerate(zip(sd.rows, sd.row_numbers)):
+        value = row.get(s["field"])
+        if value is not None and value is not INVALID and value in s["values"]:
+            by_value.setdefault(value, []).append(row_no)
+            if s.get("exclude"):
+                excluded.setdefault(sd.sheet.id, set()).add(i)
+    out = []
+    for value, row_nos in by_value.items():
+        rows = "、".join(str(n) for n in row_nos[:20]) + (
+            f" 等 {len(row_nos)} 行" if len(row_nos) > 20 else " 行"
+        )
+        tail = "，不计入汇总、筛查和自评" if s.get("exclude") else ""
+        reason = f"{rule.message}；" if rule.message else ""
+        out.append(
+            f"工作表「{sd.sheet.name}」第 {rows}的{s['field']}为「{value}」：{reason}已按所填状态接受{tail}"
+        )
+    return out
+
+
+def _separation(form: Form, data: dict[str, SheetData], file: str | None) -> tuple[str | None, list[Problem]]:
+    """Which group (涉密 / 非涉密) the workbook's rows belong to; rows of two groups in one file are refused."""
+    sep = form.separate_by
+    if sep is None:
+        return None, []
+    first: dict[str, tuple[str, int, Any]] = {}  # group → (sheet name, row, value) of its first row
+    for sid in sep.sheets:
+        sd = data.get(sid)
+        if sd is None:
+            continue
+        for row, row_no in zip(sd.rows, sd.row_numbers):
+            value = row.get(sep.field)
+            group = sep.group_of(value) if value is not INVALID else None
+            if group is not None and group not in first:
+                first[group] = (sd.sheet.name, row_no, value)
+    if len(first) <= 1:
+        return next(iter(first), None), []
+    found = "；".join(f"{g}：工作表「{w[0]}」第 {w[1]} 行（{w[2]}）" for g, w in first.items())
+    reason = sep.message or "以下分组须分开填报"
+    groups = "、".join(first)
+    problems = [
+        Problem(
+            f"{reason}。本文件同时含有{groups}的行（{found}），请分成{len(first)}个文件分别填报",
+            file=file,
+            sheet=w[0],
+            row=w[1],
+            column=sep.field,
+        )
+        for w in list(first.values())[1:2]
+    ]
+    return None, problems
 
 
 def _sheet_order(form: Form, name: str | None) -> int:
@@ -277,6 +356,7 @@ _RULE_LABELS = {
     "order": "先后顺序",
     "requires_if": "条件必填",
     "forbidden_value": "不予填报",
+    "notice_value": "提示",
     "allowed_if": "对应关系",
     "unique": "不得重复",
     "exists_in": "单位须在单位基本情况中登记",

@@ -77,6 +77,13 @@ def response_upload(*, user, campaign: Campaign, unit, upload) -> Response:
         raise UserError(f"文件过大（上限 {settings.EVIDENCE_MAX_BYTES // 1024 // 1024} MB）", file=name)
     content = upload.read()
     data = survey_validate(io.BytesIO(content), form=campaign.form_id, cutoff=campaign.cutoff, filename=name)
+    sep = data.form.separate_by
+    if sep is not None and sep.offline is not None and data.classification == sep.offline:
+        raise UserError(
+            f"本文件含有{sep.offline}的信息系统或网络（{sep.field}），{sep.offline}内容不得通过本平台上传；"
+            f"{sep.message or '请分开填报'}，请按保密规定离线报送，本平台只接收其余部分",
+            file=name,
+        )
     names = [r.get("单位名称") for r in data.rows("units")]
     if unit.name not in names:
         sheet = data.sheets["units"].sheet.name if "units" in data.sheets else "单位基本情况"
