@@ -93,6 +93,25 @@ def test_root_veto_zeroes_total_and_node_veto_zeroes_node():
     assert "否决" in u["indicators"]["2.2"]["explanation"]
 
 
+def test_a_veto_left_unknown_by_a_blank_input_is_said_not_passed_silently():
+    # Veto "虚假材料认定 = 1 OR 事故数 >= 1". U1: both blank → unknown → counted as not vetoed, and said so.
+    # U2: 虚假 是, 事故 blank → vetoed (one met clause decides). U3: 否 and 0 → decided, not vetoed.
+    system = yj(veto="虚假材料认定 = 1 OR 事故数 >= 1")
+    full = [("2.1", "网上受理率", 1), ("2.2", "即办程度", 1)]
+    rows = [(u, *r) for u in ("U1", "U2", "U3") for r in full]
+    rows += [("U2", "yj-mini", "虚假材料认定", "是"), ("U3", "yj-mini", "虚假材料认定", "否"), ("U3", "yj-mini", "事故数", 0)]
+    result = run(system, units_of(3, has_license_items=[1, 1, 1]), rows)
+    res = by_unit(result)
+    assert [res[u]["vetoed"] for u in ("U1", "U2", "U3")] == [False, True, False]
+    assert res["U1"]["score"] == 100.0 and res["U2"]["score"] == 0.0
+    (warning,) = [w for w in result["warnings"] if "否决条件" in w]
+    assert "无法判定是否否决，本次按未否决计：1 个单位（单位1）" in warning
+    assert "缺少输入（事故数、虚假材料认定）" in warning
+    assert {(m["indicator"], m["input"]) for m in res["U1"]["missing"]} == {
+        ("yj-mini", "虚假材料认定"), ("yj-mini", "事故数")}
+    assert res["U2"]["missing"] == [] and res["U3"]["missing"] == []
+
+
 def test_ranks_competition_within_class_on_shown_precision():
     # totals 90, 80, 80, 70 → ranks 1, 2, 2, 4; a county is ranked separately (1)
     vals = {"U1": 0.9, "U2": 0.8, "U3": 0.8, "U4": 0.7}

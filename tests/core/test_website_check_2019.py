@@ -197,6 +197,8 @@ def test_cli_inspect_inputs_then_score_on_the_test_site(tmp_path):
             with testsite.serve(routes) as (base, _):
                 cfg = CrawlConfig(base + "/", delay=0, workers=4, per_host=4, timeout=10.0, max_bytes=200_000,
                                   external="loopback")
+                # 站点无法访问 needs the rule's week of 20 visits a day; the inspection is the last one.
+                testsite.monitor(base, tmp_path / "state", dt.date(2024, 6, 30), last_day=19)
                 report = inspect_site(cfg, as_of=dt.date(2024, 6, 30), state_dir=tmp_path / "state")
     assert not refused
     report_path, inputs = tmp_path / "report.json", tmp_path / "inputs.csv"

@@ -44,12 +44,15 @@ def site(loopback_only, tmp_path_factory):
         routes, facts = build_site(ext)
         with serve(routes) as (base, hits):
             state = tmp_path_factory.mktemp("state")
+            # A week of 20 visits a day (the inspection is the 20th of the last day): availability is decided.
+            testsite.monitor(base, state, AS_OF, last_day=19)
+            monitored = len(hits)  # the inspection's own requests follow
             report = inspect_site(config(base), as_of=AS_OF, state_dir=state)
             yield {
                 "report": report,
                 "facts": facts,
                 "base": base,
                 "ext": ext,
-                "hits": list(hits),
+                "hits": list(hits)[monitored:],
                 "ext_hits": list(ext_hits),
             }

@@ -196,3 +196,21 @@ def test_cli_user_errors_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["inspect", "http://127.0.0.1:9/", "--as-of", "2024-13-01"])
     assert exc.value.code == 2
+
+
+def test_undetermined_availability_is_left_blank_not_scored(config, tmp_path):
+    # One inspection is one visit, not the 19号 rule's week of 20 visits a day: the availability inputs stay
+    # blank with the reason in the note, so the score says the input is missing instead of passing or vetoing.
+    with serve(build_big_site(3)) as (base, _):
+        report = inspect_site(config(base), as_of=dt.date(2024, 6, 30), state_dir=tmp_path)
+    rows = report_to_rows(report, load_map(), unit="U1")
+    by_input = {r["input"]: r for r in rows}
+    for name in ("首页打不开次数占比", "首页可访问比例"):
+        assert by_input[name]["value"] == ""
+        assert "监测不足，未判定" in by_input[name]["note"]
+    assert by_input["首页失效链接数"]["value"] != ""  # the rest is measured as usual
+    system = load_system("gov-website-check-2019")
+    frame = inputs_from_rows(system, PORTAL, rows, source="网上抓取")
+    assert not any(
+        r["input"] in ("首页打不开次数占比", "首页可访问比例") for r in frame.iter_rows(named=True)
+    )

@@ -5,8 +5,8 @@ import gzip
 import json
 
 from govassess.inspection.crawler import crawl_site
-from govassess.inspection.report import inspect_site
-from govassess.inspection.testsite import html, page, redirect, serve
+from govassess.inspection.report import inspect_site, probe_site
+from govassess.inspection.testsite import html, monitor, page, redirect, serve
 
 
 def _home(items):
@@ -41,28 +41,68 @@ def test_home_unchanged_for_two_weeks_across_runs_is_a_veto(tmp_path, config):
     assert [r["date"] for r in state["runs"]] == ["2024-06-10", "2024-06-24", "2024-06-26"]
 
 
-def test_availability_ratio_across_runs(tmp_path, config):
+DOWN = (503, {"Content-Type": "text/html"}, b"busy")
+
+
+def _week_with_failures(base, routes, state, failures):
+    """06-01..06-06: 20 good visits a day; 06-07: ``failures`` failed visits, then good ones up to 19; the
+    inspection on 06-07 is the 140th visit (7 days x 20, the 19号 rule's minimum)."""
+    monitor(base, state, dt.date(2024, 6, 6), days=6)
+    good = routes["/"]
+    routes["/"] = DOWN
+    for _ in range(failures):
+        assert not probe_site(base + "/", state_dir=state, as_of=dt.date(2024, 6, 7), timeout=2)["ok"]
+    routes["/"] = good
+    for _ in range(19 - failures):
+        assert probe_site(base + "/", state_dir=state, as_of=dt.date(2024, 6, 7), timeout=2)["ok"]
+
+
+def test_availability_is_decided_on_a_week_of_twenty_visits_a_day(tmp_path, config):
+    # 国办秘函〔2019〕19号: 监测1周，每天间隔性访问20次以上，超过（含）15秒打不开的次数累计占比超过（含）5%.
+    # 6 of 140 = 4.29 % < 5 % passes; 7 of 140 = 5 % exactly is "超过（含）" and vetoes.
     routes = {"/": _home(["2024-06-01"]), "/robots.txt": (404, {}, b"")}
     with serve(routes) as (base, _):
-        for _ in range(19):  # 19 good visits
-            inspect_site(config(base), as_of=dt.date(2024, 6, 1), state_dir=tmp_path)
-        ok = inspect_site(config(base), as_of=dt.date(2024, 6, 1), state_dir=tmp_path)
-        assert _check(ok, "站点无法访问")["result"] == "pass"
-        routes["/"] = (503, {"Content-Type": "text/html"}, b"busy")
-        bad = inspect_site(config(base), as_of=dt.date(2024, 6, 2), state_dir=tmp_path)
-    c = _check(bad, "站点无法访问")
-    # 21 visits in the 7-day window, 1 failed: 1/21 = 4.76 % < 5 % -> pass, value rounded to 4 places.
-    assert c["value"] == round(1 / 21, 4) and c["result"] == "pass"
-    assert "少于规定的 140 次" in c["criteria"]  # 7 days x 20 visits
+        _week_with_failures(base, routes, tmp_path / "six", 6)
+        six = inspect_site(config(base), as_of=dt.date(2024, 6, 7), state_dir=tmp_path / "six")
+        _week_with_failures(base, routes, tmp_path / "seven", 7)
+        seven = inspect_site(config(base), as_of=dt.date(2024, 6, 7), state_dir=tmp_path / "seven")
+    c6, c7 = _check(six, "站点无法访问"), _check(seven, "站点无法访问")
+    assert (c6["result"], c6["value"]) == ("pass", round(6 / 140, 4))
+    assert (c7["result"], c7["value"]) == ("fail", 0.05)
+    assert len(c7["evidence"]) == 7 and c7["evidence"][0]["status"] == 503
+    assert seven["verdict"] == "不合格（单项否决：站点无法访问）"
+    assert "每天访问20次以上" in c7["criteria"]
 
 
-def test_availability_failure_share_at_threshold_fails(tmp_path, config):
+def test_one_failed_visit_without_a_week_of_monitoring_is_undetermined(tmp_path, config):
+    # Down at the only visit: 1 of 1 = 100 %, but the rule needs a week of 20 visits a day, so no veto yet.
     routes = {"/": (500, {"Content-Type": "text/html"}, b"down"), "/robots.txt": (404, {}, b"")}
     with serve(routes) as (base, _):
         r = inspect_site(config(base), as_of=dt.date(2024, 6, 1), state_dir=tmp_path)
     c = _check(r, "站点无法访问")
-    assert c["value"] == 1.0 and c["result"] == "fail"  # 1 of 1 visits failed
+    assert c["value"] == 1.0 and c["result"] == "undetermined"
+    assert "监测不足，未判定" in c["evidence"] and "7 天少于 20 次" in c["evidence"]
+    assert "2024-05-26 0 次" in c["evidence"] and "2024-06-01 1 次" in c["evidence"]
+    assert r["verdict"] == "未触发已判定的单项否决；尚未判定：站点无法访问、首页不更新（见各项说明）"
+    assert _check(r, "首页不更新")["result"] == "undetermined"  # a 500 page says nothing about updates
     assert r["pages_crawled"] == 1 and r["home"]["status"] == 500
+
+
+def test_a_day_short_of_twenty_visits_leaves_availability_undetermined(tmp_path, config):
+    routes = {"/": _home(["2024-06-01"]), "/robots.txt": (404, {}, b"")}
+    with serve(routes) as (base, _):
+        monitor(base, tmp_path, dt.date(2024, 6, 7), last_day=19)
+        # One visit of 06-03 missing: 19 that day.
+        state_file = next(tmp_path.iterdir())
+        state = json.loads(state_file.read_text("utf-8"))
+        runs = state["runs"]
+        drop = next(i for i, r in enumerate(runs) if r.get("probe", {}).get("date") == "2024-06-03")
+        del runs[drop]
+        state_file.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+        r = inspect_site(config(base), as_of=dt.date(2024, 6, 7), state_dir=tmp_path)
+    c = _check(r, "站点无法访问")
+    assert c["result"] == "undetermined" and c["value"] == 0
+    assert "1 天少于 20 次（2024-06-03 19 次）" in c["evidence"]
 
 
 def test_hostile_server_never_crashes(config):
@@ -147,8 +187,8 @@ def test_probe_runs_feed_availability_without_breaking_home_history(tmp_path, co
         r = inspect_site(config(base), as_of=dt.date(2024, 6, 12), state_dir=tmp_path)
     # Visits in the window 06-06..06-12: 1 inspection + 18 good probes + 1 failed probe + this run = 21.
     c = _check(r, "站点无法访问")
-    assert c["value"] == round(1 / 21, 4) and c["result"] == "pass"
-    assert c["evidence"][0]["status"] == 502
+    assert c["value"] == round(1 / 21, 4) and c["result"] == "undetermined"  # 21 visits, not 7 x 20
+    assert "其中 1 次未在 15 秒内打开" in c["evidence"]
     # The probes carry no home fingerprint: the home page is compared with the 06-10 inspection.
     assert r["home"]["changed_since_last_run"] is False and r["home"]["unchanged_since"] == "2024-06-10"
 
@@ -308,9 +348,13 @@ def test_site_down_is_reported_not_refused(config, tmp_path):
         port = s.getsockname()[1]
     r = inspect_site(config(f"http://127.0.0.1:{port}"), as_of=dt.date(2024, 6, 30), state_dir=tmp_path)
     c = _check(r, "站点无法访问")
-    assert (c["result"], c["value"]) == ("fail", 1.0)
-    assert "robots.txt 无法读取" in c["evidence"][0]["error"]
-    assert r["pages_crawled"] == 0 and r["verdict"].startswith("不合格")
+    assert (c["result"], c["value"]) == ("undetermined", 1.0)  # one visit is not a week of monitoring
+    home = _check(r, "首页不更新")
+    assert home["result"] == "undetermined" and "首页本次未能打开" in home["evidence"][0]
+    assert r["pages_crawled"] == 0 and r["verdict"].startswith("未触发已判定的单项否决")
+    assert "尚未判定：站点无法访问、首页不更新" in r["verdict"]
+    state = json.loads(next(tmp_path.iterdir()).read_text("utf-8"))
+    assert "robots.txt 无法读取" in state["runs"][-1]["probe"]["error"]  # the failed visit is recorded
 
 
 def test_robots_unreachable_but_site_up_is_a_user_error_with_the_visit_recorded(config, tmp_path):

@@ -168,7 +168,7 @@ def summary(report: dict) -> str:
         f"用时：{report['elapsed_seconds']} 秒",
         f"结论：{report['verdict']}",
     ]
-    names = {"pass": "通过", "fail": "不通过", "deduct": "扣分"}
+    names = {"pass": "通过", "fail": "不通过", "deduct": "扣分", "undetermined": "未判定"}
     for c in report["checks"]:
         pts = f"，扣 {c['points']:g}" if c["result"] == "deduct" and c["points"] is not None else ""
         lines.append(f"  {c['check']}：{names.get(c['result'], c['result'])}（{c['value']}{pts}）")

@@ -137,9 +137,11 @@ def report_to_rows(report: dict[str, Any], mapping: dict[str, Any], *, unit: str
         urls: list[str] = []
         extra = ""
         value: Any = None
+        used: list[dict[str, Any]] = []  # the checks the value comes from
         if "failed" in src:
             names = src["failed"] if isinstance(src["failed"], list) else [src["failed"]]
             found = [c for c in (need(n) for n in names) if c is not None]
+            used = found
             hit = [c for c in found if c["result"] in ("fail", "deduct")]
             value = 1 if hit else 0
             check = (hit or found)[0] if (hit or found) else None
@@ -162,6 +164,7 @@ def report_to_rows(report: dict[str, Any], mapping: dict[str, Any], *, unit: str
             check = need(src[key])
             if check is None:
                 continue
+            used = [check]
             urls = _evidence_urls(check["evidence"])
             if key == "passed":
                 value = 1 if check["result"] == "pass" else 0
@@ -182,6 +185,12 @@ def report_to_rows(report: dict[str, Any], mapping: dict[str, Any], *, unit: str
                     )
                     continue
                 value = labels[state]
+        if any(c["result"] == "undetermined" for c in used) and not any(
+            c["result"] in ("fail", "deduct") for c in used
+        ):
+            # Not enough monitoring to decide: leave the input blank (the score shows it missing) rather
+            # than pass a share from a handful of visits off as a measured value.
+            value = None
         rows.append(
             {
                 "unit": unit,

@@ -64,8 +64,18 @@ def inspect_site(
     return report
 
 
+def _verdict(checks: list[dict[str, Any]]) -> str:
+    vetoed = [c["check"] for c in checks if c["kind"] == "veto" and c["result"] == "fail"]
+    open_ = [c["check"] for c in checks if c["kind"] == "veto" and c["result"] == "undetermined"]
+    pending = "；尚未判定：" + "、".join(open_) + "（见各项说明）" if open_ else ""
+    if vetoed:
+        return "不合格（单项否决：" + "、".join(vetoed) + "）" + pending
+    if open_:
+        return "未触发已判定的单项否决" + pending
+    return "未触发单项否决"
+
+
 def build_report(crawl: CrawlResult, an: Any, config: CrawlConfig, as_of: dt.date) -> dict[str, Any]:
-    vetoed = [c["check"] for c in an.checks if c["kind"] == "veto" and c["result"] == "fail"]
     return {
         "version": REPORT_VERSION,
         "site": crawl.start_url,
@@ -77,7 +87,7 @@ def build_report(crawl: CrawlResult, an: Any, config: CrawlConfig, as_of: dt.dat
         "pages_crawled": len(crawl.pages),
         "pages_parsed": sum(1 for p in crawl.pages.values() if p.info is not None),
         "links_checked": len(crawl.link_status),
-        "verdict": "不合格（单项否决：" + "、".join(vetoed) + "）" if vetoed else "未触发单项否决",
+        "verdict": _verdict(an.checks),
         "home": an.home,
         "broken_links": an.broken_links,
         "columns": [c.to_dict() for c in an.columns],

@@ -106,6 +106,22 @@ def serve(routes: dict[str, Route]) -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
+def monitor(
+    base: str, state_dir, as_of: dt.date, *, per_day: int = 20, days: int = 7, last_day: int | None = None
+) -> int:
+    """The 19号 availability monitoring of a served site: ``per_day`` home-page visits (probe_site) on each of
+    the ``days`` days up to ``as_of`` (``last_day`` visits on as_of itself, e.g. one fewer when an inspection
+    that day is the last visit). Returns how many visits failed."""
+    from govassess.inspection.report import probe_site
+
+    failed = 0
+    for back in range(days - 1, -1, -1):
+        day = as_of - dt.timedelta(days=back)
+        for _ in range(per_day if back or last_day is None else last_day):
+            failed += not probe_site(base + "/", state_dir=state_dir, as_of=day, timeout=2)["ok"]
+    return failed
+
+
 def html(body: str, *, title: str = "示例市人民政府", charset: str | None = "utf-8") -> str:
     meta = f'<meta charset="{charset}">' if charset else ""
     return f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head><body>{body}</body></html>"

@@ -66,6 +66,8 @@ class RoundResult:
     warnings: list[str] = field(default_factory=list)
     texts: list[pl.Expr] = field(default_factory=list, repr=False)
     notices: list[str] = field(default_factory=list)  # information, not problems (e.g. units of other classes left out)
+    # unit → [(indicator code, input)] of veto conditions that could not be decided for want of these inputs
+    veto_missing: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _explained: pl.DataFrame | None = field(default=None, repr=False)
 
     def explained(self) -> pl.DataFrame:
@@ -129,6 +131,8 @@ class RoundResult:
                 gone = (s or 0.0) if n.kind == "penalty" else (0.0 if n.kind == "bonus" else (p or 0.0) - (s or 0.0))
                 if gone > 1e-9:
                     lost.append({"indicator": c, "name": n.name, "lost": _round(gone, digits), "reason": row[col_text(c)]})
+            for c, i in self.veto_missing.get(row["unit"], []):
+                missing.append({"indicator": c, "input": i} | ({"label": system.label(i)} if system.label(i) != i else {}))
             lost.sort(key=lambda x: (-x["lost"], _code_key(x["indicator"])))
             units.append({
                 "unit": row["unit"], "name": row["name"], "class": row["class"],
@@ -218,7 +222,39 @@ def score_round(system: IndicatorSystem, units: pl.DataFrame, inputs: pl.DataFra
     no_points = wide.filter(pl.col("weighted").is_null()).height
     if no_points:
         warnings.append(f"{no_points} 个单位没有任何适用的常规指标，无法计算总分")
-    return RoundResult(system, round_name, wide, warnings, engine.texts, notices=notices)
+    undecided, veto_missing = _undecided_vetoes(system, engine, wide)
+    warnings += undecided
+    return RoundResult(system, round_name, wide, warnings, engine.texts, notices=notices, veto_missing=veto_missing)
+
+
+def _undecided_vetoes(system: IndicatorSystem, engine: _Engine, wide: pl.DataFrame
+                      ) -> tuple[list[str], dict[str, list[tuple[str, str]]]]:
+    """Veto conditions that came out unknown (an input blank and no other clause met): they count as not met,
+    which must be said, per unit, rather than pass silently as "no veto"."""
+    checks: list[tuple[str, str, str | None, ex.Node, pl.Expr]] = []
+    if system.veto_ast is not None:
+        checks.append((system.id, system.name, system.veto, system.veto_ast, pl.lit(True)))
+    for n in system.nodes():
+        if n.veto_ast is not None and n.code:
+            checks.append((n.code, n.name, n.veto, n.veto_ast, engine.applicable[id(n)]))
+    messages: list[str] = []
+    per_unit: dict[str, list[tuple[str, str]]] = {}
+    for code, name, text, ast, applicable in checks:
+        inputs = [nm for nm in ex.names(ast) if nm not in engine.attributes and _in(code, nm) in wide.columns]
+        if not inputs:
+            continue
+        value = ex.to_polars(ast, engine.veto_resolver(code)).cast(pl.Boolean, strict=False)
+        hit = wide.filter(value.is_null() & applicable.fill_null(False)).select(
+            "unit", "name", *[pl.col(_in(code, nm)).is_null().alias(nm) for nm in inputs])
+        if not hit.height:
+            continue
+        for row in hit.iter_rows(named=True):
+            per_unit.setdefault(row["unit"], []).extend((code, nm) for nm in inputs if row[nm])
+        gaps = sorted({system.label(nm) for row in hit.iter_rows(named=True) for nm in inputs if row[nm]})
+        names = "、".join(hit["name"].to_list()[:20]) + ("等" if hit.height > 20 else "")
+        messages.append(f"「{name}」的否决条件「{readable(system, text, ast)}」缺少输入（{'、'.join(gaps)}），"
+                        f"无法判定是否否决，本次按未否决计：{hit.height} 个单位（{names}）。请补齐输入后重新评分")
+    return messages, per_unit
 
 
 def _expr_text(node: ex.Node) -> str:

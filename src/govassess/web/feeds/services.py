@@ -363,7 +363,9 @@ def report_push(*, user, report: InspectionReport, round: Round, map_text: str =
     if report.status != JobStatus.DONE or not report.report:
         raise UserError("该检查尚未完成，不能导入。")
     mapping = _inspection_map(map_text)
-    rows = report_to_rows(report.report, mapping, unit=report.unit.code)
+    # A value the report could not determine (e.g. too little availability monitoring) is left blank:
+    # pushing it would erase what an inspector entered by hand.
+    rows = [r for r in report_to_rows(report.report, mapping, unit=report.unit.code) if r["value"] != ""]
     return _push_rows(user=user, round=round, rows=rows, source=SOURCE_WEB, report=report)
 
 
