@@ -29,7 +29,8 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 def test_compute_without_map_writes_metric_codes(tmp_path, capsys):
     records = write_records(tmp_path / "r")
     out = tmp_path / "inputs.csv"
-    assert main(["metrics", "compute", "--records", str(records), *PERIOD, "--out", str(out)]) == 0
+    argv = ["metrics", "compute", "--records", str(records), *PERIOD, "--out", str(out)]
+    assert main([*argv, "--info-rules", "combined"]) == 0
     rows = {(r["unit"], r["indicator"], r["input"]): r for r in read_rows(out)}
     assert rows[("A", "on_time_rate", "按时办结率")]["value"] == "0.6"  # 3 / 5, see test_metrics_handbuilt
     assert "按时办结件数 3 / 应办结件数 5" in rows[("A", "on_time_rate", "按时办结率")]["note"]
@@ -42,6 +43,37 @@ def test_compute_without_map_writes_metric_codes(tmp_path, capsys):
     assert "B 差评整改率" in err
     problems = read_rows(tmp_path / "inputs.problems.csv")
     assert any(p["规则"] == "finished_before_accepted" and p["示例行"] == "10" for p in problems)
+
+
+def test_info_points_need_a_chosen_regime(tmp_path, capsys):
+    # Seed 002 has three offices' regimes that score the same reports differently: none is assumed.
+    records = write_records(tmp_path / "r")
+    out = tmp_path / "inputs.csv"
+    assert main(["metrics", "compute", "--records", str(records), *PERIOD, "--out", str(out)]) == 0
+    rows = {(r["unit"], r["indicator"], r["input"]) for r in read_rows(out)}
+    assert not any(key[1] == "info_work" for key in rows)
+    assert ("A", "on_time_rate", "按时办结率") in rows  # everything else as usual
+    printed = capsys.readouterr()
+    text = printed.out + printed.err
+    assert "未计算信息报送积分" in text and "yingdong" in text and "gansu" in text and "xinwen" in text
+
+
+def test_a_map_names_its_regime(tmp_path):
+    records = write_records(tmp_path / "r")
+    defs = load_definitions()
+    good = tmp_path / "m.yaml"
+    good.write_text(
+        "info_rules: gansu\ninputs:\n  - {metric: info_work.信息工作得分, indicator: X, input: 积分}\n", "utf-8"
+    )
+    assert load_map(good, defs).info_rules == "gansu"
+    out = tmp_path / "inputs.csv"
+    argv = ["metrics", "compute", "--records", str(records), *PERIOD, "--out", str(out), "--map", str(good)]
+    assert main(argv) == 0
+    assert any(r["input"] == "积分" and r["value"] != "" for r in read_rows(out))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("info_rules: 宁德\ninputs: []\n", "utf-8")
+    with pytest.raises(UserError, match="info_rules 应为内置考评办法之一"):
+        load_map(bad, defs)
 
 
 def test_strict_exits_2(tmp_path, capsys):

@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     c.add_argument(
         "--info-rules",
         type=Path,
-        help="信息报送积分规则：内置 yingdong（颍东区细则，含稿酬）、gansu（甘肃省办法）、xinwen（新闻宣传办法，"
-        "含年度计零），或自定义规则 YAML（缺省为组合规则 infowork.yaml）",
+        help="信息报送积分的考评办法：内置 yingdong（颍东区细则，含稿酬）、gansu（甘肃省办法）、xinwen（新闻宣传办法，"
+        "含年度计零）、combined（三者条款的组合，示例），或自定义规则 YAML。不选（映射文件也未写 info_rules）时不计算信息报送积分",
     )
     c.add_argument(
         "--calendar",
@@ -134,7 +134,8 @@ def cmd_compute(args: argparse.Namespace) -> int:
             warnings += check_map_against_system(mmap, load_system(mmap.system))
         except ImportError:
             pass
-    info_rules = load_info_rules(args.info_rules) if args.info_rules else None
+    chosen = args.info_rules or (mmap.info_rules if mmap is not None else None)
+    info_rules = load_info_rules(chosen) if chosen else None
     from .calendar import load_calendar
 
     calendar = load_calendar(args.calendar)

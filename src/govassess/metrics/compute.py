@@ -22,7 +22,7 @@ from .definitions import (
     load_definitions,
     part_filter,
 )
-from .infowork import InfoRules, InfoScore, load_info_rules, score_info_work
+from .infowork import InfoRules, InfoScore, choice_help, score_info_work
 from .schemas import RECORD_SETS
 
 
@@ -222,17 +222,19 @@ def compute(
             out.append(mv)
 
     info: list[InfoScore] = []
-    if store.has("info_reports"):
+    notices = list(store.notices)
+    if store.has("info_reports") and info_rules is None:
+        notices.append("未计算信息报送积分：" + choice_help())
+    elif store.has("info_reports"):
         say("计算信息报送积分……")
         info = score_info_work(
             engine,
             period,
             units,
             unit_attrs,
-            info_rules or load_info_rules(),
+            info_rules,
             excluded_by_unit.get("info_reports", {}),
         )
-    notices = list(store.notices)
     uses_workdays = any("WORKDAYS" in str(p).upper() for m in defs.metrics for p in _texts(m))
     note = coverage_notice(cal, period.start, period.end) if uses_workdays else None
     if note:

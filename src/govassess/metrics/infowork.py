@@ -24,9 +24,23 @@ PRESETS = {
     "yingdong": "infowork-yingdong.yaml",
     "gansu": "infowork-gansu.yaml",
     "xinwen": "infowork-xinwen.yaml",
+    "combined": "infowork.yaml",
 }
-PRESET_NAMES = {"yingdong": "颍东区政务信息工作考评细则", "gansu": "甘肃省政务信息考核评比办法",
-                "xinwen": "新闻宣传政务信息工作质量考核评价办法"}
+PRESET_NAMES = {
+    "yingdong": "颍东区政务信息工作考评细则",
+    "gansu": "甘肃省政务信息考核评比办法",
+    "xinwen": "新闻宣传政务信息工作质量考核评价办法",
+    "combined": "三个办法条款的组合（示例，不是任何一个单位的办法）",
+}
+
+
+def choice_help() -> str:
+    """What to say when no regime was chosen: the points differ by office, so none is assumed."""
+    names = "；".join(f"{k}：{v}" for k, v in PRESET_NAMES.items())
+    return (
+        "信息报送积分的计分办法各单位不同，本平台不默认任何一种。请选择考评办法（命令行 --info-rules，"
+        f"或映射文件中的 info_rules）：{names}；也可以指定评估办自己的规则文件"
+    )
 
 
 @dataclass(frozen=True)
@@ -76,7 +90,8 @@ class InfoRules:
 
 
 def load_info_rules(path: Path | str | None = None) -> InfoRules:
-    """The default rules, a preset by name (``yingdong``, ``gansu``, ``xinwen``) or an office's own file."""
+    """A preset by name (``yingdong``, ``gansu``, ``xinwen``, ``combined``) or an office's own file; no
+    argument gives ``combined`` (the tests of the single clauses use it)."""
     if path is not None and str(path) in PRESETS:
         path, packaged = None, PRESETS[str(path)]
     else:
@@ -116,7 +131,9 @@ def load_info_rules(path: Path | str | None = None) -> InfoRules:
         remuneration = None
         if pay is not None:
             remuneration = Remuneration(
-                threshold_by_class={str(k): float(x) for k, x in (pay.get("threshold_by_class") or {}).items()},
+                threshold_by_class={
+                    str(k): float(x) for k, x in (pay.get("threshold_by_class") or {}).items()
+                },
                 per_point=float(pay["per_point"]),
                 per_adopted=float(pay.get("per_adopted", 0)),
             )
@@ -135,7 +152,9 @@ def load_info_rules(path: Path | str | None = None) -> InfoRules:
             quarter_points=float(q["points"]) if q else 0.0,
             quarter_deduct=float(q["deduct_per_missing"]) if q else 0.0,
             quota_per_month=int(q["quota_per_month"]) if q else 0,
-            quota_by_class={str(k): int(x) for k, x in ((q or {}).get("quota_per_month_by_class") or {}).items()},
+            quota_by_class={
+                str(k): int(x) for k, x in ((q or {}).get("quota_per_month_by_class") or {}).items()
+            },
             consecutive_to_zero=consecutive,
             violation_kinds=tuple(v.get("kinds") or ()),
             violation_each=float(v.get("each", 0)),
@@ -151,7 +170,9 @@ def load_info_rules(path: Path | str | None = None) -> InfoRules:
     except KeyError as err:
         raise UserError(f"信息报送规则文件缺少「{err.args[0]}」项", file=source) from None
     except (TypeError, ValueError, AttributeError):
-        raise UserError("信息报送规则文件结构有误：各项应为映射（键: 值），分值和条数应为数字", file=source) from None
+        raise UserError(
+            "信息报送规则文件结构有误：各项应为映射（键: 值），分值和条数应为数字", file=source
+        ) from None
 
 
 @dataclass
@@ -206,11 +227,15 @@ class InfoScore:
         ]
         if self.basic_task is not None:
             done = 1 if self.submitted >= self.basic_task else 0
-            rows.append(("完成基本报送任务", done, f"基本任务 {self.basic_task} 篇，报送 {self.submitted} 篇"))
+            rows.append(
+                ("完成基本报送任务", done, f"基本任务 {self.basic_task} 篇，报送 {self.submitted} 篇")
+            )
         if self.pay is not None:
             rows.append(("稿酬", self.pay, "；".join(self.pay_notes) or None))
         if self.adopted_pay is not None:
-            rows.append(("刊物采用奖励", self.adopted_pay, f"采用 {self.adopted} 篇" if self.adopted else None))
+            rows.append(
+                ("刊物采用奖励", self.adopted_pay, f"采用 {self.adopted} 篇" if self.adopted else None)
+            )
         return rows
 
 
@@ -300,7 +325,9 @@ def score_info_work(
                 net = max(0.0, month_points - rules.violation_each * c.get("violations", 0))
                 if threshold is not None and net >= threshold:
                     s.pay = (s.pay or 0.0) + net * pay.per_point
-                    s.pay_notes.append(f"{month} 积分 {_f(net)}，达到 {_f(threshold)} 分，{_f(net * pay.per_point)} 元")
+                    s.pay_notes.append(
+                        f"{month} 积分 {_f(net)}，达到 {_f(threshold)} 分，{_f(net * pay.per_point)} 元"
+                    )
                 elif threshold is not None:
                     s.pay_notes.append(f"{month} 积分 {_f(net)}，不满 {_f(threshold)} 分，不予奖励")
                 s.adopted_pay = (s.adopted_pay or 0.0) + pay.per_adopted * c.get("adopted", 0)

@@ -34,6 +34,7 @@ class MetricMap:
     system: str | None
     entries: tuple[MapEntry, ...]
     source: str
+    info_rules: str | None = None  # the 信息报送 regime the office chose for this system (a preset name)
 
 
 def builtin_maps() -> dict[str, str]:
@@ -56,7 +57,9 @@ def load_map(ref: str | Path, defs: Definitions) -> MetricMap:
             raise UserError(f"映射文件不存在：{ref_s}（内置映射：{known}）")
         text = safe_yaml.read_text(path, file=path.name)
         source = path.name
-    data = safe_yaml.expect_mapping(safe_yaml.load_yaml(text, file=source) or {}, file=source, what="映射文件")
+    data = safe_yaml.expect_mapping(
+        safe_yaml.load_yaml(text, file=source) or {}, file=source, what="映射文件"
+    )
     problems = ProblemCollector()
     codes = {m.code for m in defs.metrics}
     entries = []
@@ -72,8 +75,21 @@ def load_map(ref: str | Path, defs: Definitions) -> MetricMap:
         if part not in PARTS:
             problems.add(f"part 应为 {'/'.join(PARTS)}", file=source, field=where)
         entries.append(MapEntry(metric, str(e["indicator"]), str(e["input"]), part, float(e.get("scale", 1))))
+    info_rules = data.get("info_rules")
+    if info_rules is not None:
+        from .infowork import PRESET_NAMES
+
+        if str(info_rules) not in PRESET_NAMES:
+            names = "、".join(PRESET_NAMES)
+            problems.add(
+                f"info_rules 应为内置考评办法之一（{names}），实际为「{info_rules}」",
+                file=source,
+                field="info_rules",
+            )
     problems.raise_if_any()
-    return MetricMap(data.get("system"), tuple(entries), source)
+    return MetricMap(
+        data.get("system"), tuple(entries), source, None if info_rules is None else str(info_rules)
+    )
 
 
 def check_map_against_system(mmap: MetricMap, system: Any) -> list[str]:
@@ -209,15 +225,17 @@ def write_problems(result: ComputeResult, out: Path) -> None:
         for r in result.rule_results:
             for k, (f, row, val) in enumerate(r.examples or [(None, None, "")]):
                 first = k == 0
-                w.writerow(csv_row(  # example values come from the records: a "=…" must not run
-                    [
-                        r.record_set if first else "",
-                        r.files if first else "",
-                        r.rule if first else "",
-                        r.message if first else "",
-                        r.count if first else "",
-                        f or "",
-                        row or "",
-                        val,
-                    ]
-                ))
+                w.writerow(
+                    csv_row(  # example values come from the records: a "=…" must not run
+                        [
+                            r.record_set if first else "",
+                            r.files if first else "",
+                            r.rule if first else "",
+                            r.message if first else "",
+                            r.count if first else "",
+                            f or "",
+                            row or "",
+                            val,
+                        ]
+                    )
+                )

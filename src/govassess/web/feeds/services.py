@@ -551,7 +551,7 @@ def write_units_file(path: Path) -> Path:
 def metrics_execute(run_id: int, *, own_thread: bool = False) -> None:
     import tempfile
 
-    from govassess.metrics import compute_metrics, input_rows, load_definitions, parse_period
+    from govassess.metrics import compute_metrics, input_rows, load_definitions, load_info_rules, parse_period
     from govassess.metrics.output import load_map
 
     close_old_connections()
@@ -576,8 +576,15 @@ def metrics_execute(run_id: int, *, own_thread: bool = False) -> None:
             units = write_units_file(Path(tmp) / "units.csv")
             engine = metrics_engine(run.engine)
             try:
+                # 信息报送 points only under the regime the map names (none is assumed; the summary says so).
+                info_rules = load_info_rules(mmap.info_rules) if mmap is not None and mmap.info_rules else None
                 result = compute_metrics(
-                    engine, Path(run.record_set.path), period, units_file=units, definitions=defs
+                    engine,
+                    Path(run.record_set.path),
+                    period,
+                    units_file=units,
+                    definitions=defs,
+                    info_rules=info_rules,
                 )
             finally:
                 engine.close()
