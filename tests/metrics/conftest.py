@@ -149,11 +149,15 @@ def computed(tmp_path_factory: pytest.TempPathFactory):
     from govassess.metrics.compute import compute
     from govassess.metrics.definitions import parse_period
     from govassess.metrics.engines import DuckDBEngine
+    from govassess.metrics.infowork import load_info_rules
 
     folder = write_records(tmp_path_factory.mktemp("records"))
     engine = DuckDBEngine()
     try:
-        yield compute(engine, folder, parse_period("2021-01-01", "2021-06-30"))
+        # The hand-built expectations of 信息报送 use the combined clauses (docs/metrics.md).
+        yield compute(
+            engine, folder, parse_period("2021-01-01", "2021-06-30"), info_rules=load_info_rules("combined")
+        )
     finally:
         engine.close()
 

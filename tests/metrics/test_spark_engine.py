@@ -7,6 +7,7 @@ import pytest
 from govassess.metrics.compute import compute
 from govassess.metrics.definitions import parse_period
 from govassess.metrics.engines import DuckDBEngine
+from govassess.metrics.infowork import load_info_rules
 
 from .conftest import compute_on_spark, write_records
 
@@ -23,8 +24,10 @@ def test_spark_and_duckdb_agree(tmp_path, spark_session):
 
     folder = write_records(tmp_path / "records")
     period = parse_period("2021-01-01", "2021-06-30")
-    on_spark = compute_on_spark(spark_session, folder, period)
-    on_duck = compute(DuckDBEngine(), folder, period)
+    rules = load_info_rules("combined")
+    on_spark = compute_on_spark(spark_session, folder, period, info_rules=rules)
+    on_duck = compute(DuckDBEngine(), folder, period, info_rules=rules)
+    assert on_duck.info  # the 信息报送 points are compared too
 
     def table(result):
         return {(v.unit, v.metric.code): (v.value, v.num, v.den, v.excluded) for v in result.values}
