@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "extension_set": "延长填报期限",
     "input_set": "填报或修改数据",
     "input_clear": "清除数据",
+    "input_internal_note": "填写内部意见",
     "evidence_add": "上传佐证材料",
     "evidence_delete": "删除佐证材料",
     "submission_submit": "提交报送",
@@ -88,6 +89,7 @@ OBJECT_LABELS = {
 FIELD_LABELS = {
     "value": "数值",
     "note": "说明",
+    "internal_note": "内部意见",
     "state": "阶段",
     "status": "状态",
     "name": "名称",

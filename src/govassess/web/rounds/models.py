@@ -59,6 +59,10 @@ class InputValue(models.Model):
     input = models.CharField("输入名称", max_length=100)
     value = models.CharField("值", max_length=500, blank=True)
     note = models.TextField("说明", blank=True)
+    # 内部意见: the reviewers' private remark beside a value (mostly an expert score). Unlike `note` (the
+    # reason, which the unit reads on its scorecard once published) it is never shown to the unit, a
+    # provider or a leader, and never enters the core's input frames, so no report or export can quote it.
+    internal_note = models.TextField("内部意见", blank=True)
     source = models.CharField("来源", max_length=20, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

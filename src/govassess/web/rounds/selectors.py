@@ -69,6 +69,9 @@ class FormRow:
     value: InputValue | None
     editable: bool
     i: int = 0
+    # The reviewers' 内部意见: shown (internal) and writable (internal_editable) for reviewers and the office.
+    internal: bool = False
+    internal_editable: bool = False
 
 
 @dataclass
@@ -94,6 +97,9 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
     for key, v in values.items():
         if key in readable and not readable[key].note:
             v.note = ""
+        if key not in readable or not readable[key].internal:
+            v.internal_note = ""
+    internal_editable = policy.can_edit_internal_note(user, round)
     evidence: dict[str, list] = defaultdict(list)
     review_files: dict[str, list] = defaultdict(list)
     see_unit = policy.can_view_evidence(user, round, unit, "unit")
@@ -133,7 +139,11 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
             continue
         editable = policy.can_edit_field(user, round, unit, f, memo=memo)
         ind["editable"] = ind["editable"] or editable
-        ind["rows"].append(FormRow(f, values.get((f.indicator, f.input)), editable))
+        row = FormRow(f, values.get((f.indicator, f.input)), editable)
+        if readable[(f.indicator, f.input)].internal:
+            row.internal = True
+            row.internal_editable = internal_editable
+        ind["rows"].append(row)
     out = [g for g in groups.values() if g.indicators]
     i = 0
     for g in out:
@@ -165,6 +175,9 @@ def readable_values(*, user, round: Round, units, limit: int | None = None) -> l
             continue
         if not r.note:
             v.note, v.note_withheld = "", bool(v.note)
+        v.internal_visible = r.internal
+        if not r.internal:
+            v.internal_note = ""
         out.append(v)
         if limit is not None and len(out) >= limit:
             break

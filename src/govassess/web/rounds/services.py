@@ -440,6 +440,46 @@ def input_value_set(
     return current
 
 
+def input_internal_note_set(
+    *, user, round: Round, unit: Unit, indicator: str, input: str, text: str, expected: str | None = None
+) -> InputValue:
+    """Write the reviewers' 内部意见 beside a stored value (policy.check_edit_internal_note). It does not
+    change the value, its version or `updated_at`: no score depends on it, so the results stay current.
+    `expected`: the text the form was built from; another reviewer's change meanwhile is a conflict."""
+    field = _field(round, indicator, input)
+    policy.check_edit_internal_note(user, round)
+    text = (text or "").strip()
+    with transaction.atomic():
+        current = (
+            InputValue.objects.select_for_update()
+            .filter(round=round, unit=unit, indicator=indicator, input=input)
+            .first()
+        )
+        if current is None:
+            raise UserError("该项尚未录入值，不能单独填写内部意见。", indicator=indicator, field=input)
+        if expected is not None and current.internal_note != expected.strip():
+            raise UserError(
+                f"「{field.label}」的内部意见已被他人修改，请刷新页面后再改。", indicator=indicator, field=input
+            )
+        if current.internal_note == text:
+            return current
+        before = {"internal_note": current.internal_note}
+        InputValue.objects.filter(pk=current.pk).update(internal_note=text)
+        current.internal_note = text
+        audit_record(
+            user=user,
+            action="input_internal_note",
+            object_type="input",
+            object_id=f"{indicator}/{input}",
+            round=round,
+            unit_code=unit.code,
+            indicator=indicator,
+            before=before,
+            after={"internal_note": text},
+        )
+    return current
+
+
 def input_values_save_form(
     *, user, round: Round, unit: Unit, entries: list[dict[str, Any]]
 ) -> tuple[int, list[UserError]]:
@@ -458,6 +498,21 @@ def input_values_save_form(
                 note=e.get("note", ""),
                 expected_version=e.get("version"),
             )
+            saved += 1
+        except UserError as err:
+            problems.append(err)
+    return saved, problems
+
+
+def internal_notes_save_form(
+    *, user, round: Round, unit: Unit, entries: list[dict[str, Any]]
+) -> tuple[int, list[UserError]]:
+    """Save the changed 内部意见 of a form (after its values: a remark needs a stored value).
+    entries: {indicator, input, text, expected}."""
+    saved, problems = 0, []
+    for e in entries:
+        try:
+            input_internal_note_set(user=user, round=round, unit=unit, **e)
             saved += 1
         except UserError as err:
             problems.append(err)

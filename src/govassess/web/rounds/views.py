@@ -219,14 +219,28 @@ def unit_form(request, pk, code):
 def _unit_form_save(request, rnd, unit):
     """Save the values that changed in the form; each value carries the version it was read at."""
     fields = {f.key: f for f in system_fields(rnd.system)}
-    entries = []
+    entries, internal = [], []
     count = int(request.POST.get("count", "0") or 0)
     for i in range(min(count, 5000)):
         key = request.POST.get(f"key_{i}")
         if key not in fields:
             continue
+        if f"in_{i}" in request.POST and request.POST[f"in_{i}"] != request.POST.get(f"oin_{i}", ""):
+            f = fields[key]
+            internal.append(
+                {
+                    "indicator": f.indicator,
+                    "input": f.input,
+                    "text": request.POST[f"in_{i}"],
+                    "expected": request.POST.get(f"oin_{i}", ""),
+                }
+            )
+        if f"v_{i}" not in request.POST:
+            # A disabled field (not the user's to edit) is not sent by the browser: nothing to change,
+            # not "cleared" (a reviewer saving a remark beside a unit's value must not clear that value).
+            continue
         value = request.POST.get(f"v_{i}", "")
-        note = request.POST.get(f"n_{i}", "")
+        note = request.POST.get(f"n_{i}", request.POST.get(f"on_{i}", ""))
         if value == request.POST.get(f"ov_{i}", "") and note == request.POST.get(f"on_{i}", ""):
             continue
         ver = request.POST.get(f"ver_{i}", "")
@@ -240,9 +254,14 @@ def _unit_form_save(request, rnd, unit):
                 "version": int(ver) if ver.isdigit() else None,
             }
         )
+    if internal:
+        # Before anything is saved: a remark from someone who may not write one refuses the whole form.
+        policy.require(policy.can_review(request.user), "只有评审专家和评估办可以填写内部意见。")
     saved, problems = services.input_values_save_form(
         user=request.user, round=rnd, unit=unit, entries=entries
     )
+    n, more = services.internal_notes_save_form(user=request.user, round=rnd, unit=unit, entries=internal)
+    saved, problems = saved + n, problems + more
     for err in problems:
         show_user_error(request, err)
     if not problems:
