@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "annual_combine": "生成年度综合结果",
     "system_import": "导入指标体系",
     "system_save": "保存指标体系",
+    "system_change_refused": "拒绝修改已被轮次使用的指标体系",
     "assignment_set": "设置指标分工",
     "assignment_delete": "取消指标分工",
     "unit_save": "保存评估对象",
