@@ -567,6 +567,7 @@ def scorecard(request, pk, code):
             unit_code=unit.code,
             with_heatmap=full,
             with_others=full or rnd.state == RoundState.FINAL,
+            small_class_averages=full,
         )
         if results
         else {}
