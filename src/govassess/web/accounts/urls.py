@@ -1,11 +1,10 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from govassess.web.accounts import views
 
 urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/otp/", views.otp_setup, name="otp_setup"),
     path("accounts/manage/", views.account_manage, name="account_manage"),

@@ -1,6 +1,7 @@
 // Progressive enhancement for long pages, no external libraries: every page works without this file.
 // 1. Fill form: per-section progress in the section nav and an autosaved draft in localStorage.
 // 2. Tables marked data-table-tools: a search box and pagination.
+// 3. Logging out removes every autosaved draft kept in this browser (loaded on every page by base.html).
 (function () {
   "use strict";
 
@@ -163,4 +164,21 @@
     input.addEventListener("input", function () { page = 0; render(); });
     render();
   });
+
+  // ---- logout ----------------------------------------------------------------------------------
+  // The server also sends Clear-Site-Data on logout; browsers ignore it on plain HTTP, so the drafts of
+  // every account are removed here too, before the form leaves the page.
+  var logout = document.getElementById("logout-form");
+  if (logout) {
+    logout.addEventListener("submit", function () {
+      try {
+        var doomed = [];
+        for (var i = 0; i < window.localStorage.length; i += 1) {
+          var k = window.localStorage.key(i);
+          if (k && k.indexOf("govassess-draft:") === 0) doomed.push(k);
+        }
+        doomed.forEach(function (k) { window.localStorage.removeItem(k); });
+      } catch (e) { /* storage disabled: nothing was kept */ }
+    });
+  }
 })();
