@@ -58,9 +58,16 @@ class AssignmentKind(models.TextChoices):
 class Assignment(models.Model):
     """Which provider department (or reviewer) answers for which indicator of a system."""
 
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="assignments")
+    system = models.ForeignKey(
+        System, verbose_name="指标体系", on_delete=models.CASCADE, related_name="assignments"
+    )
     indicator = models.CharField("指标编码", max_length=40)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="负责账号",
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
     kind = models.CharField(
         "类型", max_length=16, choices=AssignmentKind.choices, default=AssignmentKind.PROVIDER
     )
