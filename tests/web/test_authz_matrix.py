@@ -323,6 +323,13 @@ def endpoints():
             lambda o, x: f"/accounts/manage/{_spare_account(o)}/password/",
             {c: office},
         ),
+        # The office removes another account's 动态口令 (a spare account without one: the refusal message).
+        (
+            "account_otp_reset",
+            "POST",
+            lambda o, x: f"/accounts/manage/{_spare_account(o)}/otp/reset/",
+            {c: office},
+        ),
         ("login", "GET", lambda o, x: "/accounts/login/", {c: everyone}),
         ("notifications_read", "POST", lambda o, x: "/notifications/read/", {c: ALL}),
         ("admin", "GET", lambda o, x: "/admin/", {c: office}),

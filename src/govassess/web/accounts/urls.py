@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/manage/<int:pk>/deactivate/", views.account_deactivate, name="account_deactivate"),
     path("accounts/manage/<int:pk>/reactivate/", views.account_reactivate, name="account_reactivate"),
     path("accounts/manage/<int:pk>/password/", views.account_password_reset, name="account_password_reset"),
+    path("accounts/manage/<int:pk>/otp/reset/", views.account_otp_reset, name="account_otp_reset"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

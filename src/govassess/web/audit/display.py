@@ -15,6 +15,7 @@ ACTION_LABELS = {
     "logout": "退出登录",
     "otp_enrol": "启用动态口令",
     "otp_disable": "停用动态口令",
+    "otp_reset": "评估办重置动态口令",
     "account_create": "创建账号",
     "account_change": "修改账号",
     "account_delete": "删除账号",
