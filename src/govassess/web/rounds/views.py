@@ -27,6 +27,10 @@ from govassess.web.rounds.forms import (
 )
 from govassess.web.rounds.models import AnnualResult, Appeal, Evidence, Round, RoundState, ScoringRun
 from govassess.web.systems.selectors import assigned_indicators, system_fields
+from govassess.web.tables import table_page
+
+# Submission states in the order of the work (sorting the status column by it, not by its letters).
+STATUS_ORDER = {"submitted": 0, "returned": 1, "draft": 2, "accepted": 3}
 
 
 def _round_url(request, pk, *args, **kwargs):
@@ -155,7 +159,23 @@ def round_completeness(request, pk):
     rnd = get_round(request.user, pk)
     policy.require(policy.can_review(request.user))
     rows = selectors.completeness(round=rnd, units=selectors.round_units(rnd))
-    return render(request, "rounds/completeness.html", {"round": rnd, "rows": rows})
+    t = table_page(
+        request,
+        rows,
+        columns=[
+            ("unit", "评估对象", lambda c: c.unit.code),
+            ("class", "类别", lambda c: c.unit.unit_class),
+            ("status", "报送状态", lambda c: STATUS_ORDER.get(c.status, 9)),
+            ("filled", "已填", lambda c: c.filled),
+            ("total", "应填", lambda c: c.total),
+            ("percent", "完成度", lambda c: c.percent),
+            ("missing", "缺少的输入", None),
+        ],
+        text=lambda c: " ".join(
+            [c.unit.code, c.unit.name, c.unit.unit_class, c.status_label] + [f.label for f in c.missing]
+        ),
+    )
+    return render(request, "rounds/completeness.html", {"round": rnd, "rows": t.rows, "t": t})
 
 
 @login_required
@@ -437,8 +457,20 @@ def provider_upload(request, pk):
 def review_queue(request, pk):
     rnd = get_round(request.user, pk)
     policy.require(policy.can_review(request.user))
-    subs = selectors.review_queue(round=rnd)
-    return render(request, "rounds/review_queue.html", {"round": rnd, "submissions": subs})
+    subs = list(selectors.review_queue(round=rnd))
+    t = table_page(
+        request,
+        subs,
+        columns=[
+            ("unit", "评估对象", lambda s: s.unit.code),
+            ("status", "状态", lambda s: STATUS_ORDER.get(s.status, 9)),
+            ("submitted", "提交时间", lambda s: s.submitted_at),
+            ("reason", "意见", None),
+            ("action", "操作", None),
+        ],
+        text=lambda s: f"{s.unit.code} {s.unit.name} {s.get_status_display()} {s.reason}",
+    )
+    return render(request, "rounds/review_queue.html", {"round": rnd, "submissions": t.rows, "t": t})
 
 
 @login_required
@@ -512,9 +544,30 @@ def round_results(request, pk):
     results = _results_or_none(rnd)
     ctx = {"round": rnd, "results": results, "published": rnd.state == RoundState.FINAL}
     if results:
-        ctx["ranking"] = selectors.ranking(results)
+        full = policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER
+        columns = [
+            ("rank", "排名", lambda r: r["rank"]),
+            ("unit", "评估对象", lambda r: r["unit"]),
+            ("weighted", "加权得分", lambda r: r["weighted"]),
+            ("bonus", "加分", lambda r: r["bonus"]),
+            ("penalty", "减分", lambda r: r["penalty"]),
+            ("score", "总分", lambda r: r["score"]),
+            ("grade", "等次", lambda r: r["grade"]),
+        ] + ([("card", "成绩单", None)] if full else [])
+        ranking = selectors.ranking(results)
+        for n, block in enumerate(ranking, 1):
+            # One set of parameters per class table (c1-sort, c1-page, …): each pages and sorts on its own.
+            block["t"] = table_page(
+                request,
+                block["units"],
+                columns=columns,
+                text=lambda r: f"{r['unit']} {r['name']} {r.get('grade') or ''}",
+                prefix=f"c{n}-",
+            )
+            block["id"] = f"ranking-{n}"
+        ctx["ranking"] = ranking
         ctx["warnings"] = results.get("warnings", [])
-        ctx["full"] = policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER
+        ctx["full"] = full
     return render(request, "rounds/results.html", ctx)
 
 
@@ -524,7 +577,9 @@ def round_overview(request, pk):
     rnd = get_round(request.user, pk)
     role = user_role(user=request.user)
     policy.require(role in (Role.OFFICE, Role.LEADER), "领导驾驶舱仅供评估办和领导查看。")
-    policy.require(rnd.state == RoundState.FINAL and policy.can_view_results(request.user, rnd), "结果尚未发布。")
+    policy.require(
+        rnd.state == RoundState.FINAL and policy.can_view_results(request.user, rnd), "结果尚未发布。"
+    )
     return render(request, "rounds/overview.html", {"round": rnd, "o": selectors.leader_overview(rnd)})
 
 

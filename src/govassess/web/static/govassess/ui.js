@@ -106,6 +106,23 @@
     form.addEventListener("change", function () { updateProgress(); saveDraft(); });
     updateProgress();
 
+    // A section link jumps to the first field of that section still to fill (the server's anchor is the
+    // section itself, which is where a browser without this script lands).
+    document.querySelectorAll(".section-nav a[href^='#sec-']").forEach(function (a) {
+      a.addEventListener("click", function (ev) {
+        var sec = document.getElementById(a.getAttribute("href").slice(1));
+        if (!sec) return;
+        var empty = Array.prototype.filter.call(sec.querySelectorAll(".field .value"), function (el) {
+          return !el.disabled && !isFilled(el);
+        })[0];
+        if (!empty) return;
+        ev.preventDefault();
+        empty.scrollIntoView({ block: "center" });
+        empty.focus({ preventScroll: true });
+        if (window.history && window.history.replaceState) window.history.replaceState(null, "", "#" + sec.id);
+      });
+    });
+
     // Mark the nav entry of the section being read, so a long form shows where one is.
     if ("IntersectionObserver" in window) {
       var current = function (id) {
@@ -124,6 +141,14 @@
 
   // ---- long tables -----------------------------------------------------------------------------
   document.querySelectorAll("table[data-table-tools]").forEach(function (table, n) {
+    // A table the server pages (more than one server page) or has filtered keeps the server's search form,
+    // sort links and page links; the instant search and 20-row pages are for a table that came whole.
+    var serverPages = table.getAttribute("data-server-pages");
+    if ((serverPages && serverPages !== "1") || table.hasAttribute("data-server-filtered")) return;
+    if (table.id) {
+      var serverTools = document.querySelector("[data-tools-for='" + table.id + "']");
+      if (serverTools) serverTools.hidden = true;
+    }
     var size = parseInt(table.getAttribute("data-page-size") || "20", 10);
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
     var bar = document.createElement("div");
