@@ -25,8 +25,8 @@ def test_section_link_jumps_to_the_first_missing_field(org, live_server, browser
 def test_server_paged_table_keeps_server_links_and_a_whole_table_gets_instant_search(
     org,
     live_server,
-    browser,
-    settings,  # noqa: F811
+    browser,  # noqa: F811
+    settings,
 ):
     office = session(browser, live_server, "office")
     url = f"{live_server.url}/rounds/{org.round.pk}/completeness/"

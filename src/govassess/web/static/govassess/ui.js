@@ -2,6 +2,8 @@
 // 1. Fill form: per-section progress in the section nav and an autosaved draft in localStorage.
 // 2. Tables marked data-table-tools: a search box and pagination.
 // 3. Logging out removes every autosaved draft kept in this browser (loaded on every page by base.html).
+// 4. Every file input gets a Chinese 「选择文件」 button and the chosen names instead of the browser's own
+//    (English in an English browser) "Choose Files / No file chosen".
 (function () {
   "use strict";
 
@@ -188,6 +190,37 @@
     };
     input.addEventListener("input", function () { page = 0; render(); });
     render();
+  });
+
+  // ---- file inputs -------------------------------------------------------------------------------
+  // The native input stays in the page, focusable and operable from the keyboard (Tab, then Space or
+  // Enter), only visually hidden (.file-native); the label around it is what one sees and clicks.
+  document.documentElement.classList.add("js");
+  document.querySelectorAll("input[type=file]").forEach(function (input) {
+    var many = input.multiple;
+    var button = document.createElement("span");
+    button.className = "file-button";
+    button.setAttribute("aria-hidden", "true");
+    button.textContent = many ? "选择文件（可多选）" : "选择文件";
+    var names = document.createElement("span");
+    names.className = "file-names";
+    names.setAttribute("aria-live", "polite");
+    names.textContent = "未选择文件";
+    var holder = input.closest("label");
+    if (!holder) {
+      holder = document.createElement("label");
+      input.parentNode.insertBefore(holder, input);
+      holder.appendChild(input);
+    }
+    holder.classList.add("file-pick");
+    input.classList.add("file-native");
+    input.insertAdjacentElement("afterend", names);
+    input.insertAdjacentElement("afterend", button);
+    input.addEventListener("change", function () {
+      var list = Array.prototype.map.call(input.files || [], function (f) { return f.name; });
+      names.textContent = list.length ? (list.length > 1 ? "已选择 " + list.length + " 个文件：" : "已选择：") +
+        list.join("、") : "未选择文件";
+    });
   });
 
   // ---- logout ----------------------------------------------------------------------------------
