@@ -79,9 +79,21 @@ class SystemAdmin(admin.ModelAdmin):
             url,
         )
 
+    @admin.display(description="体系定义（YAML）")
+    def definition(self, obj):
+        return format_html('<pre class="yaml" style="white-space: pre-wrap; margin: 0">{}</pre>', obj.yaml_text)
+
+    def _in_use(self, obj) -> bool:
+        return obj is not None and bool(obj.rounds_using())
+
+    def get_fields(self, request, obj=None):
+        if self._in_use(obj):
+            return ["name", "usage", "new_version", "slug", "definition"]
+        return ["slug", "name", "yaml_text"] + (["usage"] if obj is not None else [])
+
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.rounds_using():
-            return ["usage", "new_version", "slug", "yaml_text"]
+        if self._in_use(obj):
+            return ["usage", "new_version", "slug", "definition"]
         return ["usage"] if obj is not None else []
 
     def get_form(self, request, obj=None, change=False, **kwargs):
