@@ -195,3 +195,53 @@ def test_a_changed_remark_is_not_overwritten(org):
             expected="",
         )
     assert _score_row(org.round).internal_note == "甲"
+
+
+def test_clearing_the_value_keeps_the_remark_in_the_audit(org):
+    fill_all(org)
+    services.input_internal_note_set(
+        user=org.reviewer, round=org.round, unit=org.d1, indicator="4", input="score", text=PRIVATE
+    )
+    services.input_value_set(
+        user=org.reviewer,
+        round=org.round,
+        unit=org.d1,
+        indicator="4",
+        input="score",
+        value="",
+        note="",
+        expected_version=1,
+    )
+    assert not InputValue.objects.filter(round=org.round, unit=org.d1, indicator="4").exists()
+    entry = AuditEntry.objects.get(action="input_clear", indicator="4")
+    assert entry.before["internal_note"] == PRIVATE and entry.before["value"] == "7"
+
+
+def test_review_decision_has_a_private_remark_the_unit_never_reads(org):
+    fill_all(org)
+    services.submission_submit(user=org.filler1, round=org.round, unit=org.d1)
+    reviewer = _client("reviewer")
+    r = org.round.pk
+    resp = reviewer.post(
+        f"/rounds/{r}/review/D01/",
+        {
+            "decision": "return",
+            "reason": "请补充第二季度台账",
+            "internal_note": "该单位去年同样补做台账，重点复核",
+        },
+    )
+    assert resp.status_code == 302
+    sub = org.round.submissions.get(unit=org.d1)
+    assert (sub.status, sub.reason, sub.internal_note) == (
+        "returned",
+        "请补充第二季度台账",
+        "该单位去年同样补做台账，重点复核",
+    )
+    entry = AuditEntry.objects.get(action="submission_return")
+    assert entry.after["internal_note"] == "该单位去年同样补做台账，重点复核"
+    assert "该单位去年同样补做台账" in reviewer.get(f"/rounds/{r}/review/D01/").content.decode()
+    filler = _client("filler1")
+    for url in (f"/rounds/{r}/units/D01/", "/notifications/", f"/rounds/{r}/", "/"):
+        text = filler.get(url).content.decode()
+        assert "该单位去年同样补做台账" not in text, url
+    assert "请补充第二季度台账" in filler.get("/notifications/").content.decode()

@@ -137,6 +137,8 @@ class Submission(models.Model):
         "状态", max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
     )
     reason = models.TextField("退回原因 / 审核意见", blank=True)
+    # The reviewer's private remark on the review (内部意见): reviewers and the office only, never the unit.
+    internal_note = models.TextField("内部意见", blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

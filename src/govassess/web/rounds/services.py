@@ -366,6 +366,8 @@ def input_value_set(
         if not value:
             if current is not None:
                 current.delete()
+                # The reviewers' 内部意见 goes with the value: the (office-only) audit keeps it.
+                cleared = {**before, "internal_note": current.internal_note} if current.internal_note else before
                 audit_record(
                     user=user,
                     action="input_clear",
@@ -374,7 +376,7 @@ def input_value_set(
                     round=round,
                     unit_code=unit.code,
                     indicator=indicator,
-                    before=before,
+                    before=cleared,
                     after=None,
                 )
             return None
@@ -793,7 +795,11 @@ def submission_submit(*, user, round: Round, unit: Unit) -> Submission:
     return sub
 
 
-def submission_review(*, user, round: Round, unit: Unit, accept: bool, reason: str = "") -> Submission:
+def submission_review(
+    *, user, round: Round, unit: Unit, accept: bool, reason: str = "", internal_note: str = ""
+) -> Submission:
+    """Accept or return a submitted unit. `reason` goes to the unit (notification, its form); the
+    reviewer's `internal_note` (内部意见) stays with the reviewers and the office."""
     policy.require(policy.can_review(user))
     policy.require_unlocked(round)
     if round.state not in (RoundState.COLLECTING, RoundState.REVIEWING):
@@ -805,9 +811,10 @@ def submission_review(*, user, round: Round, unit: Unit, accept: bool, reason: s
         sub = Submission.objects.select_for_update().get(pk=_submission(round, unit).pk)
         if sub.status != SubmissionStatus.SUBMITTED:
             raise UserError(f"该报送当前为「{sub.get_status_display()}」，只有已提交的报送可以审核。")
-        before = {"status": sub.status, "reason": sub.reason}
+        before = {"status": sub.status, "reason": sub.reason, "internal_note": sub.internal_note}
         sub.status = SubmissionStatus.ACCEPTED if accept else SubmissionStatus.RETURNED
         sub.reason, sub.reviewed_by, sub.reviewed_at = reason, user, timezone.now()
+        sub.internal_note = (internal_note or "").strip()
         sub.save()
         audit_record(
             user=user,
@@ -817,7 +824,7 @@ def submission_review(*, user, round: Round, unit: Unit, accept: bool, reason: s
             round=round,
             unit_code=unit.code,
             before=before,
-            after={"status": sub.status, "reason": reason},
+            after={"status": sub.status, "reason": reason, "internal_note": sub.internal_note},
         )
         msg = (
             f"「{round.name}」的报送已审核通过。"

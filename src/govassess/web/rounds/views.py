@@ -489,6 +489,7 @@ def review_unit(request, pk, code):
                 unit=unit,
                 accept=form.cleaned_data["decision"] == "accept",
                 reason=form.cleaned_data["reason"],
+                internal_note=form.cleaned_data["internal_note"],
             )
             messages.success(request, "已审核。")
             return redirect("review_queue", pk)
