@@ -23,6 +23,16 @@ def test_logout_sends_clear_site_data(org):
     assert resp.status_code == 302 and resp["Clear-Site-Data"] == '"storage"'
 
 
+def test_admin_logout_sends_clear_site_data(org):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(org.office)
+    resp = client.post("/admin/logout/")
+    assert resp.status_code in (200, 302) and resp["Clear-Site-Data"] == '"storage"'
+    assert "_auth_user_id" not in client.session
+
+
 def test_drafts_are_per_user_and_removed_on_logout(org, live_server, browser):  # noqa: F811
     from pathlib import Path
 
