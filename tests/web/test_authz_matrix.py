@@ -323,6 +323,13 @@ def endpoints():
             lambda o, x: f"/accounts/manage/{_spare_account(o)}/password/",
             {c: office},
         ),
+        # The office removes another account's 动态口令 (a spare account without one: the refusal message).
+        (
+            "account_otp_reset",
+            "POST",
+            lambda o, x: f"/accounts/manage/{_spare_account(o)}/otp/reset/",
+            {c: office},
+        ),
         ("login", "GET", lambda o, x: "/accounts/login/", {c: everyone}),
         ("notifications_read", "POST", lambda o, x: "/notifications/read/", {c: ALL}),
         ("admin", "GET", lambda o, x: "/admin/", {c: office}),
@@ -403,6 +410,8 @@ def _denied(name: str, role: str, resp) -> bool:
 # by _prepare; D02's 网上办理率 is 43.21%.
 D01_NOTE, D02_NOTE = "本单位说明甲一", "他单位说明乙二"
 REV1, REV2, PROV1 = "专家意见丙三", "专家意见丁四", "部门说明戊五"
+# The reviewers' 内部意见 beside D01's and D02's expert scores: never shown to anyone but reviewers and the office.
+INT1, INT2 = "内部意见己六", "内部意见庚七"
 D02_VALUE = "43.21"
 
 
@@ -420,7 +429,7 @@ def _forbidden(org, role: str, state: str) -> list[str]:
         "provider": [D01_NOTE, D02_NOTE, REV1, REV2],
         "leader": [D01_NOTE, D02_NOTE, REV1, REV2, PROV1],
     }
-    return out.get(role, [])
+    return out.get(role, []) + ([INT1, INT2] if role in out else [])
 
 
 def _body_text(resp) -> str:
@@ -453,6 +462,10 @@ def _prepare(org, state: str) -> dict:
     ):
         services.input_value_set(
             user=user, round=org.round, unit=unit, indicator=ind, input=inp, value=value, note=note, expected_version=1
+        )
+    for unit, text in ((org.d1, INT1), (org.d2, INT2)):
+        services.input_internal_note_set(
+            user=org.reviewer, round=org.round, unit=unit, indicator="4", input="score", text=text
         )
     ctx = {"evidence": _evidence(org)}
     ctx["appeal"] = Appeal.objects.create(round=org.round, unit=org.d1, indicator="2", reason="矩阵测试").pk
