@@ -60,6 +60,14 @@ ACTION_LABELS = {
     "survey_upload": "上传普查表",
     "survey_usage": "登记系统使用情况",
     "survey_thresholds": "设定僵尸系统筛查阈值",
+    "weighting_task_create": "创建赋权任务",
+    "weighting_invite": "邀请赋权专家",
+    "weighting_aggregation": "修改专家意见汇总方式",
+    "weighting_matrix": "提交判断矩阵",
+    "weighting_combine": "设定主客观组合赋权",
+    "weighting_objective": "计算客观权重",
+    "weighting_apply": "应用权重生成体系新版本",
+    "sensitivity_start": "运行名次敏感性分析",
 }
 
 OBJECT_LABELS = {
@@ -78,6 +86,9 @@ OBJECT_LABELS = {
     "unit_profile": "单位主数据",
     "unit_site": "网站",
     "system": "指标体系",
+    "weighting_task": "赋权任务",
+    "objective_weighting": "客观赋权",
+    "sensitivity_run": "名次敏感性分析",
     "assignment": "指标分工",
     "unit": "评估对象",
     "extension": "延期",

@@ -1,0 +1,104 @@
+"""What the weighting pages show: read-only views of tasks, experts' matrices and the core's results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govassess.errors import UserError
+from govassess.web.systems.models import System
+from govassess.web.systems.selectors import system_core
+from govassess.web.weighting import policy
+from govassess.web.weighting.models import Invitation, WeightingTask
+
+# Saaty's 1–9 scale and its reciprocals, as the form offers them (the row criterion against the column one).
+SCALE = [
+    ("9", "9 极端重要"), ("8", "8"), ("7", "7 强烈重要"), ("6", "6"), ("5", "5 明显重要"), ("4", "4"),
+    ("3", "3 稍重要"), ("2", "2"), ("1", "1 同等重要"), ("1/2", "1/2"), ("1/3", "1/3 稍不重要"), ("1/4", "1/4"),
+    ("1/5", "1/5 明显不重要"), ("1/6", "1/6"), ("1/7", "1/7 强烈不重要"), ("1/8", "1/8"), ("1/9", "1/9 极端不重要"),
+]
+
+
+def draft_systems() -> list[System]:
+    return [s for s in System.objects.all() if policy.is_draft_system(s)]
+
+
+def task_targets() -> list[dict[str, str]]:
+    """Every (draft system, node) an AHP task can be opened for: nodes with 2–15 normal children."""
+    from govassess.web.weighting.services import node_children
+
+    out = []
+    for s in draft_systems():
+        core = system_core(s)
+        for code in ["", *[n.code for n in core.nodes() if n.code and not n.is_leaf and n.kind == "normal"]]:
+            try:
+                name, kids = node_children(core, code)
+            except UserError:
+                continue
+            label = f"{s.name} · {'一级指标' if not code else f'{code} {name}'}（{len(kids)} 个下级指标）"
+            out.append({"value": f"{s.pk}:{code}", "label": label})
+    return out
+
+
+def _expert_name(inv: Invitation) -> str:
+    return inv.expert.get_full_name() or inv.expert.get_username()
+
+
+def _weights_rows(task: WeightingTask, weights) -> list[dict[str, Any]]:
+    return [{"code": c["code"], "name": c["name"], "weight": float(w)} for c, w in zip(task.criteria, weights)]
+
+
+def invitation_view(task: WeightingTask, inv: Invitation) -> dict[str, Any]:
+    r = inv.result
+    return {
+        "expert": _expert_name(inv),
+        "submitted_at": inv.submitted_at,
+        "result": r,
+        "weights": _weights_rows(task, r["weights"]) if r else [],
+    }
+
+
+def matrix_grid(task: WeightingTask, inv: Invitation) -> list[dict[str, Any]]:
+    """Rows of the n × n form: upper cells are choices (pre-set to the expert's last judgement, else 1), the
+    diagonal is 1, lower cells show the reciprocal."""
+    given = {(i, k): v for i, k, v in (inv.judgements or [])}
+    n = len(task.criteria)
+    rows = []
+    for i, c in enumerate(task.criteria):
+        cells = []
+        for k in range(n):
+            if k > i:
+                cells.append({"kind": "upper", "i": i, "k": k, "value": given.get((i, k), "1"),
+                              "label": f"「{c['name']}」相对「{task.criteria[k]['name']}」"})
+            elif k == i:
+                cells.append({"kind": "diag"})
+            else:
+                v = given.get((k, i), "1")
+                cells.append({"kind": "lower", "i": i, "k": k, "value": _reciprocal(v)})
+        rows.append({"criterion": c, "cells": cells})
+    return rows
+
+
+def _reciprocal(v: str) -> str:
+    v = str(v)
+    if v.startswith("1/"):
+        return v[2:]
+    return "1" if v == "1" else f"1/{v}"
+
+
+def task_overview(task: WeightingTask) -> dict[str, Any]:
+    """The office's view: each expert's status, weights and CR (with the core's warning), and the group result."""
+    from govassess.web.weighting.services import task_group
+
+    experts = [invitation_view(task, inv) for inv in task.invitations.select_related("expert")]
+    group = task_group(task)
+    out: dict[str, Any] = {"experts": experts, "group": None}
+    if group is not None:
+        d = group.to_dict()
+        out["group"] = {
+            "weights": _weights_rows(task, d["weights"]),
+            "cr": d["cr"],
+            "consistent": d["consistent"],
+            "count": len(group.experts),
+            "warning": group.combined.warning() if group.method == "aij" else None,
+        }
+    return out

@@ -1,0 +1,229 @@
+"""Changing weighting tasks, objective weights, applied versions and sensitivity jobs. Every change is checked
+by weighting.policy, computed by the core (govassess.methods) and audited in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.db import close_old_connections, connection, transaction  # noqa: F401
+from django.urls import reverse
+from django.utils import timezone
+
+from govassess.errors import UserError
+from govassess.methods import ahp
+from govassess.methods.tables import Sheet
+from govassess.web.accounts.models import Role
+from govassess.web.accounts.selectors import user_role
+from govassess.web.audit.services import audit_record
+from govassess.web.rounds.services import notification_send
+from govassess.web.systems.selectors import system_core
+from govassess.web.weighting import policy
+from govassess.web.weighting.models import Aggregation, Invitation, WeightingTask
+
+log = logging.getLogger(__name__)
+MAX_CRITERIA = 15  # the RI tables end at n = 15
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+# ---- AHP tasks ---------------------------------------------------------------------------------------------
+
+
+def node_children(core, node: str):
+    """The normal children of `node` ("" = the first level), or a UserError saying why they cannot be weighted."""
+    if node:
+        hits = [n for n in core.nodes() if n.code == node]
+        if not hits:
+            raise UserError(f"指标体系中没有编码为「{node}」的指标", indicator=node)
+        parent = hits[0]
+        if parent.is_leaf:
+            raise UserError(f"指标 {node}「{parent.name}」没有下级指标，无需两两比较", indicator=node)
+        if parent.kind != "normal":
+            raise UserError(f"指标 {node}「{parent.name}」是加分项或减分项，不参与赋权", indicator=node)
+        kids, name = parent.children, parent.name
+    else:
+        kids, name = core.indicators, "一级指标"
+    kids = [k for k in kids if k.kind == "normal"]
+    if len(kids) < 2:
+        raise UserError(f"「{name}」下只有 {len(kids)} 个参与计分的指标，至少需要 2 个才能两两比较", indicator=node or None)
+    if len(kids) > MAX_CRITERIA:
+        raise UserError(f"「{name}」下有 {len(kids)} 个指标，超过 {MAX_CRITERIA} 个：请先分组，再在组内两两比较",
+                        indicator=node or None)
+    return name, kids
+
+
+def task_create(*, user, system, node: str, name: str = "", aggregation: str = Aggregation.AIJ) -> WeightingTask:
+    policy.require_office(user)
+    policy.require_draft_system(system)
+    if aggregation not in Aggregation.values:
+        raise UserError(f"未知的专家意见汇总方式「{aggregation}」")
+    node = (node or "").strip()
+    node_name, kids = node_children(system_core(system), node)
+    criteria = [{"code": k.code or k.name, "name": k.name} for k in kids]
+    with transaction.atomic():
+        task = WeightingTask.objects.create(
+            system=system,
+            name=(name or "").strip() or f"{system.name} · {node_name}",
+            node=node,
+            node_name=node_name,
+            criteria=criteria,
+            aggregation=aggregation,
+            created_by=user,
+        )
+        audit_record(
+            user=user,
+            action="weighting_task_create",
+            object_type="weighting_task",
+            object_id=task.pk,
+            indicator=node,
+            after={"system": system.slug, "node": node_name, "criteria": [c["name"] for c in criteria],
+                   "aggregation": aggregation},
+        )
+    return task
+
+
+def task_set_aggregation(*, user, task: WeightingTask, aggregation: str) -> None:
+    policy.require_office(user)
+    if aggregation not in Aggregation.values:
+        raise UserError(f"未知的专家意见汇总方式「{aggregation}」，可选：aij、aip")
+    with transaction.atomic():
+        before = task.aggregation
+        WeightingTask.objects.filter(pk=task.pk).update(aggregation=aggregation)
+        task.aggregation = aggregation
+        audit_record(user=user, action="weighting_aggregation", object_type="weighting_task", object_id=task.pk,
+                     before={"aggregation": before}, after={"aggregation": aggregation})
+
+
+def task_invite(*, user, task: WeightingTask, expert) -> Invitation:
+    policy.require_office(user)
+    if user_role(user=expert) != Role.REVIEWER or not expert.is_active:
+        raise UserError(f"账号「{expert.get_username()}」不是在用的评审专家账号，不能邀请为赋权专家")
+    with transaction.atomic():
+        inv, created = Invitation.objects.get_or_create(task=task, expert=expert)
+        if created:
+            audit_record(user=user, action="weighting_invite", object_type="weighting_task", object_id=task.pk,
+                         after={"expert": expert.get_username()})
+            notification_send(
+                users=[expert],
+                message=f"评估办邀请您参加赋权任务「{task.name}」：请对 {len(task.criteria)} 个指标两两比较重要程度。",
+                link=reverse("weighting_task", args=[task.pk]),
+            )
+    return inv
+
+
+def _criteria_names(task: WeightingTask) -> list[str]:
+    return [c["name"] for c in task.criteria]
+
+
+def judgements_from_form(task: WeightingTask, cells: dict[tuple[int, int], str]) -> ahp.Judgements:
+    """The form's upper triangle as the core's sheet reader sees a file: the same checks, the same messages
+    (lower triangle empty, filled with reciprocals by the core)."""
+    names = _criteria_names(task)
+    n = len(names)
+    rows: list[list[Any]] = [[None, *names]]
+    for i in range(n):
+        row: list[Any] = [names[i]]
+        for k in range(n):
+            if k > i:
+                v = (cells.get((i, k)) or "").strip()
+                row.append(v or None)
+            elif k == i:
+                row.append("1")
+            else:
+                row.append(None)
+        rows.append(row)
+    return ahp.judgements_from_sheet(Sheet("网页表单", None, rows), "")
+
+
+def judgements_from_upload(task: WeightingTask, upload) -> ahp.Judgements:
+    """A CSV/XLSX matrix read by the CLI's reader; its criteria must be the task's (names or codes, any order)."""
+    name = Path(upload.name or "").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise UserError(f"判断矩阵文件应为 CSV 或 XLSX，实际为「{suffix or '无扩展名'}」", file=name)
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise UserError(f"文件过大（{upload.size / 1024 / 1024:.1f} MB），判断矩阵不超过 2 MB", file=name)
+    with tempfile.TemporaryDirectory(prefix="govassess-ahp-") as d:
+        path = Path(d) / f"matrix{suffix}"
+        with path.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        try:
+            found = ahp.read_judgements(path)
+        except UserError as err:  # the reader names the temporary file: name the upload instead
+            raise UserError(problems=[_renamed(p, name) for p in err.problems]) from None
+    if len(found) != 1:
+        raise UserError(f"文件中有 {len(found)} 个工作表的判断矩阵：每位专家只上传自己的一个矩阵", file=name)
+    j = found[0]
+    names = _criteria_names(task)
+    codes = [c["code"] for c in task.criteria]
+    order = []
+    for c in j.criteria:
+        if c in names:
+            order.append(names.index(c))
+        elif c in codes:
+            order.append(codes.index(c))
+        else:
+            raise UserError(f"矩阵中的元素「{c}」不是本任务比较的指标；应为：{'、'.join(names)}", file=name)
+    if sorted(order) != list(range(len(names))):
+        raise UserError(f"矩阵的元素应恰好是本任务的 {len(names)} 个指标：{'、'.join(names)}", file=name)
+    inv = np.argsort(order)  # row/column of the file that holds task criterion k
+    return ahp.Judgements(names, j.matrix[np.ix_(inv, inv)], "")
+
+
+def _renamed(p, name: str):
+    from dataclasses import replace
+
+    return replace(p, file=name)
+
+
+def _fmt(x: float) -> str:
+    """A judgement as the scale writes it: 3, 1/3 (the stored matrix keeps the exact float)."""
+    if x >= 1:
+        return f"{x:.4g}"
+    return f"1/{1 / x:.4g}"
+
+
+def matrix_submit(*, user, task: WeightingTask, judgements: ahp.Judgements, source: str = "form") -> Invitation:
+    policy.require_fill(user, task)
+    inv = Invitation.objects.get(task=task, expert=user)
+    expert = user.get_full_name() or user.get_username()
+    judgements.expert = expert
+    result = ahp.analyse(judgements)
+    d = result.to_dict()
+    d["warning"] = result.warning()
+    n = len(task.criteria)
+    upper = [[i, k, _fmt(float(judgements.matrix[i, k]))] for i in range(n) for k in range(i + 1, n)]
+    with transaction.atomic():
+        before = inv.judgements
+        inv.judgements = upper
+        inv.matrix = [[float(x) for x in row] for row in judgements.matrix]
+        inv.result = d
+        inv.submitted_at = timezone.now()
+        inv.save()
+        audit_record(
+            user=user,
+            action="weighting_matrix",
+            object_type="weighting_task",
+            object_id=task.pk,
+            before=before,
+            after={"judgements": upper, "cr": d["cr"], "source": source},
+        )
+    return inv
+
+
+def task_group(task: WeightingTask) -> ahp.GroupResult | None:
+    """The core's group result of every submitted matrix, by the task's aggregation; None before any."""
+    done = [i for i in task.invitations.select_related("expert") if i.matrix]
+    if not done:
+        return None
+    names = _criteria_names(task)
+    experts = [
+        ahp.Judgements(names, np.array(i.matrix, dtype=float), i.expert.get_full_name() or i.expert.get_username())
+        for i in done
+    ]
+    return ahp.group(experts, aggregation=task.aggregation)

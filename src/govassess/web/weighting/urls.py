@@ -1,0 +1,13 @@
+from django.urls import path
+
+from govassess.web.weighting import views
+
+urlpatterns = [
+    path("weighting/", views.index, name="weighting_index"),
+    path("weighting/tasks/new/", views.task_create, name="weighting_task_create"),
+    path("weighting/tasks/<int:pk>/", views.task_detail, name="weighting_task"),
+    path("weighting/tasks/<int:pk>/invite/", views.task_invite, name="weighting_invite"),
+    path("weighting/tasks/<int:pk>/aggregation/", views.task_aggregation, name="weighting_aggregation"),
+    path("weighting/tasks/<int:pk>/matrix/", views.task_matrix, name="weighting_matrix"),
+    path("weighting/tasks/<int:pk>/upload/", views.task_upload, name="weighting_upload"),
+]

@@ -1,0 +1,153 @@
+"""Pages of the evaluation methods. Views check access (weighting.policy), call a selector or a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from govassess.errors import UserError
+from govassess.web.accounts.models import Role
+from govassess.web.accounts.selectors import user_role
+from govassess.web.common import user_errors_to_messages
+from govassess.web.systems.models import System
+from govassess.web.weighting import policy, selectors, services
+from govassess.web.weighting.models import Aggregation, Invitation, WeightingTask
+
+
+def _task_url(request, pk, *args, **kwargs):
+    return reverse("weighting_task", args=[pk])
+
+
+def _index_url(request, *args, **kwargs):
+    return reverse("weighting_index")
+
+
+def _task(user, pk) -> WeightingTask:
+    task = get_object_or_404(WeightingTask.objects.select_related("system"), pk=pk)
+    policy.require_view_task(user, task)
+    return task
+
+
+@login_required
+def index(request):
+    role = user_role(user=request.user)
+    if role == Role.REVIEWER:
+        tasks = WeightingTask.objects.filter(invitations__expert=request.user).select_related("system")
+        return render(request, "weighting/index.html", {"tasks": tasks, "office": False})
+    policy.require_office(request.user)
+    ctx = {
+        "office": True,
+        "tasks": WeightingTask.objects.select_related("system"),
+        "targets": selectors.task_targets(),
+        "aggregations": Aggregation.choices,
+    }
+    return render(request, "weighting/index.html", ctx)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_index_url)
+def task_create(request):
+    policy.require_office(request.user)
+    target = request.POST.get("target", "")
+    system_pk, _, node = target.partition(":")
+    if not system_pk.isdigit():
+        raise UserError("请选择要赋权的指标体系与上级指标")
+    system = get_object_or_404(System, pk=int(system_pk))
+    task = services.task_create(
+        user=request.user,
+        system=system,
+        node=node,
+        name=request.POST.get("name", ""),
+        aggregation=request.POST.get("aggregation", Aggregation.AIJ),
+    )
+    messages.success(request, f"已创建赋权任务「{task.name}」，请邀请专家。")
+    return redirect("weighting_task", task.pk)
+
+
+@login_required
+def task_detail(request, pk):
+    task = _task(request.user, pk)
+    office = policy.is_office(request.user)
+    ctx = {"task": task, "office": office, "draft": policy.is_draft_system(task.system)}
+    if office:
+        ctx.update(selectors.task_overview(task))
+        invited = set(task.invitations.values_list("expert_id", flat=True))
+        ctx["candidates"] = [
+            u for u in get_user_model().objects.filter(profile__role=Role.REVIEWER, is_active=True).order_by("username")
+            if u.pk not in invited
+        ]
+        ctx["aggregations"] = Aggregation.choices
+    else:
+        inv = get_object_or_404(Invitation, task=task, expert=request.user)
+        ctx["mine"] = selectors.invitation_view(task, inv)
+        ctx["grid"] = selectors.matrix_grid(task, inv)
+        ctx["scale"] = selectors.SCALE
+    return render(request, "weighting/task.html", ctx)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_task_url)
+def task_invite(request, pk):
+    task = _task(request.user, pk)
+    policy.require_office(request.user)
+    expert = get_user_model().objects.filter(pk=request.POST.get("expert") or 0).first()
+    if expert is None:
+        raise UserError("请选择要邀请的专家")
+    services.task_invite(user=request.user, task=task, expert=expert)
+    messages.success(request, f"已邀请专家 {expert.get_full_name() or expert.get_username()}，并发送站内通知。")
+    return redirect("weighting_task", pk)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_task_url)
+def task_aggregation(request, pk):
+    task = _task(request.user, pk)
+    services.task_set_aggregation(user=request.user, task=task, aggregation=request.POST.get("aggregation", ""))
+    messages.success(request, f"汇总方式已改为：{task.get_aggregation_display()}。")
+    return redirect("weighting_task", pk)
+
+
+def _saved(request, inv: Invitation) -> None:
+    r = inv.result or {}
+    if r.get("warning"):
+        messages.warning(request, r["warning"])
+        messages.success(request, f"判断矩阵已保存（CR = {r['cr']:.4f}），建议按提示修改后重新提交。")
+    else:
+        messages.success(request, f"判断矩阵已保存，通过一致性检验（CR = {r['cr']:.4f}）。")
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_task_url)
+def task_matrix(request, pk):
+    task = _task(request.user, pk)
+    policy.require_fill(request.user, task)
+    n = len(task.criteria)
+    cells = {(i, k): request.POST.get(f"a_{i}_{k}", "") for i in range(n) for k in range(i + 1, n)}
+    judgements = services.judgements_from_form(task, cells)
+    _saved(request, services.matrix_submit(user=request.user, task=task, judgements=judgements, source="form"))
+    return redirect("weighting_task", pk)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_task_url)
+def task_upload(request, pk):
+    task = _task(request.user, pk)
+    policy.require_fill(request.user, task)
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise UserError("请选择判断矩阵文件（CSV 或 XLSX）")
+    judgements = services.judgements_from_upload(task, upload)
+    _saved(request, services.matrix_submit(user=request.user, task=task, judgements=judgements, source="upload"))
+    return redirect("weighting_task", pk)
+
+
+
