@@ -99,14 +99,17 @@ def _weighting(org) -> dict:
 
     from govassess.web.systems.services import system_import
     from govassess.web.weighting import services as weighting
-    from govassess.web.weighting.models import WeightingTask
+    from govassess.web.weighting.models import ObjectiveWeighting, WeightingTask
 
     task = WeightingTask.objects.first()
     if task is None:
         draft = system_import(user=None, source=str(FIXTURES / "weighting-draft.yaml"))
         task = weighting.task_create(user=org.office, system=draft, node="A")
         weighting.task_invite(user=org.office, task=task, expert=org.reviewer)
-    return {"task": task.pk}
+    ow = ObjectiveWeighting.objects.first() or ObjectiveWeighting.objects.create(
+        round=org.round, method="entropy", result={"criteria": ["1"], "names": ["网上办理率"], "weights": [1.0]}
+    )
+    return {"task": task.pk, "objective": ow.pk}
 
 
 def _spare_account(org) -> int:
@@ -336,6 +339,14 @@ def endpoints():
             "POST",
             lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/upload/",
             {c: {"reviewer"}},
+        ),
+        ("weighting_combine", "POST", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/combine/", {c: office}),
+        ("weighting_objective_create", "POST", lambda o, x: "/weighting/objective/new/", {c: office}),
+        (
+            "weighting_objective",
+            "GET",
+            lambda o, x: f"/weighting/objective/{_weighting(o)['objective']}/",
+            {c: office},
         ),
         # 账号管理 (office only; actions on a spare account so the matrix's own logins keep working).
         ("account_manage", "GET", lambda o, x: "/accounts/manage/", {c: office}),

@@ -102,3 +102,44 @@ def task_overview(task: WeightingTask) -> dict[str, Any]:
             "warning": group.combined.warning() if group.method == "aij" else None,
         }
     return out
+
+
+def objective_targets() -> list[dict[str, str]]:
+    """(round, scope) pairs for objective weights: every normal leaf, or the leaf children of one node."""
+    from govassess.web.rounds.models import Round
+    from govassess.web.weighting.services import objective_leaves
+
+    out = []
+    for r in Round.objects.select_related("system"):
+        core = system_core(r.system)
+        leaves = objective_leaves(core, "")
+        out.append({"value": f"{r.pk}:", "label": f"{r.name}（{r.system.name}） · 全部叶子指标（{len(leaves)} 个）"})
+        for n in core.nodes():
+            if not n.code or n.is_leaf or n.kind != "normal":
+                continue
+            try:
+                kids = objective_leaves(core, n.code)
+            except UserError:
+                continue
+            out.append({"value": f"{r.pk}:{n.code}", "label": f"{r.name}（{r.system.name}） · {n.code} {n.name}（{len(kids)} 个）"})
+    return out
+
+
+METHOD_LABELS = {"entropy": "熵权法", "critic": "CRITIC 法", "cv": "变异系数法"}
+
+
+def objective_view(ow) -> dict[str, Any]:
+    r = ow.result
+    rows = [{"code": c, "name": n, "weight": float(w), "less": c in (ow.less_better or [])}
+            for c, n, w in zip(r["criteria"], r["names"], r["weights"])]
+    return {"ow": ow, "method": METHOD_LABELS.get(ow.method, ow.method), "rows": rows,
+            "units": r.get("units", []), "source": r.get("source", "inputs")}
+
+
+def combinable(task: WeightingTask) -> list[dict[str, Any]]:
+    """Objective weightings over exactly the task's criteria (leaf codes), newest first."""
+    from govassess.web.weighting.models import ObjectiveWeighting
+
+    codes = sorted(c["code"] for c in task.criteria)
+    return [objective_view(ow) for ow in ObjectiveWeighting.objects.select_related("round")
+            if sorted(ow.result.get("criteria", [])) == codes]

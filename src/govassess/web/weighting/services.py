@@ -227,3 +227,157 @@ def task_group(task: WeightingTask) -> ahp.GroupResult | None:
         for i in done
     ]
     return ahp.group(experts, aggregation=task.aggregation)
+
+
+# ---- objective weights from a past round -------------------------------------------------------------------
+
+NUMERIC_KINDS = ("number", "percent", "count", "score")
+SOURCES = {"inputs": "各单位的填报值（每个指标一个数值输入）", "scores": "各单位的指标得分率（最近一次评分结果）"}
+
+
+def objective_leaves(core, node: str):
+    """The criteria of an objective weighting: every normal leaf ("") or the (leaf) children of one node."""
+    if not node:
+        return [n for n in core.leaves() if n.kind == "normal"]
+    name, kids = node_children(core, node)
+    inner = [k.code or k.name for k in kids if not k.is_leaf]
+    if inner:
+        raise UserError(f"「{name}」的下级指标 {'、'.join(inner)} 还有下级：客观赋权只能对叶子指标计算，"
+                        "请选择其下一层或「全部叶子指标」", indicator=node)
+    return kids
+
+
+def round_table(round, leaves, source: str):
+    """The round's data as the core's unit × criterion table (columns are leaf codes).
+
+    inputs: a leaf's one numeric input (number, percent, count, expert score) as stored; units that entered
+    nothing at all for these leaves did not take part and are left out; a unit with some values but not all
+    is refused with each missing value named.
+    scores: score ÷ points of each leaf in the round's latest scoring result (every leaf, any rule)."""
+    from govassess.errors import ProblemCollector
+    from govassess.methods.tables import DataTable, parse_number
+    from govassess.web.rounds.models import InputValue
+    from govassess.web.rounds.selectors import latest_run
+    from govassess.web.systems.selectors import system_fields
+
+    codes = [n.code or n.name for n in leaves]
+    label = f"轮次「{round.name}」"
+    if source == "scores":
+        from govassess.methods.ranking import table_from_results
+
+        run = latest_run(round)
+        if run is None or not run.results:
+            raise UserError(f"{label}尚无评分结果：请先运行评分，或改用填报值")
+        full = table_from_results(run.results, file=label)
+        missing = [c for c in codes if c not in full.criteria]
+        if missing:
+            raise UserError(f"评分结果中没有指标 {'、'.join(missing)}", file=label)
+        idx = [full.criteria.index(c) for c in codes]
+        return DataTable(label, None, full.units, codes, full.values[:, idx])
+    if source != "inputs":
+        raise UserError(f"未知的数据来源「{source}」")
+    fields = {c: [f for f in system_fields(round.system) if f.indicator == c] for c in codes}
+    problems = ProblemCollector()
+    pick = {}
+    for c in codes:
+        numeric = [f for f in fields[c] if f.kind in NUMERIC_KINDS]
+        if len(fields[c]) != 1 or len(numeric) != 1:
+            kinds = "、".join(f"{f.label}（{f.kind_label}）" for f in fields[c]) or "无"
+            problems.add(f"该指标的输入为 {kinds}，不是一个数值：请改用「指标得分率」作为数据来源，或只选有数值输入的指标组",
+                         file=label, indicator=c)
+        else:
+            pick[c] = numeric[0].input
+    problems.raise_if_any()
+    stored: dict[tuple[str, str], str] = {}
+    for unit, ind, inp, value in InputValue.objects.filter(round=round, indicator__in=codes).values_list(
+        "unit__code", "indicator", "input", "value"
+    ):
+        if pick.get(ind) == inp and value.strip():
+            stored[(unit, ind)] = value
+    units = sorted({u for u, _ in stored})
+    values = []
+    for u in units:
+        row = []
+        for c in codes:
+            text = stored.get((u, c))
+            x = parse_number(text)
+            if text is None:
+                problems.add(f"单位 {u} 缺少「{pick[c]}」的填报值", file=label, indicator=c)
+            elif x is None:
+                problems.add(f"单位 {u} 的「{pick[c]}」为「{text}」，不是数值", file=label, indicator=c)
+            row.append(x if x is not None else 0.0)
+        values.append(row)
+    problems.raise_if_any()
+    if len(units) < 2:
+        raise UserError(f"{label}只有 {len(units)} 个单位填报了这些指标，客观赋权至少需要 2 个单位", file=label)
+    return DataTable(label, None, units, codes, np.array(values, dtype=float))
+
+
+def objective_create(*, user, round, method: str, node: str = "", source: str = "inputs", normalise: str = "none",
+                     less_better: list[str] | tuple[str, ...] = ()):
+    from govassess.methods import objective
+    from govassess.web.rounds import policy as round_policy
+    from govassess.web.weighting.models import ObjectiveWeighting
+
+    policy.require_office(user)
+    round_policy.require(round_policy.can_view_round(user, round))
+    if method not in ("entropy", "critic", "cv"):
+        raise UserError(f"未知的客观赋权方法「{method}」，可选：熵权法、CRITIC 法、变异系数法")
+    leaves = objective_leaves(system_core(round.system), (node or "").strip())
+    table = round_table(round, leaves, source)
+    result = objective.compute(method, table, normalise=normalise, less_better=list(less_better))
+    d = result.to_dict()
+    d["names"] = [n.name for n in leaves]
+    d["units"] = list(table.units)
+    d["source"] = source
+    with transaction.atomic():
+        ow = ObjectiveWeighting.objects.create(round=round, method=method, node=node or "", normalise=result.normalise,
+                                               less_better=list(less_better), result=d, created_by=user)
+        audit_record(user=user, action="weighting_objective", object_type="objective_weighting", object_id=ow.pk,
+                     round=round, after={"method": method, "source": source, "node": node or "全部叶子指标",
+                                         "normalise": result.normalise, "less_better": list(less_better),
+                                         "units": len(table.units)})
+    return ow
+
+
+def combined_weights(task: WeightingTask, group: ahp.GroupResult | None = None):
+    """The task's AHP weights combined with its chosen objective weighting (matched by leaf code), or None."""
+    from govassess.methods import objective
+    from govassess.web.weighting.models import ObjectiveWeighting
+
+    c = task.combination or {}
+    if not c.get("objective"):
+        return None
+    group = group or task_group(task)
+    ow = ObjectiveWeighting.objects.filter(pk=c["objective"]).first()
+    if group is None or ow is None:
+        return None
+    by_code = dict(zip(ow.result["criteria"], ow.result["weights"]))
+    b = [by_code[x["code"]] for x in task.criteria]
+    return objective.combine(group.combined.weights, b, how=c.get("how", "multiplicative"), alpha=float(c.get("alpha", 0.5)))
+
+
+def task_combine(*, user, task: WeightingTask, objective_pk: int | None, how: str = "multiplicative",
+                 alpha: float = 0.5) -> None:
+    """Choose (or clear, objective_pk None) the objective weights the task's AHP weights are combined with."""
+    from govassess.methods import objective
+    from govassess.web.weighting.models import ObjectiveWeighting
+
+    policy.require_office(user)
+    combination: dict[str, Any] = {}
+    if objective_pk is not None:
+        ow = ObjectiveWeighting.objects.filter(pk=objective_pk).first()
+        if ow is None:
+            raise UserError("找不到所选的客观赋权结果")
+        codes = [x["code"] for x in task.criteria]
+        if sorted(ow.result["criteria"]) != sorted(codes):
+            raise UserError(f"客观赋权结果 #{ow.pk} 的指标（{'、'.join(ow.result['criteria'])}）与本任务的比较元素"
+                            f"（{'、'.join(codes)}）不同：请对同一组叶子指标计算客观权重")
+        objective.combine([1.0] * len(codes), [1.0] * len(codes), how=how, alpha=alpha)  # the core checks how/α
+        combination = {"objective": ow.pk, "how": how, "alpha": alpha}
+    with transaction.atomic():
+        before = task.combination
+        WeightingTask.objects.filter(pk=task.pk).update(combination=combination)
+        task.combination = combination
+        audit_record(user=user, action="weighting_combine", object_type="weighting_task", object_id=task.pk,
+                     before=before or None, after=combination or None)

@@ -10,4 +10,7 @@ urlpatterns = [
     path("weighting/tasks/<int:pk>/aggregation/", views.task_aggregation, name="weighting_aggregation"),
     path("weighting/tasks/<int:pk>/matrix/", views.task_matrix, name="weighting_matrix"),
     path("weighting/tasks/<int:pk>/upload/", views.task_upload, name="weighting_upload"),
+    path("weighting/tasks/<int:pk>/combine/", views.task_combine, name="weighting_combine"),
+    path("weighting/objective/new/", views.objective_create, name="weighting_objective_create"),
+    path("weighting/objective/<int:pk>/", views.objective_detail, name="weighting_objective"),
 ]

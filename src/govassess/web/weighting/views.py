@@ -15,7 +15,7 @@ from govassess.web.accounts.selectors import user_role
 from govassess.web.common import user_errors_to_messages
 from govassess.web.systems.models import System
 from govassess.web.weighting import policy, selectors, services
-from govassess.web.weighting.models import Aggregation, Invitation, WeightingTask
+from govassess.web.weighting.models import Aggregation, Invitation, ObjectiveWeighting, WeightingTask
 
 
 def _task_url(request, pk, *args, **kwargs):
@@ -44,6 +44,10 @@ def index(request):
         "tasks": WeightingTask.objects.select_related("system"),
         "targets": selectors.task_targets(),
         "aggregations": Aggregation.choices,
+        "objective_targets": selectors.objective_targets(),
+        "objectives": [selectors.objective_view(ow) for ow in ObjectiveWeighting.objects.select_related("round")],
+        "methods": list(selectors.METHOD_LABELS.items()),
+        "sources": list(services.SOURCES.items()),
     }
     return render(request, "weighting/index.html", ctx)
 
@@ -82,6 +86,12 @@ def task_detail(request, pk):
             if u.pk not in invited
         ]
         ctx["aggregations"] = Aggregation.choices
+        ctx["combinable"] = selectors.combinable(task)
+        combined = services.combined_weights(task)
+        if combined is not None:
+            ctx["combined"] = [
+                {"code": c["code"], "name": c["name"], "weight": float(w)} for c, w in zip(task.criteria, combined)
+            ]
     else:
         inv = get_object_or_404(Invitation, task=task, expert=request.user)
         ctx["mine"] = selectors.invitation_view(task, inv)
@@ -151,3 +161,58 @@ def task_upload(request, pk):
 
 
 
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_task_url)
+def task_combine(request, pk):
+    task = _task(request.user, pk)
+    policy.require_office(request.user)
+    raw = request.POST.get("objective", "")
+    alpha_text = (request.POST.get("alpha") or "0.5").strip()
+    try:
+        alpha = float(alpha_text)
+    except ValueError:
+        raise UserError(f"线性组合系数 α 应为 0 到 1 之间的数，实际为「{alpha_text}」", field="α") from None
+    services.task_combine(
+        user=request.user,
+        task=task,
+        objective_pk=int(raw) if raw.isdigit() else None,
+        how=request.POST.get("how", "multiplicative"),
+        alpha=alpha,
+    )
+    messages.success(request, "已设定主客观组合赋权。" if task.combination else "已取消主客观组合。")
+    return redirect("weighting_task", pk)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_index_url)
+def objective_create(request):
+    from govassess.web.rounds.models import Round
+
+    policy.require_office(request.user)
+    round_pk, _, node = request.POST.get("target", "").partition(":")
+    if not round_pk.isdigit():
+        raise UserError("请选择数据来源轮次与指标范围")
+    rnd = get_object_or_404(Round, pk=int(round_pk))
+    less = [c.strip() for c in request.POST.get("less_better", "").replace("，", ",").replace("、", ",").split(",")]
+    ow = services.objective_create(
+        user=request.user,
+        round=rnd,
+        method=request.POST.get("method", ""),
+        node=node,
+        source=request.POST.get("source", "inputs"),
+        normalise=request.POST.get("normalise", "none"),
+        less_better=[c for c in less if c],
+    )
+    messages.success(request, f"已按{selectors.METHOD_LABELS[ow.method]}计算 {len(ow.result['criteria'])} 个指标的权重。")
+    return redirect("weighting_objective", ow.pk)
+
+
+@login_required
+def objective_detail(request, pk):
+    policy.require_office(request.user)
+    ow = get_object_or_404(ObjectiveWeighting.objects.select_related("round__system"), pk=pk)
+    return render(request, "weighting/objective.html", selectors.objective_view(ow))
