@@ -348,6 +348,13 @@ def endpoints():
             lambda o, x: f"/weighting/objective/{_weighting(o)['objective']}/",
             {c: office},
         ),
+        ("weighting_task_apply", "POST", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/apply/", {c: office}),
+        (
+            "weighting_objective_apply",
+            "POST",
+            lambda o, x: f"/weighting/objective/{_weighting(o)['objective']}/apply/",
+            {c: office},
+        ),
         # 账号管理 (office only; actions on a spare account so the matrix's own logins keep working).
         ("account_manage", "GET", lambda o, x: "/accounts/manage/", {c: office}),
         ("account_new", "GET", lambda o, x: "/accounts/manage/new/", {c: office}),

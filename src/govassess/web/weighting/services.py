@@ -4,6 +4,7 @@ by weighting.policy, computed by the core (govassess.methods) and audited in the
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -381,3 +382,77 @@ def task_combine(*, user, task: WeightingTask, objective_pk: int | None, how: st
         task.combination = combination
         audit_record(user=user, action="weighting_combine", object_type="weighting_task", object_id=task.pk,
                      before=before or None, after=combination or None)
+
+
+# ---- applying weights: a new version of a draft system ----------------------------------------------------
+
+STEPS = (1.0, 0.5, 0.1)
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$")
+
+
+def weights_apply(*, user, system, weights, step: float = 1.0, version: str = ""):
+    """The core's `apply_weights` on a draft system: a new System row (slug `<slug>-<version>`) whose YAML has
+    the new points, rules scaled, and the date, method and source of the weights in its description. The
+    original system is left as it was."""
+    from govassess.indicators import dump_yaml, system_from_dict
+    from govassess.methods.apply import apply_weights
+    from govassess.web.systems.models import System
+
+    policy.require_office(user)
+    policy.require_draft_system(system)
+    version = (version or "").strip()
+    if not _VERSION.match(version):
+        raise UserError(f"版本号「{version}」无效：用字母、数字、点或横线，如 2025、v2、2025.1（不超过 31 个字符）",
+                        field="版本号")
+    if step not in STEPS:
+        raise UserError(f"取整步长应为 {'、'.join(f'{s:g}' for s in STEPS)} 之一", field="取整步长")
+    slug = f"{system.slug}-{version}"[:80]
+    if System.objects.filter(slug=slug).exists():
+        raise UserError(f"已有标识为「{slug}」的指标体系：请换一个版本号", field="版本号")
+    applied = apply_weights(system_core(system), [weights], step=step, version=version,
+                            today=timezone.localdate())
+    data = applied.system.to_dict()
+    data["id"] = slug
+    text = dump_yaml(system_from_dict(data, file=f"{slug}.yaml"))
+    changes = [{"code": c, "name": n, "from": old, "to": new} for c, n, old, new in applied.changes]
+    with transaction.atomic():
+        new = System.objects.create(slug=slug, name=f"{system.name}（{version}）", yaml_text=text)
+        audit_record(
+            user=user,
+            action="weighting_apply",
+            object_type="system",
+            object_id=slug,
+            before={"system": system.slug, "points": {c["code"]: c["from"] for c in changes}},
+            after={"system": slug, "points": {c["code"]: c["to"] for c in changes}, "weights": weights.file,
+                   "method": weights.method, "step": step},
+        )
+    return new, changes
+
+
+def task_weights(task: WeightingTask, use: str = "ahp"):
+    """The task's weights as the core's Weights (criteria by code): AHP group weights or the combination."""
+    from govassess.methods.objective import Weights
+
+    group = task_group(task)
+    if group is None:
+        raise UserError("尚无专家提交判断矩阵，没有可应用的权重")
+    who = "、".join(e.expert for e in group.experts)
+    label = f"网页平台赋权任务 #{task.pk}「{task.name}」（层次分析法，{len(group.experts)} 位专家：{who}"
+    label += f"，{task.get_aggregation_display()}）" if len(group.experts) > 1 else "）"
+    codes = [c["code"] for c in task.criteria]
+    if use == "combined":
+        w = combined_weights(task, group)
+        if w is None:
+            raise UserError("本任务尚未设定主客观组合")
+        c = task.combination
+        how = "乘法合成" if c.get("how") == "multiplicative" else f"线性加权 α = {c.get('alpha')}"
+        return Weights("combine", codes, np.asarray(w), f"{label}与客观赋权 #{c['objective']} 组合（{how}）")
+    return Weights("ahp", codes, np.asarray(group.combined.weights), label)
+
+
+def objective_weights(ow):
+    from govassess.methods.objective import Weights
+
+    r = ow.result
+    return Weights(ow.method, list(r["criteria"]), np.asarray(r["weights"], dtype=float),
+                   f"网页平台客观赋权 #{ow.pk}（轮次「{ow.round.name}」的数据，{len(r.get('units', []))} 个单位）")

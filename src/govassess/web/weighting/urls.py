@@ -13,4 +13,6 @@ urlpatterns = [
     path("weighting/tasks/<int:pk>/combine/", views.task_combine, name="weighting_combine"),
     path("weighting/objective/new/", views.objective_create, name="weighting_objective_create"),
     path("weighting/objective/<int:pk>/", views.objective_detail, name="weighting_objective"),
+    path("weighting/tasks/<int:pk>/apply/", views.task_apply, name="weighting_task_apply"),
+    path("weighting/objective/<int:pk>/apply/", views.objective_apply, name="weighting_objective_apply"),
 ]

@@ -87,6 +87,7 @@ def task_detail(request, pk):
         ]
         ctx["aggregations"] = Aggregation.choices
         ctx["combinable"] = selectors.combinable(task)
+        ctx["steps"] = services.STEPS
         combined = services.combined_weights(task)
         if combined is not None:
             ctx["combined"] = [
@@ -215,4 +216,56 @@ def objective_create(request):
 def objective_detail(request, pk):
     policy.require_office(request.user)
     ow = get_object_or_404(ObjectiveWeighting.objects.select_related("round__system"), pk=pk)
-    return render(request, "weighting/objective.html", selectors.objective_view(ow))
+    ctx = selectors.objective_view(ow)
+    ctx["systems"] = selectors.draft_systems()
+    ctx["steps"] = services.STEPS
+    return render(request, "weighting/objective.html", ctx)
+
+
+def _step(request) -> float:
+    text = (request.POST.get("step") or "1").strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise UserError(f"取整步长应为数字，实际为「{text}」", field="取整步长") from None
+
+
+def _applied(request, new, changes) -> None:
+    moved = "；".join(f"{c['code']} {c['name']} {c['from']:g} → {c['to']:g}" for c in changes)
+    messages.success(request, f"已生成指标体系新版本「{new.name}」（标识 {new.slug}）。分值：{moved}")
+
+
+def _objective_url(request, pk, *args, **kwargs):
+    return reverse("weighting_objective", args=[pk])
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_task_url)
+def task_apply(request, pk):
+    task = _task(request.user, pk)
+    policy.require_office(request.user)
+    weights = services.task_weights(task, request.POST.get("use", "ahp"))
+    new, changes = services.weights_apply(
+        user=request.user, system=task.system, weights=weights, step=_step(request),
+        version=request.POST.get("version", ""),
+    )
+    _applied(request, new, changes)
+    return redirect("weighting_task", pk)
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_objective_url)
+def objective_apply(request, pk):
+    policy.require_office(request.user)
+    ow = get_object_or_404(ObjectiveWeighting.objects.select_related("round"), pk=pk)
+    system = System.objects.filter(pk=request.POST.get("system") or 0).first()
+    if system is None:
+        raise UserError("请选择要应用权重的草稿指标体系")
+    new, changes = services.weights_apply(
+        user=request.user, system=system, weights=services.objective_weights(ow), step=_step(request),
+        version=request.POST.get("version", ""),
+    )
+    _applied(request, new, changes)
+    return redirect("weighting_objective", pk)
