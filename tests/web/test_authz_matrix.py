@@ -355,6 +355,13 @@ def endpoints():
             lambda o, x: f"/weighting/objective/{_weighting(o)['objective']}/apply/",
             {c: office},
         ),
+        # Rank sensitivity: the office starts it once results exist; a final round answers with the lock message.
+        (
+            "sensitivity_start",
+            "POST",
+            lambda o, x: f"/rounds/{r(o)}/sensitivity/start/",
+            {c: set(), rv: office, p: office, f: office},
+        ),
         # 账号管理 (office only; actions on a spare account so the matrix's own logins keep working).
         ("account_manage", "GET", lambda o, x: "/accounts/manage/", {c: office}),
         ("account_new", "GET", lambda o, x: "/accounts/manage/new/", {c: office}),

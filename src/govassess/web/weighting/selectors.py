@@ -143,3 +143,51 @@ def combinable(task: WeightingTask) -> list[dict[str, Any]]:
     codes = sorted(c["code"] for c in task.criteria)
     return [objective_view(ow) for ow in ObjectiveWeighting.objects.select_related("round")
             if sorted(ow.result.get("criteria", [])) == codes]
+
+
+# ---- rank sensitivity ---------------------------------------------------------------------------------------
+
+MODE_LABELS = {"uniform": "均匀扰动 ±x%", "dirichlet": "狄利克雷抽样"}
+LEVEL_LABELS = {"leaf": "叶子指标", "1": "一级指标"}
+
+
+def sensitivity_panel(round, *, unit_code: str | None = None) -> dict[str, Any]:
+    """The latest finished sensitivity job of a round as table rows, chart data and swaps (only `unit_code`'s
+    row and the swaps it is part of, when given), and the job in progress if any."""
+    from govassess.web.rounds.models import JobStatus
+
+    runs = round.sensitivity_runs.select_related("scoring_run")
+    done = runs.filter(status=JobStatus.DONE).first()
+    active = runs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first()
+    failed = runs.first() if runs.first() and runs.first().status == JobStatus.FAILED else None
+    out: dict[str, Any] = {"job": done, "active": active, "failed": failed, "rows": [], "swaps": []}
+    if done is None or not done.results:
+        return out
+    r = done.results
+    units = [u for u in r["units"] if unit_code is None or u["unit"] == unit_code]
+    units.sort(key=lambda u: (u["class"], u["rank"], u["unit"]))
+    out["rows"] = [{**u, "moves": u["rank_min"] != u["rank_max"], "kept_percent": 100 * u["rank_kept_share"]}
+                   for u in units]
+    out["swaps"] = [s for s in r.get("swaps", []) if unit_code is None or unit_code in (s["upper"], s["lower"])]
+    for s in out["swaps"]:
+        if s.get("factor") is not None:
+            s["change_percent"] = 100 * (s["factor"] - 1)
+    out["params"] = {
+        "perturb_percent": 100 * r["perturb"],
+        "samples": r["samples"],
+        "seed": r["seed"],
+        "mode": MODE_LABELS.get(r["mode"], r["mode"]),
+        "level": LEVEL_LABELS.get(r["level"], r["level"]),
+        "spearman_mean": r.get("spearman_mean"),
+        "spearman_min": r.get("spearman_min"),
+    }
+    several = len({u["class"] for u in units}) > 1
+    out["chart"] = {
+        "units": [
+            {"label": f"{u['name'] or u['unit']}{'（' + u['class'] + '）' if several else ''}", "rank": u["rank"],
+             "rank_min": u["rank_min"], "rank_max": u["rank_max"], "kept": u["rank_kept_share"]}
+            for u in units
+        ],
+        "max_rank": max((u["rank_max"] for u in units), default=1),
+    }
+    return out

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.db import close_old_connections, connection, transaction  # noqa: F401
+from django.db import close_old_connections, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -456,3 +456,89 @@ def objective_weights(ow):
     r = ow.result
     return Weights(ow.method, list(r["criteria"]), np.asarray(r["weights"], dtype=float),
                    f"网页平台客观赋权 #{ow.pk}（轮次「{ow.round.name}」的数据，{len(r.get('units', []))} 个单位）")
+
+
+# ---- rank sensitivity (a background job) -------------------------------------------------------------------
+
+SENSITIVITY_DEFAULTS = {"perturb": 0.10, "samples": 2000, "seed": 1, "mode": "uniform", "level": "leaf"}
+MAX_SAMPLES = 5000  # a web request's job stays within seconds for a few thousand units
+
+
+def sensitivity_params(*, perturb_percent: str, samples: str, seed: str, mode: str = "uniform",
+                       level: str = "leaf") -> dict[str, Any]:
+    """The office's form as the core's parameters, each problem named by its field."""
+    from govassess.errors import ProblemCollector
+    from govassess.methods.tables import parse_number
+
+    problems = ProblemCollector()
+    p = parse_number((perturb_percent or "").rstrip("%").strip())
+    if p is None or not 0 < p < 100:
+        problems.add(f"扰动幅度应为 0 到 100 之间的百分数（如 10 表示 ±10%），实际为「{perturb_percent}」", field="扰动幅度")
+    n = (samples or "").strip()
+    if not n.isdigit() or not 100 <= int(n) <= MAX_SAMPLES:
+        problems.add(f"抽样次数应为 100 到 {MAX_SAMPLES} 之间的整数，实际为「{samples}」", field="抽样次数")
+    s = (seed or "").strip()
+    if not s.isdigit() or int(s) > 2**32 - 1:
+        problems.add(f"随机种子应为非负整数，实际为「{seed}」", field="随机种子")
+    if mode not in ("uniform", "dirichlet"):
+        problems.add(f"未知的扰动方式「{mode}」", field="扰动方式")
+    if level not in ("leaf", "1"):
+        problems.add(f"未知的扰动层级「{level}」", field="扰动层级")
+    problems.raise_if_any()
+    return {"perturb": float(p) / 100, "samples": int(n), "seed": int(s), "mode": mode, "level": level}
+
+
+def sensitivity_start(*, user, round, params: dict[str, Any], background: bool = True):
+    from govassess.web.jobs import job_submit
+    from govassess.web.rounds.models import JobStatus
+    from govassess.web.rounds.selectors import latest_run
+    from govassess.web.weighting.models import SensitivityRun
+
+    policy.require_start_sensitivity(user, round)
+    run = latest_run(round)
+    if run is None or not run.results:
+        raise UserError("本轮尚无评分结果：请先运行评分，再分析名次敏感性")
+    with transaction.atomic():
+        if round.sensitivity_runs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
+            raise UserError("已有名次敏感性分析在运行，请稍候。")
+        job = SensitivityRun.objects.create(round=round, scoring_run=run, params=params, created_by=user)
+        audit_record(user=user, action="sensitivity_start", object_type="sensitivity_run", object_id=job.pk,
+                     round=round, after={**params, "scoring_run": run.pk})
+    job_submit("sensitivity", job.pk, background)
+    if not background:
+        job.refresh_from_db()
+    return job
+
+
+def sensitivity_execute(job_id: int, *, own_thread: bool = False) -> None:
+    """Run one sensitivity job: the core's read_round + analyse on the scoring run's stored results."""
+    from govassess.methods import sensitivity
+    from govassess.web.rounds.models import JobStatus
+    from govassess.web.weighting.models import SensitivityRun
+
+    close_old_connections()
+    rows = SensitivityRun.objects.filter(pk=job_id)
+    try:
+        job = SensitivityRun.objects.select_related("round__system", "scoring_run").get(pk=job_id)
+        rows.update(status=JobStatus.RUNNING, progress=0.1, message="抽样计算")
+        if job.scoring_run is None or not job.scoring_run.results:
+            raise UserError("所依据的评分结果已不存在，请重新运行")
+        core = system_core(job.round.system)
+        label = f"轮次「{job.round.name}」的评分结果"
+        rd = sensitivity.read_round(job.scoring_run.results, core, file=label)
+        p = job.params
+        res = sensitivity.analyse(rd, core, perturb=p["perturb"], samples=p["samples"], seed=p["seed"],
+                                  mode=p.get("mode", "uniform"), level=p.get("level", "leaf"))
+        rows.update(status=JobStatus.DONE, progress=1.0, message="完成", results=res.to_dict(),
+                    finished_at=timezone.now())
+    except UserError as err:
+        rows.update(status=JobStatus.FAILED, message=str(err)[:4000], finished_at=timezone.now())
+    except Exception:  # a failed job must be visible, not a silent dead thread
+        log.exception("sensitivity run %s failed", job_id)
+        rows.update(status=JobStatus.FAILED, message="名次敏感性分析出现内部错误，请查看服务器日志。",
+                    finished_at=timezone.now())
+    finally:
+        if own_thread:
+            connection.close()
+        else:
+            close_old_connections()

@@ -269,3 +269,27 @@ def objective_apply(request, pk):
     )
     _applied(request, new, changes)
     return redirect("weighting_objective", pk)
+
+
+def _results_url(request, pk, *args, **kwargs):
+    return reverse("round_results", args=[pk])
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_results_url)
+def sensitivity_start(request, pk):
+    from govassess.web.common import back, get_round
+
+    rnd = get_round(request.user, pk)
+    policy.require_start_sensitivity(request.user, rnd)
+    params = services.sensitivity_params(
+        perturb_percent=request.POST.get("perturb", ""),
+        samples=request.POST.get("samples", ""),
+        seed=request.POST.get("seed", ""),
+        mode=request.POST.get("mode", "uniform"),
+        level=request.POST.get("level", "leaf"),
+    )
+    services.sensitivity_start(user=request.user, round=rnd, params=params)
+    messages.success(request, "已开始名次敏感性分析（后台计算），完成后本页显示结果。")
+    return back(request, reverse("round_results", args=[pk]))
