@@ -65,3 +65,53 @@ def test_expert_fills_the_matrix_and_the_office_applies(invited, live_server, br
     office.screenshot(path=str(SHOTS / f"ahp-office-{size}.png"), full_page=True)
     if size == "phone":
         no_page_overflow(office)
+
+
+@pytest.fixture
+def near_tie(org):
+    """web-mini scored with D03 89.8, D01 89, D02 46 (see tests/web/test_weighting_sensitivity.py), in
+    preliminary publication with an appeal of D01."""
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    from webtools import fill_all
+
+    from govassess.web.rounds import services
+    from govassess.web.rounds.models import Appeal
+
+    fill_all(org, d3=("88%", "是", "9", "10", "8"))
+    services.round_transition(user=org.office, round=org.round, to_state="reviewing")
+    services.scoring_start(user=org.office, round=org.round, background=False)
+    services.round_transition(user=org.office, round=org.round, to_state="preliminary")
+    org.appeal = Appeal.objects.create(round=org.round, unit=org.d1, indicator="2", reason="名次敏感性")
+    return org
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_sensitivity_runs_in_the_background_and_draws_rank_intervals(near_tie, live_server, browser, size):  # noqa: F811
+    org, (w, h) = near_tie, WIDTHS[size]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    office = sized_session(browser, live_server, "office", w, h)
+    office.goto(f"{live_server.url}/rounds/{org.round.pk}/results/")
+    assert "尚未分析" in office.inner_text("#sensitivity")
+    office.fill("#s-perturb", "50")
+    office.click("#run-sensitivity")
+    office.wait_for_selector("#sensitivity-table", timeout=60000)  # the page reloads itself until the job is done
+    office.wait_for_function("window.govassessCharts && window.govassessCharts.length === 1")
+    assert office.locator("#sensitivity-chart canvas").count() >= 1
+    rows = {r.split("\t")[1]: r.split("\t")[2:5] for r in office.locator("#sensitivity-table tbody tr").all_inner_texts()}
+    assert rows == {"市委统战部(民宗、侨务)": ["1", "1", "2"], "市委办公室(市档案局)": ["2", "1", "2"],
+                    "市委宣传部(新闻出版局)": ["3", "3", "3"]}
+    assert "扰动幅度 ±50%" in office.inner_text("#sensitivity-params")
+    office.wait_for_timeout(600)  # let the 300 ms chart animation finish before the screenshot
+    office.locator("#sensitivity").screenshot(path=str(SHOTS / f"sensitivity-{size}.png"))
+    if size == "phone":
+        no_page_overflow(office)
+
+    # the reviewer reads the appealing unit's row on the appeal page, and only that one
+    reviewer = sized_session(browser, live_server, "reviewer", w, h)
+    reviewer.goto(f"{live_server.url}/appeals/{org.appeal.pk}/")
+    reviewer.wait_for_function("window.govassessCharts && window.govassessCharts.length === 1")
+    assert reviewer.locator("#sensitivity-table tbody tr").count() == 1
+    assert "市委办公室(市档案局)" in reviewer.inner_text("#sensitivity-table")

@@ -142,3 +142,16 @@ def test_no_results_yet(org):
     html = login("office").post(f"/rounds/{org.round.pk}/sensitivity/start/",
                                 {"perturb": "10", "samples": "100", "seed": "1"}, follow=True).content.decode()
     assert "尚无评分结果" in html
+
+
+def test_dirichlet_mode_shows_its_concentration(scored, settings):
+    from govassess.web.jobs import Worker
+
+    settings.GOVASSESS_JOBS = "worker"
+    login("office").post(f"/rounds/{scored.round.pk}/sensitivity/start/",
+                         {"perturb": "10", "samples": "200", "seed": "7", "mode": "dirichlet"})
+    Worker().run_queued()
+    job = SensitivityRun.objects.get()
+    assert job.status == "done" and job.results["mode"] == "dirichlet" and job.results["concentration"] == 200
+    html = login("office").get(f"/rounds/{scored.round.pk}/results/").content.decode()
+    assert "狄利克雷抽样（以现有权重为中心，集中度 κ = 200）" in html and "随机种子 7" in html

@@ -147,7 +147,7 @@ def combinable(task: WeightingTask) -> list[dict[str, Any]]:
 
 # ---- rank sensitivity ---------------------------------------------------------------------------------------
 
-MODE_LABELS = {"uniform": "均匀扰动 ±x%", "dirichlet": "狄利克雷抽样"}
+MODE_LABELS = {"uniform": "均匀扰动", "dirichlet": "狄利克雷抽样"}
 LEVEL_LABELS = {"leaf": "叶子指标", "1": "一级指标"}
 
 
@@ -180,6 +180,7 @@ def sensitivity_panel(round, *, unit_code: str | None = None) -> dict[str, Any]:
         "level": LEVEL_LABELS.get(r["level"], r["level"]),
         "spearman_mean": r.get("spearman_mean"),
         "spearman_min": r.get("spearman_min"),
+        "concentration": r.get("concentration"),
     }
     several = len({u["class"] for u in units}) > 1
     out["chart"] = {

@@ -19,8 +19,9 @@
       }
     },
     legend: { data: ["名次区间", "公布名次"], top: 0 },
-    grid: { left: 8, right: 24, top: 28, bottom: 24, containLabel: true },
-    xAxis: { type: "value", name: "名次", min: 0, max: d.max_rank + 1, minInterval: 1 },
+    grid: { left: 8, right: 16, top: 28, bottom: 28, containLabel: true },
+    xAxis: { type: "value", name: "名次", nameLocation: "middle", nameGap: 22, min: 0, max: d.max_rank + 1,
+             minInterval: 1 },
     yAxis: { type: "category", data: names, inverse: true, axisLabel: { width: 160, overflow: "truncate" } },
     series: [
       { type: "bar", stack: "r", silent: true, itemStyle: { color: "transparent" }, tooltip: { show: false },
