@@ -69,8 +69,11 @@ def test_apply_makes_a_new_version(task):
     assert System.objects.get(slug="weighting-draft").yaml_text == before  # the original stays
     entry = AuditEntry.objects.get(action="weighting_apply")
     assert entry.before["points"]["1"] == 30 and entry.after["points"]["1"] == 10
-    # the new version is itself a draft: a task can be opened on it
-    assert f"{new.pk}:A" in login("office").get("/weighting/").content.decode()
+    # the new version is itself a draft: a task can be opened on it; the index lists where it came from
+    index = login("office").get("/weighting/").content.decode()
+    assert f"{new.pk}:A" in index
+    versions = index.split('id="version-list"')[1].split("</table>")[0]
+    assert "weighting-draft-v2" in versions and f"网页平台赋权任务 #{task.pk}" in versions
 
 
 def test_half_point_step(task):

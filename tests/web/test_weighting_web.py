@@ -80,6 +80,8 @@ def test_expert_fills_the_location_matrix_and_sees_weights_and_cr(draft):
     # the office sees the expert's CR and the group result (one expert: the same weights)
     office_page = login("office").get(f"/weighting/tasks/{task.pk}/").content.decode()
     assert "0.0079" in office_page and "0.2970" in office_page
+    # and the expert's matrix as entered, reciprocals below the diagonal
+    assert "<th>接入方式</th><td>2</td><td>1</td><td>1/2</td>" in office_page
 
 
 def test_inconsistent_matrix_is_flagged_with_the_pairs(draft):
@@ -166,3 +168,46 @@ def test_aggregation_aip_for_two_experts(draft):
     assert g.combined.weights == pytest.approx([(0.1634 + 1 / 3) / 2, (0.2970 + 1 / 3) / 2, (0.5396 + 1 / 3) / 2],
                                                abs=5e-5)
     assert AuditEntry.objects.filter(action="weighting_aggregation").exists()
+
+
+def _xlsx(sheets: dict[str, list[list]]) -> SimpleUploadedFile:
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile("矩阵.xlsx", out.getvalue())
+
+
+LOCATION_ROWS = [[None, "网上办理率", "接入方式", "事项覆盖"], ["网上办理率", 1, "1/2", "1/3"],
+                 ["接入方式", None, 1, 0.5], ["事项覆盖", None, None, 1]]
+
+
+def test_xlsx_upload_one_sheet(draft):
+    task = make_task(draft)
+    resp = login("reviewer").post(f"/weighting/tasks/{task.pk}/upload/", {"file": _xlsx({"王专家": LOCATION_ROWS})},
+                                  follow=True)
+    assert "通过一致性检验（CR = 0.0079）" in resp.content.decode()
+    assert Invitation.objects.get(task=task).result["weights"] == pytest.approx([0.1634, 0.2970, 0.5396], abs=5e-5)
+
+
+def test_xlsx_upload_with_two_sheets_is_refused(draft):
+    task = make_task(draft)
+    f = _xlsx({"甲": LOCATION_ROWS, "乙": LOCATION_ROWS})
+    html = login("reviewer").post(f"/weighting/tasks/{task.pk}/upload/", {"file": f}, follow=True).content.decode()
+    assert "文件中有 2 个工作表的判断矩阵" in html
+    assert Invitation.objects.get(task=task).matrix is None
+
+
+def test_upload_of_another_kind_of_file(draft):
+    task = make_task(draft)
+    f = SimpleUploadedFile("矩阵.pdf", b"%PDF-1.4")
+    html = login("reviewer").post(f"/weighting/tasks/{task.pk}/upload/", {"file": f}, follow=True).content.decode()
+    assert "判断矩阵文件应为 CSV 或 XLSX" in html

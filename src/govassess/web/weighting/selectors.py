@@ -49,11 +49,20 @@ def _weights_rows(task: WeightingTask, weights) -> list[dict[str, Any]]:
 
 def invitation_view(task: WeightingTask, inv: Invitation) -> dict[str, Any]:
     r = inv.result
+    given = {(i, k): v for i, k, v in (inv.judgements or [])}
+    n = len(task.criteria)
+    matrix = [
+        {"name": c["name"],
+         "cells": ["1" if i == k else given.get((i, k)) if k > i else _reciprocal(given.get((k, i), "1"))
+                   for k in range(n)]}
+        for i, c in enumerate(task.criteria)
+    ] if inv.judgements else []
     return {
         "expert": _expert_name(inv),
         "submitted_at": inv.submitted_at,
         "result": r,
         "weights": _weights_rows(task, r["weights"]) if r else [],
+        "matrix": matrix,
     }
 
 
@@ -191,4 +200,16 @@ def sensitivity_panel(round, *, unit_code: str | None = None) -> dict[str, Any]:
         ],
         "max_rank": max((u["rank_max"] for u in units), default=1),
     }
+    return out
+
+
+def applied_versions(limit: int = 50) -> list[dict[str, Any]]:
+    """Systems created by applying weights, newest first, with where their weights came from (the audit log)."""
+    from govassess.web.audit.models import AuditEntry
+
+    out = []
+    for e in AuditEntry.objects.filter(action="weighting_apply").order_by("-at")[:limit]:
+        after = e.after or {}
+        out.append({"at": e.at, "by": e.username, "slug": after.get("system"), "from": (e.before or {}).get("system"),
+                    "weights": after.get("weights"), "step": after.get("step")})
     return out

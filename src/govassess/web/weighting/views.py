@@ -48,6 +48,7 @@ def index(request):
         "objectives": [selectors.objective_view(ow) for ow in ObjectiveWeighting.objects.select_related("round")],
         "methods": list(selectors.METHOD_LABELS.items()),
         "sources": list(services.SOURCES.items()),
+        "versions": selectors.applied_versions(),
     }
     return render(request, "weighting/index.html", ctx)
 
