@@ -71,7 +71,15 @@ def test_direction_needs_minmax(scored):
         {"target": f"{scored.round.pk}:", "method": "entropy", "source": "scores", "less_better": "3"},
         follow=True,
     )
-    assert "--normalise minmax" in resp.content.decode() or "极差" in resp.content.decode()
+    assert "请同时选择「极差标准化」" in resp.content.decode()
+    assert not ObjectiveWeighting.objects.exists()
+    resp = login("office").post(
+        "/weighting/objective/new/",
+        {"target": f"{scored.round.pk}:", "method": "entropy", "source": "scores", "normalise": "minmax",
+         "less_better": "3, 9"},
+        follow=True,
+    )
+    assert "越小越好的指标 9 不在所选范围内；可填的指标编码为：1、2、3、4" in resp.content.decode()
     assert not ObjectiveWeighting.objects.exists()
     # with min–max: accepted, direction recorded
     login("office").post(

@@ -211,3 +211,13 @@ def test_upload_of_another_kind_of_file(draft):
     f = SimpleUploadedFile("矩阵.pdf", b"%PDF-1.4")
     html = login("reviewer").post(f"/weighting/tasks/{task.pk}/upload/", {"file": f}, follow=True).content.decode()
     assert "判断矩阵文件应为 CSV 或 XLSX" in html
+
+
+def test_a_judgement_left_unchosen_is_named(draft):
+    task = make_task(draft)
+    page = login("reviewer").get(f"/weighting/tasks/{task.pk}/").content.decode()
+    assert '<option value="" selected>' in page  # nothing pre-chosen for the expert
+    html = login("reviewer").post(f"/weighting/tasks/{task.pk}/matrix/", {"a_0_1": "1/2", "a_0_2": "1/3"},
+                                  follow=True).content.decode()
+    assert "缺少「接入方式」与「事项覆盖」的比较" in html
+    assert Invitation.objects.get(task=task).matrix is None

@@ -12,7 +12,7 @@ from govassess.web.weighting.models import Invitation, WeightingTask
 
 # Saaty's 1–9 scale and its reciprocals, as the form offers them (the row criterion against the column one).
 SCALE = [
-    ("9", "9 极端重要"), ("8", "8"), ("7", "7 强烈重要"), ("6", "6"), ("5", "5 明显重要"), ("4", "4"),
+    ("", "—（请选择）"), ("9", "9 极端重要"), ("8", "8"), ("7", "7 强烈重要"), ("6", "6"), ("5", "5 明显重要"), ("4", "4"),
     ("3", "3 稍重要"), ("2", "2"), ("1", "1 同等重要"), ("1/2", "1/2"), ("1/3", "1/3 稍不重要"), ("1/4", "1/4"),
     ("1/5", "1/5 明显不重要"), ("1/6", "1/6"), ("1/7", "1/7 强烈不重要"), ("1/8", "1/8"), ("1/9", "1/9 极端不重要"),
 ]
@@ -76,13 +76,13 @@ def matrix_grid(task: WeightingTask, inv: Invitation) -> list[dict[str, Any]]:
         cells = []
         for k in range(n):
             if k > i:
-                cells.append({"kind": "upper", "i": i, "k": k, "value": given.get((i, k), "1"),
+                cells.append({"kind": "upper", "i": i, "k": k, "value": given.get((i, k), ""),
                               "label": f"「{c['name']}」相对「{task.criteria[k]['name']}」"})
             elif k == i:
                 cells.append({"kind": "diag"})
             else:
-                v = given.get((k, i), "1")
-                cells.append({"kind": "lower", "i": i, "k": k, "value": _reciprocal(v)})
+                v = given.get((k, i))
+                cells.append({"kind": "lower", "i": i, "k": k, "value": _reciprocal(v) if v else "—"})
         rows.append({"criterion": c, "cells": cells})
     return rows
 

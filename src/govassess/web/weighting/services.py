@@ -325,6 +325,14 @@ def objective_create(*, user, round, method: str, node: str = "", source: str = 
     if method not in ("entropy", "critic", "cv"):
         raise UserError(f"未知的客观赋权方法「{method}」，可选：熵权法、CRITIC 法、变异系数法")
     leaves = objective_leaves(system_core(round.system), (node or "").strip())
+    codes = [n.code or n.name for n in leaves]
+    unknown = [c for c in less_better if c not in codes]
+    if unknown:
+        raise UserError(f"越小越好的指标 {'、'.join(unknown)} 不在所选范围内；可填的指标编码为：{'、'.join(codes)}",
+                        field="越小越好的指标")
+    if less_better and normalise == "none" and method != "critic":
+        raise UserError("按原值计算（不标准化）时不区分指标方向：标注了越小越好的指标，请同时选择「极差标准化」",
+                        field="标准化")
     table = round_table(round, leaves, source)
     result = objective.compute(method, table, normalise=normalise, less_better=list(less_better))
     d = result.to_dict()

@@ -2,6 +2,7 @@
 // same reciprocal; this is only what the expert sees while filling).
 (function () {
   function reciprocal(v) {
+    if (!v) return "—";
     if (v === "1") return "1";
     return v.indexOf("1/") === 0 ? v.slice(2) : "1/" + v;
   }
