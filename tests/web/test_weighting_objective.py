@@ -169,3 +169,16 @@ def test_only_the_office(scored):
                                                      "source": "scores"})
         assert resp.status_code == 403, user
     assert not ObjectiveWeighting.objects.exists()
+
+
+def test_negative_inputs_need_minmax_in_the_forms_words(inputs_round):
+    from govassess.web.rounds.models import InputValue
+
+    InputValue.objects.filter(round=inputs_round.past, unit=inputs_round.d2, indicator="6").update(value="-5")
+    html = login("office").post(
+        "/weighting/objective/new/",
+        {"target": f"{inputs_round.past.pk}:A", "method": "entropy", "source": "inputs"},
+        follow=True,
+    ).content.decode()
+    assert "有负值（D02：-5）" in html and "请使用「极差标准化」" in html and "--normalise" not in html
+    assert not ObjectiveWeighting.objects.exists()

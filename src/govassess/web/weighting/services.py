@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -177,8 +178,6 @@ def judgements_from_upload(task: WeightingTask, upload) -> ahp.Judgements:
 
 
 def _renamed(p, name: str):
-    from dataclasses import replace
-
     return replace(p, file=name)
 
 
@@ -314,6 +313,15 @@ def round_table(round, leaves, source: str):
     return DataTable(label, None, units, codes, np.array(values, dtype=float))
 
 
+_OPTION_WORDS = {"--normalise minmax": "「极差标准化」", "--normalise none": "「不标准化」", "--less-better": "「越小越好的指标」"}
+
+
+def _form_words(message: str) -> str:
+    for option, words in _OPTION_WORDS.items():
+        message = message.replace(f" {option}", words).replace(option, words)
+    return message
+
+
 def objective_create(*, user, round, method: str, node: str = "", source: str = "inputs", normalise: str = "none",
                      less_better: list[str] | tuple[str, ...] = ()):
     from govassess.methods import objective
@@ -334,7 +342,10 @@ def objective_create(*, user, round, method: str, node: str = "", source: str = 
         raise UserError("按原值计算（不标准化）时不区分指标方向：标注了越小越好的指标，请同时选择「极差标准化」",
                         field="标准化")
     table = round_table(round, leaves, source)
-    result = objective.compute(method, table, normalise=normalise, less_better=list(less_better))
+    try:
+        result = objective.compute(method, table, normalise=normalise, less_better=list(less_better))
+    except UserError as err:  # the core speaks of the CLI's options; the form names them differently
+        raise UserError(problems=[replace(p, message=_form_words(p.message)) for p in err.problems]) from None
     d = result.to_dict()
     d["names"] = [n.name for n in leaves]
     d["units"] = list(table.units)
