@@ -182,3 +182,25 @@ def test_negative_inputs_need_minmax_in_the_forms_words(inputs_round):
     ).content.decode()
     assert "有负值（D02：-5）" in html and "请使用「极差标准化」" in html and "--normalise" not in html
     assert not ObjectiveWeighting.objects.exists()
+
+
+def test_a_leaf_not_applicable_to_some_units_is_named(scored):
+    from govassess.web.rounds.models import ScoringRun
+
+    run = ScoringRun.objects.filter(round=scored.round, status="done").latest("id")
+    results = run.results
+    for u in results["units"]:
+        if u["unit"] in ("D02", "D03"):
+            u["indicators"]["3"]["applicable"] = False
+    ScoringRun.objects.filter(pk=run.pk).update(results=results)
+    html = login("office").post(
+        "/weighting/objective/new/",
+        {"target": f"{scored.round.pk}:", "method": "entropy", "source": "scores"},
+        follow=True,
+    ).content.decode()
+    assert "指标 3" in html and ("对 D02、D03 不适用" in html or "对 D03、D02 不适用" in html)
+    assert not ObjectiveWeighting.objects.exists()
+    # node A (leaves 1, 2) is fine
+    login("office").post("/weighting/objective/new/",
+                         {"target": f"{scored.round.pk}:A", "method": "entropy", "source": "scores"})
+    assert ObjectiveWeighting.objects.get().result["criteria"] == ["1", "2"]

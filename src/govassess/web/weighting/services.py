@@ -263,17 +263,10 @@ def round_table(round, leaves, source: str):
     codes = [n.code or n.name for n in leaves]
     label = f"轮次「{round.name}」"
     if source == "scores":
-        from govassess.methods.ranking import table_from_results
-
         run = latest_run(round)
         if run is None or not run.results:
             raise UserError(f"{label}尚无评分结果：请先运行评分，或改用填报值")
-        full = table_from_results(run.results, file=label)
-        missing = [c for c in codes if c not in full.criteria]
-        if missing:
-            raise UserError(f"评分结果中没有指标 {'、'.join(missing)}", file=label)
-        idx = [full.criteria.index(c) for c in codes]
-        return DataTable(label, None, full.units, codes, full.values[:, idx])
+        return _score_rates(run.results, codes, label)
     if source != "inputs":
         raise UserError(f"未知的数据来源「{source}」")
     fields = {c: [f for f in system_fields(round.system) if f.indicator == c] for c in codes}
@@ -320,6 +313,38 @@ def _form_words(message: str) -> str:
     for option, words in _OPTION_WORDS.items():
         message = message.replace(f" {option}", words).replace(option, words)
     return message
+
+
+def _score_rates(results: dict, codes: list[str], label: str):
+    """score ÷ points per unit × leaf from a results dict. A leaf not applicable to some units has no rate for
+    them: refused, naming the units, since leaving them out would change what the other units are compared with."""
+    from govassess.errors import ProblemCollector
+    from govassess.methods.tables import DataTable
+
+    units, rows = [], []
+    not_applicable: dict[str, list[str]] = {c: [] for c in codes}
+    for u in results.get("units", []):
+        per = u.get("indicators") or {}
+        row = []
+        for c in codes:
+            cell = per.get(c) or {}
+            if not cell.get("applicable") or not cell.get("points"):
+                not_applicable[c].append(str(u.get("unit")))
+                row.append(0.0)
+            else:
+                row.append(float(cell.get("score") or 0.0) / float(cell["points"]))
+        units.append(str(u.get("unit")))
+        rows.append(row)
+    problems = ProblemCollector()
+    for c, who in not_applicable.items():
+        if who:
+            shown = "、".join(who[:5]) + (f" 等 {len(who)} 个单位" if len(who) > 5 else "")
+            problems.add(f"该指标对 {shown} 不适用，没有得分率：客观赋权要求所选指标对每个单位都适用，"
+                         "请改选不含该指标的范围（某个上级指标下的叶子指标）", file=label, indicator=c)
+    problems.raise_if_any()
+    if len(units) < 2:
+        raise UserError(f"{label}的评分结果中只有 {len(units)} 个单位，客观赋权至少需要 2 个单位", file=label)
+    return DataTable(label, None, units, codes, np.array(rows, dtype=float))
 
 
 def objective_create(*, user, round, method: str, node: str = "", source: str = "inputs", normalise: str = "none",
