@@ -71,7 +71,7 @@ def test_large_perturbation_swaps_the_near_tie(scored, settings):
     again = run(scored, settings)
     assert again["D03"]["rank_kept_share"] == units["D03"]["rank_kept_share"]
     entry = AuditEntry.objects.filter(action="sensitivity_start").first()
-    assert entry.round_id == scored.round.pk and entry.after["seed"] == 1 and entry.after["perturb"] == 0.5
+    assert entry.round_id == scored.round.pk and entry.after["seed"] == 1 and entry.after["perturb"] == "±50%"
 
 
 def test_results_page_shows_table_chart_and_parameters(scored, settings):
@@ -155,3 +155,15 @@ def test_dirichlet_mode_shows_its_concentration(scored, settings):
     assert job.status == "done" and job.results["mode"] == "dirichlet" and job.results["concentration"] == 200
     html = login("office").get(f"/rounds/{scored.round.pk}/results/").content.decode()
     assert "狄利克雷抽样（以现有权重为中心，集中度 κ = 200）" in html and "随机种子 7" in html
+
+
+def test_the_rounds_audit_page_reads_in_chinese(scored, settings):
+    run(scored, settings, perturb="10", samples="100", seed="3")
+    login("office").post("/weighting/objective/new/",
+                         {"target": f"{scored.round.pk}:", "method": "entropy", "source": "scores"})
+    html = login("office").get(f"/rounds/{scored.round.pk}/audit/").content.decode()
+    assert "运行名次敏感性分析" in html and "随机种子：3" in html and "扰动方式：均匀扰动" in html
+    assert "扰动层级：叶子指标" in html and "抽样次数：100" in html and "扰动幅度：±10%" in html
+    assert "计算客观权重" in html and "方法：熵权法" in html and "来源：指标得分率" in html
+    for english in ("perturb", "samples", "seed", "less_better", "normalise", "entropy", "uniform"):
+        assert english not in html.split("<main>")[1].split("</main>")[0], english

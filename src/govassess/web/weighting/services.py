@@ -211,7 +211,7 @@ def matrix_submit(*, user, task: WeightingTask, judgements: ahp.Judgements, sour
             object_type="weighting_task",
             object_id=task.pk,
             before=before,
-            after={"judgements": upper, "cr": d["cr"], "source": source},
+            after={"judgements": upper, "cr": d["cr"], "source": {"form": "网页表单", "upload": "上传文件"}[source]},
         )
     return inv
 
@@ -379,7 +379,8 @@ def objective_create(*, user, round, method: str, node: str = "", source: str = 
         ow = ObjectiveWeighting.objects.create(round=round, method=method, node=node or "", normalise=result.normalise,
                                                less_better=list(less_better), result=d, created_by=user)
         audit_record(user=user, action="weighting_objective", object_type="objective_weighting", object_id=ow.pk,
-                     round=round, after={"method": method, "source": source, "node": node or "全部叶子指标",
+                     round=round, after={"method": method, "source": {"inputs": "填报值", "scores": "指标得分率"}[source],
+                                         "node": node or "全部叶子指标",
                                          "normalise": result.normalise, "less_better": list(less_better),
                                          "units": len(table.units)})
     return ow
@@ -547,7 +548,7 @@ def sensitivity_start(*, user, round, params: dict[str, Any], background: bool =
             raise UserError("已有名次敏感性分析在运行，请稍候。")
         job = SensitivityRun.objects.create(round=round, scoring_run=run, params=params, created_by=user)
         audit_record(user=user, action="sensitivity_start", object_type="sensitivity_run", object_id=job.pk,
-                     round=round, after={**params, "scoring_run": run.pk})
+                     round=round, after={**params, "perturb": f"±{100 * params['perturb']:g}%", "scoring_run": run.pk})
     job_submit("sensitivity", job.pk, background)
     if not background:
         job.refresh_from_db()
