@@ -167,3 +167,12 @@ def test_the_rounds_audit_page_reads_in_chinese(scored, settings):
     assert "计算客观权重" in html and "方法：熵权法" in html and "来源：指标得分率" in html
     for english in ("perturb", "samples", "seed", "less_better", "normalise", "entropy", "uniform"):
         assert english not in html.split("<main>")[1].split("</main>")[0], english
+
+
+def test_a_newer_scoring_marks_the_analysis_as_stale(scored, settings):
+    run(scored, settings, perturb="10", samples="100")
+    page = login("office").get(f"/rounds/{scored.round.pk}/results/").content.decode()
+    assert 'id="sensitivity-stale"' not in page
+    rounds.scoring_start(user=scored.office, round=scored.round, background=False)
+    page = login("office").get(f"/rounds/{scored.round.pk}/results/").content.decode()
+    assert 'id="sensitivity-stale"' in page and "请重新运行名次敏感性分析" in page

@@ -172,6 +172,10 @@ def sensitivity_panel(round, *, unit_code: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"job": done, "active": active, "failed": failed, "rows": [], "swaps": []}
     if done is None or not done.results:
         return out
+    from govassess.web.rounds.selectors import latest_run
+
+    latest = latest_run(round)
+    out["stale"] = latest is not None and latest.pk != done.scoring_run_id
     r = done.results
     units = [u for u in r["units"] if unit_code is None or u["unit"] == unit_code]
     units.sort(key=lambda u: (u["class"], u["rank"], u["unit"]))
