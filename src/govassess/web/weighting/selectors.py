@@ -166,9 +166,14 @@ def sensitivity_panel(round, *, unit_code: str | None = None) -> dict[str, Any]:
     from govassess.web.rounds.models import JobStatus
 
     runs = round.sensitivity_runs.select_related("scoring_run")
-    done = runs.filter(status=JobStatus.DONE).first()
-    active = runs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first()
-    failed = runs.first() if runs.first() and runs.first().status == JobStatus.FAILED else None
+    # One snapshot of every run's status: a job finishing between two queries must not be seen neither
+    # done nor active (the page would then neither show it nor reload).
+    states = list(runs.values_list("pk", "status"))
+    done_pk = next((pk for pk, st in states if st == JobStatus.DONE), None)
+    active_pk = next((pk for pk, st in states if st in (JobStatus.QUEUED, JobStatus.RUNNING)), None)
+    done = runs.filter(pk=done_pk).first() if done_pk else None
+    active = runs.filter(pk=active_pk).first() if active_pk else None
+    failed = runs.filter(pk=states[0][0]).first() if states and states[0][1] == JobStatus.FAILED else None
     out: dict[str, Any] = {"job": done, "active": active, "failed": failed, "rows": [], "swaps": []}
     if done is None or not done.results:
         return out
