@@ -355,6 +355,7 @@ def endpoints():
             lambda o, x: f"/weighting/objective/{_weighting(o)['objective']}/apply/",
             {c: office},
         ),
+        ("weighting_system_copy", "POST", lambda o, x: "/weighting/systems/copy/", {c: office}),
         # Rank sensitivity: the office starts it once results exist; a final round answers with the lock message.
         (
             "sensitivity_start",

@@ -131,3 +131,33 @@ def test_objective_weights_applied_as_global_leaf_weights(org):
     html = login("office").post(f"/weighting/objective/{ow.pk}/apply/", {"system": org.system.pk, "version": "v3"},
                                 follow=True).content.decode()
     assert "已被评估轮次" in html
+
+
+def test_a_used_system_is_copied_as_a_draft_version_with_its_assignments(org):
+    # web-mini is used by a collecting round: copy it, weight node A (1: 60, 2: 20) on the copy.
+    from govassess.web.systems.models import Assignment
+
+    office = login("office")
+    html = office.post("/weighting/systems/copy/", {"system": org.system.pk, "version": "2022"},
+                       follow=True).content.decode()
+    assert "已复制为草稿版本「网页测试体系（2022）」（标识 web-mini-2022）" in html
+    copy = System.objects.get(slug="web-mini-2022")
+    assert points(copy) == points(org.system)
+    data = yaml.safe_load(copy.yaml_text)
+    assert data["id"] == "web-mini-2022" and "由指标体系 web-mini 复制为草稿版本" in data["description"]
+    assert list(Assignment.objects.filter(system=copy).values_list("indicator", "user__username")) == [("3", "provider")]
+    assert AuditEntry.objects.filter(action="weighting_copy", object_id="web-mini-2022").exists()
+    # the copy is a draft: a task on its node A, one expert judging 网上办理率 3 times as important → 0.75, 0.25
+    office.post("/weighting/tasks/new/", {"target": f"{copy.pk}:A"})
+    task = WeightingTask.objects.get()
+    office.post(f"/weighting/tasks/{task.pk}/invite/", {"expert": org.reviewer.pk})
+    login("reviewer").post(f"/weighting/tasks/{task.pk}/matrix/", {"a_0_1": "3"})
+    office.post(f"/weighting/tasks/{task.pk}/apply/", {"version": "w"})
+    # A's 80 points × (0.75, 0.25) = 60, 20: unchanged; the new version keeps the assignments too
+    new = System.objects.get(slug="web-mini-2022-w")
+    assert points(new) == {"1": 60, "2": 20, "3": 10, "4": 10, "5": 5}  # the bonus item as it was
+    assert Assignment.objects.filter(system=new, indicator="3").exists()
+    # copying again under the same version is refused
+    html = office.post("/weighting/systems/copy/", {"system": org.system.pk, "version": "2022"},
+                       follow=True).content.decode()
+    assert "已有标识为「web-mini-2022」的指标体系" in html

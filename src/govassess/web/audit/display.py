@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "weighting_combine": "设定主客观组合赋权",
     "weighting_objective": "计算客观权重",
     "weighting_apply": "应用权重生成体系新版本",
+    "weighting_copy": "复制指标体系为草稿版本",
     "sensitivity_start": "运行名次敏感性分析",
 }
 

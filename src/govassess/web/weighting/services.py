@@ -446,14 +446,9 @@ def weights_apply(*, user, system, weights, step: float = 1.0, version: str = ""
     policy.require_office(user)
     policy.require_draft_system(system)
     version = (version or "").strip()
-    if not _VERSION.match(version):
-        raise UserError(f"版本号「{version}」无效：用字母、数字、点或横线，如 2025、v2、2025.1（不超过 31 个字符）",
-                        field="版本号")
+    slug = _check_version(system, version)
     if step not in STEPS:
         raise UserError(f"取整步长应为 {'、'.join(f'{s:g}' for s in STEPS)} 之一", field="取整步长")
-    slug = f"{system.slug}-{version}"[:80]
-    if System.objects.filter(slug=slug).exists():
-        raise UserError(f"已有标识为「{slug}」的指标体系：请换一个版本号", field="版本号")
     applied = apply_weights(system_core(system), [weights], step=step, version=version,
                             today=timezone.localdate())
     data = applied.system.to_dict()
@@ -462,6 +457,7 @@ def weights_apply(*, user, system, weights, step: float = 1.0, version: str = ""
     changes = [{"code": c, "name": n, "from": old, "to": new} for c, n, old, new in applied.changes]
     with transaction.atomic():
         new = System.objects.create(slug=slug, name=f"{system.name}（{version}）", yaml_text=text)
+        _copy_assignments(system, new)
         audit_record(
             user=user,
             action="weighting_apply",
@@ -472,6 +468,51 @@ def weights_apply(*, user, system, weights, step: float = 1.0, version: str = ""
                    "method": weights.method, "step": step},
         )
     return new, changes
+
+
+def _check_version(system, version: str) -> str:
+    from govassess.web.systems.models import System
+
+    version = (version or "").strip()
+    if not _VERSION.match(version):
+        raise UserError(f"版本号「{version}」无效：用字母、数字、点或横线，如 2025、v2、2025.1（不超过 31 个字符）",
+                        field="版本号")
+    slug = f"{system.slug}-{version}"[:80]
+    if System.objects.filter(slug=slug).exists():
+        raise UserError(f"已有标识为「{slug}」的指标体系：请换一个版本号", field="版本号")
+    return slug
+
+
+def _copy_assignments(source, target) -> None:
+    """A new version answers to the same departments and reviewers per indicator as the one it came from."""
+    from govassess.web.systems.models import Assignment
+
+    Assignment.objects.bulk_create([
+        Assignment(system=target, indicator=a.indicator, user_id=a.user_id, kind=a.kind)
+        for a in Assignment.objects.filter(system=source)
+    ])
+
+
+def system_draft_copy(*, user, system, version: str = ""):
+    """A copy of any system (one a round already uses, too) as a new draft version to weight: same indicators,
+    rules and points, same indicator assignments; the copy is recorded in its description and audited."""
+    from govassess.indicators import dump_yaml, system_from_dict
+    from govassess.web.systems.models import System
+
+    policy.require_office(user)
+    slug = _check_version(system, version)
+    data = system_core(system).to_dict()
+    data["id"] = slug
+    data["version"] = version.strip()
+    stamp = f"{timezone.localdate().isoformat()} 由指标体系 {system.slug} 复制为草稿版本（govassess 网页平台），用于修订权重。"
+    data["description"] = (str(data.get("description") or "").rstrip() + "\n" + stamp).strip()
+    text = dump_yaml(system_from_dict(data, file=f"{slug}.yaml"))
+    with transaction.atomic():
+        new = System.objects.create(slug=slug, name=f"{system.name}（{version.strip()}）", yaml_text=text)
+        _copy_assignments(system, new)
+        audit_record(user=user, action="weighting_copy", object_type="system", object_id=slug,
+                     before={"system": system.slug}, after={"system": slug, "version": version.strip()})
+    return new
 
 
 def task_weights(task: WeightingTask, use: str = "ahp"):

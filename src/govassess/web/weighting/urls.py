@@ -16,4 +16,5 @@ urlpatterns = [
     path("weighting/tasks/<int:pk>/apply/", views.task_apply, name="weighting_task_apply"),
     path("weighting/objective/<int:pk>/apply/", views.objective_apply, name="weighting_objective_apply"),
     path("rounds/<int:pk>/sensitivity/start/", views.sensitivity_start, name="sensitivity_start"),
+    path("weighting/systems/copy/", views.system_copy, name="weighting_system_copy"),
 ]

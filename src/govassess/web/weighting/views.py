@@ -49,6 +49,7 @@ def index(request):
         "methods": list(selectors.METHOD_LABELS.items()),
         "sources": list(services.SOURCES.items()),
         "versions": selectors.applied_versions(),
+        "systems": System.objects.all(),
     }
     return render(request, "weighting/index.html", ctx)
 
@@ -294,3 +295,16 @@ def sensitivity_start(request, pk):
     services.sensitivity_start(user=request.user, round=rnd, params=params)
     messages.success(request, "已开始名次敏感性分析（后台计算），完成后本页显示结果。")
     return back(request, reverse("round_results", args=[pk]))
+
+
+@login_required
+@require_POST
+@user_errors_to_messages(_index_url)
+def system_copy(request):
+    policy.require_office(request.user)
+    system = System.objects.filter(pk=request.POST.get("system") or 0).first()
+    if system is None:
+        raise UserError("请选择要复制的指标体系")
+    new = services.system_draft_copy(user=request.user, system=system, version=request.POST.get("version", ""))
+    messages.success(request, f"已复制为草稿版本「{new.name}」（标识 {new.slug}），可在其上创建赋权任务。")
+    return redirect("weighting_index")
