@@ -161,3 +161,25 @@ def test_a_used_system_is_copied_as_a_draft_version_with_its_assignments(org):
     html = office.post("/weighting/systems/copy/", {"system": org.system.pk, "version": "2022"},
                        follow=True).content.decode()
     assert "已有标识为「web-mini-2022」的指标体系" in html
+
+
+def test_first_level_of_yangjiang_county_leaves_out_its_bonus_group(org):
+    # 阳江 county's first level: A 15, B 29, C 56 and D 加减分 (only bonus/penalty items, no points). The task
+    # compares A, B, C; applying a consistent expert's w = (0.2, 0.3, 0.5) gives A 20, B 30, C 50 and D none.
+    from govassess.web.systems.services import system_import
+
+    county = system_import(user=None, source="yangjiang-2021-county")
+    office = login("office")
+    office.post("/weighting/tasks/new/", {"target": f"{county.pk}:"})
+    task = WeightingTask.objects.get()
+    assert [c["code"] for c in task.criteria] == ["A", "B", "C"]
+    office.post(f"/weighting/tasks/{task.pk}/invite/", {"expert": org.reviewer.pk})
+    # a_AB = 0.2/0.3 = 2/3 is not on the scale: the matrix is uploaded (the reader takes any value in 1/9 … 9)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = ",A,B,C\nA,1,0.6666667,0.4\nB,,1,0.6\nC,,,1\n"
+    login("reviewer").post(f"/weighting/tasks/{task.pk}/upload/", {"file": SimpleUploadedFile("m.csv", csv.encode())})
+    html = office.post(f"/weighting/tasks/{task.pk}/apply/", {"version": "v2"}, follow=True).content.decode()
+    assert "已生成指标体系新版本" in html, html
+    data = yaml.safe_load(System.objects.get(slug="yangjiang-2021-county-v2").yaml_text)
+    assert {n["code"]: n.get("points") for n in data["indicators"]} == {"A": 20, "B": 30, "C": 50, "D": None}
