@@ -58,6 +58,13 @@ def test_small_perturbation_keeps_every_rank(scored, settings):
     units = run(scored, settings, perturb="10")
     assert {c: (u["rank"], u["rank_min"], u["rank_max"], u["rank_kept_share"]) for c, u in units.items()} == {
         "D03": (1, 1, 1, 1.0), "D01": (2, 2, 2, 1.0), "D02": (3, 3, 3, 1.0)}
+    # The swap of D03 and D01 by one leaf's weight: their totals tie when Σ (s_D03 − s_D01)_j m_j = 0, i.e.
+    # −1.2 m1 + m3 + m4 = 0. Leaf 1 alone: m1 = 2/1.2 = 1.6667 (δ = +0.6667); leaf 3 or 4 alone: m = 0.2
+    # (δ = −0.8). The smallest change is leaf 1 × 1.6667: its share 0.6 becomes 1.0/1.4 = 0.714286.
+    swap = SensitivityRun.objects.latest("id").results["swaps"][0]
+    assert (swap["upper"], swap["lower"], swap["indicator"]) == ("D03", "D01", "1")
+    assert swap["factor"] == pytest.approx(2 / 1.2, abs=1e-4)
+    assert swap["weight_from"] == pytest.approx(0.6) and swap["weight_to"] == pytest.approx(1 / 1.4, abs=1e-4)
 
 
 def test_large_perturbation_swaps_the_near_tie(scored, settings):
@@ -83,6 +90,8 @@ def test_results_page_shows_table_chart_and_parameters(scored, settings):
         assert 'data-unit="D01"' in html and 'data-unit="D02"' in html
         assert "chartkit.js" in html and "sensitivity-data" in html
         assert ('id="sensitivity-form"' in html) == (user == "office")  # reviewers see, the office runs
+        swaps = html.split('id="sensitivity-swaps"')[1].split("</table>")[0]
+        assert "市委统战部(民宗、侨务)（第 1 名）" in swaps and "市委办公室(市档案局)（第 2 名）" in swaps
 
 
 def test_units_and_leaders_see_nothing_of_it(scored, settings):

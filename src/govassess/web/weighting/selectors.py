@@ -187,7 +187,9 @@ def sensitivity_panel(round, *, unit_code: str | None = None) -> dict[str, Any]:
     out["rows"] = [{**u, "moves": u["rank_min"] != u["rank_max"], "kept_percent": 100 * u["rank_kept_share"]}
                    for u in units]
     out["swaps"] = [s for s in r.get("swaps", []) if unit_code is None or unit_code in (s["upper"], s["lower"])]
+    names = {u["unit"]: u["name"] or u["unit"] for u in r["units"]}
     for s in out["swaps"]:
+        s["upper_name"], s["lower_name"] = names.get(s["upper"], s["upper"]), names.get(s["lower"], s["lower"])
         if s.get("factor") is not None:
             s["change_percent"] = 100 * (s["factor"] - 1)
     out["params"] = {
