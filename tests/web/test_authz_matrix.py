@@ -93,6 +93,25 @@ def _spare_site(org) -> int:
     return UnitSite.objects.create(unit=org.d1, url=f"http://127.0.0.1:9/{UnitSite.objects.count()}/").pk
 
 
+def _weighting(org) -> dict:
+    """A draft system (no round uses it) with an AHP task on node A; the matrix's reviewer is invited."""
+    from webtools import FIXTURES
+
+    from govassess.web.systems.services import system_import
+    from govassess.web.weighting import services as weighting
+    from govassess.web.weighting.models import ObjectiveWeighting, WeightingTask
+
+    task = WeightingTask.objects.first()
+    if task is None:
+        draft = system_import(user=None, source=str(FIXTURES / "weighting-draft.yaml"))
+        task = weighting.task_create(user=org.office, system=draft, node="A")
+        weighting.task_invite(user=org.office, task=task, expert=org.reviewer)
+    ow = ObjectiveWeighting.objects.first() or ObjectiveWeighting.objects.create(
+        round=org.round, method="entropy", result={"criteria": ["1"], "names": ["网上办理率"], "weights": [1.0]}
+    )
+    return {"task": task.pk, "objective": ow.pk}
+
+
 def _spare_account(org) -> int:
     from django.contrib.auth import get_user_model
 
@@ -298,6 +317,52 @@ def endpoints():
         ),
         ("feeds_volume_export", "GET", lambda o, x: "/feeds/monitor/volume.xlsx", {c: office}),
         ("feeds_alerts_export", "GET", lambda o, x: "/feeds/monitor/alerts.csv", {c: office | fillers}),
+        # Evaluation methods (issue 11): the office; invited experts (the reviewer) see and fill their tasks only.
+        ("weighting_index", "GET", lambda o, x: "/weighting/", {c: review}),
+        ("weighting_task_create", "POST", lambda o, x: "/weighting/tasks/new/", {c: office}),
+        ("weighting_task", "GET", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/", {c: review}),
+        ("weighting_invite", "POST", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/invite/", {c: office}),
+        (
+            "weighting_aggregation",
+            "POST",
+            lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/aggregation/",
+            {c: office},
+        ),
+        (
+            "weighting_matrix",
+            "POST",
+            lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/matrix/",
+            {c: {"reviewer"}},
+        ),
+        (
+            "weighting_upload",
+            "POST",
+            lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/upload/",
+            {c: {"reviewer"}},
+        ),
+        ("weighting_combine", "POST", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/combine/", {c: office}),
+        ("weighting_objective_create", "POST", lambda o, x: "/weighting/objective/new/", {c: office}),
+        (
+            "weighting_objective",
+            "GET",
+            lambda o, x: f"/weighting/objective/{_weighting(o)['objective']}/",
+            {c: office},
+        ),
+        ("weighting_task_apply", "POST", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/apply/", {c: office}),
+        (
+            "weighting_objective_apply",
+            "POST",
+            lambda o, x: f"/weighting/objective/{_weighting(o)['objective']}/apply/",
+            {c: office},
+        ),
+        ("weighting_system_copy", "POST", lambda o, x: "/weighting/systems/copy/", {c: office}),
+        # Rank sensitivity: the office starts it once results exist; a final round answers with the lock message.
+        (
+            "sensitivity_start",
+            "POST",
+            lambda o, x: f"/rounds/{r(o)}/sensitivity/start/",
+            {c: set(), rv: office, p: office, f: office},
+        ),
         # 账号管理 (office only; actions on a spare account so the matrix's own logins keep working).
         ("account_manage", "GET", lambda o, x: "/accounts/manage/", {c: office}),
         ("account_new", "GET", lambda o, x: "/accounts/manage/new/", {c: office}),
@@ -376,7 +441,7 @@ def _expected(name: str, expected: dict, state: str) -> set | None:
     only the office sees a draft round)."""
     if state in expected:
         return expected[state]
-    if name in NOT_ROUND or name.startswith(("survey", "unit_profile", "feeds", "account")):
+    if name in NOT_ROUND or name.startswith(("survey", "unit_profile", "feeds", "account", "weighting")):
         return None
     if "collecting" not in expected:
         return None

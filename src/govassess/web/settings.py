@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "govassess.web.api",
     "govassess.web.survey",
     "govassess.web.feeds",
+    "govassess.web.weighting",
 ]
 
 MIDDLEWARE = [

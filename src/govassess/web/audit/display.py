@@ -63,6 +63,15 @@ ACTION_LABELS = {
     "survey_upload": "上传普查表",
     "survey_usage": "登记系统使用情况",
     "survey_thresholds": "设定僵尸系统筛查阈值",
+    "weighting_task_create": "创建赋权任务",
+    "weighting_invite": "邀请赋权专家",
+    "weighting_aggregation": "修改专家意见汇总方式",
+    "weighting_matrix": "提交判断矩阵",
+    "weighting_combine": "设定主客观组合赋权",
+    "weighting_objective": "计算客观权重",
+    "weighting_apply": "应用权重生成体系新版本",
+    "weighting_copy": "复制指标体系为草稿版本",
+    "sensitivity_start": "运行名次敏感性分析",
 }
 
 OBJECT_LABELS = {
@@ -81,6 +90,9 @@ OBJECT_LABELS = {
     "unit_profile": "单位主数据",
     "unit_site": "网站",
     "system": "指标体系",
+    "weighting_task": "赋权任务",
+    "objective_weighting": "客观赋权",
+    "sensitivity_run": "名次敏感性分析",
     "assignment": "指标分工",
     "unit": "评估对象",
     "extension": "延期",
@@ -122,6 +134,29 @@ FIELD_LABELS = {
     "user": "人员",
     "url": "网址",
     "otp": "动态口令",
+    # evaluation methods (weighting app)
+    "node": "上级指标",
+    "criteria": "比较元素",
+    "aggregation": "专家意见汇总方式",
+    "expert": "专家",
+    "judgements": "判断值（行、列、值）",
+    "cr": "一致性比率 CR",
+    "method": "方法",
+    "normalise": "标准化",
+    "less_better": "越小越好的指标",
+    "units": "单位数",
+    "objective": "客观赋权结果编号",
+    "how": "组合方式",
+    "alpha": "主观权重占比 α",
+    "points": "分值",
+    "weights": "权重来源",
+    "step": "取整步长",
+    "perturb": "扰动幅度",
+    "samples": "抽样次数",
+    "seed": "随机种子",
+    "mode": "扰动方式",
+    "level": "扰动层级",
+    "scoring_run": "所依据的评分任务",
 }
 
 _VALUE_LABELS: dict[str, dict[str, str]] = {}
@@ -139,6 +174,13 @@ def _value_labels() -> dict[str, dict[str, str]]:
             status=statuses,
             role=dict(Role.choices),
             by={"account": "同一账号", "address": "同一来源地址"},
+            aggregation={"aij": "判断矩阵几何平均（AIJ）", "aip": "权重算术平均（AIP）"},
+            method={"entropy": "熵权法", "critic": "CRITIC 法", "cv": "变异系数法", "ahp": "层次分析法",
+                    "combine": "主客观组合赋权"},
+            normalise={"none": "不标准化", "minmax": "极差标准化"},
+            how={"multiplicative": "乘法合成", "linear": "线性加权"},
+            mode={"uniform": "均匀扰动", "dirichlet": "狄利克雷抽样"},
+            level={"leaf": "叶子指标", "1": "一级指标"},
         )
     return _VALUE_LABELS
 
