@@ -93,6 +93,25 @@ def _spare_site(org) -> int:
     return UnitSite.objects.create(unit=org.d1, url=f"http://127.0.0.1:9/{UnitSite.objects.count()}/").pk
 
 
+def _weighting(org) -> dict:
+    """A draft system (no round uses it) with an AHP task on node A; the matrix's reviewer is invited."""
+    from webtools import FIXTURES
+
+    from govassess.web.systems.services import system_import
+    from govassess.web.weighting import services as weighting
+    from govassess.web.weighting.models import ObjectiveWeighting, WeightingTask
+
+    task = WeightingTask.objects.first()
+    if task is None:
+        draft = system_import(user=None, source=str(FIXTURES / "weighting-draft.yaml"))
+        task = weighting.task_create(user=org.office, system=draft, node="A")
+        weighting.task_invite(user=org.office, task=task, expert=org.reviewer)
+    ow = ObjectiveWeighting.objects.first() or ObjectiveWeighting.objects.create(
+        round=org.round, method="entropy", result={"criteria": ["1"], "names": ["网上办理率"], "weights": [1.0]}
+    )
+    return {"task": task.pk, "objective": ow.pk}
+
+
 def _spare_account(org) -> int:
     from django.contrib.auth import get_user_model
 
@@ -298,6 +317,52 @@ def endpoints():
         ),
         ("feeds_volume_export", "GET", lambda o, x: "/feeds/monitor/volume.xlsx", {c: office}),
         ("feeds_alerts_export", "GET", lambda o, x: "/feeds/monitor/alerts.csv", {c: office | fillers}),
+        # Evaluation methods (issue 11): the office; invited experts (the reviewer) see and fill their tasks only.
+        ("weighting_index", "GET", lambda o, x: "/weighting/", {c: review}),
+        ("weighting_task_create", "POST", lambda o, x: "/weighting/tasks/new/", {c: office}),
+        ("weighting_task", "GET", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/", {c: review}),
+        ("weighting_invite", "POST", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/invite/", {c: office}),
+        (
+            "weighting_aggregation",
+            "POST",
+            lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/aggregation/",
+            {c: office},
+        ),
+        (
+            "weighting_matrix",
+            "POST",
+            lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/matrix/",
+            {c: {"reviewer"}},
+        ),
+        (
+            "weighting_upload",
+            "POST",
+            lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/upload/",
+            {c: {"reviewer"}},
+        ),
+        ("weighting_combine", "POST", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/combine/", {c: office}),
+        ("weighting_objective_create", "POST", lambda o, x: "/weighting/objective/new/", {c: office}),
+        (
+            "weighting_objective",
+            "GET",
+            lambda o, x: f"/weighting/objective/{_weighting(o)['objective']}/",
+            {c: office},
+        ),
+        ("weighting_task_apply", "POST", lambda o, x: f"/weighting/tasks/{_weighting(o)['task']}/apply/", {c: office}),
+        (
+            "weighting_objective_apply",
+            "POST",
+            lambda o, x: f"/weighting/objective/{_weighting(o)['objective']}/apply/",
+            {c: office},
+        ),
+        ("weighting_system_copy", "POST", lambda o, x: "/weighting/systems/copy/", {c: office}),
+        # Rank sensitivity: the office starts it once results exist; a final round answers with the lock message.
+        (
+            "sensitivity_start",
+            "POST",
+            lambda o, x: f"/rounds/{r(o)}/sensitivity/start/",
+            {c: set(), rv: office, p: office, f: office},
+        ),
         # 账号管理 (office only; actions on a spare account so the matrix's own logins keep working).
         ("account_manage", "GET", lambda o, x: "/accounts/manage/", {c: office}),
         ("account_new", "GET", lambda o, x: "/accounts/manage/new/", {c: office}),
@@ -321,6 +386,13 @@ def endpoints():
             "account_password_reset",
             "POST",
             lambda o, x: f"/accounts/manage/{_spare_account(o)}/password/",
+            {c: office},
+        ),
+        # The office removes another account's 动态口令 (a spare account without one: the refusal message).
+        (
+            "account_otp_reset",
+            "POST",
+            lambda o, x: f"/accounts/manage/{_spare_account(o)}/otp/reset/",
             {c: office},
         ),
         ("login", "GET", lambda o, x: "/accounts/login/", {c: everyone}),
@@ -369,7 +441,7 @@ def _expected(name: str, expected: dict, state: str) -> set | None:
     only the office sees a draft round)."""
     if state in expected:
         return expected[state]
-    if name in NOT_ROUND or name.startswith(("survey", "unit_profile", "feeds", "account")):
+    if name in NOT_ROUND or name.startswith(("survey", "unit_profile", "feeds", "account", "weighting")):
         return None
     if "collecting" not in expected:
         return None
@@ -403,6 +475,8 @@ def _denied(name: str, role: str, resp) -> bool:
 # by _prepare; D02's 网上办理率 is 43.21%.
 D01_NOTE, D02_NOTE = "本单位说明甲一", "他单位说明乙二"
 REV1, REV2, PROV1 = "专家意见丙三", "专家意见丁四", "部门说明戊五"
+# The reviewers' 内部意见 beside D01's and D02's expert scores: never shown to anyone but reviewers and the office.
+INT1, INT2 = "内部意见己六", "内部意见庚七"
 D02_VALUE = "43.21"
 
 
@@ -420,7 +494,7 @@ def _forbidden(org, role: str, state: str) -> list[str]:
         "provider": [D01_NOTE, D02_NOTE, REV1, REV2],
         "leader": [D01_NOTE, D02_NOTE, REV1, REV2, PROV1],
     }
-    return out.get(role, [])
+    return out.get(role, []) + ([INT1, INT2] if role in out else [])
 
 
 def _body_text(resp) -> str:
@@ -453,6 +527,10 @@ def _prepare(org, state: str) -> dict:
     ):
         services.input_value_set(
             user=user, round=org.round, unit=unit, indicator=ind, input=inp, value=value, note=note, expected_version=1
+        )
+    for unit, text in ((org.d1, INT1), (org.d2, INT2)):
+        services.input_internal_note_set(
+            user=org.reviewer, round=org.round, unit=unit, indicator="4", input="score", text=text
         )
     ctx = {"evidence": _evidence(org)}
     ctx["appeal"] = Appeal.objects.create(round=org.round, unit=org.d1, indicator="2", reason="矩阵测试").pk

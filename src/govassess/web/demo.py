@@ -60,7 +60,8 @@ def demo_load() -> list[tuple[str, str, str]]:
                 name, pw = line.split("\t", 1)
                 saved[name] = pw
     with transaction.atomic():
-        systems = [system_import(user=None, source=s) for s in SYSTEMS]
+        # Rounds already use the stored systems: an upgraded built-in definition must not change them.
+        systems = [system_import(user=None, source=s, keep_if_in_use=True) for s in SYSTEMS]
         for code, name, cls in demo_units():
             if not Unit.objects.filter(code=code).exists():
                 # The same unit attributes as the CLI demo: some 党委部门 / 垂直管理 units hold no 行政许可 or

@@ -82,6 +82,13 @@ KINDS = (
         "govassess.web.feeds.services:inspection_execute",
         "inspection_report",
     ),
+    JobKind(
+        "sensitivity",
+        "名次敏感性分析",
+        "weighting.SensitivityRun",
+        "govassess.web.weighting.services:sensitivity_execute",
+        "sensitivity_run",
+    ),
 )
 
 
@@ -94,7 +101,7 @@ def job_mode() -> str:
 
 def job_submit(kind_name: str, pk: int, background: bool) -> None:
     """Called by the start functions once the QUEUED row exists (inside or after their transaction), with
-    the job's kind ("scoring", "metrics", "inspection").
+    the job's kind ("scoring", "metrics", "inspection", "sensitivity").
 
     `background=False` runs the job now, in this thread (tests, the CLI, scheduled jobs)."""
     kind = next(k for k in KINDS if k.name == kind_name)
@@ -125,7 +132,7 @@ def _audit(kind: JobKind, obj, *, action: str, before: Any, after: Any) -> None:
     from govassess.web.audit.services import audit_record
 
     extra: dict[str, Any] = {}
-    if kind.name == "scoring":
+    if kind.name in ("scoring", "sensitivity"):
         extra["round"] = obj.round
     elif kind.name == "inspection":
         extra["unit_code"] = obj.unit.code

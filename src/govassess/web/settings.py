@@ -88,7 +88,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "django_otp",  # TOTP second factor (accounts/otp.py); the session marks are not used
+    "django_otp",  # TOTP second factor (accounts/otp.py); its verified marker is enforced (accounts/middleware.py)
     "django_otp.plugins.otp_totp",
     "govassess.web.accounts",
     "govassess.web.organisation",
@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "govassess.web.api",
     "govassess.web.survey",
     "govassess.web.feeds",
+    "govassess.web.weighting",
 ]
 
 MIDDLEWARE = [
@@ -107,12 +108,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() from the session's verified marker
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "govassess.web.audit.middleware.RequestContextMiddleware",
     "govassess.web.audit.middleware.SecurityHeadersMiddleware",
     # First-login / post-reset password change. Needs auth (request.user) and messages (its notice); last, so
     # its redirect still passes through the security-header middlewares above.
+    # A session of an account with a 动态口令 device that was not verified with a code is logged out.
+    "govassess.web.accounts.middleware.OtpVerifiedMiddleware",
     "govassess.web.accounts.middleware.ForcePasswordChangeMiddleware",
 ]
 

@@ -87,6 +87,20 @@ class ProfileAdmin(admin.ModelAdmin):
 # /admin/login/ shows the throttle's message like the login page (the refusal itself is in the backend).
 admin.site.login_form = ThrottledAdminLoginForm
 
+_admin_logout = admin.site.logout
+
+
+def _logout_clearing_drafts(request, extra_context=None):
+    """/admin/logout/ also empties the browser's site storage (the fill form's autosaved drafts), like the
+    platform's own logout (accounts.views.LogoutView). admin.site's URLs are built after this module runs."""
+    response = _admin_logout(request, extra_context)
+    if request.method == "POST":
+        response["Clear-Site-Data"] = '"storage"'
+    return response
+
+
+admin.site.logout = _logout_clearing_drafts
+
 
 # django-otp's own admin (English, unaudited) replaced by a read-only list whose deletions are audited.
 admin.site.unregister(TOTPDevice)

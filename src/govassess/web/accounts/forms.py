@@ -40,26 +40,40 @@ class ThrottledLoginForm(ThrottleMessageMixin, AuthenticationForm):
         "otp_wrong": "动态口令不正确或已使用过，请输入验证器上当前显示的动态口令。",
     }
 
+    # Not on the login page: the code is asked on a second step, only of an account that has a confirmed
+    # device and only once its password is right (LoginView). A client may still send both in one request.
     otp_token = forms.CharField(label="动态口令", required=False, max_length=16)
 
-    def clean(self):
-        from django.contrib.auth.signals import user_login_failed
+    otp_needed = False  # password right, account enrolled, no code sent: LoginView shows the code step
+    otp_device = None  # the device that accepted the code sent with the password
 
-        from govassess.web.accounts.otp import otp_enrolled, otp_verify
+    def clean(self):
+        from govassess.web.accounts.otp import otp_enrolled, otp_match
 
         cleaned = super().clean()
         user = self.user_cache
         if user is not None and otp_enrolled(user):
             token = (cleaned.get("otp_token") or "").strip()
-            if not otp_verify(user, token):
+            if not token:
+                self.otp_needed = True
+                return cleaned
+            self.otp_device = otp_match(user, token)
+            if self.otp_device is None:
                 self.user_cache = None
-                # A wrong or missing code counts as a failed login, so codes cannot be guessed unthrottled.
-                user_login_failed.send(
-                    sender=__name__, credentials={"username": user.get_username()}, request=self.request
-                )
-                code = "otp_wrong" if token else "otp_missing"
-                raise forms.ValidationError(self.error_messages[code], code=code)
+                otp_failed(user, self.request)
+                raise forms.ValidationError(self.error_messages["otp_wrong"], code="otp_wrong")
         return cleaned
+
+
+def otp_failed(user, request) -> None:
+    """A wrong code counts as a failed login, so codes cannot be guessed outside the login throttle."""
+    from django.contrib.auth.signals import user_login_failed
+
+    user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
+
+
+class OtpStepForm(forms.Form):
+    otp_token = forms.CharField(label="动态口令", max_length=16, error_messages={"required": "请输入动态口令。"})
 
 
 class ThrottledAdminLoginForm(ThrottleMessageMixin, AdminAuthenticationForm):

@@ -44,3 +44,36 @@ class ForcePasswordChangeMiddleware:
         if settings.STATIC_URL and path.startswith(settings.STATIC_URL):
             return True
         return path in (reverse("password_change"), reverse("logout"), reverse("login"))
+
+
+class OtpVerifiedMiddleware:
+    """django-otp's verified marker, enforced: a session of an account with a confirmed 动态口令 device that
+    was not verified with a code (django_otp.login, set by the login page and on enrolment) is logged out.
+    No login path can skip the code — not the admin's, not one added later, not a session opened before the
+    device was confirmed elsewhere. Needs django_otp's OTPMiddleware before it (request.user.is_verified)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not self._verified(user) and self._enrolled(user):
+            from django.contrib.auth import logout
+
+            logout(request)
+            messages.warning(request, "该账号已启用动态口令，请重新登录并输入动态口令。")
+            return redirect("login")
+        return self.get_response(request)
+
+    @staticmethod
+    def _verified(user) -> bool:
+        is_verified = getattr(user, "is_verified", None)
+        return bool(is_verified and is_verified())
+
+    @staticmethod
+    def _enrolled(user) -> bool:
+        from govassess.web.accounts.otp import ROLES, otp_enrolled
+        from govassess.web.accounts.selectors import user_role
+
+        # Only office and reviewer accounts can enrol: the others cost no query here.
+        return user_role(user=user) in ROLES and otp_enrolled(user)

@@ -49,14 +49,59 @@ def otp_qr_svg(device: TOTPDevice) -> str:
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5)
 
 
-def otp_verify(user, token: str) -> bool:
+def otp_match(user, token: str) -> TOTPDevice | None:
+    """The confirmed device of `user` that accepts `token` (django-otp: drift, replay, its own throttle)."""
     token = (token or "").strip().replace(" ", "")
     if not token:
-        return False
-    return any(d.verify_token(token) for d in TOTPDevice.objects.filter(user=user, confirmed=True))
+        return None
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_token(token):
+            return device
+    return None
 
 
-def otp_confirm(*, user, token: str) -> None:
+def otp_verify(user, token: str) -> bool:
+    return otp_match(user, token) is not None
+
+
+def otp_mark_verified(request, device: TOTPDevice) -> None:
+    """django-otp's verified marker on the session (django_otp.login): OTPMiddleware then makes
+    request.user.is_verified() true, and accounts.middleware.OtpVerifiedMiddleware refuses any session of an
+    enrolled account without it (a login path that skipped the code, a device added by another session)."""
+    import django_otp
+
+    django_otp.login(request, device)
+
+
+def otp_reset(*, actor, account) -> int:
+    """The office removes another account's second factor (a lost phone): the account logs in with its
+    password alone until it enrols again. Audited; the secret is never shown. Returns the devices removed."""
+    from django.core.exceptions import PermissionDenied
+
+    from govassess.web.rounds import policy
+
+    if not policy.can_manage(actor):
+        raise PermissionDenied("只有评估办可以重置他人的动态口令。")
+    if account.pk == actor.pk:
+        raise UserError("不能在这里重置本人的动态口令：请在「动态口令」页用当前动态口令停用。")
+    with transaction.atomic():
+        devices = TOTPDevice.objects.filter(user=account)
+        had = devices.filter(confirmed=True).exists()
+        if not had:
+            raise UserError(f"账号 {account.get_username()} 没有启用动态口令，无需重置。")
+        n, _ = devices.delete()
+        audit_record(
+            user=actor,
+            action="otp_reset",
+            object_type="account",
+            object_id=account.pk,
+            before={"username": account.get_username(), "otp": True},
+            after={"username": account.get_username(), "otp": False},
+        )
+    return n
+
+
+def otp_confirm(*, user, token: str) -> TOTPDevice:
     if not otp_allowed(user):
         raise UserError("只有评估办和评审专家账号可以启用动态口令。")
     device = otp_pending(user)
@@ -70,6 +115,7 @@ def otp_confirm(*, user, token: str) -> None:
         audit_record(
             user=user, action="otp_enrol", object_type="account", object_id=user.pk, after={"otp": True}
         )
+    return device
 
 
 def otp_disable(*, user, token: str) -> None:

@@ -32,8 +32,16 @@ def user_unit_id(*, user) -> int | None:
 def account_list(*, role: str | None = None, unit_code: str | None = None):
     """Every account for the office's 账号管理 page, optionally one role or one unit."""
     from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    qs = get_user_model().objects.select_related("profile", "profile__unit").order_by("username")
+    confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    qs = (
+        get_user_model()
+        .objects.select_related("profile", "profile__unit")
+        .annotate(otp_enabled=Exists(confirmed))
+        .order_by("username")
+    )
     if role:
         qs = qs.filter(profile__role=role)
     if unit_code:

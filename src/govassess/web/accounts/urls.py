@@ -1,11 +1,10 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from govassess.web.accounts import views
 
 urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/otp/", views.otp_setup, name="otp_setup"),
     path("accounts/manage/", views.account_manage, name="account_manage"),
@@ -15,6 +14,7 @@ urlpatterns = [
     path("accounts/manage/<int:pk>/deactivate/", views.account_deactivate, name="account_deactivate"),
     path("accounts/manage/<int:pk>/reactivate/", views.account_reactivate, name="account_reactivate"),
     path("accounts/manage/<int:pk>/password/", views.account_password_reset, name="account_password_reset"),
+    path("accounts/manage/<int:pk>/otp/reset/", views.account_otp_reset, name="account_otp_reset"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -28,10 +28,91 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class LogoutView(auth_views.LogoutView):
+    """Logging out also empties this browser's site storage: the fill form's autosaved drafts (ui.js) must
+    not wait in localStorage for the next person at a shared computer. Browsers honour Clear-Site-Data on
+    HTTPS and localhost; on plain HTTP ui.js removes the drafts when the 退出 button is pressed."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"storage"'
+        return response
+
+
+OTP_PENDING = "otp_pending"
+OTP_PENDING_SECONDS = 300
+
+
 class LoginView(auth_views.LoginView):
+    """Password first; an account with a confirmed 动态口令 device then gets a second step asking only for
+    the code (nobody else ever sees a code field, and whether an account has a device is told only to
+    someone who knows its password). The pending login lives in the session for 5 minutes; a wrong code
+    counts in the login throttle like a wrong password, and a throttled account's code is not checked."""
+
     form_class = ThrottledLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("step") == "otp":
+            return self.otp_step(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        import time
+
+        from govassess.web.accounts.otp import otp_mark_verified
+
+        if form.otp_needed:
+            user = form.get_user()
+            self.request.session[OTP_PENDING] = {
+                "user": user.pk,
+                "backend": user.backend,
+                "at": time.time(),
+                "next": self.get_redirect_url(),
+            }
+            return self._otp_page(None)
+        response = super().form_valid(form)
+        if form.otp_device is not None:
+            otp_mark_verified(self.request, form.otp_device)
+        return response
+
+    def _otp_page(self, error: str | None, status: int = 200):
+        from govassess.web.accounts.forms import OtpStepForm
+
+        return render(
+            self.request, "accounts/login_otp.html", {"form": OtpStepForm(), "error": error}, status=status
+        )
+
+    def otp_step(self, request):
+        import time
+
+        from django.contrib import messages
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth import login as auth_login
+
+        from govassess.web.accounts import throttle
+        from govassess.web.accounts.forms import LOCKED_MESSAGE, otp_failed
+        from govassess.web.accounts.otp import otp_mark_verified, otp_match
+        from govassess.web.audit.middleware import request_ip
+
+        pending = request.session.get(OTP_PENDING) or {}
+        user = get_user_model().objects.filter(pk=pending.get("user"), is_active=True).first()
+        if user is None or time.time() - float(pending.get("at") or 0) > OTP_PENDING_SECONDS:
+            request.session.pop(OTP_PENDING, None)
+            messages.error(request, "登录已超时，请重新输入用户名和密码。")
+            return redirect("login")
+        wait = throttle.login_wait(username=user.get_username(), ip=request_ip(request))
+        if wait is not None:
+            return self._otp_page(LOCKED_MESSAGE % {"wait": throttle.wait_text(wait.seconds)})
+        device = otp_match(user, request.POST.get("otp_token", ""))
+        if device is None:
+            otp_failed(user, request)
+            return self._otp_page(ThrottledLoginForm.error_messages["otp_wrong"])
+        del request.session[OTP_PENDING]
+        auth_login(request, user, backend=pending["backend"])
+        otp_mark_verified(request, device)
+        return redirect(pending.get("next") or self.get_default_redirect_url())
 
 
 @login_required
@@ -205,6 +286,26 @@ def account_password_reset(request, pk: int):
 
 
 @login_required
+@require_POST
+def account_otp_reset(request, pk: int):
+    """The office removes another account's 动态口令 (a lost phone); audited in accounts.otp.otp_reset."""
+    from django.contrib import messages
+
+    from govassess.errors import UserError
+    from govassess.web.accounts import selectors
+    from govassess.web.accounts.otp import otp_reset
+
+    _require_office(request)
+    account = selectors.account_get(pk=pk)
+    try:
+        otp_reset(actor=request.user, account=account)
+        messages.success(request, f"已重置账号 {account.get_username()} 的动态口令：该账号现在只用密码登录，可重新启用。")
+    except UserError as err:
+        messages.error(request, str(err))
+    return redirect("account_manage")
+
+
+@login_required
 def account_import_template(request):
     """An empty 账号 sheet plus a 填写说明 sheet listing the role names and every unit code."""
     import io
@@ -285,7 +386,8 @@ def otp_setup(request):
                 otp.otp_disable(user=request.user, token=token)
                 messages.success(request, "动态口令已停用，登录时只需密码。")
             else:
-                otp.otp_confirm(user=request.user, token=token)
+                device = otp.otp_confirm(user=request.user, token=token)
+                otp.otp_mark_verified(request, device)  # this session just proved the code
                 messages.success(request, "动态口令已启用：今后登录时须同时输入验证器上的动态口令。")
         except UserError as err:
             show_user_error(request, err)

@@ -47,8 +47,18 @@ class InputValueSerializer(serializers.Serializer):
     input = serializers.CharField()
     value = serializers.CharField()
     note = serializers.CharField()
+    internal_note = serializers.CharField(
+        required=False, help_text="评审专家的内部意见；只有评审专家和评估办读取时才有此字段"
+    )
     version = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # The key itself stays out for readers who may not see the reviewers' private remarks.
+        if not getattr(instance, "internal_visible", False):
+            data.pop("internal_note", None)
+        return data
 
 
 class InputBatchSerializer(serializers.Serializer):

@@ -13,13 +13,15 @@ from govassess.web.rounds.models import JobStatus, Round
 class UnitSite(models.Model):
     """A website of an evaluated unit, inspected on schedule."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="sites")
+    unit = models.ForeignKey(Unit, verbose_name="评估对象", on_delete=models.CASCADE, related_name="sites")
     url = models.URLField("网址", max_length=500)
     max_pages = models.PositiveIntegerField("最大页面数", default=500)
     active = models.BooleanField("定时检查", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
+        verbose_name = "单位网站"
+        verbose_name_plural = "单位网站"
         ordering = ["unit__code", "url"]
         constraints = [models.UniqueConstraint(fields=["unit", "url"], name="feeds_site_unique")]
 
@@ -30,34 +32,42 @@ class UnitSite(models.Model):
 class SiteProbe(models.Model):
     """One availability visit between full inspections (probe_site)."""
 
-    site = models.ForeignKey(UnitSite, on_delete=models.CASCADE, related_name="probes")
-    time = models.DateTimeField(auto_now_add=True)
-    ok = models.BooleanField(default=False)
-    status = models.IntegerField(null=True, blank=True)
-    elapsed = models.FloatField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
+    site = models.ForeignKey(UnitSite, verbose_name="网站", on_delete=models.CASCADE, related_name="probes")
+    time = models.DateTimeField("探测时间", auto_now_add=True)
+    ok = models.BooleanField("可访问", default=False)
+    status = models.IntegerField("HTTP 状态码", null=True, blank=True)
+    elapsed = models.FloatField("响应时间（秒）", null=True, blank=True)
+    error = models.CharField("错误信息", max_length=500, blank=True)
 
     class Meta:
+        verbose_name = "网站可用性探测"
+        verbose_name_plural = "网站可用性探测"
         ordering = ["-time", "-id"]
 
 
 class InspectionReport(models.Model):
     """One crawl of a site; `report` is the core's report.json."""
 
-    site = models.ForeignKey(UnitSite, on_delete=models.CASCADE, related_name="reports")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="inspection_reports")
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    message = models.TextField(blank=True)
-    as_of = models.DateField()
-    report = models.JSONField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    site = models.ForeignKey(UnitSite, verbose_name="网站", on_delete=models.CASCADE, related_name="reports")
+    unit = models.ForeignKey(
+        Unit, verbose_name="评估对象", on_delete=models.CASCADE, related_name="inspection_reports"
+    )
+    status = models.CharField("状态", max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    message = models.TextField("运行信息", blank=True)
+    as_of = models.DateField("检查基准日")
+    report = models.JSONField("检查报告", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     # Written every HEARTBEAT_SECONDS while the job runs (web/jobs.py): a RUNNING job whose heartbeat has
     # stopped was left by a dead process.
-    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField("最近心跳时间", null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = "网站检查报告"
+        verbose_name_plural = "网站检查报告"
         ordering = ["-created_at", "-id"]
 
 
@@ -65,12 +75,16 @@ class RecordSet(models.Model):
     """A folder of raw records: extracted from an uploaded ZIP, or a server folder the operator configured."""
 
     name = models.CharField("名称", max_length=200)
-    path = models.CharField(max_length=1000)  # never taken from user input (see services)
-    uploaded = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
+    path = models.CharField("存放路径", max_length=1000)  # never taken from user input (see services)
+    uploaded = models.BooleanField("经网页上传", default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
+        verbose_name = "原始记录集"
+        verbose_name_plural = "原始记录集"
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -85,41 +99,59 @@ class MetricsEngine(models.TextChoices):
 class MetricsRun(models.Model):
     """compute_metrics over one record set and period; `rows` are the inputs it produced."""
 
-    record_set = models.ForeignKey(RecordSet, on_delete=models.CASCADE, related_name="runs")
+    record_set = models.ForeignKey(
+        RecordSet, verbose_name="原始记录集", on_delete=models.CASCADE, related_name="runs"
+    )
     engine = models.CharField(
         "计算引擎", max_length=16, choices=MetricsEngine.choices, default=MetricsEngine.DUCKDB
     )
-    period_from = models.DateField()
-    period_to = models.DateField()
-    map_ref = models.CharField(max_length=200, blank=True)  # built-in map id, "upload", or "" (none)
-    map_text = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    message = models.TextField(blank=True)
-    rows = models.JSONField(default=list)
-    problems = models.JSONField(default=list)  # [{record_set, files, rule, message, count, examples}]
-    summary = models.JSONField(default=list)  # lines: totals, notices, skipped metrics, rows left out
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    period_from = models.DateField("统计起始日")
+    period_to = models.DateField("统计截止日")
+    map_ref = models.CharField(
+        "单位映射表", max_length=200, blank=True
+    )  # built-in map id, "upload", or "" (none)
+    map_text = models.TextField("单位映射表内容", blank=True)
+    status = models.CharField("状态", max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    message = models.TextField("运行信息", blank=True)
+    rows = models.JSONField("指标数据行", default=list)
+    problems = models.JSONField("问题", default=list)  # [{record_set, files, rule, message, count, examples}]
+    summary = models.JSONField("摘要", default=list)  # lines: totals, notices, skipped metrics, rows left out
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     # Written every HEARTBEAT_SECONDS while the job runs (web/jobs.py): a RUNNING job whose heartbeat has
     # stopped was left by a dead process.
-    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField("最近心跳时间", null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = "指标计算任务"
+        verbose_name_plural = "指标计算任务"
         ordering = ["-created_at", "-id"]
 
 
 class FeedPush(models.Model):
     """Inputs of a report or a metrics run stored into a round (the audit log holds each value)."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="feed_pushes")
-    report = models.ForeignKey(InspectionReport, null=True, blank=True, on_delete=models.CASCADE)
-    run = models.ForeignKey(MetricsRun, null=True, blank=True, on_delete=models.CASCADE)
-    source = models.CharField(max_length=20)
-    count = models.IntegerField(default=0)
-    rows = models.JSONField(default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
+    round = models.ForeignKey(
+        Round, verbose_name="评估轮次", on_delete=models.CASCADE, related_name="feed_pushes"
+    )
+    report = models.ForeignKey(
+        InspectionReport, verbose_name="网站检查报告", null=True, blank=True, on_delete=models.CASCADE
+    )
+    run = models.ForeignKey(
+        MetricsRun, verbose_name="指标计算任务", null=True, blank=True, on_delete=models.CASCADE
+    )
+    source = models.CharField("来源", max_length=20)
+    count = models.IntegerField("行数", default=0)
+    rows = models.JSONField("推送的行", default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
+        verbose_name = "数据推送记录"
+        verbose_name_plural = "数据推送记录"
         ordering = ["-created_at", "-id"]

@@ -43,6 +43,12 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(
         label="意见 / 退回原因", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    internal_note = forms.CharField(
+        label="内部意见（仅评审专家和评估办可见，不向单位公开）",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=4000,
+    )
 
 
 class AppealForm(forms.Form):

@@ -20,7 +20,7 @@ class Round(models.Model):
     state = models.CharField("状态", max_length=16, choices=RoundState.choices, default=RoundState.DRAFT)
     deadline = models.DateTimeField("填报截止时间", null=True, blank=True)
     appeal_deadline = models.DateTimeField("申诉截止时间", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
     finalised_at = models.DateTimeField("定稿时间", null=True, blank=True)
 
     class Meta:
@@ -39,8 +39,10 @@ class Round(models.Model):
 class Extension(models.Model):
     """A per-unit extension of the filling deadline."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="extensions")
-    unit = models.ForeignKey("organisation.Unit", on_delete=models.CASCADE)
+    round = models.ForeignKey(
+        Round, verbose_name="评估轮次", on_delete=models.CASCADE, related_name="extensions"
+    )
+    unit = models.ForeignKey("organisation.Unit", verbose_name="评估对象", on_delete=models.CASCADE)
     deadline = models.DateTimeField("延期至")
     reason = models.CharField("原因", max_length=200, blank=True)
 
@@ -53,16 +55,22 @@ class Extension(models.Model):
 class InputValue(models.Model):
     """One value: (round, unit, indicator, input). `version` implements optimistic locking."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="inputs")
-    unit = models.ForeignKey("organisation.Unit", on_delete=models.CASCADE)
+    round = models.ForeignKey(Round, verbose_name="评估轮次", on_delete=models.CASCADE, related_name="inputs")
+    unit = models.ForeignKey("organisation.Unit", verbose_name="评估对象", on_delete=models.CASCADE)
     indicator = models.CharField("指标编码", max_length=40)
     input = models.CharField("输入名称", max_length=100)
     value = models.CharField("值", max_length=500, blank=True)
     note = models.TextField("说明", blank=True)
+    # 内部意见: the reviewers' private remark beside a value (mostly an expert score). Unlike `note` (the
+    # reason, which the unit reads on its scorecard once published) it is never shown to the unit, a
+    # provider or a leader, and never enters the core's input frames, so no report or export can quote it.
+    internal_note = models.TextField("内部意见", blank=True)
     source = models.CharField("来源", max_length=20, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField("版本号", default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, on_delete=models.SET_NULL
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = "输入值"
@@ -83,20 +91,29 @@ class Evidence(models.Model):
     A unit's own evidence and the reviewers' attachments about it are kept apart by `kind`: a unit never
     sees the reviewers' attachments, and nobody but the unit adds to its evidence."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="evidence")
-    unit = models.ForeignKey("organisation.Unit", on_delete=models.CASCADE)
+    round = models.ForeignKey(
+        Round, verbose_name="评估轮次", on_delete=models.CASCADE, related_name="evidence"
+    )
+    unit = models.ForeignKey("organisation.Unit", verbose_name="评估对象", on_delete=models.CASCADE)
     indicator = models.CharField("指标编码", max_length=40)
     kind = models.CharField("类别", max_length=16, choices=EvidenceKind.choices, default=EvidenceKind.UNIT)
     appeal = models.ForeignKey(
-        "Appeal", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+        "Appeal",
+        verbose_name="所属申诉",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evidence",
     )
     original_name = models.CharField("文件名", max_length=255)
-    stored_path = models.CharField(max_length=255)
-    sha256 = models.CharField(max_length=64)
+    stored_path = models.CharField("存储路径", max_length=255)
+    sha256 = models.CharField("SHA-256 校验值", max_length=64)
     size = models.PositiveBigIntegerField("大小")
-    content_type = models.CharField(max_length=120)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    content_type = models.CharField("文件类型", max_length=120)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "佐证材料"
@@ -112,15 +129,26 @@ class SubmissionStatus(models.TextChoices):
 
 
 class Submission(models.Model):
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="submissions")
-    unit = models.ForeignKey("organisation.Unit", on_delete=models.CASCADE)
-    status = models.CharField(max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT)
-    reason = models.TextField("退回原因 / 审核意见", blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    round = models.ForeignKey(
+        Round, verbose_name="评估轮次", on_delete=models.CASCADE, related_name="submissions"
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    unit = models.ForeignKey("organisation.Unit", verbose_name="评估对象", on_delete=models.CASCADE)
+    status = models.CharField(
+        "状态", max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
+    )
+    reason = models.TextField("退回原因 / 审核意见", blank=True)
+    # The reviewer's private remark on the review (内部意见): reviewers and the office only, never the unit.
+    internal_note = models.TextField("内部意见", blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "报送"
@@ -135,21 +163,34 @@ class AppealStatus(models.TextChoices):
 
 
 class Appeal(models.Model):
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="appeals")
-    unit = models.ForeignKey("organisation.Unit", on_delete=models.CASCADE)
+    round = models.ForeignKey(
+        Round, verbose_name="评估轮次", on_delete=models.CASCADE, related_name="appeals"
+    )
+    unit = models.ForeignKey("organisation.Unit", verbose_name="评估对象", on_delete=models.CASCADE)
     indicator = models.CharField("指标编码", max_length=40)
     reason = models.TextField("申诉理由")
-    status = models.CharField(max_length=16, choices=AppealStatus.choices, default=AppealStatus.PENDING)
+    status = models.CharField(
+        "状态", max_length=16, choices=AppealStatus.choices, default=AppealStatus.PENDING
+    )
     decision = models.TextField("处理意见", blank=True)
     changes = models.JSONField("更正的输入", default=dict, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="提出人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "申诉"
@@ -167,17 +208,19 @@ class JobStatus(models.TextChoices):
 class ScoringRun(models.Model):
     """One scoring job; `results` is the core's results JSON, stored as is."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.FloatField(default=0)
-    message = models.TextField(blank=True)
-    results = models.JSONField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    round = models.ForeignKey(Round, verbose_name="评估轮次", on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField("状态", max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.FloatField("进度", default=0)
+    message = models.TextField("运行信息", blank=True)
+    results = models.JSONField("结果", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     # Written every HEARTBEAT_SECONDS while the job runs (web/jobs.py): a RUNNING job whose heartbeat has
     # stopped was left by a dead process.
-    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField("最近心跳时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "评分任务"
@@ -190,8 +233,8 @@ class AnnualResult(models.Model):
 
     name = models.CharField("名称", max_length=100)
     rounds = models.JSONField("轮次与权重", default=list)  # [{"round": id, "weight": 0.4}, ...]
-    results = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    results = models.JSONField("综合结果", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "年度综合结果"
@@ -200,11 +243,16 @@ class AnnualResult(models.Model):
 
 
 class Notification(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    message = models.CharField(max_length=500)
-    link = models.CharField(max_length=300, blank=True)
-    read = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收账号",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    message = models.CharField("通知内容", max_length=500)
+    link = models.CharField("链接", max_length=300, blank=True)
+    read = models.BooleanField("已读", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "站内通知"

@@ -171,6 +171,23 @@ def check_edit_input(user, round: Round, unit, field: InputField, *, memo: dict 
     raise PermissionDenied("您没有权限修改数据。")
 
 
+def check_edit_internal_note(user, round: Round) -> None:
+    """The reviewers' 内部意见 beside a stored value: reviewers and the office write it until the round is
+    final (appeals are decided during the preliminary publication, so that state included)."""
+    require(user_role(user=user) in (Role.OFFICE, Role.REVIEWER), "只有评审专家和评估办可以填写内部意见。")
+    require_unlocked(round)
+    if round.state == RoundState.DRAFT:
+        raise UserError("本轮评估尚未开始填报，不能填写内部意见。")
+
+
+def can_edit_internal_note(user, round: Round) -> bool:
+    try:
+        check_edit_internal_note(user, round)
+    except (PermissionDenied, UserError):
+        return False
+    return True
+
+
 def check_add_evidence(user, round: Round, unit) -> str:
     """Who may add a file to a unit's indicator, and as what (an EvidenceKind value): the unit's own
     fillers add its evidence while the unit may fill; reviewers (and the office) add review attachments,
@@ -243,10 +260,12 @@ def visible_fields(user, round: Round, fields: list[InputField]) -> list[InputFi
 
 @dataclass(frozen=True)
 class Readable:
-    """What one user may read of one input of one unit: the value, and whether also its note."""
+    """What one user may read of one input of one unit: the value, whether also its note, and whether the
+    reviewers' private remark (内部意见) beside it."""
 
     field: InputField
     note: bool
+    internal: bool = False
 
 
 def readable_fields(user, round: Round, unit, fields: list[InputField]) -> dict[tuple[str, str], Readable]:
@@ -259,12 +278,14 @@ def readable_fields(user, round: Round, unit, fields: list[InputField]) -> dict[
       reviewers' reasons beside them only from the publication of the preliminary results on: before, they
       are the evaluation's working; after, they are the explanation of every lost point that the unit
       reads on its scorecard and argues against in an appeal;
-    - anyone else (other units, leaders): nothing."""
+    - anyone else (other units, leaders): nothing.
+
+    The reviewers' 内部意见 (`internal`): office and reviewers only, in every state of the round."""
     if not can_view_unit_data(user, round, unit):
         return {}
     role = user_role(user=user)
     if role in (Role.OFFICE, Role.REVIEWER):
-        return {(f.indicator, f.input): Readable(f, True) for f in fields}
+        return {(f.indicator, f.input): Readable(f, True, internal=True) for f in fields}
     if role == Role.PROVIDER:
         mine = assigned_indicators(system=round.system, user=user)
         return {(f.indicator, f.input): Readable(f, True) for f in fields if f.indicator in mine}

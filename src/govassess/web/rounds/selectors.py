@@ -69,6 +69,9 @@ class FormRow:
     value: InputValue | None
     editable: bool
     i: int = 0
+    # The reviewers' 内部意见: shown (internal) and writable (internal_editable) for reviewers and the office.
+    internal: bool = False
+    internal_editable: bool = False
 
 
 @dataclass
@@ -94,6 +97,9 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
     for key, v in values.items():
         if key in readable and not readable[key].note:
             v.note = ""
+        if key not in readable or not readable[key].internal:
+            v.internal_note = ""
+    internal_editable = policy.can_edit_internal_note(user, round)
     evidence: dict[str, list] = defaultdict(list)
     review_files: dict[str, list] = defaultdict(list)
     see_unit = policy.can_view_evidence(user, round, unit, "unit")
@@ -133,7 +139,11 @@ def fill_form(*, user, round: Round, unit: Unit) -> list[FormGroup]:
             continue
         editable = policy.can_edit_field(user, round, unit, f, memo=memo)
         ind["editable"] = ind["editable"] or editable
-        ind["rows"].append(FormRow(f, values.get((f.indicator, f.input)), editable))
+        row = FormRow(f, values.get((f.indicator, f.input)), editable)
+        if readable[(f.indicator, f.input)].internal:
+            row.internal = True
+            row.internal_editable = internal_editable
+        ind["rows"].append(row)
     out = [g for g in groups.values() if g.indicators]
     i = 0
     for g in out:
@@ -165,6 +175,9 @@ def readable_values(*, user, round: Round, units, limit: int | None = None) -> l
             continue
         if not r.note:
             v.note, v.note_withheld = "", bool(v.note)
+        v.internal_visible = r.internal
+        if not r.internal:
+            v.internal_note = ""
         out.append(v)
         if limit is not None and len(out) >= limit:
             break
@@ -349,17 +362,30 @@ def _pct(entry: dict | None) -> float | None:
     return round(100 * (entry.get("score") or 0) / points, 1) if points else None
 
 
+AVERAGE_MIN_UNITS = 3
+AVERAGE_WITHHELD = f"本类别单位少于 {AVERAGE_MIN_UNITS} 个，不显示平均分"
+
+
 def scorecard(
-    *, results: dict, unit_code: str, with_heatmap: bool, with_others: bool = True
+    *,
+    results: dict,
+    unit_code: str,
+    with_heatmap: bool,
+    with_others: bool = True,
+    small_class_averages: bool = True,
 ) -> dict[str, Any]:
     """Data for the scorecard page and its charts: ranking bar (class totals), radar of first-level
     indicators (percent of points) against the class average, and an indicator × unit heat map.
     `with_others` False (a unit before the final publication, which promises a rank band only): the bar
-    compares the unit with its class average; no other unit's name or total leaves the server."""
+    compares the unit with its class average; no other unit's name or total leaves the server.
+    `small_class_averages` False (a unit's own reader): in a class of fewer than AVERAGE_MIN_UNITS units no
+    class average at all — with two units, the average and the unit's own score give the other unit's
+    (its total before publication, its first-level scores even after); `average_withheld` says why."""
     me = unit_result(results, unit_code)
     if me is None:
         return {}
     same = [u for u in results.get("units", []) if u.get("class") == me.get("class")]
+    averages = small_class_averages or len(same) >= AVERAGE_MIN_UNITS
     same_sorted = sorted(same, key=lambda u: (u.get("rank") or 10**9, u.get("unit")))
     lvl1 = level1_codes(results)
     radar_me, radar_avg = [], []
@@ -367,6 +393,8 @@ def scorecard(
         radar_me.append(_pct(me.get("indicators", {}).get(code)) or 0)
         vals = [p for p in (_pct(u.get("indicators", {}).get(code)) for u in same) if p is not None]
         radar_avg.append(round(sum(vals) / len(vals), 1) if vals else 0)
+    if not averages:
+        radar_avg = None
     indicators = []
     for ind in results.get("indicators", []):
         entry = me.get("indicators", {}).get(ind.get("code"))
@@ -381,6 +409,8 @@ def scorecard(
             "scores": [u.get("score") for u in same_sorted],
             "highlight": me.get("name"),
         }
+    elif not averages:
+        bar = {"names": [me.get("name")], "scores": [me.get("score")], "highlight": me.get("name")}
     else:
         totals = [u.get("score") or 0 for u in same]
         bar = {
@@ -411,6 +441,7 @@ def scorecard(
     return {
         "unit": me,
         "class_count": len(same),
+        "average_withheld": "" if averages else AVERAGE_WITHHELD,
         "indicators": indicators,
         "lost": me.get("lost", []),
         "charts": charts,
@@ -468,7 +499,9 @@ def leader_overview(round: Round) -> dict[str, Any] | None:
         counts[min(max(int(s // 10), 0), 9)] += 1
     prev = previous_final_round(round)
     prev_run = latest_run(prev) if prev else None
-    before = {u["unit"]: u for u in (prev_run.results.get("units", []) if prev_run and prev_run.results else [])}
+    before = {
+        u["unit"]: u for u in (prev_run.results.get("units", []) if prev_run and prev_run.results else [])
+    }
     rows = []
     for u in sorted(units, key=lambda u: (-float(u["score"]), u["unit"])):
         old = before.get(u["unit"])
@@ -483,7 +516,9 @@ def leader_overview(round: Round) -> dict[str, Any] | None:
                 "grade": u.get("grade") or "",
                 "previous": old_score,
                 "change": None if old_score is None else round_half(float(u["score"]) - old_score),
-                "rank_change": (old["rank"] - u["rank"]) if old and old.get("rank") and u.get("rank") else None,
+                "rank_change": (old["rank"] - u["rank"])
+                if old and old.get("rank") and u.get("rank")
+                else None,
             }
         )
     return {

@@ -366,6 +366,8 @@ def input_value_set(
         if not value:
             if current is not None:
                 current.delete()
+                # The reviewers' 内部意见 goes with the value: the (office-only) audit keeps it.
+                cleared = {**before, "internal_note": current.internal_note} if current.internal_note else before
                 audit_record(
                     user=user,
                     action="input_clear",
@@ -374,7 +376,7 @@ def input_value_set(
                     round=round,
                     unit_code=unit.code,
                     indicator=indicator,
-                    before=before,
+                    before=cleared,
                     after=None,
                 )
             return None
@@ -440,6 +442,46 @@ def input_value_set(
     return current
 
 
+def input_internal_note_set(
+    *, user, round: Round, unit: Unit, indicator: str, input: str, text: str, expected: str | None = None
+) -> InputValue:
+    """Write the reviewers' 内部意见 beside a stored value (policy.check_edit_internal_note). It does not
+    change the value, its version or `updated_at`: no score depends on it, so the results stay current.
+    `expected`: the text the form was built from; another reviewer's change meanwhile is a conflict."""
+    field = _field(round, indicator, input)
+    policy.check_edit_internal_note(user, round)
+    text = (text or "").strip()
+    with transaction.atomic():
+        current = (
+            InputValue.objects.select_for_update()
+            .filter(round=round, unit=unit, indicator=indicator, input=input)
+            .first()
+        )
+        if current is None:
+            raise UserError("该项尚未录入值，不能单独填写内部意见。", indicator=indicator, field=input)
+        if expected is not None and current.internal_note != expected.strip():
+            raise UserError(
+                f"「{field.label}」的内部意见已被他人修改，请刷新页面后再改。", indicator=indicator, field=input
+            )
+        if current.internal_note == text:
+            return current
+        before = {"internal_note": current.internal_note}
+        InputValue.objects.filter(pk=current.pk).update(internal_note=text)
+        current.internal_note = text
+        audit_record(
+            user=user,
+            action="input_internal_note",
+            object_type="input",
+            object_id=f"{indicator}/{input}",
+            round=round,
+            unit_code=unit.code,
+            indicator=indicator,
+            before=before,
+            after={"internal_note": text},
+        )
+    return current
+
+
 def input_values_save_form(
     *, user, round: Round, unit: Unit, entries: list[dict[str, Any]]
 ) -> tuple[int, list[UserError]]:
@@ -458,6 +500,21 @@ def input_values_save_form(
                 note=e.get("note", ""),
                 expected_version=e.get("version"),
             )
+            saved += 1
+        except UserError as err:
+            problems.append(err)
+    return saved, problems
+
+
+def internal_notes_save_form(
+    *, user, round: Round, unit: Unit, entries: list[dict[str, Any]]
+) -> tuple[int, list[UserError]]:
+    """Save the changed 内部意见 of a form (after its values: a remark needs a stored value).
+    entries: {indicator, input, text, expected}."""
+    saved, problems = 0, []
+    for e in entries:
+        try:
+            input_internal_note_set(user=user, round=round, unit=unit, **e)
             saved += 1
         except UserError as err:
             problems.append(err)
@@ -738,7 +795,11 @@ def submission_submit(*, user, round: Round, unit: Unit) -> Submission:
     return sub
 
 
-def submission_review(*, user, round: Round, unit: Unit, accept: bool, reason: str = "") -> Submission:
+def submission_review(
+    *, user, round: Round, unit: Unit, accept: bool, reason: str = "", internal_note: str = ""
+) -> Submission:
+    """Accept or return a submitted unit. `reason` goes to the unit (notification, its form); the
+    reviewer's `internal_note` (内部意见) stays with the reviewers and the office."""
     policy.require(policy.can_review(user))
     policy.require_unlocked(round)
     if round.state not in (RoundState.COLLECTING, RoundState.REVIEWING):
@@ -750,9 +811,10 @@ def submission_review(*, user, round: Round, unit: Unit, accept: bool, reason: s
         sub = Submission.objects.select_for_update().get(pk=_submission(round, unit).pk)
         if sub.status != SubmissionStatus.SUBMITTED:
             raise UserError(f"该报送当前为「{sub.get_status_display()}」，只有已提交的报送可以审核。")
-        before = {"status": sub.status, "reason": sub.reason}
+        before = {"status": sub.status, "reason": sub.reason, "internal_note": sub.internal_note}
         sub.status = SubmissionStatus.ACCEPTED if accept else SubmissionStatus.RETURNED
         sub.reason, sub.reviewed_by, sub.reviewed_at = reason, user, timezone.now()
+        sub.internal_note = (internal_note or "").strip()
         sub.save()
         audit_record(
             user=user,
@@ -762,7 +824,7 @@ def submission_review(*, user, round: Round, unit: Unit, accept: bool, reason: s
             round=round,
             unit_code=unit.code,
             before=before,
-            after={"status": sub.status, "reason": reason},
+            after={"status": sub.status, "reason": reason, "internal_note": sub.internal_note},
         )
         msg = (
             f"「{round.name}」的报送已审核通过。"

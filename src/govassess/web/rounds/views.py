@@ -27,6 +27,10 @@ from govassess.web.rounds.forms import (
 )
 from govassess.web.rounds.models import AnnualResult, Appeal, Evidence, Round, RoundState, ScoringRun
 from govassess.web.systems.selectors import assigned_indicators, system_fields
+from govassess.web.tables import table_page
+
+# Submission states in the order of the work (sorting the status column by it, not by its letters).
+STATUS_ORDER = {"submitted": 0, "returned": 1, "draft": 2, "accepted": 3}
 
 
 def _round_url(request, pk, *args, **kwargs):
@@ -155,7 +159,23 @@ def round_completeness(request, pk):
     rnd = get_round(request.user, pk)
     policy.require(policy.can_review(request.user))
     rows = selectors.completeness(round=rnd, units=selectors.round_units(rnd))
-    return render(request, "rounds/completeness.html", {"round": rnd, "rows": rows})
+    t = table_page(
+        request,
+        rows,
+        columns=[
+            ("unit", "评估对象", lambda c: c.unit.code),
+            ("class", "类别", lambda c: c.unit.unit_class),
+            ("status", "报送状态", lambda c: STATUS_ORDER.get(c.status, 9)),
+            ("filled", "已填", lambda c: c.filled),
+            ("total", "应填", lambda c: c.total),
+            ("percent", "完成度", lambda c: c.percent),
+            ("missing", "缺少的输入", None),
+        ],
+        text=lambda c: " ".join(
+            [c.unit.code, c.unit.name, c.unit.unit_class, c.status_label] + [f.label for f in c.missing]
+        ),
+    )
+    return render(request, "rounds/completeness.html", {"round": rnd, "rows": t.rows, "t": t})
 
 
 @login_required
@@ -219,14 +239,28 @@ def unit_form(request, pk, code):
 def _unit_form_save(request, rnd, unit):
     """Save the values that changed in the form; each value carries the version it was read at."""
     fields = {f.key: f for f in system_fields(rnd.system)}
-    entries = []
+    entries, internal = [], []
     count = int(request.POST.get("count", "0") or 0)
     for i in range(min(count, 5000)):
         key = request.POST.get(f"key_{i}")
         if key not in fields:
             continue
+        if f"in_{i}" in request.POST and request.POST[f"in_{i}"] != request.POST.get(f"oin_{i}", ""):
+            f = fields[key]
+            internal.append(
+                {
+                    "indicator": f.indicator,
+                    "input": f.input,
+                    "text": request.POST[f"in_{i}"],
+                    "expected": request.POST.get(f"oin_{i}", ""),
+                }
+            )
+        if f"v_{i}" not in request.POST:
+            # A disabled field (not the user's to edit) is not sent by the browser: nothing to change,
+            # not "cleared" (a reviewer saving a remark beside a unit's value must not clear that value).
+            continue
         value = request.POST.get(f"v_{i}", "")
-        note = request.POST.get(f"n_{i}", "")
+        note = request.POST.get(f"n_{i}", request.POST.get(f"on_{i}", ""))
         if value == request.POST.get(f"ov_{i}", "") and note == request.POST.get(f"on_{i}", ""):
             continue
         ver = request.POST.get(f"ver_{i}", "")
@@ -240,9 +274,14 @@ def _unit_form_save(request, rnd, unit):
                 "version": int(ver) if ver.isdigit() else None,
             }
         )
+    if internal:
+        # Before anything is saved: a remark from someone who may not write one refuses the whole form.
+        policy.require(policy.can_review(request.user), "只有评审专家和评估办可以填写内部意见。")
     saved, problems = services.input_values_save_form(
         user=request.user, round=rnd, unit=unit, entries=entries
     )
+    n, more = services.internal_notes_save_form(user=request.user, round=rnd, unit=unit, entries=internal)
+    saved, problems = saved + n, problems + more
     for err in problems:
         show_user_error(request, err)
     if not problems:
@@ -418,8 +457,20 @@ def provider_upload(request, pk):
 def review_queue(request, pk):
     rnd = get_round(request.user, pk)
     policy.require(policy.can_review(request.user))
-    subs = selectors.review_queue(round=rnd)
-    return render(request, "rounds/review_queue.html", {"round": rnd, "submissions": subs})
+    subs = list(selectors.review_queue(round=rnd))
+    t = table_page(
+        request,
+        subs,
+        columns=[
+            ("unit", "评估对象", lambda s: s.unit.code),
+            ("status", "状态", lambda s: STATUS_ORDER.get(s.status, 9)),
+            ("submitted", "提交时间", lambda s: s.submitted_at),
+            ("reason", "意见", None),
+            ("action", "操作", None),
+        ],
+        text=lambda s: f"{s.unit.code} {s.unit.name} {s.get_status_display()} {s.reason}",
+    )
+    return render(request, "rounds/review_queue.html", {"round": rnd, "submissions": t.rows, "t": t})
 
 
 @login_required
@@ -438,6 +489,7 @@ def review_unit(request, pk, code):
                 unit=unit,
                 accept=form.cleaned_data["decision"] == "accept",
                 reason=form.cleaned_data["reason"],
+                internal_note=form.cleaned_data["internal_note"],
             )
             messages.success(request, "已审核。")
             return redirect("review_queue", pk)
@@ -493,9 +545,30 @@ def round_results(request, pk):
     results = _results_or_none(rnd)
     ctx = {"round": rnd, "results": results, "published": rnd.state == RoundState.FINAL}
     if results:
-        ctx["ranking"] = selectors.ranking(results)
+        full = policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER
+        columns = [
+            ("rank", "排名", lambda r: r["rank"]),
+            ("unit", "评估对象", lambda r: r["unit"]),
+            ("weighted", "加权得分", lambda r: r["weighted"]),
+            ("bonus", "加分", lambda r: r["bonus"]),
+            ("penalty", "减分", lambda r: r["penalty"]),
+            ("score", "总分", lambda r: r["score"]),
+            ("grade", "等次", lambda r: r["grade"]),
+        ] + ([("card", "成绩单", None)] if full else [])
+        ranking = selectors.ranking(results)
+        for n, block in enumerate(ranking, 1):
+            # One set of parameters per class table (c1-sort, c1-page, …): each pages and sorts on its own.
+            block["t"] = table_page(
+                request,
+                block["units"],
+                columns=columns,
+                text=lambda r: f"{r['unit']} {r['name']} {r.get('grade') or ''}",
+                prefix=f"c{n}-",
+            )
+            block["id"] = f"ranking-{n}"
+        ctx["ranking"] = ranking
         ctx["warnings"] = results.get("warnings", [])
-        ctx["full"] = policy.can_review(request.user) or user_role(user=request.user) == Role.LEADER
+        ctx["full"] = full
     return render(request, "rounds/results.html", ctx)
 
 
@@ -505,7 +578,9 @@ def round_overview(request, pk):
     rnd = get_round(request.user, pk)
     role = user_role(user=request.user)
     policy.require(role in (Role.OFFICE, Role.LEADER), "领导驾驶舱仅供评估办和领导查看。")
-    policy.require(rnd.state == RoundState.FINAL and policy.can_view_results(request.user, rnd), "结果尚未发布。")
+    policy.require(
+        rnd.state == RoundState.FINAL and policy.can_view_results(request.user, rnd), "结果尚未发布。"
+    )
     return render(request, "rounds/overview.html", {"round": rnd, "o": selectors.leader_overview(rnd)})
 
 
@@ -548,6 +623,7 @@ def scorecard(request, pk, code):
             unit_code=unit.code,
             with_heatmap=full,
             with_others=full or rnd.state == RoundState.FINAL,
+            small_class_averages=full,
         )
         if results
         else {}

@@ -28,12 +28,16 @@ class Campaign(models.Model):
 
 
 class CampaignExtension(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="extensions")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="普查", on_delete=models.CASCADE, related_name="extensions"
+    )
     unit = models.ForeignKey("organisation.Unit", verbose_name="单位", on_delete=models.CASCADE)
     deadline = models.DateTimeField("延期至")
     reason = models.CharField("原因", max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "普查延期"
+        verbose_name_plural = "普查延期"
         unique_together = [("campaign", "unit")]
 
 
@@ -46,17 +50,23 @@ class Response(models.Model):
     """A unit's current workbook (the last upload that passed every check). Kept as the original bytes so the
     office's 汇总表 and screening always re-read it through the core's `survey_validate`."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responses")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="普查", on_delete=models.CASCADE, related_name="responses"
+    )
     unit = models.ForeignKey("organisation.Unit", verbose_name="单位", on_delete=models.CASCADE)
     status = models.CharField("状态", max_length=16, choices=ResponseStatus.choices, default="uploaded")
     filename = models.CharField("文件名", max_length=200)
     workbook = models.BinaryField("工作簿")
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField("SHA-256 校验值", max_length=64)
     counts = models.JSONField("各子表行数", default=dict)
     warnings = models.JSONField("提示", default=list)
     uploaded_at = models.DateTimeField("上传时间", auto_now=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL
+    )
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
 
     class Meta:
+        verbose_name = "普查填报"
+        verbose_name_plural = "普查填报"
         unique_together = [("campaign", "unit")]

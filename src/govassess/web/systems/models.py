@@ -20,6 +20,35 @@ class System(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def rounds_using(self) -> list[str]:
+        """Names of the rounds that reference this system (their inputs and scores mean what it says)."""
+        if self.pk is None:
+            return []
+        from govassess.web.rounds.models import Round
+
+        return list(Round.objects.filter(system_id=self.pk).order_by("pk").values_list("name", flat=True))
+
+    def save(self, *args, **kwargs):
+        # The last line of defence on every path that saves a model (admin, services, shell): the definition
+        # of a system a round uses never changes; a changed definition is a new system (a new id).
+        if self.pk is not None:
+            stored = System.objects.filter(pk=self.pk).values_list("slug", "yaml_text").first()
+            if stored is not None and stored != (self.slug, self.yaml_text) and self.rounds_using():
+                from govassess.errors import UserError
+
+                raise UserError(immutable_message(self))
+        super().save(*args, **kwargs)
+
+
+def immutable_message(system: System) -> str:
+    names = system.rounds_using()
+    shown = "、".join(f"「{n}」" for n in names[:3]) + (f"等 {len(names)} 个轮次" if len(names) > 3 else "")
+    return (
+        f"指标体系「{system.name}」（{system.slug}）已被轮次{shown}使用，体系定义不能再修改："
+        f"否则这些轮次已有的填报和评分会按另一套规则解释。请把 YAML 中的 id 改为新的标识"
+        f"（如「{system.slug}-v2」）后作为新版本导入，新的轮次选用新版本。"
+    )
+
 
 class AssignmentKind(models.TextChoices):
     PROVIDER = "provider", "数据提供"
@@ -29,9 +58,16 @@ class AssignmentKind(models.TextChoices):
 class Assignment(models.Model):
     """Which provider department (or reviewer) answers for which indicator of a system."""
 
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="assignments")
+    system = models.ForeignKey(
+        System, verbose_name="指标体系", on_delete=models.CASCADE, related_name="assignments"
+    )
     indicator = models.CharField("指标编码", max_length=40)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="负责账号",
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
     kind = models.CharField(
         "类型", max_length=16, choices=AssignmentKind.choices, default=AssignmentKind.PROVIDER
     )

@@ -98,7 +98,14 @@ class InputField:
         return KIND_LABELS.get(self.kind, self.kind)
 
 
-KIND_LABELS = {"number": "数值", "percent": "百分比", "count": "个数", "bool": "是/否", "choice": "选项", "score": "人工评分"}
+KIND_LABELS = {
+    "number": "数值",
+    "percent": "百分比",
+    "count": "个数",
+    "bool": "是/否",
+    "choice": "选项",
+    "score": "人工评分",
+}
 
 
 def _owner(spec, node) -> str:

@@ -17,14 +17,14 @@
     }, Math.max(380, 80 + 18 * d.bar.names.length));
   }
   if (d.radar) {
+    // No average in a class of fewer than 3 units (the server leaves it out: it would give the other's scores).
+    var series = [{ name: d.radar.unit_name, value: d.radar.unit }];
+    if (d.radar.average) series.push({ name: "同类平均", value: d.radar.average });
     draw("chart-radar", {
       title: { text: "一级指标得分率（%）", left: "center" },
-      tooltip: {}, legend: { bottom: 0, data: [d.radar.unit_name, "同类平均"] },
+      tooltip: {}, legend: { bottom: 0, data: series.map(function (s) { return s.name; }) },
       radar: { indicator: d.radar.indicators, radius: "60%" },
-      series: [{ type: "radar", data: [
-        { name: d.radar.unit_name, value: d.radar.unit },
-        { name: "同类平均", value: d.radar.average }
-      ] }]
+      series: [{ type: "radar", data: series }]
     });
   }
   if (d.heatmap) {

@@ -1,6 +1,9 @@
 // Progressive enhancement for long pages, no external libraries: every page works without this file.
 // 1. Fill form: per-section progress in the section nav and an autosaved draft in localStorage.
 // 2. Tables marked data-table-tools: a search box and pagination.
+// 3. Logging out removes every autosaved draft kept in this browser (loaded on every page by base.html).
+// 4. Every file input gets a Chinese 「选择文件」 button and the chosen names instead of the browser's own
+//    (English in an English browser) "Choose Files / No file chosen".
 (function () {
   "use strict";
 
@@ -105,6 +108,23 @@
     form.addEventListener("change", function () { updateProgress(); saveDraft(); });
     updateProgress();
 
+    // A section link jumps to the first field of that section still to fill (the server's anchor is the
+    // section itself, which is where a browser without this script lands).
+    document.querySelectorAll(".section-nav a[href^='#sec-']").forEach(function (a) {
+      a.addEventListener("click", function (ev) {
+        var sec = document.getElementById(a.getAttribute("href").slice(1));
+        if (!sec) return;
+        var empty = Array.prototype.filter.call(sec.querySelectorAll(".field .value"), function (el) {
+          return !el.disabled && !isFilled(el);
+        })[0];
+        if (!empty) return;
+        ev.preventDefault();
+        empty.scrollIntoView({ block: "center" });
+        empty.focus({ preventScroll: true });
+        if (window.history && window.history.replaceState) window.history.replaceState(null, "", "#" + sec.id);
+      });
+    });
+
     // Mark the nav entry of the section being read, so a long form shows where one is.
     if ("IntersectionObserver" in window) {
       var current = function (id) {
@@ -123,6 +143,14 @@
 
   // ---- long tables -----------------------------------------------------------------------------
   document.querySelectorAll("table[data-table-tools]").forEach(function (table, n) {
+    // A table the server pages (more than one server page) or has filtered keeps the server's search form,
+    // sort links and page links; the instant search and 20-row pages are for a table that came whole.
+    var serverPages = table.getAttribute("data-server-pages");
+    if ((serverPages && serverPages !== "1") || table.hasAttribute("data-server-filtered")) return;
+    if (table.id) {
+      var serverTools = document.querySelector("[data-tools-for='" + table.id + "']");
+      if (serverTools) serverTools.hidden = true;
+    }
     var size = parseInt(table.getAttribute("data-page-size") || "20", 10);
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
     var bar = document.createElement("div");
@@ -163,4 +191,52 @@
     input.addEventListener("input", function () { page = 0; render(); });
     render();
   });
+
+  // ---- file inputs -------------------------------------------------------------------------------
+  // The native input stays in the page, focusable and operable from the keyboard (Tab, then Space or
+  // Enter), only visually hidden (.file-native); the label around it is what one sees and clicks.
+  document.documentElement.classList.add("js");
+  document.querySelectorAll("input[type=file]").forEach(function (input) {
+    var many = input.multiple;
+    var button = document.createElement("span");
+    button.className = "file-button";
+    button.setAttribute("aria-hidden", "true");
+    button.textContent = many ? "选择文件（可多选）" : "选择文件";
+    var names = document.createElement("span");
+    names.className = "file-names";
+    names.setAttribute("aria-live", "polite");
+    names.textContent = "未选择文件";
+    var holder = input.closest("label");
+    if (!holder) {
+      holder = document.createElement("label");
+      input.parentNode.insertBefore(holder, input);
+      holder.appendChild(input);
+    }
+    holder.classList.add("file-pick");
+    input.classList.add("file-native");
+    input.insertAdjacentElement("afterend", names);
+    input.insertAdjacentElement("afterend", button);
+    input.addEventListener("change", function () {
+      var list = Array.prototype.map.call(input.files || [], function (f) { return f.name; });
+      names.textContent = list.length ? (list.length > 1 ? "已选择 " + list.length + " 个文件：" : "已选择：") +
+        list.join("、") : "未选择文件";
+    });
+  });
+
+  // ---- logout ----------------------------------------------------------------------------------
+  // The server also sends Clear-Site-Data on logout; browsers ignore it on plain HTTP, so the drafts of
+  // every account are removed here too, before the form leaves the page.
+  var logout = document.getElementById("logout-form");
+  if (logout) {
+    logout.addEventListener("submit", function () {
+      try {
+        var doomed = [];
+        for (var i = 0; i < window.localStorage.length; i += 1) {
+          var k = window.localStorage.key(i);
+          if (k && k.indexOf("govassess-draft:") === 0) doomed.push(k);
+        }
+        doomed.forEach(function (k) { window.localStorage.removeItem(k); });
+      } catch (e) { /* storage disabled: nothing was kept */ }
+    });
+  }
 })();
