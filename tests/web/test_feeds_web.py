@@ -364,6 +364,40 @@ def test_engine_choice_is_stored_and_given_to_the_engine_factory(org, monkeypatc
     assert MetricsRun.objects.count() == 2 and asked == ["spark", "duckdb"]
 
 
+INFO_REPORTS = """unit,submitted_at,title,adopted,category,instructed,media_level,violation
+D01,2021-01-05,一月一,是,专刊,否,,
+D01,2021-02-03,二月一,是,情况,是,,
+"""
+
+
+def test_info_points_only_under_the_regime_the_office_chose(org):
+    # 甘肃省办法 (seed 002): 《甘肃情况》专刊 10 分、《要情》情况 5 分、《领导批示》 10 分 → D01 = 10 + 5 + 10 = 25.
+    office = _client("office")
+    resp = office.post(
+        "/feeds/records/upload/",
+        {"name": "信息报送", "archive": _zip({"记录/info_reports.csv": INFO_REPORTS})},
+    )
+    assert resp.status_code == 302
+    rs = RecordSet.objects.get(name="信息报送")
+    page_text = office.get("/feeds/records/").content.decode()
+    assert "信息报送考评办法" in page_text and "甘肃省政务信息考核评比办法（gansu）" in page_text
+    _start_run(office, rs)
+    plain = MetricsRun.objects.get()
+    assert plain.status == "done", plain.message
+    assert not [r for r in plain.rows if r["indicator"] == "info_work"]
+    assert any("未计算信息报送积分" in line for line in plain.summary)
+    _start_run(office, rs, info_rules="gansu")
+    run = MetricsRun.objects.order_by("-id").first()
+    assert run.status == "done" and run.info_rules == "gansu", run.message
+    got = {(r["unit"], r["input"]): r["value"] for r in run.rows if r["indicator"] == "info_work"}
+    assert got[("D01", "信息工作得分")] == "25"
+    assert "信息报送考评办法 gansu" in office.get(f"/feeds/runs/{run.pk}/").content.decode()
+    assert "gansu" in str(AuditEntry.objects.filter(action="metrics_start").order_by("-id").first().after)
+    resp = _start_run(office, rs, follow=True, info_rules="宁德")
+    assert "未知的信息报送考评办法「宁德」" in resp.content.decode()
+    assert MetricsRun.objects.count() == 2
+
+
 @pytest.mark.spark
 @pytest.mark.slow
 def test_metrics_run_on_spark(org, settings):

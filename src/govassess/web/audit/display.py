@@ -157,6 +157,13 @@ FIELD_LABELS = {
     "mode": "扰动方式",
     "level": "扰动层级",
     "scoring_run": "所依据的评分任务",
+    # metrics runs (feeds app)
+    "record_set": "记录目录",
+    "from": "期间起",
+    "to": "期间止",
+    "map": "指标映射",
+    "engine": "计算引擎",
+    "info_rules": "信息报送考评办法",
 }
 
 _VALUE_LABELS: dict[str, dict[str, str]] = {}

@@ -23,6 +23,7 @@ class MetricsRunForm(forms.Form):
     period_to = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
     map_ref = forms.CharField(label="映射", required=False)
     map_file = forms.FileField(label="映射文件（YAML）", required=False)
+    info_rules = forms.CharField(label="信息报送考评办法", required=False)
     # Both engines are accepted here; the service refuses Spark with a reason when pyspark is missing.
     engine = forms.ChoiceField(
         label="计算引擎", choices=[("duckdb", "DuckDB（默认）"), ("spark", "Spark")], required=False

@@ -108,9 +108,11 @@ class MetricsRun(models.Model):
     period_from = models.DateField("统计起始日")
     period_to = models.DateField("统计截止日")
     map_ref = models.CharField(
-        "单位映射表", max_length=200, blank=True
+        "指标映射", max_length=200, blank=True
     )  # built-in map id, "upload", or "" (none)
-    map_text = models.TextField("单位映射表内容", blank=True)
+    map_text = models.TextField("指标映射文件内容", blank=True)
+    # The 信息报送 regime (a preset name of govassess.metrics.infowork); blank: the map's, else none is computed.
+    info_rules = models.CharField("信息报送考评办法", max_length=32, blank=True)
     status = models.CharField("状态", max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     message = models.TextField("运行信息", blank=True)
     rows = models.JSONField("指标数据行", default=list)

@@ -479,12 +479,16 @@ def metrics_start(
     map_ref: str = "",
     map_text: str = "",
     engine: str = MetricsEngine.DUCKDB,
+    info_rules: str = "",
     background: bool = True,
 ) -> MetricsRun:
     from govassess.metrics import load_definitions
+    from govassess.metrics.infowork import PRESET_NAMES
     from govassess.metrics.output import builtin_maps, load_map
 
     _office(user)
+    if info_rules and info_rules not in PRESET_NAMES:
+        raise UserError(f"未知的信息报送考评办法「{info_rules}」", field="信息报送考评办法")
     if period_from > period_to:
         raise UserError("期间的开始日期不能晚于结束日期", field="开始日期")
     engine = engine or MetricsEngine.DUCKDB
@@ -508,6 +512,7 @@ def metrics_start(
             map_ref=map_ref,
             map_text=map_text if map_ref == "upload" else "",
             engine=engine,
+            info_rules=info_rules,
             created_by=user,
         )
         audit_record(
@@ -521,6 +526,7 @@ def metrics_start(
                 "to": period_to.isoformat(),
                 "map": map_ref,
                 "engine": engine,
+                "info_rules": info_rules,
             },
         )
     _start("metrics", run.pk, background)
@@ -576,8 +582,10 @@ def metrics_execute(run_id: int, *, own_thread: bool = False) -> None:
             units = write_units_file(Path(tmp) / "units.csv")
             engine = metrics_engine(run.engine)
             try:
-                # 信息报送 points only under the regime the map names (none is assumed; the summary says so).
-                info_rules = load_info_rules(mmap.info_rules) if mmap is not None and mmap.info_rules else None
+                # 信息报送 points only under the regime the office chose here or in the map (none is assumed;
+                # the summary says so).
+                chosen = run.info_rules or (mmap.info_rules if mmap is not None else None)
+                info_rules = load_info_rules(chosen) if chosen else None
                 result = compute_metrics(
                     engine,
                     Path(run.record_set.path),

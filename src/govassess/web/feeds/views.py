@@ -191,6 +191,7 @@ def records_page(request):
             "upload_form": RecordsUploadForm(),
             "server_dirs": sorted(services.server_record_dirs()),
             "maps": sorted(builtin_maps()),
+            "info_presets": info_presets(),
             "run_form": MetricsRunForm(),
             "spark_available": services.spark_available(),
             "spark_missing": services.SPARK_MISSING,
@@ -223,6 +224,12 @@ def records_server(request):
     return redirect("feeds_records")
 
 
+def info_presets() -> list[tuple[str, str]]:
+    from govassess.metrics.infowork import PRESET_NAMES
+
+    return [(key, f"{name}（{key}）") for key, name in PRESET_NAMES.items()]
+
+
 @login_required
 @require_POST
 @user_errors_to_messages(_records_url)
@@ -241,6 +248,7 @@ def metrics_start(request, pk):
         map_ref=form.cleaned_data.get("map_ref") or "",
         map_text=upload.read().decode("utf-8", errors="replace") if upload else "",
         engine=form.cleaned_data.get("engine") or "duckdb",
+        info_rules=form.cleaned_data.get("info_rules") or "",
     )
     messages.success(request, f"已开始计算（{run.get_engine_display()}）。")
     return redirect("feeds_run", run.pk)
