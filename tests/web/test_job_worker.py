@@ -8,6 +8,7 @@ import signal
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from webtools import fill_all
 
 from govassess.cli import main
@@ -126,8 +127,11 @@ def test_a_job_is_claimed_once(reviewing, settings, monkeypatch):
     assert jobs.job_claim(SCORING, run.pk) is False
     real, called = services.scoring_execute, []
     monkeypatch.setattr(services, "scoring_execute", lambda pk: called.append(pk))
-    assert jobs.Worker().run_job(SCORING, run.pk) is False
+    # the worker takes the job's task row, but the job is someone else's: the task ends without running it
+    assert jobs.worker_main(once=True) == 0
     assert called == []
+    task_row = DBTaskResult.objects.get()
+    assert task_row.status == "SUCCESSFUL" and task_row.return_value == "claimed elsewhere"
     # the execute function still runs a row that is already RUNNING
     real(run.pk)
     run.refresh_from_db()
@@ -186,6 +190,11 @@ def test_a_crashing_job_is_failed_and_the_worker_goes_on(reviewing, settings, mo
     assert run.status == JobStatus.FAILED and run.message == jobs.CRASH_MESSAGE
     assert rep.status == JobStatus.DONE  # the next job (newer, another kind) still ran
     assert AuditEntry.objects.filter(action="job_fail", object_id=str(run.pk)).count() == 1
+    # django-tasks-db keeps the escaped exception on the job's task row, for the operator
+    crashed = DBTaskResult.objects.get(args_kwargs__args=["scoring", run.pk])
+    assert crashed.status == "FAILED" and crashed.exception_class_path == "builtins.RuntimeError"
+    assert "boom" in crashed.traceback
+    assert DBTaskResult.objects.get(args_kwargs__args=["inspection", rep.pk]).status == "SUCCESSFUL"
 
 
 def test_sigterm_finishes_the_current_job_then_exits(reviewing, settings, monkeypatch):
@@ -263,3 +272,46 @@ def test_a_running_job_beats(reviewing, settings, monkeypatch):
         assert twice.wait(30)
     assert not hb.thread.is_alive()  # joined: no beat after the job
     assert set(beats) == {7}
+
+
+def test_worker_mode_writes_one_task_row_per_job(reviewing, settings):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    row = DBTaskResult.objects.get()
+    assert row.task_path == "govassess.web.jobs.run_job" and row.backend_name == "database"
+    assert row.args_kwargs == {"args": ["scoring", run.pk], "kwargs": {}} and row.status == "READY"
+
+
+def test_a_queued_job_without_task_row_is_adopted_by_the_worker(reviewing, settings, threads):
+    # Queued by a thread-mode process that stopped before its thread started: no task row exists.
+    settings.GOVASSESS_JOBS = "thread"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert len(threads) == 1 and not DBTaskResult.objects.exists()
+    assert main(["web", "worker", "--once"]) == 0
+    run.refresh_from_db()
+    assert run.status == JobStatus.DONE and _units(run)["D02"]["score"] == pytest.approx(46)
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    # a second worker start adopts nothing more: the job is done
+    assert main(["web", "worker", "--once"]) == 0
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_task_rows_of_a_killed_worker_are_closed_with_their_job(reviewing, settings):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    # as a worker leaves it when killed mid-job: task row RUNNING, job row RUNNING and silent for hours
+    assert jobs.job_claim(SCORING, run.pk)
+    DBTaskResult.objects.update(status="RUNNING")
+    long_ago = timezone.now() - dt.timedelta(hours=3)
+    ScoringRun.objects.filter(pk=run.pk).update(created_at=long_ago, heartbeat_at=long_ago)
+    AuditEntry.objects.filter(action="job_claim").update(at=long_ago)
+    assert main(["web", "worker", "--once"]) == 0
+    run.refresh_from_db()
+    row = DBTaskResult.objects.get()
+    assert run.status == JobStatus.FAILED and run.message == jobs.STALE_MESSAGE
+    assert row.status == "FAILED" and row.traceback == jobs.STALE_MESSAGE
+    # the office starts it again; the next worker runs it
+    again = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert main(["web", "worker", "--once"]) == 0
+    again.refresh_from_db()
+    assert again.status == JobStatus.DONE and _units(again)["D01"]["score"] == pytest.approx(89)

@@ -293,6 +293,7 @@ def inspect_due(*, every_days: int = 7, probe: bool = True, as_of: dt.date | Non
                 lines.append(f"{site.unit.code} {site.url}：{err}")
                 continue
             if queue:
+                job_submit("inspection", rep.pk, True)  # the task row the worker takes
                 lines.append(f"{site.unit.code} {site.url}：检查已排队，由后台任务进程执行")
                 continue
             inspection_execute(rep.pk)
