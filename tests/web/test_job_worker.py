@@ -157,15 +157,30 @@ def test_stale_running_jobs_are_failed_on_start(reviewing, settings):
     entry = AuditEntry.objects.get(action="job_recover", object_id=str(old.pk))
     assert entry.after["status"] == "failed" and entry.round_id == reviewing.round.pk
 
-    # a long job of a live process: claimed three hours ago too, but it beat a minute ago -> kept
+    # a long job of a live process (it holds the job's owner lock): claimed three hours ago too, but it beat
+    # a minute ago -> kept; the same job without a holder (its process died a second ago) -> failed at once
     long = claimed_three_hours_ago(heartbeat_at=timezone.now() - dt.timedelta(minutes=1))
+    with SCORING.owner_lock(long.pk):
+        assert SCORING.owner_alive(long.pk)
+        assert main(["web", "worker", "--once", "--stale-minutes", "10"]) == 0
+        long.refresh_from_db()
+        assert long.status == JobStatus.RUNNING
+        # --recover: the operator knows no other worker runs
+        assert main(["web", "worker", "--once", "--recover"]) == 0
+        long.refresh_from_db()
+        assert long.status == JobStatus.FAILED and long.message == jobs.STALE_MESSAGE
+    dead = claimed_three_hours_ago(heartbeat_at=timezone.now() - dt.timedelta(seconds=1))
+    assert not SCORING.owner_alive(dead.pk)
     assert main(["web", "worker", "--once", "--stale-minutes", "10"]) == 0
-    long.refresh_from_db()
-    assert long.status == JobStatus.RUNNING
-    # --recover: the operator knows no other worker runs
-    assert main(["web", "worker", "--once", "--recover"]) == 0
-    long.refresh_from_db()
-    assert long.status == JobStatus.FAILED and long.message == jobs.STALE_MESSAGE
+    dead.refresh_from_db()
+    assert dead.status == JobStatus.FAILED and dead.message == jobs.STALE_MESSAGE
+
+    # a holder that stopped beating (a frozen process) is failed after the stale limit although it holds
+    frozen = claimed_three_hours_ago(heartbeat_at=three_hours_ago)
+    with SCORING.owner_lock(frozen.pk):
+        assert main(["web", "worker", "--once", "--stale-minutes", "10"]) == 0
+    frozen.refresh_from_db()
+    assert frozen.status == JobStatus.FAILED
 
 
 def test_a_crashing_job_is_failed_and_the_worker_goes_on(reviewing, settings, monkeypatch):

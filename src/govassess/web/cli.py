@@ -23,6 +23,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     print(f"数据目录：{settings.DATA_DIR}")
     call_command("migrate", interactive=False, verbosity=0)
+    from govassess.web import jobs
+
+    # Jobs of a process that was killed: RUNNING ones with no live owner fail (the office starts them again);
+    # in thread mode, queued ones whose thread never started run in this process.
+    for kind, pk in jobs.jobs_recover():
+        print(f"{kind.label} #{pk}：{jobs.STALE_MESSAGE}（已标记为失败）")
+    if jobs.job_mode() == "thread":
+        jobs.jobs_adopt(jobs.THREAD_BACKEND)
     if not args.no_demo:
         from govassess.web.demo import demo_load
 

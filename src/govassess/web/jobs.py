@@ -39,6 +39,8 @@ from django.utils import timezone
 from django_tasks import TaskContext, TaskResultStatus, task
 from django_tasks_db.management.commands.db_worker import Worker as _DBWorker
 
+from govassess.web.ops.locks import JobHeld
+
 log = logging.getLogger(__name__)
 _Thread = threading.Thread  # bound at import: the heartbeat is not one of the job threads tests look for
 
@@ -65,6 +67,17 @@ class JobKind:
     def execute_function(self) -> Callable[[int], None]:
         module, name = self.execute.split(":")
         return getattr(importlib.import_module(module), name)
+
+    def owner_lock(self, pk: int):  # noqa: ANN201
+        """Held while job `pk` runs here (ops/locks.py): a RUNNING job nobody holds it for is dead."""
+        from govassess.web.ops.locks import OwnerLock
+
+        return OwnerLock(self.name, KINDS.index(self), pk)
+
+    def owner_alive(self, pk: int) -> bool:
+        from govassess.web.ops.locks import owner_alive
+
+        return owner_alive(self.name, KINDS.index(self), pk)
 
 
 KINDS = (
@@ -117,27 +130,34 @@ def run_job(context: TaskContext, kind_name: str, pk: int) -> str:
     function marks the job FAILED (CRASH_MESSAGE, audited) and is re-raised, so the task result records it."""
     kind = kind_get(kind_name)
     in_worker = context.task_result.backend == DATABASE_BACKEND
+    # The owner lock first, then the claim: a job is never RUNNING without a live holder of its lock.
+    lock = kind.owner_lock(pk)
     try:
-        # Claimed like the worker does, so a thread and a worker never both run one job. Claims by the
-        # worker are audited (action job_claim); a thread's is part of the start the user made.
-        claimed = job_claim(kind, pk, audit=in_worker)
-    except DatabaseError:
-        log.exception("%s job %s: claim failed, left queued", kind.name, pk)
-        connection.close()
-        return "unclaimed"
-    if not claimed:
+        lock.acquire()
+    except JobHeld:
         return "claimed elsewhere"
-    try:
-        with heartbeat(kind, pk):
-            kind.execute_function()(pk)
-    except Exception:
-        log.exception("%s job %s escaped its execute function", kind.name, pk)
-        close_old_connections()
+    with lock:
         try:
-            job_fail(kind, pk, CRASH_MESSAGE, action="job_fail")
+            # Claimed like the worker does, so a thread and a worker never both run one job. Claims by the
+            # worker are audited (action job_claim); a thread's is part of the start the user made.
+            claimed = job_claim(kind, pk, audit=in_worker)
         except DatabaseError:
-            log.exception("could not mark %s job %s failed", kind.name, pk)
-        raise
+            log.exception("%s job %s: claim failed, left queued", kind.name, pk)
+            connection.close()
+            return "unclaimed"
+        if not claimed:
+            return "claimed elsewhere"
+        try:
+            with heartbeat(kind, pk):
+                kind.execute_function()(pk)
+        except Exception:
+            log.exception("%s job %s escaped its execute function", kind.name, pk)
+            close_old_connections()
+            try:
+                job_fail(kind, pk, CRASH_MESSAGE, action="job_fail")
+            except DatabaseError:
+                log.exception("could not mark %s job %s failed", kind.name, pk)
+            raise
     obj = kind.model_class().objects.filter(pk=pk).only("status").first()
     return obj.status if obj is not None else "gone"
 
@@ -151,7 +171,11 @@ def job_submit(kind_name: str, pk: int, background: bool) -> None:
     or a task row for `govassess web worker` (worker), written in the caller's transaction if there is one."""
     kind = kind_get(kind_name)
     if not background:
-        kind.execute_function()(pk)
+        try:
+            with kind.owner_lock(pk):
+                kind.execute_function()(pk)
+        except JobHeld:
+            log.warning("%s job %s is already running elsewhere", kind.name, pk)
         return
     backend = DATABASE_BACKEND if job_mode() == "worker" else THREAD_BACKEND
     run_job.using(backend=backend).enqueue(kind.name, pk)
@@ -266,18 +290,25 @@ def _last_alive(kind: JobKind, obj) -> dt.datetime:
     return max(t for t in (obj.created_at, claimed, obj.heartbeat_at) if t is not None)
 
 
-def jobs_recover(*, stale_minutes: float = 10, everything: bool = False) -> list[tuple[JobKind, int]]:
-    """Jobs left RUNNING by a stopped process → FAILED with STALE_MESSAGE. Without `everything`, only those
-    silent for more than `stale_minutes` (a live process beats every HEARTBEAT_SECONDS)."""
+def jobs_recover(
+    *, stale_minutes: float = 10, everything: bool = False, kinds: tuple[str, ...] | None = None
+) -> list[tuple[JobKind, int]]:
+    """Jobs left RUNNING by a stopped process → FAILED with STALE_MESSAGE (audited, action job_recover).
+
+    A job is left when nobody holds its owner lock (its process died: found at once, see ops/locks.py) or
+    when it has been silent for more than `stale_minutes` (a live process beats every HEARTBEAT_SECONDS, so a
+    holder that stopped beating is frozen). `everything`: every RUNNING job (the operator knows no job runs).
+    `kinds`: only jobs of these kinds (a start function looking at its own kind)."""
     from govassess.web.rounds.models import JobStatus
 
     limit = timezone.now() - dt.timedelta(minutes=stale_minutes)
     failed = []
     for kind in KINDS:
+        if kinds is not None and kind.name not in kinds:
+            continue
         for obj in kind.model_class().objects.filter(status=JobStatus.RUNNING).order_by("created_at", "id"):
-            if (everything or _last_alive(kind, obj) < limit) and job_fail(
-                kind, obj.pk, STALE_MESSAGE, action="job_recover"
-            ):
+            left = everything or not kind.owner_alive(obj.pk) or _last_alive(kind, obj) < limit
+            if left and job_fail(kind, obj.pk, STALE_MESSAGE, action="job_recover"):
                 failed.append((kind, obj.pk))
     return failed
 
@@ -305,26 +336,24 @@ def _job_of(db_result) -> tuple[JobKind, int] | None:
         return None
 
 
-def jobs_adopt() -> list[tuple[JobKind, int]]:
-    """QUEUED job rows without a waiting task row (left by a thread-mode process that stopped before its
-    thread started, or queued while the mode was being changed) get one on the database backend."""
+def jobs_adopt(backend: str = DATABASE_BACKEND) -> list[tuple[JobKind, int]]:
+    """QUEUED job rows without a waiting task row get one on `backend`: left by a process killed between
+    committing the row and starting its thread or writing its task row, by a worker killed between taking
+    the task row and claiming the job, or queued while the mode was being changed. A second delivery of a job
+    is harmless: only one run_job claims it."""
     from django_tasks_db.models import DBTaskResult
 
     waiting = {
         (job[0].name, job[1])
         for job in map(
-            _job_of,
-            DBTaskResult.objects.filter(
-                task_path=run_job.module_path,
-                status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-            ),
+            _job_of, DBTaskResult.objects.filter(task_path=run_job.module_path, status=TaskResultStatus.READY)
         )
         if job is not None
     }
     adopted = []
     for kind, pk in jobs_queued():
         if (kind.name, pk) not in waiting:
-            run_job.using(backend=DATABASE_BACKEND).enqueue(kind.name, pk)
+            run_job.using(backend=backend).enqueue(kind.name, pk)
             adopted.append((kind, pk))
     return adopted
 

@@ -32,7 +32,7 @@ from govassess.web.feeds.models import (
     SiteProbe,
     UnitSite,
 )
-from govassess.web.jobs import job_submit
+from govassess.web.jobs import job_submit, jobs_recover
 from govassess.web.organisation.models import Unit
 from govassess.web.organisation.selectors import units_frame
 from govassess.web.rounds import policy
@@ -191,6 +191,7 @@ def site_delete(*, user, site: UnitSite) -> None:
 
 
 def _inspection_create(*, user, site: UnitSite, as_of: dt.date | None) -> InspectionReport:
+    jobs_recover(kinds=("inspection",))  # a crashed process's inspection must not block this one
     with transaction.atomic():
         if site.reports.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
             raise UserError(f"{site.url} 已有检查任务在运行，请稍候。")
@@ -296,7 +297,7 @@ def inspect_due(*, every_days: int = 7, probe: bool = True, as_of: dt.date | Non
                 job_submit("inspection", rep.pk, True)  # the task row the worker takes
                 lines.append(f"{site.unit.code} {site.url}：检查已排队，由后台任务进程执行")
                 continue
-            inspection_execute(rep.pk)
+            job_submit("inspection", rep.pk, False)  # here and now, holding the job's owner lock
             rep.refresh_from_db()
             lines.append(f"{site.unit.code} {site.url}：检查{rep.get_status_display()}（{rep.message}）")
         elif probe:
@@ -497,6 +498,7 @@ def metrics_start(
         _load_metric_map(map_text, load_definitions(), load_map)  # located errors now, not in the job
     elif map_ref and map_ref not in builtin_maps():
         raise UserError(f"未知的内置映射「{map_ref}」", field="映射")
+    jobs_recover(kinds=("metrics",))  # a crashed process's run must not block this one
     with transaction.atomic():
         if record_set.runs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
             raise UserError("该记录目录已有计算任务在运行，请稍候。")
