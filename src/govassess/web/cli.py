@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from govassess.cli.options import finite_float
@@ -16,7 +17,34 @@ def _setup() -> None:
     django.setup()
 
 
+def _port_free(host: str, port: int) -> None:
+    """Refused before anything starts, in Chinese (runserver would say it in English and exit 1)."""
+    import errno
+    import socket
+
+    from govassess.errors import UserError
+
+    if not 0 < port < 65536:
+        raise UserError(f"--port 应为 1–65535 之间的端口号，现在是 {port}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise UserError(f"--host「{host}」不是本机可用的地址") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(addr)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise UserError(f"端口 {port} 已被占用（平台可能已在运行），请用 --port 指定其他端口") from None
+            if err.errno == errno.EACCES:
+                raise UserError(f"没有权限使用端口 {port}（1024 以下的端口需要管理员权限），请用 --port 指定其他端口") from None
+            raise UserError(f"不能在 {host}:{port} 上监听：系统错误 {errno.errorcode.get(err.errno or 0, err)}") from None
+
+
 def _serve(args: argparse.Namespace) -> int:
+    _port_free(args.host, args.port)
     _setup()
     from django.conf import settings
     from django.core.management import call_command
@@ -39,11 +67,31 @@ def _serve(args: argparse.Namespace) -> int:
         for username, label, password in accounts:
             print(f"  {username:<14} {label:<10} {password}")
     url = f"http://{args.host}:{args.port}/"
-    print(f"平台地址：{url}（按 Ctrl+C 停止）")
-    # Django's development server is the embedded default; docs/web.md describes a production setup.
-    call_command(
-        "runserver", f"{args.host}:{args.port}", use_reloader=False, insecure_serving=True, use_threading=True
-    )
+    print(f"平台地址：{url}（按 Ctrl+C 停止）", flush=True)
+
+    # SIGTERM (systemctl stop, kill) ends the server like Ctrl+C: runserver turns KeyboardInterrupt into a
+    # clean exit. There is no auto-reloader (its child process would keep serving after the parent is
+    # killed); job threads are daemons and end with the process (their jobs are failed on the next start).
+    def stop(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    # Django's development server is the embedded default; docs/deployment.md describes a production setup.
+    # Its English banner goes nowhere: the Chinese lines above say the same; errors still reach stderr.
+    with open(os.devnull, "w", encoding="utf-8") as quiet:
+        try:
+            call_command(
+                "runserver",
+                f"{args.host}:{args.port}",
+                use_reloader=False,
+                insecure_serving=True,
+                use_threading=True,
+                stdout=quiet,
+            )
+        except SystemExit as end:
+            if end.code not in (0, None):
+                raise
+    print("平台已停止", flush=True)
     return 0
 
 

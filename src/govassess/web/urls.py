@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("govassess.web.rounds.urls")),
     path("", include("govassess.web.feeds.urls")),
     path("", include("govassess.web.survey.urls")),
+    path("", include("govassess.web.ops.urls")),
 ]
