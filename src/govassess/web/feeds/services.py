@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import logging
 import os
+import secrets
 import shutil
 import threading
 import zipfile
@@ -22,6 +23,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from govassess.errors import Problem, UserError
+from govassess.outputs import recover as recover_outputs
 from govassess.web.audit.services import audit_record
 from govassess.web.feeds.models import (
     FeedPush,
@@ -429,27 +431,45 @@ def records_upload(*, user, name: str, upload) -> RecordSet:
         raise UserError(f"「{upload.name}」不是有效的 ZIP 压缩包", field="记录文件夹（ZIP）") from None
     with zf:
         members = _safe_members(zf)
-        with transaction.atomic():
-            rs = RecordSet.objects.create(name=name[:200], path="", uploaded=True, created_by=user)
-            dest = records_root() / str(rs.pk)
-            dest.mkdir(parents=True, exist_ok=True)
-            for info, p in members:
-                target = dest.joinpath(*p.parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, target.open("wb") as out:
-                    shutil.copyfileobj(src, out, 1 << 20)
-            # A ZIP of the folder itself holds one top folder: the records are inside it.
-            entries = [e for e in dest.iterdir()]
-            folder = entries[0] if len(entries) == 1 and entries[0].is_dir() else dest
-            rs.path = str(folder)
-            rs.save(update_fields=["path"])
-            audit_record(
-                user=user,
-                action="records_upload",
-                object_type="record_set",
-                object_id=rs.pk,
-                after={"name": rs.name, "files": [str(p) for _, p in members][:200]},
-            )
+        root = records_root()
+        root.mkdir(parents=True, exist_ok=True)
+        recover_outputs(root)  # staging folders of uploads whose process was killed (kill -9) are removed
+        dest = None
+        try:
+            with transaction.atomic():
+                rs = RecordSet.objects.create(name=name[:200], path="", uploaded=True, created_by=user)
+                # Extracted into a staging folder, renamed to the record set's folder just before the commit:
+                # a process killed while extracting leaves no half-filled folder (the next upload removes the
+                # staging folder), and the row exists only with its complete folder.
+                staging = root / f".{rs.pk}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+                staging.mkdir()
+                try:
+                    for info, p in members:
+                        target = staging.joinpath(*p.parts)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        with zf.open(info) as src, target.open("wb") as out:
+                            shutil.copyfileobj(src, out, 1 << 20)
+                    # A ZIP of the folder itself holds one top folder: the records are inside it.
+                    entries = list(staging.iterdir())
+                    inner = entries[0].name if len(entries) == 1 and entries[0].is_dir() else None
+                    os.rename(staging, root / str(rs.pk))
+                except BaseException:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    raise
+                dest = root / str(rs.pk)
+                rs.path = str(dest / inner if inner else dest)
+                rs.save(update_fields=["path"])
+                audit_record(
+                    user=user,
+                    action="records_upload",
+                    object_type="record_set",
+                    object_id=rs.pk,
+                    after={"name": rs.name, "files": [str(p) for _, p in members][:200]},
+                )
+        except BaseException:
+            if dest is not None:  # renamed, then the transaction failed: no row may point to it
+                shutil.rmtree(dest, ignore_errors=True)
+            raise
     return rs
 
 
