@@ -207,7 +207,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "--stale-minutes",
         type=finite_float(positive=True),
         default=10,
-        help="启动时把超过此分钟数没有心跳（运行中的任务每 30 秒写一次）的任务视为进程已停止、标记为失败，默认 10",
+        help="启动时把没有进程持有属主锁、或超过此分钟数没有心跳（运行中的任务每 30 秒写一次）的任务视为进程已停止、标记为失败，默认 10",
     )
     w.add_argument(
         "--recover",
