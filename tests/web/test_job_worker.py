@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import time
 
 import pytest
 from django.utils import timezone
@@ -330,3 +331,19 @@ def test_task_rows_of_a_killed_worker_are_closed_with_their_job(reviewing, setti
     assert main(["web", "worker", "--once"]) == 0
     again.refresh_from_db()
     assert again.status == JobStatus.DONE and _units(again)["D01"]["score"] == pytest.approx(89)
+
+
+def test_a_long_running_worker_fails_dead_jobs_while_it_runs(reviewing, settings, monkeypatch):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert jobs.job_claim(SCORING, run.pk)  # RUNNING, and nobody holds its owner lock: its process died
+    lines = []
+    monkeypatch.setattr(jobs, "REAP_SECONDS", 0.05)
+    with jobs.reaper(stale_minutes=10, say=lines.append):
+        for _ in range(400):
+            run.refresh_from_db()
+            if run.status != JobStatus.RUNNING:
+                break
+            time.sleep(0.05)
+    assert run.status == JobStatus.FAILED and run.message == jobs.STALE_MESSAGE
+    assert lines == [f"评分任务 #{run.pk}：{jobs.STALE_MESSAGE}（已标记为失败）"]

@@ -424,6 +424,40 @@ class Worker(_DBWorker):
                     self.say(f"结束：{job[0].label} #{job[1]}：{obj.get_status_display()}（{obj.message[:200]}）")
 
 
+REAP_SECONDS = 60.0
+
+
+class reaper:  # noqa: N801 - used as `with reaper(...):`
+    """While a long-running worker waits and works, fail dead jobs every REAP_SECONDS (as at its start), so
+    a job whose process was killed elsewhere (another worker, a web process) does not show "running" until
+    the next restart. Own thread, own connection; a database error is logged and tried again next time."""
+
+    def __init__(self, *, stale_minutes: float, say: Callable[[str], None]):
+        self.stale_minutes, self.say = stale_minutes, say
+        self.done = threading.Event()
+        self.thread = _Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self.done.wait(REAP_SECONDS):
+                try:
+                    for kind, pk in jobs_recover(stale_minutes=self.stale_minutes):
+                        self.say(f"{kind.label} #{pk}：{STALE_MESSAGE}（已标记为失败）")
+                except DatabaseError:
+                    log.warning("job worker: recovery check failed", exc_info=True)
+                    connection.close()
+        finally:
+            connection.close()
+
+    def __enter__(self) -> reaper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+
 def worker_main(
     *,
     interval: float = 2.0,
@@ -444,9 +478,12 @@ def worker_main(
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, worker.shutdown)
     try:
-        if not once:
+        if once:
+            worker.run()
+        else:
             worker.say(f"任务进程已启动：每 {interval:g} 秒检查一次排队的任务（Ctrl+C 或 SIGTERM 停止）")
-        worker.run()
+            with reaper(stale_minutes=stale_minutes, say=worker.say):
+                worker.run()
     except SystemExit as stop:
         if stop.code not in (0, None):
             raise
