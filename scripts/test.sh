@@ -36,9 +36,11 @@ pg_was_running=0
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ -f "$pgdir/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$pgdir" status >/dev/null 2>&1 && pg_was_running=1
+# The trap is set before the start, so a start that fails half way (server up, role not created) is stopped too;
+# bash runs EXIT traps on Ctrl+C and SIGTERM as well.
+[ "$pg_was_running" = 1 ] || trap 'as_pg "$bin/pg_ctl" -D "$pgdir" -m fast stop >/dev/null 2>&1 || true' EXIT
 DATABASE_URL=$(bash scripts/start-postgres.sh)
 export DATABASE_URL
-[ "$pg_was_running" = 1 ] || trap 'as_pg "$bin/pg_ctl" -D "$pgdir" -m fast stop >/dev/null 2>&1 || true' EXIT
 pytest -q -p no:cacheprovider -m "not spark" "${parallel[@]}" tests/web "$@"
 done_phase
 

@@ -7,6 +7,14 @@ every temporary file (and staged folder) is removed and no target is created or 
 checked when registered: two outputs resolving to the same path, a target that is an existing folder and
 a target whose folder does not exist are refused with a Chinese :class:`UserError` naming the option.
 
+Crash safety (kill -9, power cut of the process): temporary names carry the writing process's id. Before the
+renames start, a small commit journal listing them is written beside the targets; a command killed during the
+renames leaves it behind, and the next OutputSet that registers a target in that folder (a re-run, any other
+command) — or :func:`recover` — finishes the renames from it, so the folder again holds one whole output set,
+never a mix of old and new files. Temporary files and staging folders of processes that no longer exist are
+removed at the same moment. (Liveness is judged by process id on this machine; a folder shared over the
+network by several machines should not be written by two of them at once.)
+
 Files are created with mode ``0o666`` filtered by the umask (0644 under the usual 022), as ``open()``
 would, not ``mkstemp``'s 0600 — an office shares its results with colleagues.
 
@@ -23,6 +31,7 @@ and numbers written as text such as ``-5%``, are written unchanged.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -37,6 +46,64 @@ from typing import IO, Any
 from govassess.errors import UserError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Names this module gives its temporaries: ".<name>.<pid>-<8 hex>.tmp…" / ".bak" and the commit journal.
+_TEMP = re.compile(r"^\..+\.(?P<pid>\d+)-[0-9a-f]{8}\.(?:tmp|bak)")
+_JOURNAL = re.compile(r"^\.govassess-commit\.(?P<pid>\d+)-[0-9a-f]{8}\.json$")
+
+
+def _tag() -> str:
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _roll_forward(journal: Path) -> None:
+    try:
+        plan = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        plan = {}  # written partly (killed while writing it): no rename had started
+    for staging, target in plan.get("folders", []):
+        if Path(staging).is_dir() and not Path(target).exists():
+            with suppress(OSError):
+                os.rename(staging, target)
+    for tmp, target in plan.get("files", []):
+        if Path(tmp).exists():
+            with suppress(OSError):
+                os.replace(tmp, target)
+    for copy in {*plan.get("journals", []), str(journal)}:
+        Path(copy).unlink(missing_ok=True)
+
+
+def recover(folder: str | os.PathLike[str]) -> None:
+    """Finish what a command killed while committing left in `folder` (from its journal), then remove
+    the temporary files and staging folders of processes that no longer run. Called by every OutputSet for
+    the folders of its targets; safe to call at any time (live writers' files are left alone)."""
+    try:
+        entries = sorted(Path(folder).iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = _JOURNAL.match(entry.name)
+        if m and not _alive(int(m["pid"])):
+            _roll_forward(entry)
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if m and not _alive(int(m["pid"])):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def _label(option: str | None) -> str:
@@ -58,6 +125,7 @@ class OutputSet:
         self._folders: list[tuple[Path, Path]] = []        # (staging folder, target folder that did not exist)
         self._owners: dict[Path, str | None] = {}          # resolved target → option that named it
         self._staged: dict[Path, Path] = {}                # resolved new folder → its staging folder
+        self._recovered: set[Path] = set()                 # folders already cleaned of killed commands' files
 
     # --- registration ------------------------------------------------------------------------------
 
@@ -77,6 +145,7 @@ class OutputSet:
         resolved = self._claim(path, option)
         if path.is_dir():
             raise UserError(f"输出文件{_label(option)}是一个已存在的目录，应为文件名", file=str(path))
+        self._recover(path.parent)
         staging = self._staged.get(resolved.parent)
         if staging is not None:  # inside a folder this set creates: the staging folder is already temporary
             tmp = staging / path.name
@@ -97,18 +166,45 @@ class OutputSet:
         resolved = self._claim(path, option)
         if path.exists() and not path.is_dir():
             raise UserError(f"输出目录{_label(option)}已存在且不是目录", file=str(path))
+        self._recover(path.parent)
         if not path.exists():
             if not path.parent.is_dir():
                 raise _missing_folder("输出目录", path, option)
-            staging = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+            staging = path.parent / f".{path.name}.{_tag()}.tmp"
             staging.mkdir(mode=0o777)
             self._folders.append((staging, path))
             self._staged[resolved] = staging
         return path
 
+    def _recover(self, folder: Path) -> None:
+        key = folder.resolve()
+        if key not in self._recovered:  # once per folder and set
+            self._recovered.add(key)
+            recover(folder)
+
+    def _write_journal(self) -> list[Path]:
+        """The commit plan, beside every target (any of them lets the next writer finish the commit)."""
+        folders = sorted({t.parent.resolve() for _, t in self._files} | {t.parent.resolve() for _, t in self._folders})
+        tag = _tag()
+        journals = [f / f".govassess-commit.{tag}.json" for f in folders]
+        plan = {
+            "files": [[str(tmp.resolve()), str(t.resolve())] for tmp, t in self._files],
+            "folders": [[str(st.resolve()), str(t.resolve())] for st, t in self._folders],
+            "journals": [str(j) for j in journals],
+        }
+        text = json.dumps(plan, ensure_ascii=False)
+        for j in journals:
+            part = j.parent / f".govassess-commit.{tag}.tmp"  # not a journal until complete (and a temporary)
+            with part.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(part, j)
+        return journals
+
     def _new_temp(self, path: Path) -> Path:
         while True:
-            tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}"
+            tmp = path.parent / f".{path.name}.{_tag()}.tmp{path.suffix}"
             try:
                 # O_EXCL claims the name; mode 0o666 goes through the umask like any ordinary file.
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -141,6 +237,7 @@ class OutputSet:
         # permission or a vanished folder can): the old targets are kept as hard links until the end.
         undo: list[Callable[[], None]] = []
         backups: list[Path] = []
+        journals = self._write_journal() if len(self._files) + len(self._folders) > 1 else []
         try:
             for staging, target in self._folders:
                 os.rename(staging, target)
@@ -162,13 +259,15 @@ class OutputSet:
         finally:
             for b in backups:
                 b.unlink(missing_ok=True)
+            for j in journals:
+                j.unlink(missing_ok=True)
         self._folders = []
         self._files = []
 
     @staticmethod
     def _keep(target: Path) -> Path:
         while True:
-            backup = target.parent / f".{target.name}.{secrets.token_hex(4)}.bak"
+            backup = target.parent / f".{target.name}.{_tag()}.bak"
             try:
                 os.link(target, backup)
             except FileExistsError:

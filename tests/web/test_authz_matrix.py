@@ -399,6 +399,8 @@ def endpoints():
         ("notifications_read", "POST", lambda o, x: "/notifications/read/", {c: ALL}),
         ("admin", "GET", lambda o, x: "/admin/", {c: office}),
         ("api_schema", "GET", lambda o, x: "/api/schema/", {c: everyone}),  # the API's description, no data
+        # three yes/no facts for monitoring, no data: the same for everyone in every state
+        ("healthz", "GET", lambda o, x: "/healthz", dict.fromkeys(("draft", c, rv, p, f), everyone)),
         ("api_rounds", "GET", lambda o, x: "/api/v1/rounds/", {c: ALL}),
         ("api_units", "GET", lambda o, x: "/api/v1/units/", {c: ALL}),
         ("api_fields", "GET", lambda o, x: f"/api/v1/rounds/{r(o)}/fields/", not_leader_until_final),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import time
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from webtools import fill_all
 
 from govassess.cli import main
@@ -126,8 +128,11 @@ def test_a_job_is_claimed_once(reviewing, settings, monkeypatch):
     assert jobs.job_claim(SCORING, run.pk) is False
     real, called = services.scoring_execute, []
     monkeypatch.setattr(services, "scoring_execute", lambda pk: called.append(pk))
-    assert jobs.Worker().run_job(SCORING, run.pk) is False
+    # the worker takes the job's task row, but the job is someone else's: the task ends without running it
+    assert jobs.worker_main(once=True) == 0
     assert called == []
+    task_row = DBTaskResult.objects.get()
+    assert task_row.status == "SUCCESSFUL" and task_row.return_value == "claimed elsewhere"
     # the execute function still runs a row that is already RUNNING
     real(run.pk)
     run.refresh_from_db()
@@ -153,15 +158,30 @@ def test_stale_running_jobs_are_failed_on_start(reviewing, settings):
     entry = AuditEntry.objects.get(action="job_recover", object_id=str(old.pk))
     assert entry.after["status"] == "failed" and entry.round_id == reviewing.round.pk
 
-    # a long job of a live process: claimed three hours ago too, but it beat a minute ago -> kept
+    # a long job of a live process (it holds the job's owner lock): claimed three hours ago too, but it beat
+    # a minute ago -> kept; the same job without a holder (its process died a second ago) -> failed at once
     long = claimed_three_hours_ago(heartbeat_at=timezone.now() - dt.timedelta(minutes=1))
+    with SCORING.owner_lock(long.pk):
+        assert SCORING.owner_alive(long.pk)
+        assert main(["web", "worker", "--once", "--stale-minutes", "10"]) == 0
+        long.refresh_from_db()
+        assert long.status == JobStatus.RUNNING
+        # --recover: the operator knows no other worker runs
+        assert main(["web", "worker", "--once", "--recover"]) == 0
+        long.refresh_from_db()
+        assert long.status == JobStatus.FAILED and long.message == jobs.STALE_MESSAGE
+    dead = claimed_three_hours_ago(heartbeat_at=timezone.now() - dt.timedelta(seconds=1))
+    assert not SCORING.owner_alive(dead.pk)
     assert main(["web", "worker", "--once", "--stale-minutes", "10"]) == 0
-    long.refresh_from_db()
-    assert long.status == JobStatus.RUNNING
-    # --recover: the operator knows no other worker runs
-    assert main(["web", "worker", "--once", "--recover"]) == 0
-    long.refresh_from_db()
-    assert long.status == JobStatus.FAILED and long.message == jobs.STALE_MESSAGE
+    dead.refresh_from_db()
+    assert dead.status == JobStatus.FAILED and dead.message == jobs.STALE_MESSAGE
+
+    # a holder that stopped beating (a frozen process) is failed after the stale limit although it holds
+    frozen = claimed_three_hours_ago(heartbeat_at=three_hours_ago)
+    with SCORING.owner_lock(frozen.pk):
+        assert main(["web", "worker", "--once", "--stale-minutes", "10"]) == 0
+    frozen.refresh_from_db()
+    assert frozen.status == JobStatus.FAILED
 
 
 def test_a_crashing_job_is_failed_and_the_worker_goes_on(reviewing, settings, monkeypatch):
@@ -186,6 +206,11 @@ def test_a_crashing_job_is_failed_and_the_worker_goes_on(reviewing, settings, mo
     assert run.status == JobStatus.FAILED and run.message == jobs.CRASH_MESSAGE
     assert rep.status == JobStatus.DONE  # the next job (newer, another kind) still ran
     assert AuditEntry.objects.filter(action="job_fail", object_id=str(run.pk)).count() == 1
+    # django-tasks-db keeps the escaped exception on the job's task row, for the operator
+    crashed = DBTaskResult.objects.get(args_kwargs__args=["scoring", run.pk])
+    assert crashed.status == "FAILED" and crashed.exception_class_path == "builtins.RuntimeError"
+    assert "boom" in crashed.traceback
+    assert DBTaskResult.objects.get(args_kwargs__args=["inspection", rep.pk]).status == "SUCCESSFUL"
 
 
 def test_sigterm_finishes_the_current_job_then_exits(reviewing, settings, monkeypatch):
@@ -263,3 +288,62 @@ def test_a_running_job_beats(reviewing, settings, monkeypatch):
         assert twice.wait(30)
     assert not hb.thread.is_alive()  # joined: no beat after the job
     assert set(beats) == {7}
+
+
+def test_worker_mode_writes_one_task_row_per_job(reviewing, settings):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    row = DBTaskResult.objects.get()
+    assert row.task_path == "govassess.web.jobs.run_job" and row.backend_name == "database"
+    assert row.args_kwargs == {"args": ["scoring", run.pk], "kwargs": {}} and row.status == "READY"
+
+
+def test_a_queued_job_without_task_row_is_adopted_by_the_worker(reviewing, settings, threads):
+    # Queued by a thread-mode process that stopped before its thread started: no task row exists.
+    settings.GOVASSESS_JOBS = "thread"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert len(threads) == 1 and not DBTaskResult.objects.exists()
+    assert main(["web", "worker", "--once"]) == 0
+    run.refresh_from_db()
+    assert run.status == JobStatus.DONE and _units(run)["D02"]["score"] == pytest.approx(46)
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    # a second worker start adopts nothing more: the job is done
+    assert main(["web", "worker", "--once"]) == 0
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_task_rows_of_a_killed_worker_are_closed_with_their_job(reviewing, settings):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    # as a worker leaves it when killed mid-job: task row RUNNING, job row RUNNING and silent for hours
+    assert jobs.job_claim(SCORING, run.pk)
+    DBTaskResult.objects.update(status="RUNNING")
+    long_ago = timezone.now() - dt.timedelta(hours=3)
+    ScoringRun.objects.filter(pk=run.pk).update(created_at=long_ago, heartbeat_at=long_ago)
+    AuditEntry.objects.filter(action="job_claim").update(at=long_ago)
+    assert main(["web", "worker", "--once"]) == 0
+    run.refresh_from_db()
+    row = DBTaskResult.objects.get()
+    assert run.status == JobStatus.FAILED and run.message == jobs.STALE_MESSAGE
+    assert row.status == "FAILED" and row.traceback == jobs.STALE_MESSAGE
+    # the office starts it again; the next worker runs it
+    again = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert main(["web", "worker", "--once"]) == 0
+    again.refresh_from_db()
+    assert again.status == JobStatus.DONE and _units(again)["D01"]["score"] == pytest.approx(89)
+
+
+def test_a_long_running_worker_fails_dead_jobs_while_it_runs(reviewing, settings, monkeypatch):
+    settings.GOVASSESS_JOBS = "worker"
+    run = services.scoring_start(user=reviewing.office, round=reviewing.round)
+    assert jobs.job_claim(SCORING, run.pk)  # RUNNING, and nobody holds its owner lock: its process died
+    lines = []
+    monkeypatch.setattr(jobs, "REAP_SECONDS", 0.05)
+    with jobs.reaper(stale_minutes=10, say=lines.append):
+        for _ in range(400):
+            run.refresh_from_db()
+            if run.status != JobStatus.RUNNING:
+                break
+            time.sleep(0.05)
+    assert run.status == JobStatus.FAILED and run.message == jobs.STALE_MESSAGE
+    assert lines == [f"评分任务 #{run.pk}：{jobs.STALE_MESSAGE}（已标记为失败）"]

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import math
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -395,14 +396,23 @@ class SparkEngine:
             spark = SparkSession.builder.getOrCreate().newSession()
         if spark is None:
             try:
-                spark = (
-                    SparkSession.builder.master(master)
-                    .appName("govassess-metrics")
-                    .config("spark.sql.session.timeZone", "UTC")
-                    .config("spark.sql.shuffle.partitions", "4")
-                    .config("spark.ui.enabled", "false")
-                    .getOrCreate()
-                )
+                with warnings.catch_warnings():
+                    # Starting a SparkContext imports pyspark.testing.utils (from a py4j argument converter),
+                    # which warns "PySpark does not yet fully support pandas >= 3.0.0" whenever pandas 3 is
+                    # merely installed. This engine uses no pandas feature of PySpark (see
+                    # tests/metrics/test_spark_without_pandas.py and docs/dependencies.md), so the warning
+                    # says nothing about it; it is silenced here only.
+                    warnings.filterwarnings(
+                        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+                    )
+                    spark = (
+                        SparkSession.builder.master(master)
+                        .appName("govassess-metrics")
+                        .config("spark.sql.session.timeZone", "UTC")
+                        .config("spark.sql.shuffle.partitions", "4")
+                        .config("spark.ui.enabled", "false")
+                        .getOrCreate()
+                    )
             except Exception as err:  # no Java, bad master URL: pyspark raises plain runtime errors
                 raise UserError(
                     f"无法启动 Spark（需要 Java 17，master 为 {master}）：{str(err)[:300]}"

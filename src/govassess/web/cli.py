@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from govassess.cli.options import finite_float
@@ -16,13 +17,48 @@ def _setup() -> None:
     django.setup()
 
 
+def _port_free(host: str, port: int) -> None:
+    """Refused before anything starts, in Chinese (runserver would say it in English and exit 1)."""
+    import errno
+    import socket
+
+    from govassess.errors import UserError
+
+    if not 0 < port < 65536:
+        raise UserError(f"--port 应为 1–65535 之间的端口号，现在是 {port}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise UserError(f"--host「{host}」不是本机可用的地址") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(addr)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise UserError(f"端口 {port} 已被占用（平台可能已在运行），请用 --port 指定其他端口") from None
+            if err.errno == errno.EACCES:
+                raise UserError(f"没有权限使用端口 {port}（1024 以下的端口需要管理员权限），请用 --port 指定其他端口") from None
+            raise UserError(f"不能在 {host}:{port} 上监听：系统错误 {errno.errorcode.get(err.errno or 0, err)}") from None
+
+
 def _serve(args: argparse.Namespace) -> int:
+    _port_free(args.host, args.port)
     _setup()
     from django.conf import settings
     from django.core.management import call_command
 
     print(f"数据目录：{settings.DATA_DIR}")
     call_command("migrate", interactive=False, verbosity=0)
+    from govassess.web import jobs
+
+    # Jobs of a process that was killed: RUNNING ones with no live owner fail (the office starts them again);
+    # in thread mode, queued ones whose thread never started run in this process.
+    for kind, pk in jobs.jobs_recover():
+        print(f"{kind.label} #{pk}：{jobs.STALE_MESSAGE}（已标记为失败）")
+    if jobs.job_mode() == "thread":
+        jobs.jobs_adopt(jobs.THREAD_BACKEND)
     if not args.no_demo:
         from govassess.web.demo import demo_load
 
@@ -31,11 +67,31 @@ def _serve(args: argparse.Namespace) -> int:
         for username, label, password in accounts:
             print(f"  {username:<14} {label:<10} {password}")
     url = f"http://{args.host}:{args.port}/"
-    print(f"平台地址：{url}（按 Ctrl+C 停止）")
-    # Django's development server is the embedded default; docs/web.md describes a production setup.
-    call_command(
-        "runserver", f"{args.host}:{args.port}", use_reloader=False, insecure_serving=True, use_threading=True
-    )
+    print(f"平台地址：{url}（按 Ctrl+C 停止）", flush=True)
+
+    # SIGTERM (systemctl stop, kill) ends the server like Ctrl+C: runserver turns KeyboardInterrupt into a
+    # clean exit. There is no auto-reloader (its child process would keep serving after the parent is
+    # killed); job threads are daemons and end with the process (their jobs are failed on the next start).
+    def stop(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    # Django's development server is the embedded default; docs/deployment.md describes a production setup.
+    # Its English banner goes nowhere: the Chinese lines above say the same; errors still reach stderr.
+    with open(os.devnull, "w", encoding="utf-8") as quiet:
+        try:
+            call_command(
+                "runserver",
+                f"{args.host}:{args.port}",
+                use_reloader=False,
+                insecure_serving=True,
+                use_threading=True,
+                stdout=quiet,
+            )
+        except SystemExit as end:
+            if end.code not in (0, None):
+                raise
+    print("平台已停止", flush=True)
     return 0
 
 
@@ -151,7 +207,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
         "--stale-minutes",
         type=finite_float(positive=True),
         default=10,
-        help="启动时把超过此分钟数没有心跳（运行中的任务每 30 秒写一次）的任务视为进程已停止、标记为失败，默认 10",
+        help="启动时把没有进程持有属主锁、或超过此分钟数没有心跳（运行中的任务每 30 秒写一次）的任务视为进程已停止、标记为失败，默认 10",
     )
     w.add_argument(
         "--recover",

@@ -8,7 +8,7 @@ Environment variables:
 - ``SECRET_KEY``, ``ALLOWED_HOSTS`` (comma separated), ``CSRF_TRUSTED_ORIGINS``: required in production.
 - ``DB_CONN_MAX_AGE``: seconds a database connection is kept open (default 60).
 - ``GOVASSESS_JOBS``: ``thread`` (default: long jobs in a thread of the web process) or ``worker``
-  (jobs wait in the database for `govassess web worker`; for several processes, see docs/web.md).
+  (jobs wait in django-tasks-db's table for `govassess web worker`; for several processes, see docs/web.md).
 - ``SESSION_HOURS`` (default 8), ``EVIDENCE_MAX_MB`` (default 20).
 - The login throttle (see accounts/throttle.py): ``LOGIN_MAX_FAILURES`` (5, per account),
   ``LOGIN_MAX_FAILURES_PER_IP`` (20 different accounts from one address), ``LOGIN_BACKOFF_SECONDS`` (30, the
@@ -99,6 +99,9 @@ INSTALLED_APPS = [
     "govassess.web.survey",
     "govassess.web.feeds",
     "govassess.web.weighting",
+    "django_tasks",  # background jobs (jobs.py): the backport of Django 6's tasks API
+    "django_tasks_db",  # its database backend, for GOVASSESS_JOBS=worker
+    "govassess.web.ops",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +158,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-govassess.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (jobs.py): GOVASSESS_JOBS picks the backend per job; both are always configured.
+TASKS = {
+    "default": {"BACKEND": "govassess.web.ops.backends.ThreadBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

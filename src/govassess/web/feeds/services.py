@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import logging
 import os
+import secrets
 import shutil
 import threading
 import zipfile
@@ -22,6 +23,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from govassess.errors import Problem, UserError
+from govassess.outputs import recover as recover_outputs
 from govassess.web.audit.services import audit_record
 from govassess.web.feeds.models import (
     FeedPush,
@@ -32,7 +34,7 @@ from govassess.web.feeds.models import (
     SiteProbe,
     UnitSite,
 )
-from govassess.web.jobs import job_submit
+from govassess.web.jobs import job_submit, jobs_recover
 from govassess.web.organisation.models import Unit
 from govassess.web.organisation.selectors import units_frame
 from govassess.web.rounds import policy
@@ -191,6 +193,7 @@ def site_delete(*, user, site: UnitSite) -> None:
 
 
 def _inspection_create(*, user, site: UnitSite, as_of: dt.date | None) -> InspectionReport:
+    jobs_recover(kinds=("inspection",))  # a crashed process's inspection must not block this one
     with transaction.atomic():
         if site.reports.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
             raise UserError(f"{site.url} 已有检查任务在运行，请稍候。")
@@ -293,9 +296,10 @@ def inspect_due(*, every_days: int = 7, probe: bool = True, as_of: dt.date | Non
                 lines.append(f"{site.unit.code} {site.url}：{err}")
                 continue
             if queue:
+                job_submit("inspection", rep.pk, True)  # the task row the worker takes
                 lines.append(f"{site.unit.code} {site.url}：检查已排队，由后台任务进程执行")
                 continue
-            inspection_execute(rep.pk)
+            job_submit("inspection", rep.pk, False)  # here and now, holding the job's owner lock
             rep.refresh_from_db()
             lines.append(f"{site.unit.code} {site.url}：检查{rep.get_status_display()}（{rep.message}）")
         elif probe:
@@ -429,27 +433,45 @@ def records_upload(*, user, name: str, upload) -> RecordSet:
         raise UserError(f"「{upload.name}」不是有效的 ZIP 压缩包", field="记录文件夹（ZIP）") from None
     with zf:
         members = _safe_members(zf)
-        with transaction.atomic():
-            rs = RecordSet.objects.create(name=name[:200], path="", uploaded=True, created_by=user)
-            dest = records_root() / str(rs.pk)
-            dest.mkdir(parents=True, exist_ok=True)
-            for info, p in members:
-                target = dest.joinpath(*p.parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, target.open("wb") as out:
-                    shutil.copyfileobj(src, out, 1 << 20)
-            # A ZIP of the folder itself holds one top folder: the records are inside it.
-            entries = [e for e in dest.iterdir()]
-            folder = entries[0] if len(entries) == 1 and entries[0].is_dir() else dest
-            rs.path = str(folder)
-            rs.save(update_fields=["path"])
-            audit_record(
-                user=user,
-                action="records_upload",
-                object_type="record_set",
-                object_id=rs.pk,
-                after={"name": rs.name, "files": [str(p) for _, p in members][:200]},
-            )
+        root = records_root()
+        root.mkdir(parents=True, exist_ok=True)
+        recover_outputs(root)  # staging folders of uploads whose process was killed (kill -9) are removed
+        dest = None
+        try:
+            with transaction.atomic():
+                rs = RecordSet.objects.create(name=name[:200], path="", uploaded=True, created_by=user)
+                # Extracted into a staging folder, renamed to the record set's folder just before the commit:
+                # a process killed while extracting leaves no half-filled folder (the next upload removes the
+                # staging folder), and the row exists only with its complete folder.
+                staging = root / f".{rs.pk}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+                staging.mkdir()
+                try:
+                    for info, p in members:
+                        target = staging.joinpath(*p.parts)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        with zf.open(info) as src, target.open("wb") as out:
+                            shutil.copyfileobj(src, out, 1 << 20)
+                    # A ZIP of the folder itself holds one top folder: the records are inside it.
+                    entries = list(staging.iterdir())
+                    inner = entries[0].name if len(entries) == 1 and entries[0].is_dir() else None
+                    os.rename(staging, root / str(rs.pk))
+                except BaseException:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    raise
+                dest = root / str(rs.pk)
+                rs.path = str(dest / inner if inner else dest)
+                rs.save(update_fields=["path"])
+                audit_record(
+                    user=user,
+                    action="records_upload",
+                    object_type="record_set",
+                    object_id=rs.pk,
+                    after={"name": rs.name, "files": [str(p) for _, p in members][:200]},
+                )
+        except BaseException:
+            if dest is not None:  # renamed, then the transaction failed: no row may point to it
+                shutil.rmtree(dest, ignore_errors=True)
+            raise
     return rs
 
 
@@ -502,6 +524,7 @@ def metrics_start(
         _load_metric_map(map_text, load_definitions(), load_map)  # located errors now, not in the job
     elif map_ref and map_ref not in builtin_maps():
         raise UserError(f"未知的内置映射「{map_ref}」", field="映射")
+    jobs_recover(kinds=("metrics",))  # a crashed process's run must not block this one
     with transaction.atomic():
         if record_set.runs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
             raise UserError("该记录目录已有计算任务在运行，请稍候。")

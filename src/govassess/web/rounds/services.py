@@ -23,7 +23,7 @@ from govassess.errors import Problem, UserError
 from govassess.web.accounts.models import Profile, Role
 from govassess.web.accounts.selectors import user_role, user_unit_id
 from govassess.web.audit.services import audit_record
-from govassess.web.jobs import job_submit
+from govassess.web.jobs import job_submit, jobs_recover
 from govassess.web.organisation.models import Unit
 from govassess.web.organisation.selectors import unit_list, units_frame
 from govassess.web.rounds import policy
@@ -972,6 +972,7 @@ def scoring_start(*, user, round: Round, background: bool = True) -> ScoringRun:
     policy.require_unlocked(round)
     if round.state not in (RoundState.REVIEWING, RoundState.PRELIMINARY):
         raise UserError("只有在「审核中」或「初步结果公示」阶段才能运行评分。")
+    jobs_recover(kinds=("scoring",))  # a crashed process's run (kill -9, power cut) must not block this one
     with transaction.atomic():
         if round.runs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
             raise UserError("已有评分任务在运行，请稍候。")

@@ -1,0 +1,1 @@
+"""Operations: the in-process task backend, the health check, crash-safety housekeeping."""
