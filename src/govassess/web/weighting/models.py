@@ -30,7 +30,9 @@ class WeightingTask(models.Model):
     )
     # {"objective": ObjectiveWeighting pk, "how": "multiplicative"|"linear", "alpha": 0.5} or {}
     combination = models.JSONField("主客观组合", default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -45,7 +47,9 @@ class WeightingTask(models.Model):
 class Invitation(models.Model):
     """One invited expert (a reviewer account) and the comparison matrix they entered."""
 
-    task = models.ForeignKey(WeightingTask, on_delete=models.CASCADE, related_name="invitations")
+    task = models.ForeignKey(
+        WeightingTask, verbose_name="赋权任务", on_delete=models.CASCADE, related_name="invitations"
+    )
     expert = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="专家", on_delete=models.CASCADE)
     judgements = models.JSONField("上三角判断值（原样）", null=True, blank=True)  # [[i, j, "1/3"], ...]
     matrix = models.JSONField("判断矩阵", null=True, blank=True)  # n × n floats, reciprocals filled
@@ -68,7 +72,9 @@ class ObjectiveWeighting(models.Model):
     normalise = models.CharField("标准化", max_length=16, default="none")
     less_better = models.JSONField("越小越好的指标", default=list, blank=True)
     result = models.JSONField("计算结果", default=dict)  # the core's ObjectiveResult.to_dict() + codes, names
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -80,17 +86,23 @@ class ObjectiveWeighting(models.Model):
 class SensitivityRun(models.Model):
     """One rank-sensitivity job on a round's latest scoring results (govassess.web.jobs kind "sensitivity")."""
 
-    round = models.ForeignKey("rounds.Round", on_delete=models.CASCADE, related_name="sensitivity_runs")
-    scoring_run = models.ForeignKey("rounds.ScoringRun", null=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.FloatField(default=0)
-    message = models.TextField(blank=True)
+    round = models.ForeignKey(
+        "rounds.Round", verbose_name="评估轮次", on_delete=models.CASCADE, related_name="sensitivity_runs"
+    )
+    scoring_run = models.ForeignKey(
+        "rounds.ScoringRun", verbose_name="所依据的评分任务", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField("状态", max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.FloatField("进度", default=0)
+    message = models.TextField("运行信息", blank=True)
     params = models.JSONField("参数", default=dict)  # perturb (fraction), samples, seed, mode, level
-    results = models.JSONField(null=True, blank=True)  # the core's Sensitivity.to_dict()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    results = models.JSONField("分析结果", null=True, blank=True)  # the core's Sensitivity.to_dict()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "名次敏感性分析"
