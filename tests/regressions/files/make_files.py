@@ -54,8 +54,10 @@ def main() -> None:
     # Formulas at the edge of the expression language.
     formula_system("formula-terms.yaml", "+".join(["a"] * 20_000))  # twenty thousand terms
     formula_system("formula-parens.yaml", "(" * 3000 + "a" + ")" * 3000)  # three thousand nested parentheses
+    formula_system("formula-nested.yaml", "ROUND(" * 50 + "a" + ")" * 50)  # few tokens, 50 levels deep
     formula_system("formula-round.yaml", "ROUND(a, 400)")  # 10**400 overflows a float
     formula_system("formula-text.yaml", 'IF(a > 1, "好", "差")')  # yields text where a score is expected
+    formula_system("formula-ok.yaml", "a * 10")  # a good system for the damaged-inputs cases
 
     # Damaged workbooks.
     (HERE / "junk.xlsx").write_bytes(b"PK\x03\x04 this is a zip header followed by junk, not a workbook\n")
@@ -65,7 +67,7 @@ def main() -> None:
     table = [["一级指标", "二级指标", "分值", "评分标准"], ["服务", "办理率", 10, "按比例"]]
     edited("system-broken-sheet.xlsx", table, lambda xml: xml.replace(b"</sheetData>", b"<row><c r=\"A9\"><v>1"))
     inputs = [["unit", "indicator", "input", "value"], ["U1", "1", "a", 0.5]]
-    edited("inputs-broken-sheet.xlsx", inputs, lambda xml: xml.replace(b"<sheetData>", b"<sheetData><<row"))
+    edited("inputs-broken-sheet.xlsx", inputs, lambda xml: xml[: len(xml) * 2 // 3])
     # One merged range from A3 to XFD200000 in an otherwise two-row file.
     edited(
         "units-merged-xfd.xlsx",
