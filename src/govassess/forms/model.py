@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from importlib import resources
@@ -161,6 +162,12 @@ def load_form(ref: str | Path = "info-system-survey") -> Form:
     return form_from_dict(safe_yaml.load_yaml(text, file=name), file=name)
 
 
+def _kind(value: Any) -> str:
+    return {list: "列表", dict: "映射", str: "一段文字", int: "数字", float: "数字", bool: "是/否"}.get(
+        type(value), "其他内容"
+    )
+
+
 def form_from_dict(data: Any, *, file: str | None = None) -> Form:
     problems: list[Problem] = []
 
@@ -182,6 +189,11 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
             bad(f"cutoff 应为日期（如 2017-12-31），实际为 {cutoff!r}")
             cutoff = dt.date(2000, 1, 1)
     choices = data.get("choices") or {}
+    if not isinstance(choices, dict):
+        bad(f"choices 应为映射（选项集名称: [选项, …]），实际是{_kind(choices)}", field="choices")
+        choices = {}
+    if not isinstance(data["sheets"], list) or not all(isinstance(sd, dict) for sd in data["sheets"]):
+        raise UserError("sheets 应为子表列表，每个子表是一个映射（id、name、fields …）", file=file, field="sheets")
     sheets: list[Sheet] = []
     seen_ids: set[str] = set()
     for sd in data["sheets"]:
@@ -191,19 +203,43 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
             bad(f"子表 id 缺失或重复：{sid!r}", sheet=sname)
         seen_ids.add(sid)
         fields: list[Field] = []
-        for fd in sd.get("fields") or []:
+        raw_fields = sd.get("fields") or []
+        if not isinstance(raw_fields, list) or not all(isinstance(fd, dict) for fd in raw_fields):
+            bad("fields 应为字段列表，每个字段是一个映射（name、type …）", sheet=sname, field="fields")
+            raw_fields = []
+        for fd in raw_fields:
             fname = str(fd.get("name", ""))
             ftype = fd.get("type", "text")
             if ftype not in FIELD_TYPES:
                 bad(f"未知的字段类型 {ftype}（可用：{'、'.join(FIELD_TYPES)}）", sheet=sname, field=fname)
+            pattern = fd.get("pattern")
+            if pattern is not None:
+                try:
+                    re.compile(str(pattern))
+                except re.error as e:
+                    at = f"第 {e.pos + 1} 个字符附近" if e.pos is not None else ""
+                    bad(f"pattern「{pattern}」不是有效的正则表达式（{at}有误，如括号未闭合、量词 * + ? 前没有内容）",
+                        sheet=sname, field=fname)
+                    pattern = None
+            for key in ("min", "max", "decimals"):
+                value = fd.get(key)
+                if value is not None and not isinstance(value, int | float | str | dt.date) or isinstance(value, bool):
+                    bad(f"{key} 应为数字（或日期），实际是{_kind(value)}", sheet=sname, field=fname)
             options = fd.get("options") or ()
+            if not isinstance(options, str | list | tuple):
+                bad(f"options 应为选项列表或选项集名称，实际是{_kind(options)}", sheet=sname, field=fname)
+                options = ()
             if isinstance(options, str):
                 if options not in choices:
                     bad(f"未定义的选项集 {options}", sheet=sname, field=fname)
                 options = choices.get(options, ())
             if ftype == "choice" and not options:
                 bad("下拉字段须列出选项 options", sheet=sname, field=fname)
-            aliases = {str(k): str(v) for k, v in (fd.get("aliases") or {}).items()}
+            raw_aliases = fd.get("aliases") or {}
+            if not isinstance(raw_aliases, dict):
+                bad(f"aliases 应为映射（别名: 选项），实际是{_kind(raw_aliases)}", sheet=sname, field=fname)
+                raw_aliases = {}
+            aliases = {str(k): str(v) for k, v in raw_aliases.items()}
             for target in aliases.values():
                 if target not in options:
                     bad(f"别名指向了不存在的选项 {target}", sheet=sname, field=fname)
@@ -219,7 +255,7 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
                     decimals=fd.get("decimals"),
                     min=fd.get("min"),
                     max=fd.get("max"),
-                    pattern=fd.get("pattern"),
+                    pattern=str(pattern) if pattern is not None else None,
                     pattern_message=fd.get("pattern_message"),
                 )
             )
@@ -227,7 +263,11 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
         if len(set(names)) != len(names):
             bad("字段名称重复", sheet=sname)
         rules: list[Rule] = []
-        for rd in sd.get("rules") or []:
+        raw_rules = sd.get("rules") or []
+        if not isinstance(raw_rules, list) or not all(isinstance(rd, dict) for rd in raw_rules):
+            bad("rules 应为规则列表，每条规则是一个映射（type …）", sheet=sname, field="rules")
+            raw_rules = []
+        for rd in raw_rules:
             rtype = rd.get("type")
             spec = {k: v for k, v in rd.items() if k not in ("type", "message")}
             rule = Rule(type=rtype, spec=spec, message=rd.get("message"))
@@ -256,8 +296,15 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
                 if target_sheet is None or r.spec.get("target") not in [f.name for f in target_sheet.fields]:
                     bad(f"exists_in 规则指向了不存在的子表或字段：{r.spec}", sheet=s.name)
     summary = data.get("summary") or {}
+    if not isinstance(summary, dict):
+        bad(f"summary 应为映射（name、columns），实际是{_kind(summary)}", field="summary")
+        summary = {}
     columns: list[SummaryColumn] = []
-    for cd in summary.get("columns") or []:
+    for i, cd in enumerate(summary.get("columns") or [], 1):
+        if not isinstance(cd, dict) or "name" not in cd or "sheet" not in cd or not isinstance(cd.get("where") or {}, dict):
+            bad("汇总列应为映射，至少有 name 与 sheet（where 为映射）", sheet=str(summary.get("name", "汇总表")),
+                field=f"columns[{i}]")
+            continue
         col = SummaryColumn(
             name=cd["name"],
             agg=cd.get("agg", "count"),

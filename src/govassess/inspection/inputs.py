@@ -13,6 +13,7 @@ from typing import Any
 
 from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
+from govassess.json_input import describe
 from govassess.outputs import csv_dict
 
 SOURCES = ("failed", "passed", "value", "complement", "count", "choice", "sample_without_source")
@@ -107,8 +108,11 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def report_to_rows(report: dict[str, Any], mapping: dict[str, Any], *, unit: str) -> list[dict[str, str]]:
+def report_to_rows(
+    report: dict[str, Any], mapping: dict[str, Any], *, unit: str, report_file: str | None = None
+) -> list[dict[str, str]]:
     checks = {c["check"]: c for c in report["checks"]}
+    places = {c["check"]: f"checks[{i}]" for i, c in enumerate(report["checks"], 1)}
     checks["栏目未更新（全部类型）"] = {
         "check": "栏目未更新（全部类型）",
         "criteria": "按栏目类型的更新要求（动态要闻2周、通知公告政策文件6个月、人事规划1年）判断为未更新的栏目",
@@ -168,7 +172,16 @@ def report_to_rows(report: dict[str, Any], mapping: dict[str, Any], *, unit: str
             elif key == "value":
                 value = check["value"]
             elif key == "complement":
-                value = round(1 - float(check["value"] or 0), 6)
+                share = check["value"] or 0
+                if isinstance(share, bool) or not isinstance(share, int | float):
+                    problems.add(
+                        f"检查项「{check['check']}」的值应为数字（比例），实际是{describe(share)}",
+                        file=report_file,
+                        field=f"{places.get(check['check'], 'checks')}.value",
+                        indicator=spec["indicator"],
+                    )
+                    continue
+                value = round(1 - float(share), 6)
             elif key == "count":
                 value = len(check["evidence"]) if isinstance(check["evidence"], list) else 0
             elif key == "choice":

@@ -88,12 +88,22 @@ class Period:
         }
 
 
+# Records of a government service exist from the 1990s on; a period outside these years is a typing error
+# (0001 for 2001), and the calendar arithmetic around the period (a month before, a quarter after) would
+# leave the dates Python can represent at year 1 or 9999.
+PERIOD_YEARS = (1900, 2100)
+
+
 def parse_period(start: str, end: str) -> Period:
     try:
         a = dt.date.fromisoformat(start)
         b = dt.date.fromisoformat(end)
     except ValueError:
         raise UserError(f"期间应写成 2021-01-01 这样的日期：{start} 至 {end}") from None
+    lo, hi = PERIOD_YEARS
+    for option, text, day in (("--from", start, a), ("--to", end, b)):
+        if not lo <= day.year <= hi:
+            raise UserError(f"期间日期 {text} 不在 {lo} 年至 {hi} 年之间（年份是否少写或多写了一位？）", field=option)
     if b < a:
         raise UserError(f"期间结束日期 {end} 早于开始日期 {start}")
     return Period(a, b)
