@@ -113,7 +113,13 @@ def _check_expansion(root: yaml.Node, file: str | None) -> None:
 
 def load_yaml(text: str, *, file: str | None = None, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
     """Parse one YAML document from text; every failure is a UserError naming the file and line."""
-    ld = loader(text)
+    try:
+        # The reader checks every character when it is built: a NUL or other control character raises here.
+        ld = loader(text)
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1 if isinstance(e.position, int) else None
+        code = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or "\0")
+        raise UserError(f"YAML 格式错误：含有不允许的控制字符（U+{code:04X}）", file=file, row=line) from None
     try:
         node = ld.get_single_node()
         if node is None:

@@ -348,6 +348,8 @@ def _num(e: tuple[pl.Expr, str]) -> pl.Expr:
 
 def _bool(e: tuple[pl.Expr, str]) -> pl.Expr:
     expr, kind = e
+    if kind == "str":
+        raise ExprError("文字不能直接作为条件（IF、AND、OR、NOT 的条件应为比较，如 类别 = \"县区\"）")
     return expr if kind == "bool" else (expr != 0)
 
 

@@ -233,6 +233,9 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
                 if options not in choices:
                     bad(f"未定义的选项集 {options}", sheet=sname, field=fname)
                 options = choices.get(options, ())
+                if not isinstance(options, list | tuple):
+                    bad(f"选项集应为选项列表，实际是{_kind(options)}", sheet=sname, field=fname)
+                    options = ()
             if ftype == "choice" and not options:
                 bad("下拉字段须列出选项 options", sheet=sname, field=fname)
             raw_aliases = fd.get("aliases") or {}

@@ -13,11 +13,46 @@ from typing import Any
 
 from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
-from govassess.json_input import describe
+from govassess.json_input import check_shape, describe
 from govassess.outputs import csv_dict
 
 SOURCES = ("failed", "passed", "value", "complement", "count", "choice", "sample_without_source")
 MAX_NOTE_URLS = 20
+
+
+_CHECK = {"type": "string", "minLength": 1}
+MAP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["rows"],
+    "properties": {
+        "system": {"type": ["string", "null"]},
+        "rows": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["indicator", "input", "from"],
+                "properties": {
+                    "indicator": {"type": ["string", "number"]},
+                    "input": {"type": "string", "minLength": 1},
+                    "from": {
+                        "type": "object",
+                        "properties": {
+                            "failed": {"type": ["string", "array"], "items": _CHECK},
+                            "passed": _CHECK,
+                            "value": _CHECK,
+                            "complement": _CHECK,
+                            "count": _CHECK,
+                            "choice": _CHECK,
+                            "labels": {"type": "object"},
+                            "sample_without_source": {"type": "boolean"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
 
 
 def load_map(path: str | Path | None = None) -> dict[str, Any]:
@@ -47,6 +82,7 @@ def load_map(path: str | Path | None = None) -> dict[str, Any]:
             )
         row["indicator"] = str(row.get("indicator"))
     problems.raise_if_any()
+    check_shape(data, MAP_SCHEMA, file=where, what="映射文件")  # the types, once every row has its keys
     if data.get("system"):
         _check_against_system(data, where)
     return data
@@ -56,7 +92,10 @@ def _check_against_system(data: dict[str, Any], where: str) -> None:
     """Every mapped (indicator, input) must exist in the named system, when that system can be loaded."""
     from govassess.indicators import load_system
 
-    system = load_system(str(data["system"]))
+    try:
+        system = load_system(str(data["system"]))
+    except UserError as err:
+        raise UserError(f"system：{err.problems[0].message}", file=where, field="system") from None
     known = {(i.indicator, i.input) for i in system.inputs()}
     problems = ProblemCollector()
     for i, row in enumerate(data["rows"], 1):
@@ -88,7 +127,7 @@ def _note(report: dict[str, Any], check: dict[str, Any] | None, urls: list[str],
     head = f"网站检查 {report['site']}（基准日期 {report['as_of']}）"
     parts = [head]
     if check is not None:
-        parts.append(f"{check['check']}：{check['criteria']}")
+        parts.append(f"{check['check']}：{check.get('criteria') or ''}")
     if extra:
         parts.append(extra)
     if urls:
@@ -119,8 +158,8 @@ def report_to_rows(
         "result": "pass",
         "value": None,
         "evidence": [
-            {"url": c["url"], "last_updated": c["last_updated"] or "无日期", "name": c["name"]}
-            for c in report.get("columns", [])
+            {"url": c.get("url"), "last_updated": c.get("last_updated") or "无日期", "name": c.get("name")}
+            for c in report.get("columns") or []
             if c.get("stale")
         ],
     }

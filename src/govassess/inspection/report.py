@@ -120,7 +120,7 @@ REPORT_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["check", "result"],
+                "required": ["check", "result", "value", "evidence"],
                 "properties": {
                     "check": {"type": "string"},
                     "result": {"type": "string"},
@@ -130,6 +130,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         },
         "sample": {
             "type": "object",
+            "required": ["pages", "without_source", "seed"],
             "properties": {
                 "pages": {"type": "array"},
                 "without_source": {"type": "array", "items": {"type": "string"}},

@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
+from govassess.json_input import check_shape
 
 from .calendar import WorkCalendar, default_calendar
 from .schemas import RECORD_SETS
@@ -175,6 +176,29 @@ def _part(raw: Any, where: str, problems: ProblemCollector) -> Part | None:
     return Part(kind, str(raw[kind]), str(raw["name"]) if raw.get("name") is not None else None)
 
 
+_NAME = {"type": "string", "minLength": 1}
+# The shape of a definitions file, checked before it is walked (govassess.json_input.check_shape names the
+# place); what the SQL says is checked afterwards, metric by metric.
+DEFINITIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "params": {"type": ["object", "null"]},
+        "derived": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "properties": {"name": _NAME, "label": {"type": ["string", "null"]}, "sql": {"type": "string"},
+                               "needs": {"type": ["array", "null"], "items": _NAME}},
+            },
+        },
+        "metrics": {
+            "type": ["array", "null"],
+            "items": {"type": "object", "properties": {"code": _NAME, "name": _NAME, "records": _NAME}},
+        },
+    },
+}
+
+
 def load_definitions(path: Path | None = None) -> Definitions:
     """The shipped definitions, or an office's own YAML file of the same shape."""
     if path is None:
@@ -184,6 +208,7 @@ def load_definitions(path: Path | None = None) -> Definitions:
         source = Path(path).name
         text = safe_yaml.read_text(path, file=source)
     data = safe_yaml.expect_mapping(safe_yaml.load_yaml(text, file=source) or {}, file=source, what="指标定义文件")
+    check_shape(data, DEFINITIONS_SCHEMA, file=source, what="指标定义文件")
     problems = ProblemCollector()
     params = dict(data.get("params") or {})
     derived: dict[str, Derived] = {}

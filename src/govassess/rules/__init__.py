@@ -644,6 +644,8 @@ class Formula(Rule):
             raise RuleError(f"公式无法计算：{e}", "rule.expr") from None
         if kind == "str":
             raise RuleError("公式的结果是文字（引用了文字属性），应为数字（得分）", "rule.expr")
+        if kind == "bool":  # a comparison scores 1 when it holds, as in Excel
+            s = s.cast(pl.Float64)
         # An overflow (a huge product) is "cannot compute", not full marks after clamping.
         s = pl.when(s.is_infinite()).then(None).otherwise(s)
         parts: list[pl.Expr] = []

@@ -345,9 +345,11 @@ class _Engine:
         if ast is None:
             return pl.lit(True)
         try:
-            e = ex.to_polars(ast, resolve or self.attr_resolver(code, field_name))
+            e, kind = ex.compile_kind(ast, resolve or self.attr_resolver(code, field_name))
         except ex.ExprError as err:
             raise UserError(f"表达式无法计算：{err}", indicator=code, field=field_name) from None
+        if kind == "str":
+            raise UserError("条件的结果是文字，应为比较（如 类别 = \"县区\"）", indicator=code, field=field_name)
         return e.cast(pl.Boolean, strict=False).fill_null(False)
 
     # --- leaves ----------------------------------------------------------------------------------
@@ -511,9 +513,11 @@ class _Engine:
         root_veto = pl.lit(False)
         if system.veto_ast is not None:
             try:
-                veto = ex.to_polars(system.veto_ast, self.veto_resolver(system.id))
+                veto, kind = ex.compile_kind(system.veto_ast, self.veto_resolver(system.id))
             except ex.ExprError as err:
                 raise UserError(f"否决条件无法计算：{err}", indicator=system.id, field="veto") from None
+            if kind == "str":
+                raise UserError("否决条件的结果是文字，应为比较", indicator=system.id, field="veto")
             root_veto = veto.cast(pl.Boolean, strict=False).fill_null(False)
         total = (pl.col("weighted") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0, upper_bound=system.cap)
         bonus = extra("bonus")
