@@ -145,6 +145,12 @@ def read_text(path: str | Path, *, file: str | None = None) -> str:
         raise UserError("这是一个目录，应为文件", file=where) from None
     except OSError as e:
         raise UserError(f"无法读取文件：{e.strerror}", file=where) from None
+    return decode(raw, file=where)
+
+
+def decode(raw: bytes, *, file: str | None = None) -> str:
+    """UTF-8 bytes (a BOM is allowed) as text, for a file read from disk or uploaded; GBK is named as such."""
+    where = file
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
