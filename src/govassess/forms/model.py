@@ -162,6 +162,20 @@ def load_form(ref: str | Path = "info-system-survey") -> Form:
     return form_from_dict(safe_yaml.load_yaml(text, file=name), file=name)
 
 
+def _rule_shape(spec: dict[str, Any]) -> str | None:
+    """What is wrong with the shape of a rule's parameters (field names are text, lists are lists …), if anything."""
+    for key in ("field", "total", "sheet", "target"):
+        if key in spec and not isinstance(spec[key], str):
+            return f"{key} 应为字段名称（文字），实际是{_kind(spec[key])}"
+    for key in ("parts", "fields"):
+        if key in spec and not (isinstance(spec[key], list) and all(isinstance(x, str) for x in spec[key])):
+            return f"{key} 应为字段名称列表，实际是{_kind(spec[key])}"
+    for key in ("when", "unless"):
+        if spec.get(key) is not None and not (isinstance(spec[key], dict) and all(isinstance(k, str) for k in spec[key])):
+            return f"{key} 应为映射（字段: 取值），实际是{_kind(spec[key])}"
+    return None
+
+
 def _kind(value: Any) -> str:
     return {list: "列表", dict: "映射", str: "一段文字", int: "数字", float: "数字", bool: "是/否"}.get(
         type(value), "其他内容"
@@ -273,7 +287,11 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
         for rd in raw_rules:
             rtype = rd.get("type")
             spec = {k: v for k, v in rd.items() if k not in ("type", "message")}
-            rule = Rule(type=rtype, spec=spec, message=rd.get("message"))
+            shape = _rule_shape(spec)
+            if shape:
+                bad(f"规则 {rtype}：{shape}", sheet=sname, field="rules")
+                continue
+            rule = Rule(type=str(rtype), spec=spec, message=rd.get("message"))
             if rtype not in RULE_TYPES:
                 bad(f"未知的规则类型 {rtype}（可用：{'、'.join(RULE_TYPES)}）", sheet=sname)
                 continue
@@ -309,12 +327,12 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
                 field=f"columns[{i}]")
             continue
         col = SummaryColumn(
-            name=cd["name"],
-            agg=cd.get("agg", "count"),
-            sheet=cd["sheet"],
-            field=cd.get("field"),
+            name=str(cd["name"]),
+            agg=str(cd.get("agg", "count")),
+            sheet=str(cd["sheet"]),
+            field=str(cd["field"]) if cd.get("field") is not None else None,
             where=dict(cd.get("where") or {}),
-            unit=cd.get("unit"),
+            unit=str(cd["unit"]) if cd.get("unit") is not None else None,
         )
         if col.sheet not in by_id or col.agg not in ("count", "sum") or (col.agg == "sum" and not col.field):
             bad(f"汇总列定义有误：{col.name}", sheet=summary.get("name", "汇总表"))
@@ -326,7 +344,7 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
         name=str(data["name"]),
         sheets=tuple(sheets),
         cutoff=cutoff,
-        summary_name=summary.get("name", "汇总表"),
+        summary_name=str(summary.get("name", "汇总表")),
         summary=tuple(columns),
         description=data.get("description"),
         source=data.get("source"),
