@@ -177,7 +177,7 @@ def _rule_shape(spec: dict[str, Any]) -> str | None:
 
 
 def _kind(value: Any) -> str:
-    return {list: "列表", dict: "映射", str: "一段文字", int: "数字", float: "数字", bool: "是/否"}.get(
+    return {list: "列表", dict: "映射", str: "一段文字", int: "数字", float: "数字", bool: "是/否", dt.date: "日期"}.get(
         type(value), "其他内容"
     )
 

@@ -93,6 +93,9 @@ def main() -> None:
     for name, text in gbk.items():
         (HERE / name).write_bytes(text.encode("gbk"))
 
+    # Found by the fuzz job: a NUL character in a YAML file (PyYAML refused it before the line was known).
+    (HERE / "fuzz-yaml-nul.yaml").write_bytes(b"id: nul\nname: \x00\ntotal: 1\n")
+
     # Survey workbooks: a valid one (for the zombie screening config cases) and one with 1e307 万元.
     form = load_form()
     write_book(form, HERE / "survey-ok.xlsx", {"units": [unit_row()], "systems": [system_row()]})
