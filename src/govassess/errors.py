@@ -8,8 +8,10 @@ beside the field. Messages are in Simplified Chinese.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,14 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise UserError(problems=self.problems)
+
+
+@contextmanager
+def shown_as(path: str | Path, name: str) -> Iterator[None]:
+    """Problems raised while reading a temporary copy of an upload name the file the user sent, not the copy
+    (a server's temporary folder means nothing to the user and is none of their business)."""
+    copies = {str(path), Path(path).name}
+    try:
+        yield
+    except UserError as err:
+        raise UserError(problems=[replace(p, file=name) if p.file in copies else p for p in err.problems]) from None

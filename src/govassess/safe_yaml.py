@@ -113,7 +113,13 @@ def _check_expansion(root: yaml.Node, file: str | None) -> None:
 
 def load_yaml(text: str, *, file: str | None = None, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
     """Parse one YAML document from text; every failure is a UserError naming the file and line."""
-    ld = loader(text)
+    try:
+        # The reader checks every character when it is built: a NUL or other control character raises here.
+        ld = loader(text)
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1 if isinstance(e.position, int) else None
+        code = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or "\0")
+        raise UserError(f"YAML 格式错误：含有不允许的控制字符（U+{code:04X}）", file=file, row=line) from None
     try:
         node = ld.get_single_node()
         if node is None:
@@ -139,6 +145,12 @@ def read_text(path: str | Path, *, file: str | None = None) -> str:
         raise UserError("这是一个目录，应为文件", file=where) from None
     except OSError as e:
         raise UserError(f"无法读取文件：{e.strerror}", file=where) from None
+    return decode(raw, file=where)
+
+
+def decode(raw: bytes, *, file: str | None = None) -> str:
+    """UTF-8 bytes (a BOM is allowed) as text, for a file read from disk or uploaded; GBK is named as such."""
+    where = file
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -118,6 +118,18 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+def read_result(path: str) -> dict[str, Any]:
+    """A `govassess score` result, its shape checked where combine reads it (hand-edited files happen)."""
+    from govassess import json_input
+    from govassess.scoring.combine import RESULT_SCHEMA
+
+    data = json_input.load_json(path, what="结果 JSON")
+    if not isinstance(data, dict) or "units" not in data or "system" not in data:
+        raise UserError("不是 govassess score 输出的结果 JSON（缺少 system / units）", file=path)
+    json_input.check_shape(data, RESULT_SCHEMA, file=path, what="结果 JSON")
+    return data
+
+
 def read_json(path: str) -> Any:
     p = Path(path)
     if not p.exists():
@@ -265,10 +277,7 @@ def cmd_combine(args: argparse.Namespace) -> int:
     except ValueError:
         raise UserError(f"--weights 应为逗号分隔的数字，如 0.4,0.6，实际为 {args.weights}") from None
     grades = parse_grades(args.grades) if args.grades else None
-    results = [read_json(p) for p in args.results]
-    for path, r in zip(args.results, results, strict=True):
-        if not isinstance(r, dict) or "units" not in r or "system" not in r:
-            raise UserError("不是 govassess score 输出的结果 JSON（缺少 system / units）", file=path)
+    results = [read_result(p) for p in args.results]
     seen: dict[Path, str] = {}
     for path in args.results:  # the same file twice is the same round twice
         real = Path(path).resolve()

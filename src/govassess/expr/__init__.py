@@ -23,6 +23,7 @@ also be evaluated on plain Python values.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,33 @@ KEYWORDS = {"AND", "OR", "NOT", "TRUE", "FALSE"}
 
 class ExprError(ValueError):
     """A parse or name error; the caller turns it into a located UserError."""
+
+
+# Bounds on what a formula may be (docs/limits.md). A real formula has tens of tokens and a few levels; these
+# stop a crafted one (twenty thousand terms, thousands of parentheses) before the recursive parser and
+# compiler exhaust the stack. Nesting counts parentheses, function calls and prefix operators (- and NOT).
+DEFAULT_MAX_CHARS = 20_000
+DEFAULT_MAX_TOKENS = 1_000
+DEFAULT_MAX_DEPTH = 40
+ROUND_MAX_DIGITS = 15  # a float holds 15–17 significant digits; 10.0 ** 309 overflows
+
+
+def _limit(name: str, default: int, ceiling: int | None = None) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ExprError(f"环境变量 {name} 应为正整数，实际为「{raw}」")
+    # The parser recurses once per nesting level: above the ceiling Python's own stack would run out.
+    return min(int(raw), ceiling) if ceiling else int(raw)
+
+
+def max_tokens() -> int:
+    return _limit("GOVASSESS_EXPR_MAX_TOKENS", DEFAULT_MAX_TOKENS, 5_000)
+
+
+def max_depth() -> int:
+    return _limit("GOVASSESS_EXPR_MAX_DEPTH", DEFAULT_MAX_DEPTH, 80)
 
 
 # --- AST -----------------------------------------------------------------------------------------
@@ -103,7 +131,15 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     pos = 0
     text = text.rstrip()
+    limit = max_tokens()
+    if len(text) > max(DEFAULT_MAX_CHARS, limit * 20):
+        raise ExprError(f"公式过长（{len(text)} 个字符），不予计算；可设置环境变量 GOVASSESS_EXPR_MAX_TOKENS")
     while pos < len(text):
+        if len(tokens) >= limit:
+            raise ExprError(
+                f"公式过长：超过 {limit} 个词元（数字、名称、运算符、括号），不予计算；"
+                "可设置环境变量 GOVASSESS_EXPR_MAX_TOKENS"
+            )
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
             raise ExprError(f"无法识别第 {pos + 1} 个字符附近的内容「{text[pos:pos + 10]}」")
@@ -126,6 +162,16 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
+        self.max_depth = max_depth()
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise ExprError(
+                f"公式嵌套超过 {self.max_depth} 层（括号、函数、负号与 NOT），不予计算；"
+                "可设置环境变量 GOVASSESS_EXPR_MAX_DEPTH"
+            )
 
     def peek(self) -> tuple[str, str]:
         return self.tokens[self.i]
@@ -154,10 +200,12 @@ class _Parser:
         return node
 
     def or_(self) -> Node:
+        self.enter()
         node = self.and_()
         while self.is_word("OR"):
             self.take()
             node = Call("OR", (node, self.and_()))
+        self.depth -= 1
         return node
 
     def and_(self) -> Node:
@@ -170,7 +218,10 @@ class _Parser:
     def not_(self) -> Node:
         if self.is_word("NOT"):
             self.take()
-            return Call("NOT", (self.not_(),))
+            self.enter()
+            node = Call("NOT", (self.not_(),))
+            self.depth -= 1
+            return node
         return self.compare()
 
     def compare(self) -> Node:
@@ -199,7 +250,9 @@ class _Parser:
     def unary(self) -> Node:
         if self.peek() in (("op", "-"), ("op", "+")):
             op = self.take()[1]
+            self.enter()
             operand = self.unary()
+            self.depth -= 1
             return Unary("-", operand) if op == "-" else operand
         return self.power()
 
@@ -233,8 +286,14 @@ class _Parser:
                 if not lo <= len(args) <= hi:
                     want = str(lo) if lo == hi else f"{lo}–{hi}"
                     raise ExprError(f"函数 {upper} 需要 {want} 个参数，实际 {len(args)} 个")
-                if upper == "ROUND" and len(args) == 2 and not isinstance(args[1], Num):
-                    raise ExprError("ROUND 的第二个参数（小数位数）必须是数字常量")
+                if upper == "ROUND" and len(args) == 2:
+                    digits = args[1]
+                    if not isinstance(digits, Num):
+                        raise ExprError("ROUND 的第二个参数（小数位数）必须是数字常量")
+                    if not (digits.value.is_integer() and 0 <= digits.value <= ROUND_MAX_DIGITS):
+                        raise ExprError(
+                            f"ROUND 的小数位数应为 0 到 {ROUND_MAX_DIGITS} 之间的整数，实际为 {digits.value:g}"
+                        )
                 return Call(upper, tuple(args))
             if upper in ("TRUE", "FALSE"):
                 return Bool(upper == "TRUE")
@@ -252,23 +311,32 @@ def parse(text: str) -> Node:
     """Parse an expression; raises ExprError with a Chinese message."""
     if not isinstance(text, str):
         text = str(text)
-    return _Parser(text).parse()
+    try:
+        return _Parser(text).parse()
+    except RecursionError:  # only if an operator raised the limits past what the stack holds
+        raise ExprError("公式嵌套层数过多，不予计算") from None
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    return ()
 
 
 def names(node: Node) -> set[str]:
-    """The identifiers an expression refers to."""
-    if isinstance(node, Name):
-        return {node.id}
-    if isinstance(node, Unary):
-        return names(node.operand)
-    if isinstance(node, Binary):
-        return names(node.left) | names(node.right)
-    if isinstance(node, Call):
-        out: set[str] = set()
-        for a in node.args:
-            out |= names(a)
-        return out
-    return set()
+    """The identifiers an expression refers to (iteratively: a long sum is a deep left-leaning tree)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Name):
+            out.add(n.id)
+        stack.extend(_children(n))
+    return out
 
 
 # --- Polars compilation -------------------------------------------------------------------------
@@ -280,6 +348,8 @@ def _num(e: tuple[pl.Expr, str]) -> pl.Expr:
 
 def _bool(e: tuple[pl.Expr, str]) -> pl.Expr:
     expr, kind = e
+    if kind == "str":
+        raise ExprError("文字不能直接作为条件（IF、AND、OR、NOT 的条件应为比较，如 类别 = \"县区\"）")
     return expr if kind == "bool" else (expr != 0)
 
 
@@ -290,8 +360,25 @@ def _round_half_up(x: pl.Expr, digits: int) -> pl.Expr:
 
 
 def to_polars(node: Node, resolve: Callable[[str], tuple[pl.Expr, str]]) -> pl.Expr:
-    """Compile to a Polars expression. ``resolve(name)`` returns (expr, kind) with kind num|bool|str."""
-    return _compile(node, resolve)[0]
+    """Compile to a Polars expression. ``resolve(name)`` returns (expr, kind) with kind num|bool|str.
+
+    Text in arithmetic raises ExprError here, before Polars would fail on the whole table."""
+    return compile_kind(node, resolve)[0]
+
+
+def compile_kind(node: Node, resolve: Callable[[str], tuple[pl.Expr, str]]) -> tuple[pl.Expr, str]:
+    """(Polars expression, kind of its result: num|bool|str)."""
+    try:
+        return _compile(node, resolve)
+    except RecursionError:
+        raise ExprError("公式嵌套层数过多，不予计算") from None
+
+
+def _arith(e: tuple[pl.Expr, str], node: Node) -> pl.Expr:
+    if e[1] == "str":
+        shown = f"「{node.value}」" if isinstance(node, Str) else f"「{node.id}」" if isinstance(node, Name) else ""
+        raise ExprError(f"文字{shown}不能参与计算（加减乘除、乘方、MIN、MAX、ROUND、ABS 需要数字）")
+    return _num(e)
 
 
 def _compile(node: Node, resolve: Callable[[str], tuple[pl.Expr, str]]) -> tuple[pl.Expr, str]:
@@ -304,7 +391,7 @@ def _compile(node: Node, resolve: Callable[[str], tuple[pl.Expr, str]]) -> tuple
     if isinstance(node, Name):
         return resolve(node.id)
     if isinstance(node, Unary):
-        return -_num(_compile(node.operand, resolve)), "num"
+        return -_arith(_compile(node.operand, resolve), node.operand), "num"
     if isinstance(node, Binary):
         left, right = _compile(node.left, resolve), _compile(node.right, resolve)
         op = node.op
@@ -315,7 +402,7 @@ def _compile(node: Node, resolve: Callable[[str], tuple[pl.Expr, str]]) -> tuple
                 a, b = _num(left), _num(right)
             result = {"=": a == b, "<>": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
             return result, "bool"
-        a, b = _num(left), _num(right)
+        a, b = _arith(left, node.left), _arith(right, node.right)
         if op == "+":
             return a + b, "num"
         if op == "-":
@@ -331,8 +418,8 @@ def _compile(node: Node, resolve: Callable[[str], tuple[pl.Expr, str]]) -> tuple
     if fn == "IF":
         cond, then, other = args
         kind = "str" if "str" in (then[1], other[1]) else "num"
-        t = then[0] if kind == "str" else _num(then)
-        o = other[0] if kind == "str" else _num(other)
+        t = then[0].cast(pl.String) if kind == "str" else _num(then)
+        o = other[0].cast(pl.String) if kind == "str" else _num(other)
         return pl.when(_bool(cond)).then(t).otherwise(o), kind
     if fn == "AND":
         return pl.all_horizontal([_bool(a) for a in args]), "bool"
@@ -341,13 +428,13 @@ def _compile(node: Node, resolve: Callable[[str], tuple[pl.Expr, str]]) -> tuple
     if fn == "NOT":
         return ~_bool(args[0]), "bool"
     if fn == "MIN":
-        return pl.min_horizontal([_num(a) for a in args]), "num"
+        return pl.min_horizontal([_arith(a, n) for a, n in zip(args, node.args)]), "num"
     if fn == "MAX":
-        return pl.max_horizontal([_num(a) for a in args]), "num"
+        return pl.max_horizontal([_arith(a, n) for a, n in zip(args, node.args)]), "num"
     if fn == "ABS":
-        return _num(args[0]).abs(), "num"
+        return _arith(args[0], node.args[0]).abs(), "num"
     digits = int(node.args[1].value) if len(node.args) == 2 and isinstance(node.args[1], Num) else 0
-    return _round_half_up(_num(args[0]), digits), "num"
+    return _round_half_up(_arith(args[0], node.args[0]), digits), "num"
 
 
 # --- plain Python evaluation (reference implementation, single values) ---------------------------
@@ -379,7 +466,12 @@ def evaluate(node: Node, env: Mapping[str, Any]) -> Any:
             return a * b
         if op == "/":
             return None if b == 0 else a / b
-        return a**b
+        try:
+            r = a**b
+        except OverflowError:
+            return math.inf
+        # A negative base to a fractional power is complex in Python; Polars (and Excel) give no number.
+        return math.nan if isinstance(r, complex) else r
     assert isinstance(node, Call)
     fn = node.fn
     if fn == "IF":
@@ -405,4 +497,6 @@ def evaluate(node: Node, env: Mapping[str, Any]) -> Any:
         return abs(float(vals[0]))
     digits = int(vals[1]) if len(vals) == 2 else 0
     x = float(vals[0])
+    if not math.isfinite(abs(x) * 10**digits):
+        return x  # too large to have decimals left (and floor() of infinity would raise)
     return math.copysign(math.floor(abs(x) * 10**digits + 0.5 + 1e-9) / 10**digits, x)

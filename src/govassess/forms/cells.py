@@ -40,7 +40,7 @@ _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 def shown(value: Any) -> str:
     """The value as the user typed it, for messages."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:  # 1e307 stays 1e+307
         return str(int(value))
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         return value.date().isoformat()
@@ -160,6 +160,11 @@ def _choice(field: Field, cutoff: dt.date) -> Converter:
     return convert
 
 
+# The same bound as numeric inputs of a system (govassess.rules.MAX_MAGNITUDE): 1e15 万元 is far above any
+# budget, and 1e307 would overflow to infinity in the checks below and in the summary's sums.
+MAX_MAGNITUDE = 1e15
+
+
 def _number(field: Field, cutoff: dt.date, integer: bool = False) -> Converter:
     decimals = field.decimals
     low = field.min
@@ -170,6 +175,8 @@ def _number(field: Field, cutoff: dt.date, integer: bool = False) -> Converter:
         number = _to_number(raw)
         if number is None:
             return None, (f"应填写{'整数' if integer else '数字'}{unit}", "数字")
+        if not abs(number) <= MAX_MAGNITUDE:
+            return None, (f"数值 {number:g} 过大（绝对值不能超过 {MAX_MAGNITUDE:g}）{unit}", "取值范围")
         if integer:
             if not number.is_integer():
                 return None, ("应填写整数", "整数")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from importlib import resources
@@ -191,6 +192,26 @@ def load_form(ref: str | Path = "info-system-survey") -> Form:
     return form_from_dict(safe_yaml.load_yaml(text, file=name), file=name)
 
 
+def _rule_shape(spec: dict[str, Any]) -> str | None:
+    """What is wrong with the shape of a rule's parameters (field names are text, lists are lists …), if anything."""
+    for key in ("field", "total", "sheet", "target"):
+        if key in spec and not isinstance(spec[key], str):
+            return f"{key} 应为字段名称（文字），实际是{_kind(spec[key])}"
+    for key in ("parts", "fields"):
+        if key in spec and not (isinstance(spec[key], list) and all(isinstance(x, str) for x in spec[key])):
+            return f"{key} 应为字段名称列表，实际是{_kind(spec[key])}"
+    for key in ("when", "unless"):
+        if spec.get(key) is not None and not (isinstance(spec[key], dict) and all(isinstance(k, str) for k in spec[key])):
+            return f"{key} 应为映射（字段: 取值），实际是{_kind(spec[key])}"
+    return None
+
+
+def _kind(value: Any) -> str:
+    return {list: "列表", dict: "映射", str: "一段文字", int: "数字", float: "数字", bool: "是/否", dt.date: "日期"}.get(
+        type(value), "其他内容"
+    )
+
+
 def form_from_dict(data: Any, *, file: str | None = None) -> Form:
     problems: list[Problem] = []
 
@@ -212,6 +233,11 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
             bad(f"cutoff 应为日期（如 2017-12-31），实际为 {cutoff!r}")
             cutoff = dt.date(2000, 1, 1)
     choices = data.get("choices") or {}
+    if not isinstance(choices, dict):
+        bad(f"choices 应为映射（选项集名称: [选项, …]），实际是{_kind(choices)}", field="choices")
+        choices = {}
+    if not isinstance(data["sheets"], list) or not all(isinstance(sd, dict) for sd in data["sheets"]):
+        raise UserError("sheets 应为子表列表，每个子表是一个映射（id、name、fields …）", file=file, field="sheets")
     sheets: list[Sheet] = []
     seen_ids: set[str] = set()
     for sd in data["sheets"]:
@@ -221,19 +247,46 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
             bad(f"子表 id 缺失或重复：{sid!r}", sheet=sname)
         seen_ids.add(sid)
         fields: list[Field] = []
-        for fd in sd.get("fields") or []:
+        raw_fields = sd.get("fields") or []
+        if not isinstance(raw_fields, list) or not all(isinstance(fd, dict) for fd in raw_fields):
+            bad("fields 应为字段列表，每个字段是一个映射（name、type …）", sheet=sname, field="fields")
+            raw_fields = []
+        for fd in raw_fields:
             fname = str(fd.get("name", ""))
             ftype = fd.get("type", "text")
             if ftype not in FIELD_TYPES:
                 bad(f"未知的字段类型 {ftype}（可用：{'、'.join(FIELD_TYPES)}）", sheet=sname, field=fname)
+            pattern = fd.get("pattern")
+            if pattern is not None:
+                try:
+                    re.compile(str(pattern))
+                except re.error as e:
+                    at = f"第 {e.pos + 1} 个字符附近" if e.pos is not None else ""
+                    bad(f"pattern「{pattern}」不是有效的正则表达式（{at}有误，如括号未闭合、量词 * + ? 前没有内容）",
+                        sheet=sname, field=fname)
+                    pattern = None
+            for key in ("min", "max", "decimals"):
+                value = fd.get(key)
+                if value is not None and not isinstance(value, int | float | str | dt.date) or isinstance(value, bool):
+                    bad(f"{key} 应为数字（或日期），实际是{_kind(value)}", sheet=sname, field=fname)
             options = fd.get("options") or ()
+            if not isinstance(options, str | list | tuple):
+                bad(f"options 应为选项列表或选项集名称，实际是{_kind(options)}", sheet=sname, field=fname)
+                options = ()
             if isinstance(options, str):
                 if options not in choices:
                     bad(f"未定义的选项集 {options}", sheet=sname, field=fname)
                 options = choices.get(options, ())
+                if not isinstance(options, list | tuple):
+                    bad(f"选项集应为选项列表，实际是{_kind(options)}", sheet=sname, field=fname)
+                    options = ()
             if ftype == "choice" and not options:
                 bad("下拉字段须列出选项 options", sheet=sname, field=fname)
-            aliases = {str(k): str(v) for k, v in (fd.get("aliases") or {}).items()}
+            raw_aliases = fd.get("aliases") or {}
+            if not isinstance(raw_aliases, dict):
+                bad(f"aliases 应为映射（别名: 选项），实际是{_kind(raw_aliases)}", sheet=sname, field=fname)
+                raw_aliases = {}
+            aliases = {str(k): str(v) for k, v in raw_aliases.items()}
             for target in aliases.values():
                 if target not in options:
                     bad(f"别名指向了不存在的选项 {target}", sheet=sname, field=fname)
@@ -249,7 +302,7 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
                     decimals=fd.get("decimals"),
                     min=fd.get("min"),
                     max=fd.get("max"),
-                    pattern=fd.get("pattern"),
+                    pattern=str(pattern) if pattern is not None else None,
                     pattern_message=fd.get("pattern_message"),
                 )
             )
@@ -257,10 +310,18 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
         if len(set(names)) != len(names):
             bad("字段名称重复", sheet=sname)
         rules: list[Rule] = []
-        for rd in sd.get("rules") or []:
+        raw_rules = sd.get("rules") or []
+        if not isinstance(raw_rules, list) or not all(isinstance(rd, dict) for rd in raw_rules):
+            bad("rules 应为规则列表，每条规则是一个映射（type …）", sheet=sname, field="rules")
+            raw_rules = []
+        for rd in raw_rules:
             rtype = rd.get("type")
             spec = {k: v for k, v in rd.items() if k not in ("type", "message")}
-            rule = Rule(type=rtype, spec=spec, message=rd.get("message"))
+            shape = _rule_shape(spec)
+            if shape:
+                bad(f"规则 {rtype}：{shape}", sheet=sname, field="rules")
+                continue
+            rule = Rule(type=str(rtype), spec=spec, message=rd.get("message"))
             if rtype not in RULE_TYPES:
                 bad(f"未知的规则类型 {rtype}（可用：{'、'.join(RULE_TYPES)}）", sheet=sname)
                 continue
@@ -286,15 +347,22 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
                 if target_sheet is None or r.spec.get("target") not in [f.name for f in target_sheet.fields]:
                     bad(f"exists_in 规则指向了不存在的子表或字段：{r.spec}", sheet=s.name)
     summary = data.get("summary") or {}
+    if not isinstance(summary, dict):
+        bad(f"summary 应为映射（name、columns），实际是{_kind(summary)}", field="summary")
+        summary = {}
     columns: list[SummaryColumn] = []
-    for cd in summary.get("columns") or []:
+    for i, cd in enumerate(summary.get("columns") or [], 1):
+        if not isinstance(cd, dict) or "name" not in cd or "sheet" not in cd or not isinstance(cd.get("where") or {}, dict):
+            bad("汇总列应为映射，至少有 name 与 sheet（where 为映射）", sheet=str(summary.get("name", "汇总表")),
+                field=f"columns[{i}]")
+            continue
         col = SummaryColumn(
-            name=cd["name"],
-            agg=cd.get("agg", "count"),
-            sheet=cd["sheet"],
-            field=cd.get("field"),
+            name=str(cd["name"]),
+            agg=str(cd.get("agg", "count")),
+            sheet=str(cd["sheet"]),
+            field=str(cd["field"]) if cd.get("field") is not None else None,
             where=dict(cd.get("where") or {}),
-            unit=cd.get("unit"),
+            unit=str(cd["unit"]) if cd.get("unit") is not None else None,
             excluded=bool(cd.get("excluded", False)),
         )
         if col.sheet not in by_id or col.agg not in ("count", "sum") or (col.agg == "sum" and not col.field):
@@ -308,7 +376,7 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
         name=str(data["name"]),
         sheets=tuple(sheets),
         cutoff=cutoff,
-        summary_name=summary.get("name", "汇总表"),
+        summary_name=str(summary.get("name", "汇总表")),
         summary=tuple(columns),
         description=data.get("description"),
         source=data.get("source"),

@@ -18,6 +18,7 @@ from govassess import safe_yaml
 from govassess.errors import Problem, UserError
 from govassess.forms.cells import nfkc
 from govassess.forms.survey import SurveyData
+from govassess.json_input import check_shape
 from govassess.outputs import save_workbook
 from govassess.xlsx_guard import check_workbook
 
@@ -106,6 +107,54 @@ def read_usage(path: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
 DEFAULT_SOURCE = "本平台默认值（原文未规定数值，请评估办按实际设定）"
 
 
+_COND: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "field": {"type": "string"},
+        "op": {"type": "string"},
+        "ratio": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+        "threshold": {"type": "string"},
+    },
+}
+# Shapes checked before the conditions are walked (govassess.json_input.check_shape names the place).
+SCREENING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["criteria"],
+    "properties": {
+        "thresholds": {
+            "type": ["object", "null"],
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "value": {"type": "number"},
+                    "label": {"type": "string"},
+                    "years_before_cutoff": {"type": "boolean"},
+                    "percent": {"type": "boolean"},
+                },
+            },
+        },
+        "criteria": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": ["integer", "string"]},
+                    "name": {"type": "string"},
+                    "checks": {
+                        "type": ["array", "null"],
+                        "items": {
+                            "type": "object",
+                            "properties": {"reason": {"type": "string"}, "all": {"type": ["array", "null"], "items": _COND}},
+                        },
+                    },
+                    "except": {"type": ["array", "null"], "items": _COND},
+                },
+            },
+        },
+    },
+}
+
+
 def load_screening_config(
     path: str | Path | None = None, *, thresholds: dict[str, float] | None = None
 ) -> dict[str, Any]:
@@ -126,6 +175,7 @@ def load_screening_config(
     problems = []
     if not isinstance(config, dict) or not isinstance(config.get("criteria"), list):
         raise UserError("筛查条件须有 criteria 列表", file=name)
+    check_shape(config, SCREENING_SCHEMA, file=name, what="筛查条件文件")
     named = _check_thresholds(config, name, path is None, thresholds or {})
     for c in config["criteria"]:
         if not isinstance(c, dict):

@@ -416,11 +416,8 @@ class _Sheet:
 
 
 def _open_workbook(path: Path) -> Any:
-    import zipfile
-    from xml.etree import ElementTree
 
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     if not path.exists():
         raise UserError("文件不存在", file=str(path))
@@ -433,7 +430,7 @@ def _open_workbook(path: Path) -> Any:
     check_workbook(path)
     try:
         return load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, ElementTree.ParseError):
+    except Exception:  # a damaged package: openpyxl and lxml raise a dozen different types (XMLSyntaxError …)
         raise UserError(
             "无法作为 .xlsx 工作簿打开：文件已损坏或不是 Excel 2007 及以上格式，请在 Excel 或 WPS 中打开后另存",
             file=str(path),

@@ -110,8 +110,7 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
 
 def system_from_dict(data: Any, *, file: str | None = None) -> IndicatorSystem:
     """Validate a plain dict (what YAML loads to) and build the model; all problems at once."""
-    if not isinstance(data, dict):
-        raise UserError("指标体系文件的顶层应为映射（id、name、total、indicators …）", file=file)
+    safe_yaml.expect_mapping(data, file=file, what="指标体系文件的顶层（id、name、total、indicators …）")
     problems = ProblemCollector()
     # JSON Schema's "number" admits YAML's .nan and .inf; a total or scale of infinity scores nonsense.
     for key in ("total", "scale"):

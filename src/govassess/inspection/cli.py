@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 import sys
 
-from govassess.cli.options import finite_float
+from govassess.cli.options import finite_float, hostname
 from govassess.errors import UserError
 from govassess.outputs import OutputSet
 
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     p.add_argument("--out", default="report.json", help="检查报告输出文件（默认 report.json）")
     p.add_argument("--state", metavar="DIR", help="保存多次检查之间状态的目录（首页变化、可访问性监测）")
-    p.add_argument("--host", action="append", default=[], help="同样纳入抓取范围的其他主机名，可重复")
+    p.add_argument("--host", action="append", default=[], type=hostname, help="同样纳入抓取范围的其他主机名，可重复")
     p.add_argument("--delay", type=finite_float(minimum=0), default=0.5, help="同一主机两次请求的最小间隔秒数（默认 0.5）")
     p.add_argument("--per-host", type=int, default=2, help="同一主机的最大并发请求数（默认 2）")
     p.add_argument("--workers", type=int, default=8, help="抓取线程数（默认 8）")
@@ -143,7 +143,7 @@ def run_inspect_inputs(args: argparse.Namespace) -> int:
     from govassess.inspection.report import read_report
 
     mapping = load_map(args.map)
-    rows = report_to_rows(read_report(args.report), mapping, unit=args.unit)
+    rows = report_to_rows(read_report(args.report), mapping, unit=args.unit, report_file=args.report)
     with OutputSet() as outs:
         write_inputs_csv(rows, outs.file(args.out, option="--out"))
     print(f"已写入 {len(rows)} 行输入数据到 {args.out}")

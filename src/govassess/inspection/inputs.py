@@ -13,10 +13,46 @@ from typing import Any
 
 from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
+from govassess.json_input import check_shape, describe
 from govassess.outputs import csv_dict
 
 SOURCES = ("failed", "passed", "value", "complement", "count", "choice", "sample_without_source")
 MAX_NOTE_URLS = 20
+
+
+_CHECK = {"type": "string", "minLength": 1}
+MAP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["rows"],
+    "properties": {
+        "system": {"type": ["string", "null"]},
+        "rows": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["indicator", "input", "from"],
+                "properties": {
+                    "indicator": {"type": ["string", "number"]},
+                    "input": {"type": "string", "minLength": 1},
+                    "from": {
+                        "type": "object",
+                        "properties": {
+                            "failed": {"type": ["string", "array"], "items": _CHECK},
+                            "passed": _CHECK,
+                            "value": _CHECK,
+                            "complement": _CHECK,
+                            "count": _CHECK,
+                            "choice": _CHECK,
+                            "labels": {"type": "object"},
+                            "sample_without_source": {"type": "boolean"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
 
 
 def load_map(path: str | Path | None = None) -> dict[str, Any]:
@@ -46,6 +82,7 @@ def load_map(path: str | Path | None = None) -> dict[str, Any]:
             )
         row["indicator"] = str(row.get("indicator"))
     problems.raise_if_any()
+    check_shape(data, MAP_SCHEMA, file=where, what="映射文件")  # the types, once every row has its keys
     if data.get("system"):
         _check_against_system(data, where)
     return data
@@ -55,7 +92,10 @@ def _check_against_system(data: dict[str, Any], where: str) -> None:
     """Every mapped (indicator, input) must exist in the named system, when that system can be loaded."""
     from govassess.indicators import load_system
 
-    system = load_system(str(data["system"]))
+    try:
+        system = load_system(str(data["system"]))
+    except UserError as err:
+        raise UserError(f"system：{err.problems[0].message}", file=where, field="system") from None
     known = {(i.indicator, i.input) for i in system.inputs()}
     problems = ProblemCollector()
     for i, row in enumerate(data["rows"], 1):
@@ -87,7 +127,7 @@ def _note(report: dict[str, Any], check: dict[str, Any] | None, urls: list[str],
     head = f"网站检查 {report['site']}（基准日期 {report['as_of']}）"
     parts = [head]
     if check is not None:
-        parts.append(f"{check['check']}：{check['criteria']}")
+        parts.append(f"{check['check']}：{check.get('criteria') or ''}")
     if extra:
         parts.append(extra)
     if urls:
@@ -107,16 +147,19 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def report_to_rows(report: dict[str, Any], mapping: dict[str, Any], *, unit: str) -> list[dict[str, str]]:
+def report_to_rows(
+    report: dict[str, Any], mapping: dict[str, Any], *, unit: str, report_file: str | None = None
+) -> list[dict[str, str]]:
     checks = {c["check"]: c for c in report["checks"]}
+    places = {c["check"]: f"checks[{i}]" for i, c in enumerate(report["checks"], 1)}
     checks["栏目未更新（全部类型）"] = {
         "check": "栏目未更新（全部类型）",
         "criteria": "按栏目类型的更新要求（动态要闻2周、通知公告政策文件6个月、人事规划1年）判断为未更新的栏目",
         "result": "pass",
         "value": None,
         "evidence": [
-            {"url": c["url"], "last_updated": c["last_updated"] or "无日期", "name": c["name"]}
-            for c in report.get("columns", [])
+            {"url": c.get("url"), "last_updated": c.get("last_updated") or "无日期", "name": c.get("name")}
+            for c in report.get("columns") or []
             if c.get("stale")
         ],
     }
@@ -171,7 +214,16 @@ def report_to_rows(report: dict[str, Any], mapping: dict[str, Any], *, unit: str
             elif key == "value":
                 value = check["value"]
             elif key == "complement":
-                value = round(1 - float(check["value"] or 0), 6)
+                share = check["value"] or 0
+                if isinstance(share, bool) or not isinstance(share, int | float):
+                    problems.add(
+                        f"检查项「{check['check']}」的值应为数字（比例），实际是{describe(share)}",
+                        file=report_file,
+                        field=f"{places.get(check['check'], 'checks')}.value",
+                        indicator=spec["indicator"],
+                    )
+                    continue
+                value = round(1 - float(share), 6)
             elif key == "count":
                 value = len(check["evidence"]) if isinstance(check["evidence"], list) else 0
             elif key == "choice":

@@ -120,16 +120,49 @@ def write_report(report: dict[str, Any], path: str | Path) -> None:
     Path(path).write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), "utf-8")
 
 
+# What inspect-inputs reads of a report.json (see inputs.report_to_rows); other fields pass through.
+REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "site": {"type": "string"},
+        "as_of": {"type": "string"},
+        "checks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["check", "result", "value", "evidence"],
+                "properties": {
+                    "check": {"type": "string"},
+                    "result": {"type": "string"},
+                    "evidence": {"type": ["array", "string", "null"]},
+                },
+            },
+        },
+        "sample": {
+            "type": "object",
+            "required": ["pages", "without_source", "seed"],
+            "properties": {
+                "pages": {"type": "array"},
+                "without_source": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "columns": {
+            "type": ["array", "null"],
+            "items": {"type": "object", "properties": {"url": {"type": "string"}, "name": {"type": ["string", "null"]}}},
+        },
+    },
+}
+
+
 def read_report(path: str | Path) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text("utf-8"))
-    except OSError as exc:
-        raise UserError(f"无法读取检查报告：{exc.strerror}", file=str(path)) from None
-    except ValueError as exc:
-        raise UserError(f"检查报告不是有效的 JSON：{exc}", file=str(path)) from None
-    for key in ("site", "as_of", "checks", "sample"):
-        if key not in data:
-            raise UserError(f"检查报告缺少字段「{key}」，不是 govassess inspect 生成的报告", file=str(path))
+    from govassess import json_input
+
+    data = json_input.load_json(path, what="检查报告", file=str(path))
+    if isinstance(data, dict):
+        for key in ("site", "as_of", "checks", "sample"):
+            if key not in data:
+                raise UserError(f"检查报告缺少字段「{key}」，不是 govassess inspect 生成的报告", file=str(path))
+    json_input.check_shape(data, REPORT_SCHEMA, file=str(path), what="检查报告")
     return data
 
 

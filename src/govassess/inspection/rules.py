@@ -10,6 +10,7 @@ from typing import Any
 
 from govassess import safe_yaml
 from govassess.errors import UserError
+from govassess.json_input import check_shape
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class ColumnType:
         months = self.max_age.get("months", 0) + 12 * self.max_age.get("years", 0)
         y, m = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
         day = as_of.day
+        if y < 1:
+            return dt.date.min
         while True:  # 31 August minus 6 months is the last day of February
             try:
                 date = dt.date(y, m + 1, day)
@@ -54,6 +57,73 @@ class Rules:
         return None
 
 
+_COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
+_SHARE = {"type": "number", "minimum": 0, "maximum": 1}
+# Shapes checked before the rules are used (govassess.json_input.check_shape names the place of a mismatch);
+# the windows are bounded so that a date minus max_age stays a date.
+RULES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["column_types", "vetoes", "deductions"],
+    "properties": {
+        "column_types": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "keywords", "max_age"],
+                "properties": {
+                    "type": {"type": "string", "minLength": 1},
+                    "keywords": {"type": "array", "items": {"type": ["string", "number"]}},
+                    "max_age": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "days": {"type": "integer", "minimum": 0, "maximum": 36_500},
+                            "months": {"type": "integer", "minimum": 0, "maximum": 1_200},
+                            "years": {"type": "integer", "minimum": 0, "maximum": 100},
+                        },
+                    },
+                    "counts_for_stale_veto": {"type": "boolean"},
+                    "first_level_only": {"type": "boolean"},
+                },
+            },
+        },
+        "vetoes": {
+            "type": "object",
+            "required": ["stale_columns", "abandoned_columns", "blank_columns", "home_unchanged_days", "availability"],
+            "properties": {
+                "stale_columns": _COUNT,
+                "abandoned_columns": _COUNT,
+                "blank_columns": _COUNT,
+                "home_unchanged_days": {"type": "integer", "minimum": 1, "maximum": 36_500},
+                "availability": {
+                    "type": "object",
+                    "required": ["window_days", "timeout_seconds", "failure_ratio", "probes_per_day"],
+                    "properties": {
+                        "window_days": {"type": "integer", "minimum": 1, "maximum": 366},
+                        "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
+                        "failure_ratio": _SHARE,
+                        "probes_per_day": {"type": "integer", "minimum": 1, "maximum": 1440},
+                    },
+                },
+            },
+        },
+        "deductions": {
+            "type": "object",
+            "required": ["broken_link_home", "broken_link_other", "source_sample"],
+            "properties": {
+                "broken_link_home": {"type": "number", "minimum": 0, "maximum": 100},
+                "broken_link_other": {"type": "number", "minimum": 0, "maximum": 100},
+                "source_sample": {
+                    "type": "object",
+                    "required": ["size", "each"],
+                    "properties": {"size": {"type": "integer", "minimum": 1, "maximum": 1000}, "each": _SHARE},
+                },
+            },
+        },
+    },
+}
+
+
 def load_rules(path: str | Path | None = None) -> Rules:
     where = str(path) if path else "rules.yaml"
     if path is None:
@@ -61,6 +131,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
     else:
         text = safe_yaml.read_text(path, file=where)
     data = safe_yaml.expect_mapping(safe_yaml.load_yaml(text, file=where), file=where, what="检查规则文件")
+    check_shape(data, RULES_SCHEMA, file=where, what="检查规则文件")
     try:
         kinds = tuple(
             ColumnType(

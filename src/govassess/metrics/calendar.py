@@ -178,10 +178,13 @@ def _days(item: Any, where: str, source: str, problems: ProblemCollector) -> lis
             a, b = (dt.date.fromisoformat(x.strip()) for x in text.split("..", 1))
             if b < a:
                 raise ValueError
+            if a.year != b.year:  # a calendar lists one year; 0001-01-01..9999-12-31 is not a holiday
+                problems.add(f"日期范围应在同一年内，实际为「{item}」", file=source, field=where)
+                return []
             return [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
         return [dt.date.fromisoformat(text)]
     except ValueError:
-        problems.add(f"日期应写成 2021-02-11 或 2021-02-11..2021-02-17：{item}", file=source, field=where)
+        problems.add(f"日期应写成 2021-02-11 或 2021-02-11..2021-02-17，实际为「{item}」", file=source, field=where)
         return []
 
 
@@ -200,7 +203,15 @@ def _parse(text: str, source: str) -> dict[int, tuple[set[dt.date], set[dt.date]
         hol: set[dt.date] = set()
         work: set[dt.date] = set()
         for key, target in (("holidays", hol), ("workdays", work)):
-            for item in spec.get(key) or []:
+            items = spec.get(key) or []
+            if not isinstance(items, list):
+                problems.add(
+                    f"应为日期列表，如 [2021-02-11, 2021-02-11..2021-02-17]，实际是「{items}」（单个日期也请写在 [ ] 中）",
+                    file=source,
+                    field=f"{where}.{key}",
+                )
+                continue
+            for item in items:
                 for d in _days(item, f"{where}.{key}", source, problems):
                     if d.year != year:
                         problems.add(f"日期 {d} 不在 {year} 年", file=source, field=f"{where}.{key}")

@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
+from govassess.json_input import check_shape
 
 from .calendar import WorkCalendar, default_calendar
 from .schemas import RECORD_SETS
@@ -88,12 +89,22 @@ class Period:
         }
 
 
+# Records of a government service exist from the 1990s on; a period outside these years is a typing error
+# (0001 for 2001), and the calendar arithmetic around the period (a month before, a quarter after) would
+# leave the dates Python can represent at year 1 or 9999.
+PERIOD_YEARS = (1900, 2100)
+
+
 def parse_period(start: str, end: str) -> Period:
     try:
         a = dt.date.fromisoformat(start)
         b = dt.date.fromisoformat(end)
     except ValueError:
         raise UserError(f"期间应写成 2021-01-01 这样的日期：{start} 至 {end}") from None
+    lo, hi = PERIOD_YEARS
+    for option, text, day in (("--from", start, a), ("--to", end, b)):
+        if not lo <= day.year <= hi:
+            raise UserError(f"期间日期 {text} 不在 {lo} 年至 {hi} 年之间（年份是否少写或多写了一位？）", field=option)
     if b < a:
         raise UserError(f"期间结束日期 {end} 早于开始日期 {start}")
     return Period(a, b)
@@ -165,6 +176,29 @@ def _part(raw: Any, where: str, problems: ProblemCollector) -> Part | None:
     return Part(kind, str(raw[kind]), str(raw["name"]) if raw.get("name") is not None else None)
 
 
+_NAME = {"type": "string", "minLength": 1}
+# The shape of a definitions file, checked before it is walked (govassess.json_input.check_shape names the
+# place); what the SQL says is checked afterwards, metric by metric.
+DEFINITIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "params": {"type": ["object", "null"]},
+        "derived": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "properties": {"name": _NAME, "label": {"type": ["string", "null"]}, "sql": {"type": "string"},
+                               "needs": {"type": ["array", "null"], "items": _NAME}},
+            },
+        },
+        "metrics": {
+            "type": ["array", "null"],
+            "items": {"type": "object", "properties": {"code": _NAME, "name": _NAME, "records": _NAME}},
+        },
+    },
+}
+
+
 def load_definitions(path: Path | None = None) -> Definitions:
     """The shipped definitions, or an office's own YAML file of the same shape."""
     if path is None:
@@ -174,6 +208,7 @@ def load_definitions(path: Path | None = None) -> Definitions:
         source = Path(path).name
         text = safe_yaml.read_text(path, file=source)
     data = safe_yaml.expect_mapping(safe_yaml.load_yaml(text, file=source) or {}, file=source, what="指标定义文件")
+    check_shape(data, DEFINITIONS_SCHEMA, file=source, what="指标定义文件")
     problems = ProblemCollector()
     params = dict(data.get("params") or {})
     derived: dict[str, Derived] = {}

@@ -11,6 +11,7 @@ from typing import Any
 
 from govassess import safe_yaml
 from govassess.errors import ProblemCollector, UserError
+from govassess.json_input import check_shape
 from govassess.outputs import csv_dict, csv_row, save_workbook
 
 from .compute import ComputeResult, MetricValue
@@ -42,6 +43,29 @@ def builtin_maps() -> dict[str, str]:
     return {p.name.removesuffix(".yaml"): p.name for p in base.iterdir() if p.name.endswith(".yaml")}
 
 
+# The shape of a map, checked before it is walked (govassess.json_input.check_shape names the place).
+MAP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "system": {"type": ["string", "null"]},
+        "inputs": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "properties": {
+                    "metric": {"type": "string"},
+                    "indicator": {"type": ["string", "number"]},
+                    "input": {"type": "string"},
+                    "part": {"type": "string"},
+                    # a factor the metric is multiplied by (a share as points, per cent …): finite and sane
+                    "scale": {"type": "number", "minimum": -1e6, "maximum": 1e6},
+                },
+            },
+        },
+    },
+}
+
+
 def load_map(ref: str | Path, defs: Definitions) -> MetricMap:
     """A map file path, or the id of a built-in map (= the indicator system id)."""
     ref_s = str(ref)
@@ -57,9 +81,8 @@ def load_map(ref: str | Path, defs: Definitions) -> MetricMap:
             raise UserError(f"映射文件不存在：{ref_s}（内置映射：{known}）")
         text = safe_yaml.read_text(path, file=path.name)
         source = path.name
-    data = safe_yaml.expect_mapping(
-        safe_yaml.load_yaml(text, file=source) or {}, file=source, what="映射文件"
-    )
+    data = safe_yaml.expect_mapping(safe_yaml.load_yaml(text, file=source) or {}, file=source, what="映射文件")
+    check_shape(data, MAP_SCHEMA, file=source, what="映射文件")
     problems = ProblemCollector()
     codes = {m.code for m in defs.metrics}
     entries = []

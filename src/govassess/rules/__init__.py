@@ -615,6 +615,14 @@ class Formula(Rule):
             names = tuple(sorted(ex.names(tree)))
         if not names:
             raise RuleError("公式没有引用任何输入", "rule.expr")
+        # A dry compile with every name a number: text in arithmetic, or a formula whose result is text
+        # (IF(…, "好", "差")), is refused when the system is loaded rather than in the middle of scoring.
+        try:
+            _, kind = ex.compile_kind(tree, lambda name: (pl.lit(0.0), "num"))
+        except ex.ExprError as e:
+            raise RuleError(f"公式无法计算：{e}", "rule.expr") from None
+        if kind == "str":
+            raise RuleError("公式的结果是文字，应为数字（得分）；请让每个分支都给出数字", "rule.expr")
         return cls(p, text, tree, names, declared, tuple(kinds.get(n, NUMBER) for n in names))
 
     def _decls(self, points: float) -> list[InputDecl]:
@@ -630,7 +638,14 @@ class Formula(Rule):
                 raise RuleError(f"公式引用了未知名称「{name}」", "rule.expr")
             return ctx.attr(name)
 
-        s = ex.to_polars(self.tree, resolve)
+        try:
+            s, kind = ex.compile_kind(self.tree, resolve)
+        except ex.ExprError as e:
+            raise RuleError(f"公式无法计算：{e}", "rule.expr") from None
+        if kind == "str":
+            raise RuleError("公式的结果是文字（引用了文字属性），应为数字（得分）", "rule.expr")
+        if kind == "bool":  # a comparison scores 1 when it holds, as in Excel
+            s = s.cast(pl.Float64)
         # An overflow (a huge product) is "cannot compute", not full marks after clamping.
         s = pl.when(s.is_infinite()).then(None).otherwise(s)
         parts: list[pl.Expr] = []

@@ -9,6 +9,48 @@ from typing import Any
 
 from govassess.errors import UserError
 
+_NUMBER = {"type": "number"}
+# What `combine` reads of a `govassess score` result (the rest of the file is passed through untouched).
+RESULT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["system", "units"],
+    "properties": {
+        "system": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {
+                "id": {"type": ["string", "number"]},
+                "total": _NUMBER,
+                "scale": _NUMBER,
+                "precision": {"type": "integer", "minimum": 0, "maximum": 10},
+                "grades": {
+                    "type": ["array", "null"],
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "min"],
+                        "properties": {"name": {"type": "string"}, "min": _NUMBER},
+                    },
+                },
+            },
+        },
+        "round": {"type": ["string", "null"]},
+        "units": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["unit", "name", "class"],
+                "properties": {
+                    "unit": {"type": "string", "minLength": 1},
+                    "name": {"type": "string"},
+                    "class": {"type": "string"},
+                    "score": {"type": ["number", "null"]},
+                },
+            },
+        },
+        "notices": {"type": ["array", "null"], "items": {"type": "string"}},
+    },
+}
+
 
 def check_weights(weights: Sequence[float]) -> None:
     """Round weights: finite, non-negative, summing to 1 (NaN compares false with everything, so test it first)."""

@@ -380,7 +380,12 @@ class _Engine:
                    resolve: Callable[[str], tuple[pl.Expr, str]] | None = None) -> pl.Expr:
         if ast is None:
             return pl.lit(True)
-        e = ex.to_polars(ast, resolve or self.attr_resolver(code, field_name))
+        try:
+            e, kind = ex.compile_kind(ast, resolve or self.attr_resolver(code, field_name))
+        except ex.ExprError as err:
+            raise UserError(f"表达式无法计算：{err}", indicator=code, field=field_name) from None
+        if kind == "str":
+            raise UserError("条件的结果是文字，应为比较（如 类别 = \"县区\"）", indicator=code, field=field_name)
         return e.cast(pl.Boolean, strict=False).fill_null(False)
 
     # --- leaves ----------------------------------------------------------------------------------
@@ -543,7 +548,13 @@ class _Engine:
 
         root_veto = pl.lit(False)
         if system.veto_ast is not None:
-            root_veto = ex.to_polars(system.veto_ast, self.veto_resolver(system.id)).cast(pl.Boolean, strict=False).fill_null(False)
+            try:
+                veto, kind = ex.compile_kind(system.veto_ast, self.veto_resolver(system.id))
+            except ex.ExprError as err:
+                raise UserError(f"否决条件无法计算：{err}", indicator=system.id, field="veto") from None
+            if kind == "str":
+                raise UserError("否决条件的结果是文字，应为比较", indicator=system.id, field="veto")
+            root_veto = veto.cast(pl.Boolean, strict=False).fill_null(False)
         total = (pl.col("weighted") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0, upper_bound=system.cap)
         bonus = extra("bonus")
         if system.bonus_above is not None:  # "高于80分，则进入加分指标评分环节": not counted at or below the bar

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from govassess.errors import Problem, UserError
+from govassess.errors import Problem, UserError, shown_as
 from govassess.outputs import recover as recover_outputs
 from govassess.web.audit.services import audit_record
 from govassess.web.feeds.models import (
@@ -383,7 +383,8 @@ def _inspection_map(map_text: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "映射文件.yaml"
         path.write_text(map_text, encoding="utf-8")
-        return load_map(path)
+        with shown_as(path, "映射文件.yaml"):
+            return load_map(path)
 
 
 # ---- raw records and metric runs -----------------------------------------------------------------------
@@ -563,7 +564,8 @@ def _load_metric_map(text: str, defs, load_map):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "映射文件.yaml"
         path.write_text(text, encoding="utf-8")
-        return load_map(path, defs)
+        with shown_as(path, "映射文件.yaml"):
+            return load_map(path, defs)
 
 
 def write_units_file(path: Path) -> Path:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from govassess import safe_yaml
 from govassess.errors import UserError
 from govassess.web.accounts.models import Role
 from govassess.web.accounts.selectors import user_role, user_unit_id
@@ -169,7 +170,7 @@ def report_push(request, pk):
     rep = selectors.report_get(user=request.user, pk=pk)
     rnd = _chosen_round(request)
     upload = request.FILES.get("map_file")
-    map_text = upload.read().decode("utf-8", errors="replace") if upload else ""
+    map_text = safe_yaml.decode(upload.read(), file=upload.name) if upload else ""
     push = services.report_push(user=request.user, report=rep, round=rnd, map_text=map_text)
     messages.success(request, f"已导入「{rnd.name}」{push.count} 项输入（来源：网上抓取）。")
     return redirect("feeds_report", pk)
@@ -246,7 +247,7 @@ def metrics_start(request, pk):
         period_from=form.cleaned_data["period_from"],
         period_to=form.cleaned_data["period_to"],
         map_ref=form.cleaned_data.get("map_ref") or "",
-        map_text=upload.read().decode("utf-8", errors="replace") if upload else "",
+        map_text=safe_yaml.decode(upload.read(), file=upload.name) if upload else "",
         engine=form.cleaned_data.get("engine") or "duckdb",
         info_rules=form.cleaned_data.get("info_rules") or "",
     )

@@ -32,6 +32,7 @@ def template_bytes(*, round: Round, units, values: list[dict] | None = None) -> 
 def read_upload(*, round: Round, units, upload):
     """Parse an uploaded XLSX/CSV with the core; a located UserError (sheet/row/column) comes out as is."""
     from govassess.data import read_inputs
+    from govassess.errors import shown_as
 
     name = Path(upload.name or "upload.xlsx").name
     suffix = Path(name).suffix.lower()
@@ -42,7 +43,8 @@ def read_upload(*, round: Round, units, upload):
         with open(path, "wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        return read_inputs(path, system_core(round.system), units_frame(units))
+        with shown_as(path, name):
+            return read_inputs(path, system_core(round.system), units_frame(units))
 
 
 def results_workbook_bytes(*, results: dict) -> bytes:
