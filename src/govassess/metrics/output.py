@@ -48,6 +48,7 @@ MAP_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "system": {"type": ["string", "null"]},
+        "info_rules": {"type": ["string", "null"]},
         "inputs": {
             "type": ["array", "null"],
             "items": {
