@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "govassess.web.survey",
     "govassess.web.feeds",
     "govassess.web.weighting",
+    "govassess.web.documents",
 ]
 
 MIDDLEWARE = [

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("govassess.web.feeds.urls")),
     path("", include("govassess.web.survey.urls")),
     path("", include("govassess.web.weighting.urls")),
+    path("", include("govassess.web.documents.urls")),
 ]
