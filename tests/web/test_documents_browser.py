@@ -39,3 +39,27 @@ def test_unit_downloads_its_scorecard_and_is_refused_another(final, live_server,
     resp = page.goto(f"{live_server.url}/rounds/{final.round.pk}/units/D02/documents/scorecard.docx")
     assert resp is not None and resp.status == 403
     assert "您无权查看该单位的成绩单" in page.inner_text("body")
+
+
+def test_office_generates_and_publishes_the_bulletin_unit_downloads_it(final, live_server, browser, tmp_path):  # noqa: F811
+    office = sized_session(browser, live_server, "office", 1280, 900)
+    round_url = f"{live_server.url}/rounds/{final.round.pk}/"
+    office.goto(round_url)
+    office.select_option("#document-kind", "bulletin")
+    office.select_option("#document-format", "docx")
+    office.click("#document-generate")
+    # The job runs in a thread of the live server; the page polls and reloads when it is done.
+    office.wait_for_selector("#documents-table a.document-download", timeout=60000)
+    office.click("#documents-table button.document-publish")
+    office.wait_for_selector("text=已发布通报")
+    office.screenshot(path=str(SHOTS / "documents-office.png"), full_page=True)
+
+    unit = sized_session(browser, live_server, "filler2", 1280, 900)
+    unit.goto(round_url)
+    with unit.expect_download() as info:
+        unit.click("#documents-table a.document-download")
+    assert info.value.suggested_filename == "2021年上半年-通报.docx"
+    path = tmp_path / "bulletin.docx"
+    info.value.save_as(str(path))
+    paras = [p.text for p in docx.Document(str(path)).paragraphs if p.text.strip()]
+    assert paras[1] == LINE

@@ -167,3 +167,32 @@ def test_scorecard_pdf(final):
     resp = login("filler1").get(f"/rounds/{final.round.pk}/units/D01/documents/scorecard.pdf")
     assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
     assert resp.content[:5] == b"%PDF-"
+
+
+def test_a_failed_job_says_why_in_chinese(final):
+    from govassess.web.rounds.models import ScoringRun
+
+    office = login("office")
+    office.post(f"/rounds/{final.round.pk}/documents/generate/", {"kind": "bulletin", "format": "docx"})
+    doc = Document.objects.get()
+    assert office.get(f"/documents/{doc.pk}/status/").json()["status"] == "queued"
+    ScoringRun.objects.filter(round=final.round).update(results=None)  # the results gone before the job runs
+    Worker().run_queued()
+    status = office.get(f"/documents/{doc.pk}/status/").json()
+    assert status["status"] == "failed" and status["status_label"] == "失败"
+    assert status["message"] == "轮次「2021年上半年」尚无评分结果：请先运行评分"
+    assert status["message"] in office.get(f"/rounds/{final.round.pk}/").content.decode()
+    assert office.get(f"/documents/{doc.pk}/download/").status_code == 403
+    assert login("filler1").get(f"/documents/{doc.pk}/status/").status_code == 403
+
+
+def test_bad_choice_and_a_second_job_are_refused(final):
+    office = login("office")
+    resp = office.post(f"/rounds/{final.round.pk}/documents/generate/", {"kind": "scorecard", "format": "docx"},
+                       follow=True)
+    assert "请选择要生成的文档：通报或评估报告" in resp.content.decode()
+    office.post(f"/rounds/{final.round.pk}/documents/generate/", {"kind": "bulletin", "format": "docx"})
+    resp = office.post(f"/rounds/{final.round.pk}/documents/generate/", {"kind": "full", "format": "docx"},
+                       follow=True)
+    assert "已有文档正在生成，请稍候。" in resp.content.decode()
+    assert Document.objects.count() == 1
