@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import subprocess
 from urllib.parse import unquote
 
 import docx
@@ -196,3 +198,16 @@ def test_bad_choice_and_a_second_job_are_refused(final):
                        follow=True)
     assert "已有文档正在生成，请稍候。" in resp.content.decode()
     assert Document.objects.count() == 1
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")), reason="LibreOffice / poppler missing")
+def test_report_pdf_job_prints_the_lock_time(final, tmp_path):
+    office = login("office")
+    doc = _generate(office, final, "full", "pdf")
+    resp = office.get(f"/documents/{doc.pk}/download/")
+    assert resp["Content-Type"] == "application/pdf"
+    assert "2021年上半年-评估报告.pdf" in unquote(resp["Content-Disposition"])
+    path = tmp_path / "r.pdf"
+    path.write_bytes(b"".join(resp.streaming_content))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert LINE in text and NAMES["D03"] in text
