@@ -112,6 +112,28 @@ def _weighting(org) -> dict:
     return {"task": task.pk, "objective": ow.pk}
 
 
+def _document(org, *, published: bool = False, fresh: bool = False) -> int:
+    """A finished 通报 of the round (stored directly, a small PDF: the matrix needs one in every state)."""
+    import uuid
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from govassess.web.documents.models import Document
+    from govassess.web.documents.services import documents_dir
+
+    found = Document.objects.filter(published_at__isnull=not published).first()
+    if found is not None and not fresh:
+        return found.pk
+    rel = Path(str(org.round.pk)) / f"{uuid.uuid4().hex}.pdf"
+    (documents_dir() / rel).parent.mkdir(parents=True, exist_ok=True)
+    (documents_dir() / rel).write_bytes(PDF)
+    return Document.objects.create(
+        round=org.round, kind="bulletin", format="pdf", status="done", file_path=str(rel), size=len(PDF),
+        published_at=timezone.now() if published else None,
+    ).pk
+
+
 def _spare_account(org) -> int:
     from django.contrib.auth import get_user_model
 
@@ -362,6 +384,30 @@ def endpoints():
             "POST",
             lambda o, x: f"/rounds/{r(o)}/sensitivity/start/",
             {c: set(), rv: office, p: office, f: office},
+        ),
+        # The office's documents (issue 12): generated and published by the office (a round not yet final answers
+        # with the refusal message); a published 通报 is read by whoever reads the final results; a unit's 成绩单
+        # document by whoever sees its scorecard, once the results are published (final).
+        ("document_generate", "POST", lambda o, x: f"/rounds/{r(o)}/documents/generate/", {c: office, f: office}),
+        ("document_status", "GET", lambda o, x: f"/documents/{_document(o)}/status/", {c: office, f: office}),
+        ("document_download", "GET", lambda o, x: f"/documents/{_document(o)}/download/", {c: office, f: office}),
+        (
+            "document_download_published",
+            "GET",
+            lambda o, x: f"/documents/{_document(o, published=True)}/download/",
+            {f: ALL},
+        ),
+        (
+            "document_publish",
+            "POST",
+            lambda o, x: f"/documents/{_document(o, fresh=True)}/publish/",
+            {c: office, f: office},
+        ),
+        (
+            "scorecard_document",
+            "GET",
+            lambda o, x: f"/rounds/{r(o)}/units/D01/documents/scorecard.docx",
+            {c: set(), rv: set(), p: set(), f: {"office", "reviewer", "filler_own", "leader"}},
         ),
         # 账号管理 (office only; actions on a spare account so the matrix's own logins keep working).
         ("account_manage", "GET", lambda o, x: "/accounts/manage/", {c: office}),

@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         k.add_argument("--unit", metavar="单位代码", help="单位代码：成绩单只生成该单位；与 --anonymise 同用时该单位保留名称")
         k.add_argument("--anonymise", action="store_true", help="匿名：除 --unit 指定的单位外，单位名称以代码代替")
         k.add_argument("--internal", action="store_true", help="内部文档：页眉加“内部资料”，并加“内部”水印")
+        k.add_argument("--locked-at", metavar="定稿时间", help="结果定稿（锁定）时间，ISO 格式如 2026-12-03T17:00（不带时区按北京时间）；"
+                       "文档标题下注明“本文件依据……定稿的评估结果”")
         k.add_argument("--out", required=True, metavar="路径", help="输出文件（成绩单不带 --unit 时为输出目录）")
         k.set_defaults(handler=cmd_report, kind=kind)
     p.set_defaults(handler=lambda args: (p.print_help(), 2)[1])
@@ -76,7 +78,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from govassess.cli.core import console, read_json
     from govassess.indicators import load_system
     from govassess.reports import pdf
-    from govassess.reports.model import build_model
+    from govassess.reports.model import build_model, parse_locked_at
     from govassess.reports.template import load_template
     from govassess.reports.word import write_bulletin, write_full_report, write_scorecard
 
@@ -84,6 +86,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     per_unit = kind == "scorecard" and not args.unit
     fmt = _format(args, out, folder=per_unit)
+    locked_at = parse_locked_at(args.locked_at) if args.locked_at else None
     if fmt == "pdf":
         pdf.require_soffice()  # before any work: a missing LibreOffice is found at once
     # Everything is read and checked before the output set is opened; nothing is written on an error.
@@ -94,7 +97,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.units:
         _check_units(results, args.units, args.results)
     model = build_model(results, system, previous=previous, anonymise=args.anonymise, reader=args.unit,
-                        results_file=args.results, previous_file=args.previous)
+                        results_file=args.results, previous_file=args.previous, locked_at=locked_at)
 
     def scorecard(code: str) -> Callable[[Path], Any]:
         return lambda path: write_scorecard(model, tpl, code, path, internal=args.internal)

@@ -10,14 +10,18 @@ to the system's precision, then shown with that many decimals as the results wor
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from govassess.errors import UserError
 from govassess.indicators.model import IndicatorNode, IndicatorSystem
 from govassess.scoring.engine import _round as round_score  # the rounding the results file was written with
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 RULE_NAMES = {
     "ratio": "比率计分", "bands": "分档计分", "per_item": "按项计分", "deduct": "扣分", "choice": "选项计分",
@@ -165,6 +169,14 @@ class ReportModel:
     anonymised: bool
     reader: str | None
     warnings: list[str]
+    locked_at: dt.datetime | None = None  # when the results were made final (the round's lock), aware
+
+    @property
+    def locked_text(self) -> str | None:
+        """The line every document prints under its title: which final results it is based on."""
+        if self.locked_at is None:
+            return None
+        return f"本文件依据 {self.locked_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 定稿的评估结果"
 
     def fmt(self, value: float | None) -> str:
         """A score as the results workbook shows it (fixed decimals at the system's precision)."""
@@ -197,8 +209,11 @@ def _check_results(results: Any, system: IndicatorSystem, what: str, file: str |
 
 def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: dict[str, Any] | None = None,
                 anonymise: bool = False, reader: str | None = None, results_file: str | None = None,
-                previous_file: str | None = None) -> ReportModel:
-    """The report model of one scored round (``previous``: the round before, for changes)."""
+                previous_file: str | None = None, locked_at: dt.datetime | None = None) -> ReportModel:
+    """The report model of one scored round (``previous``: the round before, for changes; ``locked_at``: when
+    its results were made final — a naive time is read as Asia/Shanghai, the office's clock)."""
+    if locked_at is not None and locked_at.tzinfo is None:
+        locked_at = locked_at.replace(tzinfo=SHANGHAI)
     _check_results(results, system, "结果文件", results_file)
     if isinstance(results.get("rounds"), list):
         raise UserError("这是多轮合并结果（combine 的输出），没有各指标得分；请使用某一轮 score 的结果 JSON 生成文档",
@@ -282,7 +297,7 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
         classes=sections, units=models,
         indicator_sections=[_indicator_section(n, models, sections, raw_units, digits, nodes) for n in first],
         system_rows=_system_rows(system), sources=_sources(system), has_leads=has_leads,
-        anonymised=anonymise, reader=reader, warnings=list(results.get("warnings") or []),
+        anonymised=anonymise, reader=reader, warnings=list(results.get("warnings") or []), locked_at=locked_at,
     )
 
 
@@ -419,3 +434,13 @@ def _sources(system: IndicatorSystem) -> list[str]:
         if s and s not in seen:
             seen.append(s)
     return seen
+
+
+def parse_locked_at(text: str, *, field: str = "--locked-at") -> dt.datetime:
+    """An ISO date-time (``2026-12-03T17:00`` or ``2026-12-03 17:00``, optional offset; no offset = Asia/Shanghai)."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"定稿时间「{text}」不是有效的日期时间，应为 ISO 格式，例如 2026-12-03T17:00 或 "
+                        "2026-12-03T17:00+08:00（不带时区时按北京时间）", field=field) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)

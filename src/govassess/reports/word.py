@@ -237,6 +237,11 @@ class WordDocument:
         p.add_run(text)
         return p
 
+    def locked_line(self) -> None:
+        """Under the title: the lock time of the results the document is based on (when known)."""
+        if self.model.locked_text:
+            self.para(self.model.locked_text, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+
     def para(self, text: str = "", *, indent: bool = True, align: Any = None, bold: bool = False) -> Any:
         p = self.new_paragraph()
         if text:
@@ -449,6 +454,7 @@ def _scale(m: ReportModel) -> str:
 def write_bulletin(model: ReportModel, tpl: ReportTemplate, path: str | Path, *, internal: bool = False) -> WordDocument:
     w = WordDocument(model, tpl, internal=internal)
     w.title(w.text("bulletin_title"))
+    w.locked_line()
     if tpl.document_number:
         w.para(tpl.document_number, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     w.para(w.text("bulletin_recipients"), indent=False)
@@ -561,6 +567,7 @@ def write_scorecard(model: ReportModel, tpl: ReportTemplate, unit: str, path: st
     u = dataclasses.replace(model.unit(unit), label=model.unit(unit).name)
     w = WordDocument(model, tpl, internal=internal)
     w.title(w.text("scorecard_title", unit=u.label))
+    w.locked_line()
     w.para(f"{tpl.office}    {w.date}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     _scorecard_body(w, u, 1)
     w.save(path)
@@ -580,6 +587,7 @@ def write_full_report(model: ReportModel, tpl: ReportTemplate, path: str | Path,
         p = w.para(indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
         w.add_picture(p, str(tpl.logo), height=Cm(2.5))
     w.title(w.text("report_title"))
+    w.locked_line()
     for _ in range(8):
         w.para(indent=False)
     w.para(tpl.office, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)

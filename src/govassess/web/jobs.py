@@ -109,6 +109,13 @@ KINDS = (
         "govassess.web.weighting.services:sensitivity_execute",
         "sensitivity_run",
     ),
+    JobKind(
+        "documents",
+        "评估文档生成",
+        "documents.Document",
+        "govassess.web.documents.services:document_execute",
+        "document",
+    ),
 )
 
 

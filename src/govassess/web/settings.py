@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "django_tasks",  # background jobs (jobs.py): the backport of Django 6's tasks API
     "django_tasks_db",  # its database backend, for GOVASSESS_JOBS=worker
     "govassess.web.ops",
+    "govassess.web.documents",
 ]
 
 MIDDLEWARE = [

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("govassess.web.survey.urls")),
     path("", include("govassess.web.weighting.urls")),
     path("", include("govassess.web.ops.urls")),
+    path("", include("govassess.web.documents.urls")),
 ]

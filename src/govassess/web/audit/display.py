@@ -72,6 +72,10 @@ ACTION_LABELS = {
     "weighting_apply": "应用权重生成体系新版本",
     "weighting_copy": "复制指标体系为草稿版本",
     "sensitivity_start": "运行名次敏感性分析",
+    "document_generate": "生成评估文档",
+    "document_download": "下载评估文档",
+    "document_publish": "发布评估文档",
+    "scorecard_document": "下载成绩单文档",
 }
 
 OBJECT_LABELS = {
@@ -93,6 +97,7 @@ OBJECT_LABELS = {
     "weighting_task": "赋权任务",
     "objective_weighting": "客观赋权",
     "sensitivity_run": "名次敏感性分析",
+    "document": "评估文档",
     "assignment": "指标分工",
     "unit": "评估对象",
     "extension": "延期",
@@ -131,6 +136,7 @@ FIELD_LABELS = {
     "wait_seconds": "需等待（秒）",
     "by": "限制依据",
     "kind": "类型",
+    "format": "格式",
     "user": "人员",
     "url": "网址",
     "otp": "动态口令",

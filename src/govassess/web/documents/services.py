@@ -1,0 +1,192 @@
+"""Generating and publishing the round's documents. The documents are the core's (govassess.reports): the
+report model of the round's latest scoring results, with the previous final round for the changes and the
+round's lock time printed under the title; these functions only decide who, when, and where the file goes."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from govassess.errors import UserError
+from govassess.outputs import OutputSet
+from govassess.web.audit.services import audit_record
+from govassess.web.documents import policy
+from govassess.web.documents.models import Document, DocumentFormat, DocumentKind
+from govassess.web.rounds import selectors
+from govassess.web.rounds.models import JobStatus, Round
+from govassess.web.systems.selectors import system_core
+
+log = logging.getLogger(__name__)
+CRASH = "文档生成出现内部错误，请查看服务器日志。"
+
+
+def documents_dir() -> Path:
+    return Path(getattr(settings, "DOCUMENTS_DIR", None) or Path(settings.DATA_DIR) / "documents")
+
+
+def document_file(document: Document) -> Path:
+    return documents_dir() / document.file_path
+
+
+def download_name(round: Round, what: str, fmt: str) -> str:
+    from govassess.reports.cli import file_name
+
+    return file_name(round.name, what, fmt)
+
+
+def report_model(round: Round, *, results: dict[str, Any] | None = None, anonymise: bool = False,
+                 reader: str | None = None):
+    """The core's report model of the round's latest scoring results (lock time: the round's 定稿时间)."""
+    from govassess.reports.model import build_model
+
+    run = selectors.latest_run(round)
+    if results is None:
+        results = run.results if run is not None else None
+    if not results:
+        raise UserError(f"轮次「{round.name}」尚无评分结果：请先运行评分")
+    core = system_core(round.system)
+    previous = None
+    before = selectors.previous_final_round(round)
+    prev_run = selectors.latest_run(before) if before is not None else None
+    # The changes since the previous round only mean something for the same indicator system.
+    if prev_run is not None and prev_run.results and (prev_run.results.get("system") or {}).get("id") == core.id:
+        previous = prev_run.results
+    return build_model(results, core, previous=previous, anonymise=anonymise, reader=reader,
+                       results_file=f"轮次「{round.name}」的评分结果", locked_at=round.finalised_at)
+
+
+def render(model, kind: str, fmt: str, target: Path, *, unit: str | None = None) -> None:
+    """Write one document (kind bulletin / full / scorecard) to `target` through the one output writer."""
+    from govassess.reports import pdf
+    from govassess.reports.template import load_template
+    from govassess.reports.word import write_bulletin, write_full_report, write_scorecard
+
+    tpl = load_template(None)
+    with OutputSet() as outs, tempfile.TemporaryDirectory(prefix="govassess-doc-") as tmp:
+        out = outs.file(target)
+        docx_path = Path(tmp) / "document.docx" if fmt == "pdf" else out
+        if kind == "scorecard":
+            write_scorecard(model, tpl, str(unit), docx_path)
+        elif kind == "bulletin":
+            write_bulletin(model, tpl, docx_path)
+        else:
+            write_full_report(model, tpl, docx_path)
+        if fmt == "pdf":
+            pdf_dir = Path(tmp) / "pdf"
+            pdf_dir.mkdir()
+            made = pdf.convert_to_pdf([docx_path], pdf_dir)[0]
+            shutil.copyfile(made, out)
+
+
+def _check_choice(kind: str, fmt: str) -> None:
+    if kind not in DocumentKind.values:
+        raise UserError("请选择要生成的文档：通报或评估报告", field="文档")
+    if fmt not in DocumentFormat.values:
+        raise UserError("请选择文档格式：Word（.docx）或 PDF", field="格式")
+
+
+def document_start(*, user, round: Round, kind: str, fmt: str, background: bool = True) -> Document:
+    from govassess.web.jobs import job_submit
+
+    policy.require_office(user)
+    policy.require_final(round)
+    _check_choice(kind, fmt)
+    if fmt == "pdf":
+        from govassess.reports import pdf
+
+        pdf.require_soffice()  # refused at once, not as a failed job
+    run = selectors.latest_run(round)
+    if run is None or not run.results:
+        raise UserError(f"轮次「{round.name}」尚无评分结果：请先运行评分")
+    with transaction.atomic():
+        if round.documents.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
+            raise UserError("已有文档正在生成，请稍候。")
+        doc = Document.objects.create(round=round, kind=kind, format=fmt, created_by=user)
+        audit_record(user=user, action="document_generate", object_type="document", object_id=doc.pk, round=round,
+                     after={"kind": doc.get_kind_display(), "format": fmt, "scoring_run": run.pk})
+    job_submit("documents", doc.pk, background)
+    if not background:
+        doc.refresh_from_db()
+    return doc
+
+
+def document_execute(pk: int, *, own_thread: bool = False) -> None:
+    """Run one document job: the report model, the Word document, and its PDF when asked for."""
+    close_old_connections()
+    rows = Document.objects.filter(pk=pk)
+    try:
+        doc = Document.objects.select_related("round__system").get(pk=pk)
+        rows.update(status=JobStatus.RUNNING, progress=0.1, message="读取评分结果")
+        model = report_model(doc.round)
+        rows.update(progress=0.3, message="生成 PDF" if doc.format == "pdf" else "生成 Word 文档")
+        rel = Path(str(doc.round.pk)) / f"{uuid.uuid4().hex}.{doc.format}"
+        target = documents_dir() / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        render(model, doc.kind, doc.format, target)
+        rows.update(status=JobStatus.DONE, progress=1.0, message="完成", file_path=str(rel),
+                    size=target.stat().st_size, finished_at=timezone.now())
+    except UserError as err:
+        rows.update(status=JobStatus.FAILED, message=str(err)[:4000], finished_at=timezone.now())
+    except Exception:  # a failed job must be visible, not a silent dead thread
+        log.exception("document %s failed", pk)
+        rows.update(status=JobStatus.FAILED, message=CRASH, finished_at=timezone.now())
+    finally:
+        if own_thread:
+            connection.close()
+        else:
+            close_old_connections()
+
+
+def document_publish(*, user, document: Document) -> Document:
+    """The office publishes a finished 通报: every account that reads the round's results may then download it."""
+    policy.require_office(user)
+    policy.require_final(document.round)
+    if document.kind != DocumentKind.BULLETIN:
+        # The 评估报告 carries every unit's scorecard and lost points: it stays with the office.
+        raise UserError("只有通报可以发布给各单位；评估报告含各单位成绩单，仅供评估办使用。")
+    if document.status != JobStatus.DONE:
+        raise UserError("文档尚未生成完成，不能发布。")
+    if document.published:
+        raise UserError("该文档已发布。")
+    with transaction.atomic():
+        n = Document.objects.filter(pk=document.pk, published_at__isnull=True).update(
+            published_at=timezone.now(), published_by=user)
+        if n == 1:
+            audit_record(user=user, action="document_publish", object_type="document", object_id=document.pk,
+                         round=document.round, after={"kind": document.get_kind_display(), "format": document.format})
+    document.refresh_from_db()
+    return document
+
+
+def scorecard_document(*, user, round: Round, unit, fmt: str) -> tuple[bytes, str]:
+    """One unit's 成绩单, generated on request: (file content, download name). Other units are anonymised (the
+    成绩单 names only its own unit), and notes the user may not read are taken out as on the scorecard page."""
+    policy.require_scorecard_document(user, round, unit)
+    if fmt not in DocumentFormat.values:
+        raise UserError("成绩单格式应为 docx 或 pdf")
+    if fmt == "pdf":
+        from govassess.reports import pdf
+
+        pdf.require_soffice()
+    run = selectors.latest_run(round)
+    if run is None or not run.results:
+        raise UserError(f"轮次「{round.name}」尚无评分结果")
+    if selectors.unit_result(run.results, unit.code) is None:
+        raise UserError(f"轮次「{round.name}」的评分结果中没有单位 {unit.code}")
+    results = selectors.redact(run.results, selectors.withheld_notes(user=user, round=round, unit=unit))
+    model = report_model(round, results=results, anonymise=True, reader=unit.code)
+    with tempfile.TemporaryDirectory(prefix="govassess-card-") as tmp:
+        target = Path(tmp) / f"card.{fmt}"
+        render(model, "scorecard", fmt, target, unit=unit.code)
+        data = target.read_bytes()
+    audit_record(user=user, action="scorecard_document", object_type="unit", object_id=unit.code, round=round,
+                 unit_code=unit.code, after={"format": fmt})
+    return data, download_name(round, f"{unit.code}-{unit.name}-成绩单", fmt)
