@@ -455,7 +455,12 @@ def records_upload(*, user, name: str, upload) -> RecordSet:
                     # A ZIP of the folder itself holds one top folder: the records are inside it.
                     entries = list(staging.iterdir())
                     inner = entries[0].name if len(entries) == 1 and entries[0].is_dir() else None
-                    os.rename(staging, root / str(rs.pk))
+                    final = root / str(rs.pk)
+                    if final.exists():
+                        # No row can own it (this pk is new): the folder of a rolled-back upload or of a
+                        # database restored to an older sequence. Replace it rather than refuse the upload.
+                        shutil.rmtree(final)
+                    os.rename(staging, final)
                 except BaseException:
                     shutil.rmtree(staging, ignore_errors=True)
                     raise
