@@ -63,7 +63,7 @@ def survey_summary(datasets: list[SurveyData], *, total: bool = True) -> list[di
         for unit in top.values():
             table.setdefault(unit, {})
         for col in form.summary:
-            for row in data.uncounted(col.sheet) if col.excluded else data.counted(col.sheet):
+            for row in data.counted(col.sheet, left_out=col.excluded):
                 dept = _department_of(row, col.sheet, top)
                 if dept is None or not _holds(row, col.where):
                     continue

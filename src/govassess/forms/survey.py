@@ -56,14 +56,11 @@ class SurveyData:
         """Every row as filed (exports keep them all)."""
         return self.sheets[sheet_id].rows if sheet_id in self.sheets else []
 
-    def counted(self, sheet_id: str) -> list[dict[str, Any]]:
-        """The rows that count: summary, screening and self-evaluation use these."""
+    def counted(self, sheet_id: str, *, left_out: bool = False) -> list[dict[str, Any]]:
+        """The rows that count (summary, screening and self-evaluation use these), or with ``left_out`` the
+        rows accepted but not counted."""
         skip = self.excluded.get(sheet_id, set())
-        return [r for i, r in enumerate(self.rows(sheet_id)) if i not in skip]
-
-    def uncounted(self, sheet_id: str) -> list[dict[str, Any]]:
-        skip = self.excluded.get(sheet_id, set())
-        return [r for i, r in enumerate(self.rows(sheet_id)) if i in skip]
+        return [r for i, r in enumerate(self.rows(sheet_id)) if (i in skip) == left_out]
 
 
 def column_letter(index: int) -> str:
@@ -282,18 +279,15 @@ def _separation(form: Form, data: dict[str, SheetData], file: str | None) -> tup
         return next(iter(first), None), []
     found = "；".join(f"{g}：工作表「{w[0]}」第 {w[1]} 行（{w[2]}）" for g, w in first.items())
     reason = sep.message or "以下分组须分开填报"
-    groups = "、".join(first)
-    problems = [
-        Problem(
-            f"{reason}。本文件同时含有{groups}的行（{found}），请分成{len(first)}个文件分别填报",
-            file=file,
-            sheet=w[0],
-            row=w[1],
-            column=sep.field,
-        )
-        for w in list(first.values())[1:2]
-    ]
-    return None, problems
+    sheet, row_no, _ = list(first.values())[1]  # located at the first row of the second group
+    problem = Problem(
+        f"{reason}。本文件同时含有{'、'.join(first)}的行（{found}），请分成{len(first)}个文件分别填报",
+        file=file,
+        sheet=sheet,
+        row=row_no,
+        column=sep.field,
+    )
+    return None, [problem]
 
 
 def _sheet_order(form: Form, name: str | None) -> int:
