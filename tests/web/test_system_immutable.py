@@ -69,6 +69,21 @@ def test_model_save_refuses_a_changed_definition(org):
     assert "points: 60" in System.objects.get(pk=org.system.pk).yaml_text
 
 
+def test_queryset_update_and_bulk_update_refuse_a_changed_definition(org):
+    # update() and bulk_update() never call save(); they must not be a way round the guard.
+    before = System.objects.get(pk=org.system.pk).yaml_text
+    with pytest.raises(UserError, match="体系定义不能再修改"):
+        System.objects.filter(pk=org.system.pk).update(yaml_text="id: other")
+    system = System.objects.get(pk=org.system.pk)
+    system.slug = "renamed"
+    with pytest.raises(UserError, match="已被轮次"):
+        System.objects.bulk_update([system], ["slug"])
+    assert System.objects.get(pk=org.system.pk).yaml_text == before
+    assert System.objects.get(pk=org.system.pk).slug != "renamed"
+    System.objects.filter(pk=org.system.pk).update(name="网页测试体系（改名）")  # not the definition
+    assert System.objects.get(pk=org.system.pk).name == "网页测试体系（改名）"
+
+
 def test_admin_shows_the_definition_read_only_and_ignores_a_posted_change(org):
     office = _office()
     url = f"/admin/systems/system/{org.system.pk}/change/"

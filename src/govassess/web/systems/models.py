@@ -5,12 +5,42 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+GUARDED_FIELDS = frozenset({"slug", "yaml_text"})
+
+
+class SystemQuerySet(models.QuerySet):
+    """``update()`` and ``bulk_update()`` bypass ``save()``; they get the same guard, so no ORM path can
+    rewrite the definition of a system a round uses (raw SQL is the operator's own responsibility)."""
+
+    def _refuse_if_used(self, fields: set[str] | frozenset[str], systems: list[System] | None = None) -> None:
+        if not fields & GUARDED_FIELDS:
+            return
+        from govassess.web.rounds.models import Round
+
+        pks = [s.pk for s in systems] if systems is not None else list(self.values_list("pk", flat=True))
+        used = Round.objects.filter(system_id__in=pks).values_list("system_id", flat=True).first()
+        if used is not None:
+            from govassess.errors import UserError
+
+            raise UserError(immutable_message(System.objects.get(pk=used)))
+
+    def update(self, **kwargs):
+        self._refuse_if_used(set(kwargs))
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs = list(objs)
+        self._refuse_if_used(set(fields), objs)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
 
 class System(models.Model):
     slug = models.CharField("体系标识", max_length=80, unique=True)
     name = models.CharField("体系名称", max_length=200)
     yaml_text = models.TextField("体系定义（YAML）")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = SystemQuerySet.as_manager()
 
     class Meta:
         verbose_name = "指标体系"
