@@ -108,3 +108,18 @@ def test_cli_apply_bad_weights_no_file(tmp_path, capsys):
     assert main(["weights", "apply", "--system", "heihe-2023", "--weights", str(w), "--out", str(out)]) == 2
     assert "不是有效的 JSON" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_group_of_only_bonus_and_penalty_items_takes_no_weight():
+    # 阳江 county: A 15, B 29, C 56 base points and 「D 加减分」 (a normal group holding only 加分项/减分项).
+    # First-level weights 0.3 / 0.3 / 0.4 give A 30, B 30, C 40 — the total stays 100 — and D keeps its items.
+    system = load_system("yangjiang-2021-county")
+    res = apply_weights(system, [Weights("ahp", ["A", "B", "C"], np.array([0.3, 0.3, 0.4]), "top.json")])
+    top = {n.code: n.points for n in res.system.indicators}
+    assert (top["A"], top["B"], top["C"]) == (30, 30, 40)
+    assert sum(new for _, _, _, new in res.changes) == 100
+    kinds = [(c.code, c.kind) for c in res.system.indicators[3].children]
+    assert kinds == [("D1", "bonus"), ("D2", "penalty")]
+    # Giving D a weight used to hand it points no leaf carries (total 90, silently); now it is refused.
+    with pytest.raises(UserError, match="D 只含加分项或减分项"):
+        apply_weights(system, [Weights("ahp", ["A", "B", "C", "D"], np.array([0.3, 0.3, 0.3, 0.1]), "top.json")])

@@ -49,9 +49,18 @@ class Applied:
     changes: list[tuple[str, str, float, float]]  # (code, name, old points, new points)
 
 
+def has_base_points(node: IndicatorNode) -> bool:
+    """Whether weights can apply to the node: a normal leaf, or a normal group with a normal leaf below."""
+    if node.kind != "normal":
+        return False
+    return node.is_leaf or any(has_base_points(c) for c in node.children)
+
+
 def _normal_children(node: IndicatorNode | None, system: IndicatorSystem) -> list[IndicatorNode]:
+    # A group that holds only bonus/penalty items (阳江 county "D 加减分") has no base points to share:
+    # weighting it would hand it points that no leaf can carry, and the total would silently shrink.
     kids = system.indicators if node is None else node.children
-    return [c for c in kids if c.kind == "normal"]
+    return [c for c in kids if has_base_points(c)]
 
 
 def _subtotal(node: IndicatorNode) -> float:
@@ -94,6 +103,10 @@ def apply_weights(system: IndicatorSystem, files: list[Weights], *, step: float 
                 raise UserError("覆盖全部叶子指标的权重文件（全局权重）只能单独使用", file=w.file)
             global_w = {id(n): float(x) for n, x in zip(nodes, w.weights)}
             continue
+        extra = [n for n in nodes if not has_base_points(n)]
+        if extra:
+            raise UserError(f"权重文件中的指标 {'、'.join(n.code or n.name for n in extra)} 只含加分项或减分项（或本身就是），"
+                            "没有基本分值，不参与赋权：请从权重文件中去掉", file=w.file)
         parents = {id(n.parent) if n.parent else None for n in nodes}
         siblings = _normal_children(nodes[0].parent, system)
         if len(parents) != 1 or ids != {id(k) for k in siblings}:

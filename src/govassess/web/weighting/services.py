@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from govassess.errors import UserError
 from govassess.methods import ahp
+from govassess.methods.apply import has_base_points
 from govassess.methods.tables import Sheet
 from govassess.web.accounts.models import Role
 from govassess.web.accounts.selectors import user_role
@@ -50,26 +51,13 @@ def node_children(core, node: str):
     else:
         kids, name = core.indicators, "一级指标"
     # Only what scores: a normal group holding nothing but bonus/penalty items (阳江's 「D 加减分」) has no points.
-    kids = [k for k in kids if k.kind == "normal" and _has_normal_leaf(k)]
+    kids = [k for k in kids if has_base_points(k)]
     if len(kids) < 2:
         raise UserError(f"「{name}」下只有 {len(kids)} 个参与计分的指标，至少需要 2 个才能两两比较", indicator=node or None)
     if len(kids) > MAX_CRITERIA:
         raise UserError(f"「{name}」下有 {len(kids)} 个指标，超过 {MAX_CRITERIA} 个：请先分组，再在组内两两比较",
                         indicator=node or None)
     return name, kids
-
-
-def _has_normal_leaf(node) -> bool:
-    if node.is_leaf:
-        return node.kind == "normal"
-    return any(_has_normal_leaf(c) for c in node.children if c.kind == "normal")
-
-
-def _pointless_siblings(core, node: str) -> list[str]:
-    """Normal siblings of a task's criteria with no normal leaf below: the core's apply wants every normal
-    child of the group, so they are given weight 0 (they keep no points)."""
-    kids = [n for n in core.nodes() if n.code == node][0].children if node else core.indicators
-    return [k.code or k.name for k in kids if k.kind == "normal" and not _has_normal_leaf(k)]
 
 
 def task_create(*, user, system, node: str, name: str = "", aggregation: str = Aggregation.AIJ) -> WeightingTask:
@@ -539,18 +527,16 @@ def task_weights(task: WeightingTask, use: str = "ahp"):
     who = "、".join(e.expert for e in group.experts)
     label = f"网页平台赋权任务 #{task.pk}「{task.name}」（层次分析法，{len(group.experts)} 位专家：{who}"
     label += f"，{task.get_aggregation_display()}）" if len(group.experts) > 1 else "）"
-    extra = _pointless_siblings(system_core(task.system), task.node)
-    codes = [c["code"] for c in task.criteria] + extra
-    zeros = np.zeros(len(extra))
+    codes = [c["code"] for c in task.criteria]
     if use == "combined":
         w = combined_weights(task, group)
         if w is None:
             raise UserError("本任务尚未设定主客观组合")
         c = task.combination
         how = "乘法合成" if c.get("how") == "multiplicative" else f"线性加权 α = {c.get('alpha')}"
-        return Weights("combine", codes, np.concatenate([np.asarray(w), zeros]),
+        return Weights("combine", codes, np.asarray(w),
                        f"{label}与客观赋权 #{c['objective']} 组合（{how}）")
-    return Weights("ahp", codes, np.concatenate([np.asarray(group.combined.weights), zeros]), label)
+    return Weights("ahp", codes, np.asarray(group.combined.weights), label)
 
 
 def objective_weights(ow):
