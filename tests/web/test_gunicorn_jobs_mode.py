@@ -16,6 +16,8 @@ import pytest
 
 pytest.importorskip("gunicorn")
 
+pytestmark = pytest.mark.nodb  # gunicorn runs in its own process on its own SQLite file
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
