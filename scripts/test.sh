@@ -2,7 +2,8 @@
 # Set everything up and run the whole test suite: lint, type check of the core, every test on SQLite,
 # then the database-backed tests again on a real PostgreSQL server. Fails if any step fails or no test ran
 # (pytest's exit 5). Tests run on every core in parallel (pytest-xdist; one test file stays on one worker,
-# so module-level fixtures are built once); TEST_WORKERS=0 runs them in one process.
+# so module-level fixtures are built once); TEST_WORKERS=0 runs them in one process. Two slow jobs are separate
+# commands (docs/performance.md): scripts/fuzz.sh (the large fuzz run) and scripts/test-slow.sh (marker separate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -41,7 +42,7 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 [ "$pg_was_running" = 1 ] || trap 'as_pg "$bin/pg_ctl" -D "$pgdir" -m fast stop >/dev/null 2>&1 || true' EXIT
 DATABASE_URL=$(bash scripts/start-postgres.sh)
 export DATABASE_URL
-pytest -q -p no:cacheprovider -m "not spark" "${parallel[@]}" tests/web "$@"
+pytest -q -p no:cacheprovider -m "not spark and not nodb" "${parallel[@]}" tests/web "$@"
 done_phase
 
 echo "== 全部通过，共用时 $((SECONDS - start)) 秒"

@@ -2,7 +2,10 @@
 only in its pandas conversions (toPandas, createDataFrame from a pandas frame, pandas UDFs, pyspark.pandas),
 which govassess never calls — records are read by Spark itself or handed over as lists of rows, and results
 come back with collect(). This runs the real engine in a process where pandas cannot be imported at all, so
-any pandas-dependent path added later fails here instead of warning (or breaking) in production."""
+any pandas-dependent path added later fails here instead of warning (or breaking) in production.
+
+It needs a JVM of its own (a process without pandas cannot share the suite's SparkSession): 1–8 minutes on a
+shared 2-core machine, so it runs in scripts/test-slow.sh, not in the default command (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.separate]
 
 ROOT = Path(__file__).resolve().parents[2]
 

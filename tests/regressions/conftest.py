@@ -19,6 +19,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [i for i in items if not i.get_closest_marker("fuzz")]
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Under pytest-xdist the cases are counted in the workers: hand each worker's count to the controller.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        try:
+            from fuzzkit import COUNT
+        except ImportError:
+            return
+        workeroutput["fuzz_count"] = dict(COUNT)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001
+    try:
+        from fuzzkit import COUNT
+    except ImportError:
+        return
+    COUNT.update(getattr(node, "workeroutput", {}).get("fuzz_count", {}))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
     try:
         from fuzzkit import COUNT

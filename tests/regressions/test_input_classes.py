@@ -137,6 +137,9 @@ CASES = [
          "二月七日"),
     case("form-invalid-regex", ["survey", "template", "form-bad-regex.yaml", "--out", "t.xlsx"],
          ["form-bad-regex.yaml"], "form-bad-regex.yaml", "工作表「单位」", "字段 地址", "正则表达式"),
+    case("form-catastrophic-regex", ["survey", "template", "form-catastrophic-regex.yaml", "--out", "t.xlsx"],
+         ["form-catastrophic-regex.yaml"], "form-catastrophic-regex.yaml", "工作表「单位」", "字段 地址",
+         "不能在重复的内容里再套重复"),
     # --- numbers and dates at the edge -------------------------------------------------------------------
     case("money-1e307", ["survey", "import", "survey-money-1e307.xlsx", "--out", "csv"],
          ["survey-money-1e307.xlsx"], "survey-money-1e307.xlsx", "政务信息系统基本情况表", "第 2 行",

@@ -60,7 +60,8 @@ def _nothing_written(tmp_path, before):
 
 
 @pytest.mark.parametrize("case", ["other-system", "unknown-unit", "missing-folder", "combined", "bad-format",
-                                  "not-json", "bad-template", "unit-not-in-units-file"])
+                                  "not-json", "bad-template", "unit-not-in-units-file",
+                                  "score-as-text", "indicator-score-as-text", "previous-rank-as-text"])
 def test_bad_input_exit_2_located_chinese_nothing_written(files, tmp_path, capsys, case):
     results, system, out = files["h2"], str(files["system"]), tmp_path / "b.docx"
     extra: list[object] = []
@@ -83,6 +84,22 @@ def test_bad_input_exit_2_located_chinese_nothing_written(files, tmp_path, capsy
         results = tmp_path / "bad.json"
         results.write_text("{", encoding="utf-8")
         expect = "不是有效的结果 JSON"
+    elif case in ("score-as-text", "indicator-score-as-text", "previous-rank-as-text"):
+        # Hand-edited results files: the place is named as a user counts (units[2] is the second unit).
+        data = json.loads(files["h2" if case != "previous-rank-as-text" else "h1"].read_text(encoding="utf-8"))
+        if case == "score-as-text":
+            data["units"][1]["score"], expect = "八十", "units[2].score：应为数字，实际是文字「八十」"
+        elif case == "indicator-score-as-text":
+            data["units"][0]["indicators"]["3"]["score"] = "36分"
+            expect = "units[1].indicators.3.score：应为数字，实际是文字「36分」"
+        else:
+            data["units"][2]["rank"], expect = "第三", "units[3].rank：应为整数，实际是文字「第三」"
+        edited = tmp_path / "edited.json"
+        edited.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        if case == "previous-rank-as-text":
+            extra = ["--previous", edited]
+        else:
+            results = edited
     elif case == "bad-template":
         tpl = tmp_path / "t.yaml"
         tpl.write_text("office: x\nfooter: 第{page}页\n", encoding="utf-8")

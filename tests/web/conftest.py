@@ -22,9 +22,11 @@ from webtools import Org  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):
-    # Every web test talks to the database in transactional mode (background threads, live server).
+    # Every web test talks to the database in transactional mode (background threads, live server), except the
+    # few marked nodb (run in the SQLite phase only: on PostgreSQL they would repeat the same thing).
     for item in items:
-        if "tests/web/" in str(item.fspath).replace(os.sep, "/") and not item.get_closest_marker("django_db"):
+        if "tests/web/" in str(item.fspath).replace(os.sep, "/") and not item.get_closest_marker("django_db") \
+                and not item.get_closest_marker("nodb"):
             item.add_marker(pytest.mark.django_db(transaction=True))
 
 

@@ -130,18 +130,6 @@ def read_result(path: str) -> dict[str, Any]:
     return data
 
 
-def read_json(path: str) -> Any:
-    p = Path(path)
-    if not p.exists():
-        raise UserError("文件不存在", file=path)
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise UserError("不是 UTF-8 编码的结果 JSON", file=path) from None
-    except json.JSONDecodeError as e:
-        raise UserError(f"不是有效的结果 JSON（第 {e.colno} 列附近格式错误）", file=path, row=e.lineno) from None
-
-
 def _progress() -> Callable[[str, int, int], None]:
     def show(stage: str, done: int, total: int) -> None:
         console.print(f"  [{done}/{total}] {stage}", style="dim")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from govassess.forms.model import Field
+from govassess.forms.patterns import max_text
 from govassess.forms.validators import CHECKS
 
 
@@ -128,9 +129,12 @@ Converter = Callable[[Any], tuple[Any, tuple[str, str] | None]]
 def _text(field: Field, cutoff: dt.date) -> Converter:
     pattern = re.compile(field.pattern) if field.pattern else None
     message = field.pattern_message or f"应符合格式 {field.pattern}"
+    longest = max_text()  # bounds the matching time of the patterns forms/patterns.py lets through
 
     def convert(raw: Any) -> tuple[Any, tuple[str, str] | None]:
         text = shown(raw) if not isinstance(raw, str) else raw.strip()
+        if pattern is not None and len(text) > longest:
+            return None, (f"超过 {longest} 个字符，无法按格式检查（可设置环境变量 GOVASSESS_PATTERN_MAX_TEXT）", "格式")
         if pattern is not None and not pattern.search(text):
             return None, (message, "格式")
         return text, None

@@ -14,6 +14,7 @@ import yaml
 
 from govassess import safe_yaml
 from govassess.errors import Problem, UserError
+from govassess.forms.patterns import pattern_problem
 
 FIELD_TYPES = (
     "text",
@@ -265,6 +266,12 @@ def form_from_dict(data: Any, *, file: str | None = None) -> Form:
                     bad(f"pattern「{pattern}」不是有效的正则表达式（{at}有误，如括号未闭合、量词 * + ? 前没有内容）",
                         sheet=sname, field=fname)
                     pattern = None
+                else:
+                    why = pattern_problem(str(pattern))
+                    if why:
+                        shown_pattern = str(pattern) if len(str(pattern)) <= 60 else str(pattern)[:60] + "…"
+                        bad(f"pattern「{shown_pattern}」{why}", sheet=sname, field=fname)
+                        pattern = None
             for key in ("min", "max", "decimals"):
                 value = fd.get(key)
                 if value is not None and not isinstance(value, int | float | str | dt.date) or isinstance(value, bool):

@@ -4,6 +4,7 @@ each metric's parts into SQL aggregate expressions."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -90,9 +91,27 @@ class Period:
 
 
 # Records of a government service exist from the 1990s on; a period outside these years is a typing error
-# (0001 for 2001), and the calendar arithmetic around the period (a month before, a quarter after) would
-# leave the dates Python can represent at year 1 or 9999.
+# (0001 for 2001). The operator may widen or narrow them (docs/limits.md), but not past HARD_YEARS: the calendar
+# arithmetic around the period (a month before, a quarter after) would leave the dates Python can represent.
 PERIOD_YEARS = (1900, 2100)
+HARD_YEARS = (2, 9998)
+
+
+def period_years() -> tuple[int, int]:
+    """The accepted period years: PERIOD_YEARS, or GOVASSESS_PERIOD_MIN_YEAR / GOVASSESS_PERIOD_MAX_YEAR."""
+    lo_hard, hi_hard = HARD_YEARS
+    years = []
+    for name, default in (("GOVASSESS_PERIOD_MIN_YEAR", PERIOD_YEARS[0]), ("GOVASSESS_PERIOD_MAX_YEAR", PERIOD_YEARS[1])):
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            years.append(default)
+            continue
+        if not raw.isdigit() or not lo_hard <= int(raw) <= hi_hard:
+            raise UserError(f"环境变量 {name} 应为 {lo_hard} 到 {hi_hard} 之间的年份，实际为「{raw}」")
+        years.append(int(raw))
+    if years[0] > years[1]:
+        raise UserError(f"环境变量 GOVASSESS_PERIOD_MIN_YEAR（{years[0]}）大于 GOVASSESS_PERIOD_MAX_YEAR（{years[1]}）")
+    return years[0], years[1]
 
 
 def parse_period(start: str, end: str) -> Period:
@@ -101,10 +120,11 @@ def parse_period(start: str, end: str) -> Period:
         b = dt.date.fromisoformat(end)
     except ValueError:
         raise UserError(f"期间应写成 2021-01-01 这样的日期：{start} 至 {end}") from None
-    lo, hi = PERIOD_YEARS
+    lo, hi = period_years()
     for option, text, day in (("--from", start, a), ("--to", end, b)):
         if not lo <= day.year <= hi:
-            raise UserError(f"期间日期 {text} 不在 {lo} 年至 {hi} 年之间（年份是否少写或多写了一位？）", field=option)
+            raise UserError(f"期间日期 {text} 不在 {lo} 年至 {hi} 年之间（年份是否少写或多写了一位？"
+                            "范围可由环境变量 GOVASSESS_PERIOD_MIN_YEAR、GOVASSESS_PERIOD_MAX_YEAR 调整）", field=option)
     if b < a:
         raise UserError(f"期间结束日期 {end} 早于开始日期 {start}")
     return Period(a, b)

@@ -75,10 +75,10 @@ def file_name(code: str, name: str, suffix: str) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from govassess.cli.core import console, read_json
+    from govassess.cli.core import console
     from govassess.indicators import load_system
     from govassess.reports import pdf
-    from govassess.reports.model import build_model, parse_locked_at
+    from govassess.reports.model import build_model, parse_locked_at, read_results
     from govassess.reports.template import load_template
     from govassess.reports.word import write_bulletin, write_full_report, write_scorecard
 
@@ -91,8 +91,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         pdf.require_soffice()  # before any work: a missing LibreOffice is found at once
     # Everything is read and checked before the output set is opened; nothing is written on an error.
     system = load_system(args.system)
-    results = read_json(args.results)
-    previous = read_json(args.previous) if args.previous else None
+    results = read_results(args.results)
+    previous = read_results(args.previous, what="上一轮结果 JSON（--previous）") if args.previous else None
     tpl = load_template(args.template)
     if args.units:
         _check_units(results, args.units, args.results)

@@ -199,6 +199,68 @@ class ReportModel:
         raise UserError(f"结果中没有单位 {code}", field="--unit")
 
 
+_NUM_OR_NULL = {"type": ["number", "null"]}
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+
+
+def _report_schema() -> dict[str, Any]:
+    """What the documents read of a `govassess score` result, beyond what combine checks (RESULT_SCHEMA):
+    per-unit scores, ranks and indicator entries, each a number where a number is computed with."""
+    import copy
+
+    from govassess.scoring.combine import RESULT_SCHEMA
+
+    schema = copy.deepcopy(RESULT_SCHEMA)
+    schema["properties"]["system"]["properties"]["name"] = _TEXT_OR_NULL
+    schema["properties"]["indicators"] = {
+        "type": ["array", "null"],
+        "items": {"type": "object", "required": ["code"], "properties": {"code": {"type": ["string", "number"]}}},
+    }
+    schema["properties"]["warnings"] = {"type": ["array", "null"]}
+    schema["properties"]["units"]["items"]["properties"].update({
+        "weighted": _NUM_OR_NULL,
+        "bonus": _NUM_OR_NULL,
+        "penalty": _NUM_OR_NULL,
+        "rank": {"type": ["integer", "null"], "minimum": 1},
+        "grade": _TEXT_OR_NULL,
+        "vetoed": {"type": ["boolean", "null"]},
+        "missing": {"type": ["array", "null"]},
+        "indicators": {
+            "type": ["object", "null"],
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"score": _NUM_OR_NULL, "points": _NUM_OR_NULL,
+                               "applicable": {"type": "boolean"}, "explanation": _TEXT_OR_NULL},
+            },
+        },
+        "lost": {
+            "type": ["array", "null"],
+            "items": {"type": "object", "properties": {"indicator": {"type": ["string", "number"]},
+                                                       "name": _TEXT_OR_NULL, "lost": _NUM_OR_NULL,
+                                                       "reason": _TEXT_OR_NULL}},
+        },
+    })
+    return schema
+
+
+REPORT_SCHEMA = _report_schema()
+
+
+def read_results(path: str, *, what: str = "结果 JSON") -> dict[str, Any]:
+    """A `govassess score` results file for the documents: parsed with docs/limits.md's JSON limits and its shape
+    checked (a hand-edited file with 「八十」 for a score is refused naming ``units[2].score``, not a traceback)."""
+    from govassess import json_input
+
+    data = json_input.load_json(path, what=what)
+    if isinstance(data, dict) and isinstance(data.get("rounds"), list):
+        raise UserError("这是多轮合并结果（combine 的输出），没有各指标得分；请使用某一轮 score 的结果 JSON 生成文档",
+                        file=path)
+    if not isinstance(data, dict) or "units" not in data or "system" not in data:
+        raise UserError(f"不是 govassess score 输出的结果 JSON（缺少 system / units）：{what}", file=path)
+    json_input.check_shape(data, REPORT_SCHEMA, file=path, what=what)
+    return data
+
+
 def _check_results(results: Any, system: IndicatorSystem, what: str, file: str | None) -> None:
     if not isinstance(results, dict) or not isinstance(results.get("units"), list) or "system" not in results:
         raise UserError(f"不是 govassess score 输出的结果 JSON（缺少 system / units）：{what}", file=file)

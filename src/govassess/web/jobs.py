@@ -3,7 +3,8 @@
 Every background job is the one django-tasks task ``run_job(kind, pk)`` (the backport of Django 6's tasks
 API; settings.TASKS). ``settings.GOVASSESS_JOBS`` picks its backend per submission:
 - ``"thread"`` (default): ``govassess.web.ops.backends.ThreadBackend``, a daemon thread of the web process,
-  started when the job row is committed. Right for one process (`govassess serve`, a single gunicorn worker).
+  started when the job row is committed. Right for one process (`govassess serve`); refused under gunicorn,
+  whose worker restarts would kill the job (govassess.web.wsgi).
 - ``"worker"``: django-tasks-db's database backend; the start functions leave the job row QUEUED and write a
   task row; `govassess web worker` (any number of them, on any machine that reaches the database) runs
   django-tasks-db's worker loop, which takes one task row at a time (``SELECT … FOR UPDATE SKIP LOCKED`` on

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -676,38 +678,72 @@ def evidence_add(
     rel_dir = Path(str(round.pk)) / unit.code
     target_dir = Path(settings.EVIDENCE_DIR) / rel_dir
     target_dir.mkdir(parents=True, exist_ok=True)
+    _sweep_evidence_leftovers(round, unit, target_dir)
     stored = rel_dir / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+    final = Path(settings.EVIDENCE_DIR) / stored
+    # The bytes go to a .part file first and get their final name only as the last step of the transaction that
+    # stores the row: an error removes them, and a kill -9 leaves at most a .part file (or, in the instant of the
+    # commit, an unreferenced file) that the next upload into the folder sweeps (_sweep_evidence_leftovers).
+    part = final.with_name(f".{final.name}.part")
     size = 0
-    with open(Path(settings.EVIDENCE_DIR) / stored, "wb") as out:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    with transaction.atomic():
-        ev = Evidence.objects.create(
-            round=round,
-            unit=unit,
-            indicator=indicator,
-            kind=kind,
-            appeal=appeal,
-            original_name=name[:255],
-            stored_path=str(stored),
-            sha256=digest.hexdigest(),
-            size=size,
-            content_type=content_type,
-            uploaded_by=user,
-        )
-        audit_record(
-            user=user,
-            action="evidence_add",
-            object_type="evidence",
-            object_id=ev.pk,
-            round=round,
-            unit_code=unit.code,
-            indicator=indicator,
-            after={"file": name, "sha256": ev.sha256, "size": size, "kind": kind},
-        )
+    try:
+        with open(part, "wb") as out:
+            for chunk in upload.chunks():
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        with transaction.atomic():
+            ev = Evidence.objects.create(
+                round=round,
+                unit=unit,
+                indicator=indicator,
+                kind=kind,
+                appeal=appeal,
+                original_name=name[:255],
+                stored_path=str(stored),
+                sha256=digest.hexdigest(),
+                size=size,
+                content_type=content_type,
+                uploaded_by=user,
+            )
+            audit_record(
+                user=user,
+                action="evidence_add",
+                object_type="evidence",
+                object_id=ev.pk,
+                round=round,
+                unit_code=unit.code,
+                indicator=indicator,
+                after={"file": name, "sha256": ev.sha256, "size": size, "kind": kind},
+            )
+            part.replace(final)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        raise
     return ev
+
+
+# A file younger than this may belong to an upload still in progress in another process.
+EVIDENCE_LEFTOVER_AGE = 3600
+_EVIDENCE_NAME = re.compile(r"^\.?[0-9a-f]{32}\.[a-z0-9]+(\.part)?$")
+
+
+def _sweep_evidence_leftovers(round: Round, unit: Unit, folder: Path) -> list[Path]:
+    """Remove what a killed upload left in one unit's evidence folder, older than EVIDENCE_LEFTOVER_AGE: .part
+    files, and stored files no evidence row refers to (the kill came between the rename and the commit).
+    Returns the files removed. Only names evidence_add gives are touched."""
+    referenced = set(Evidence.objects.filter(round=round, unit=unit).values_list("stored_path", flat=True))
+    cutoff = time.time() - EVIDENCE_LEFTOVER_AGE
+    removed = []
+    for path in folder.iterdir():
+        if not path.is_file() or not _EVIDENCE_NAME.match(path.name):
+            continue
+        rel = str(Path(str(round.pk)) / unit.code / path.name)
+        if (path.name.endswith(".part") or rel not in referenced) and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def evidence_path(evidence: Evidence) -> Path:
