@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from govassess.errors import UserError
 from govassess.indicators.model import IndicatorNode, IndicatorSystem
-from govassess.reports.rectification import Rectification, RectificationOutcome
+from govassess.reports.rectification import Rectification, RectificationOutcome, outcome
 from govassess.scoring.engine import _round as round_score  # the rounding the results file was written with
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -282,7 +282,8 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
             if rank is not None and unit.previous_rank is not None:
                 unit.rank_change = int(unit.previous_rank) - int(rank)
         if rectification is not None:
-            unit.rectification = [_outcome(t, per, prev_per if prev is not None else None, nodes, digits)
+            unit.rectification = [_clean_outcome(outcome(t, per, prev_per if prev is not None else None, digits,
+                                                         name=nodes[t.indicator].name if t.indicator in nodes else None))
                                   for t in rectification.get(code) or []]
         models.append(unit)
 
@@ -311,25 +312,9 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
     )
 
 
-def _leaf_score(per: dict[str, Any] | None, code: str) -> float | None:
-    entry = (per or {}).get(code) or {}
-    if not entry or not entry.get("applicable", True):
-        return None
-    value = entry.get("score")
-    return None if value is None else float(value)
-
-
-def _outcome(task: Any, per: dict[str, Any], prev_per: dict[str, Any] | None, nodes: dict[str, IndicatorNode],
-             digits: int) -> RectificationOutcome:
-    """One task with the leaf's score in both rounds (from the two results files, not from the task)."""
-    node = nodes.get(task.indicator)
-    current = _leaf_score(per, task.indicator)
-    previous = _leaf_score(prev_per, task.indicator) if prev_per is not None else None
-    change = round_score(current - previous, digits) if current is not None and previous is not None else None
-    return RectificationOutcome(
-        indicator=task.indicator, name=clean(task.name or (node.name if node else task.indicator)),
-        status=clean(task.status), requirement=clean(task.requirement or ""), lost=task.lost,
-        previous=previous, current=current, change=change)
+def _clean_outcome(o: RectificationOutcome) -> RectificationOutcome:
+    o.name, o.status, o.requirement = clean(o.name), clean(o.status), clean(o.requirement)
+    return o
 
 
 def _first_level_nodes(system: IndicatorSystem) -> list[IndicatorNode]:

@@ -66,6 +66,29 @@ class RectificationOutcome:
 Rectification = Mapping[str, Sequence[RectificationTask]]
 
 
+def leaf_score(per: Mapping[str, Any] | None, code: str) -> float | None:
+    """A leaf's score in one unit's ``indicators`` of a results file (None: absent or not applicable)."""
+    entry = (per or {}).get(code) or {}
+    if not entry or not entry.get("applicable", True):
+        return None
+    value = entry.get("score")
+    return None if value is None else float(value)
+
+
+def outcome(task: RectificationTask, per: Mapping[str, Any] | None, prev_per: Mapping[str, Any] | None,
+            digits: int, *, name: str | None = None) -> RectificationOutcome:
+    """One task with its leaf's score in both rounds, taken from the two results files (``per``: this round's
+    ``indicators`` of the unit, ``prev_per``: the previous round's; None when that round is not known)."""
+    from govassess.scoring.engine import _round as round_score  # the rounding the results were written with
+
+    current = leaf_score(per, task.indicator)
+    previous = leaf_score(prev_per, task.indicator) if prev_per is not None else None
+    change = round_score(current - previous, digits) if current is not None and previous is not None else None
+    return RectificationOutcome(
+        indicator=task.indicator, name=task.name or name or task.indicator, status=task.status,
+        requirement=task.requirement or "", lost=task.lost, previous=previous, current=current, change=change)
+
+
 def read_rectification(path: str | Path, results: Mapping[str, Any], leaves: Mapping[str, str]
                        ) -> dict[str, list[RectificationTask]]:
     """Read an office's 整改 CSV/XLSX (columns 单位代码, 指标编码, 状态, optional 整改要求): every bad row is
