@@ -121,3 +121,38 @@ def test_rectification_needs_previous(files, tmp_path, capsys):
                "--rectification", rect, "--out", out) == 2
     assert "须同时给出 --previous" in "".join(capsys.readouterr())
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from rich.console import Console
+
+    from govassess.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    run_demo(out, console=Console(quiet=True))
+    return out
+
+
+@pytest.mark.slow
+def test_demo_county_rounds_improved_and_not(demo, tmp_path):
+    """阳东区 (X02) in the demo's two county rounds; the three leaves are expert scores (manual: score = the value
+    entered), so the expected numbers are the inputs files' own lines, checked first:
+      2 办件覆盖度 1 → 2 (已提升), 4 证照制发、使用情况 2 → 2 (未提升), 3 监管数据汇聚情况 1.5 → 1 (下降)."""
+    system = "yangjiang-2021-county"
+    h1, h2 = demo / f"{system}-h1.json", demo / f"{system}-h2.json"
+    for stem, wanted in (("h1", {"2": "1", "4": "2", "3": "1.5"}), ("h2", {"2": "2", "4": "2", "3": "1"})):
+        lines = (demo / f"{system}-{stem}-inputs.csv").read_text(encoding="utf-8").splitlines()
+        for code, value in wanted.items():
+            assert any(line.startswith(f"X02,{code},score,{value},") for line in lines), (stem, code)
+    rect = tmp_path / "整改.csv"
+    rect.write_text("单位代码,指标编码,状态,整改要求\nX02,2,已通过,完善办件数据上报\nX02,4,未通过,\n"
+                    "X02,3,逾期未整改,补齐监管数据\n", encoding="utf-8")
+    out = tmp_path / "阳东区.docx"
+    assert run("report", "scorecard", h2, "--system", system, "--previous", h1, "--unit", "X02",
+               "--rectification", rect, "--out", out) == 0
+    assert _section(out)[1:] == [
+        ["2", "办件覆盖度", "完善办件数据上报", "已通过", "1.00", "2.00", "已提升"],
+        ["4", "证照制发、使用情况", "—", "未通过", "2.00", "2.00", "未提升"],
+        ["3", "监管数据汇聚情况", "补齐监管数据", "逾期未整改", "1.50", "1.00", "下降"],
+    ]
