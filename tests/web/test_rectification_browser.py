@@ -13,6 +13,15 @@ from govassess.web.rectification.models import Task, TaskEvidence
 pytestmark = [pytest.mark.browser]
 
 
+def _accessible(page) -> None:
+    """No serious or critical axe-core violation (as tests/web/test_accessibility.py checks the main pages)."""
+    try:
+        from test_accessibility import serious
+    except pytest.skip.Exception:  # axe-playwright-python not installed
+        return
+    assert not (found := serious(page)), "\n".join(found)
+
+
 @pytest.fixture
 def final(org):
     from pathlib import Path
@@ -37,6 +46,7 @@ def test_threshold_tasks_answer_with_evidence_return_then_accept(final, live_ser
     assert rows.count() == 3
     assert "网上办理率" in rows.nth(0).inner_text() and "30.00" in rows.nth(0).inner_text()
     office.screenshot(path=str(SHOTS / "rectification-office.png"), full_page=True)
+    _accessible(office)
 
     task = Task.objects.get(round=final.round, unit=final.d2, indicator="1")
     unit = sized_session(browser, live_server, "filler2", 1280, 900)
@@ -76,5 +86,6 @@ def test_threshold_tasks_answer_with_evidence_return_then_accept(final, live_ser
     for step in ("下达任务", "提交整改情况", "退回", "复核通过", "整改截图.pdf"):
         assert step in history
     reviewer.screenshot(path=str(SHOTS / "rectification-task.png"), full_page=True)
+    _accessible(reviewer)
     task.refresh_from_db()
     assert task.status == "accepted"
