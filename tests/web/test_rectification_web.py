@@ -28,7 +28,7 @@ from govassess.web.audit.models import AuditEntry
 from govassess.web.rectification import services
 from govassess.web.rectification.models import Task, TaskEvent, TaskEvidence
 from govassess.web.rounds import services as rounds
-from govassess.web.rounds.models import Round
+from govassess.web.rounds.models import Notification, Round
 
 PDF = b"%PDF-1.4 rectification evidence"
 LATER = (timezone.localdate() + timedelta(days=20)).isoformat()
@@ -158,6 +158,10 @@ def test_unit_answers_with_evidence_reviewer_returns_then_accepts(final):
     assert actions == ["rectification_create", "rectification_answer", "rectification_evidence_download",
                        "rectification_return", "rectification_answer", "rectification_accept"]
     assert {ACTION_LABELS[a] for a in actions} >= {"提交整改情况", "退回整改情况", "整改复核通过"}
+    notes = list(Notification.objects.filter(user=final.filler1).order_by("id").values_list("message", flat=True))
+    assert notes[-2:] == [f"2021年上半年：评估办下达了1项整改任务，请于{task.deadline:%Y-%m-%d}前提交整改情况。",
+                          "整改任务「1 网上办理率」被退回：截图不清晰"]
+    assert not Notification.objects.filter(user=final.filler2, message__contains="整改").exists()
     # Accepted: the unit cannot answer again.
     resp = unit.post(f"/rectification/tasks/{task.pk}/answer/", {"text": "再交一次"}, follow=True)
     assert "不能再次提交" in resp.content.decode()

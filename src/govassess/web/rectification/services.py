@@ -140,7 +140,27 @@ def tasks_create(*, user, round: Round, chosen: Sequence[Candidate], requirement
                          object_id=task.pk, round=round, unit_code=c.unit, indicator=c.indicator,
                          after={"lost": c.lost, "requirement": task.requirement, "deadline": deadline.isoformat()})
             made.append(task)
+        _notify_units(round, made)
     return made, skipped
+
+
+def _notify(unit: Unit, message: str, link: str) -> None:
+    """The unit's fillers get a 站内通知 (the rounds app's notifications)."""
+    from govassess.web.rounds.services import _unit_fillers, notification_send
+
+    notification_send(users=_unit_fillers(unit), message=message, link=link)
+
+
+def _notify_units(round: Round, tasks: Sequence[Task]) -> None:
+    from django.urls import reverse
+
+    per_unit: dict[int, list[Task]] = {}
+    for t in tasks:
+        per_unit.setdefault(t.unit_id, []).append(t)
+    for group in per_unit.values():
+        last = max(t.deadline for t in group)
+        _notify(group[0].unit, f"{round.name}：评估办下达了{len(group)}项整改任务，请于{last:%Y-%m-%d}前提交整改情况。",
+                reverse("rectification_round", args=[round.pk]))
 
 
 def tasks_create_threshold(*, user, round: Round, share_below: str | None, lost_at_least: str | None,
@@ -234,6 +254,11 @@ def task_review(*, user, task: Task, accept: bool, reason: str = "") -> TaskEven
                      object_type="rectification_task", object_id=locked.pk, round=locked.round,
                      unit_code=locked.unit.code, indicator=locked.indicator,
                      before={"status": locked.get_status_display()}, after={"status": to.label, "reason": reason})
+        if not accept:
+            from django.urls import reverse
+
+            _notify(locked.unit, f"整改任务「{locked.indicator} {locked.indicator_name}」被退回：{reason}",
+                    reverse("rectification_task", args=[locked.pk]))
     task.refresh_from_db()
     return event
 
