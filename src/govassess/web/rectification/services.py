@@ -201,7 +201,8 @@ def task_answer(*, user, task: Task, text: str, uploads: Sequence[Any] = ()) -> 
         raise UserError("请填写整改情况说明", field="整改情况")
     checked = [(up, *_check_evidence_file(up)) for up in uploads]
     rel_dir = Path("rectification") / str(task.round_id) / task.unit.code
-    (_evidence_dir() / rel_dir).mkdir(parents=True, exist_ok=True)
+    if checked:
+        (_evidence_dir() / rel_dir).mkdir(parents=True, exist_ok=True)
     parts: list[tuple[Path, Path]] = []
     try:
         with transaction.atomic():
