@@ -134,6 +134,32 @@ def _document(org, *, published: bool = False, fresh: bool = False) -> int:
     ).pk
 
 
+def _rectification(org) -> dict:
+    """A 整改任务 of D01 with an answer's evidence file (stored directly: the matrix needs one in every state)."""
+    import datetime as dt
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from govassess.web.rectification.models import Task, TaskEvent, TaskEvidence, TaskList
+
+    task = Task.objects.filter(round=org.round, unit=org.d1).first()
+    if task is None:
+        task_list, _ = TaskList.objects.get_or_create(round=org.round)
+        task = Task.objects.create(task_list=task_list, round=org.round, unit=org.d1, indicator="1",
+                                   indicator_name="网上办理率", lost=6, reason="矩阵测试", requirement="矩阵整改要求",
+                                   deadline=dt.date(2030, 1, 1))
+        event = TaskEvent.objects.create(task=task, kind="answer", text="矩阵答复", user=org.filler1)
+        rel = Path("rectification") / str(org.round.pk) / "D01" / f"{uuid.uuid4().hex}.pdf"
+        (Path(settings.EVIDENCE_DIR) / rel).parent.mkdir(parents=True, exist_ok=True)
+        (Path(settings.EVIDENCE_DIR) / rel).write_bytes(PDF)
+        TaskEvidence.objects.create(task=task, event=event, original_name="z.pdf", stored_path=str(rel),
+                                    sha256="0" * 64, size=len(PDF), content_type="application/pdf",
+                                    uploaded_by=org.filler1)
+    return {"task": task.pk, "evidence": task.evidence.first().pk}
+
+
 def _spare_account(org) -> int:
     from django.contrib.auth import get_user_model
 
@@ -409,6 +435,43 @@ def endpoints():
             lambda o, x: f"/rounds/{r(o)}/units/D01/documents/scorecard.docx",
             {c: set(), rv: set(), p: set(), f: {"office", "reviewer", "filler_own", "leader"}},
         ),
+        # 整改 (issue 12): the tasks of a unit follow its evidence (its own fillers, reviewers, the office; never
+        # another unit, a provider or a leader); the office creates and closes (a round not yet final, or a closed
+        # list, answers with the refusal message); the unit answers, reviewers and the office review.
+        ("rectification_index", "GET", lambda o, x: "/rectification/", {c: review | fillers}),
+        (
+            "rectification_round",
+            "GET",
+            lambda o, x: f"/rounds/{r(o)}/rectification/",
+            {c: review | fillers, f: review | fillers},
+        ),
+        ("rectification_create", "POST", lambda o, x: f"/rounds/{r(o)}/rectification/create/", {c: office, f: office}),
+        ("rectification_pick", "GET", lambda o, x: f"/rounds/{r(o)}/rectification/units/D01/", {c: office, f: office}),
+        (
+            "rectification_task",
+            "GET",
+            lambda o, x: f"/rectification/tasks/{_rectification(o)['task']}/",
+            {c: review | {"filler_own"}, f: review | {"filler_own"}},
+        ),
+        (
+            "rectification_answer",
+            "POST",
+            lambda o, x: f"/rectification/tasks/{_rectification(o)['task']}/answer/",
+            {c: {"filler_own"}, f: {"filler_own"}},
+        ),
+        (
+            "rectification_review",
+            "POST",
+            lambda o, x: f"/rectification/tasks/{_rectification(o)['task']}/review/",
+            {c: review, f: review},
+        ),
+        (
+            "rectification_evidence",
+            "GET",
+            lambda o, x: f"/rectification/evidence/{_rectification(o)['evidence']}/",
+            {c: review | {"filler_own"}, f: review | {"filler_own"}},
+        ),
+        ("rectification_close", "POST", lambda o, x: f"/rounds/{r(o)}/rectification/close/", {c: office, f: office}),
         # 账号管理 (office only; actions on a spare account so the matrix's own logins keep working).
         ("account_manage", "GET", lambda o, x: "/accounts/manage/", {c: office}),
         ("account_new", "GET", lambda o, x: "/accounts/manage/new/", {c: office}),
@@ -478,6 +541,7 @@ def endpoints():
 NOT_ROUND = {
     "dashboard", "notifications", "password_change", "round_create", "annual_list", "annual_detail", "annual_export",
     "login", "notifications_read", "admin", "api_schema", "api_rounds", "api_units", "otp_setup",
+    "rectification_index",
 }  # fmt: skip
 # URL names that have no row, and why.
 EXEMPT = {"logout": "ends the session the matrix's clients share; logging out is tested in test_first_login"}

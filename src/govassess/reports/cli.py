@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         k.add_argument("--system", required=True, metavar="体系", help="评分所用的指标体系（内置 id 或文件路径）")
         k.add_argument("--units", metavar="单位文件", help="单位文件 CSV/XLSX：核对结果中的每个单位都在其中（可选）")
         k.add_argument("--previous", metavar="上轮结果.json", help="上一轮的结果 JSON，用于“较上轮”的变化")
+        k.add_argument("--rectification", metavar="整改.csv",
+                       help="上一轮的整改任务及其状态（CSV/XLSX：单位代码、指标编码、状态，可选整改要求；须同时给出 --previous），"
+                       "成绩单中写“上轮整改情况”")
         k.add_argument("--template", metavar="模板.yaml", help="文字模板 YAML（标题、发文单位、页眉页脚、标志、固定段落，见 docs/reports.md）")
         k.add_argument("--format", choices=("docx", "pdf"), help="输出格式（默认按 --out 的扩展名，否则 docx）")
         k.add_argument("--unit", metavar="单位代码", help="单位代码：成绩单只生成该单位；与 --anonymise 同用时该单位保留名称")
@@ -96,8 +99,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     tpl = load_template(args.template)
     if args.units:
         _check_units(results, args.units, args.results)
+    rectification = None
+    if args.rectification:
+        from govassess.reports.rectification import read_rectification
+
+        if not args.previous:
+            raise UserError("使用 --rectification 时须同时给出 --previous（上一轮结果），才能比较整改的指标是否提升",
+                            field="--rectification")
+        leaves = {str(n.code): n.name for n in system.leaves() if n.code}
+        rectification = read_rectification(args.rectification, results if isinstance(results, dict) else {}, leaves)
     model = build_model(results, system, previous=previous, anonymise=args.anonymise, reader=args.unit,
-                        results_file=args.results, previous_file=args.previous, locked_at=locked_at)
+                        results_file=args.results, previous_file=args.previous, locked_at=locked_at,
+                        rectification=rectification)
 
     def scorecard(code: str) -> Callable[[Path], Any]:
         return lambda path: write_scorecard(model, tpl, code, path, internal=args.internal)

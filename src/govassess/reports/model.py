@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from govassess.errors import UserError
 from govassess.indicators.model import IndicatorNode, IndicatorSystem
+from govassess.reports.rectification import Rectification, RectificationOutcome, outcome
 from govassess.scoring.engine import _round as round_score  # the rounding the results file was written with
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -95,6 +96,8 @@ class UnitReport:
     previous_rank: int | None = None
     change: float | None = None
     rank_change: int | None = None  # positive: moved up
+    # The previous round's 整改任务 of this unit and whether each indicator improved (build_model's rectification)
+    rectification: list[RectificationOutcome] = field(default_factory=list)
 
     @property
     def rank_text(self) -> str:
@@ -170,6 +173,7 @@ class ReportModel:
     reader: str | None
     warnings: list[str]
     locked_at: dt.datetime | None = None  # when the results were made final (the round's lock), aware
+    has_rectification: bool = False  # a rectification mapping was given: the 成绩单 has a 上轮整改情况 section
 
     @property
     def locked_text(self) -> str | None:
@@ -271,9 +275,11 @@ def _check_results(results: Any, system: IndicatorSystem, what: str, file: str |
 
 def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: dict[str, Any] | None = None,
                 anonymise: bool = False, reader: str | None = None, results_file: str | None = None,
-                previous_file: str | None = None, locked_at: dt.datetime | None = None) -> ReportModel:
+                previous_file: str | None = None, locked_at: dt.datetime | None = None,
+                rectification: Rectification | None = None) -> ReportModel:
     """The report model of one scored round (``previous``: the round before, for changes; ``locked_at``: when
-    its results were made final — a naive time is read as Asia/Shanghai, the office's clock)."""
+    its results were made final — a naive time is read as Asia/Shanghai, the office's clock; ``rectification``:
+    unit code → the previous round's 整改任务 of that unit, for the 成绩单's 上轮整改情况)."""
     if locked_at is not None and locked_at.tzinfo is None:
         locked_at = locked_at.replace(tzinfo=SHANGHAI)
     _check_results(results, system, "结果文件", results_file)
@@ -337,6 +343,10 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
                 unit.change = round_score(unit.score - unit.previous_score, digits)
             if rank is not None and unit.previous_rank is not None:
                 unit.rank_change = int(unit.previous_rank) - int(rank)
+        if rectification is not None:
+            unit.rectification = [_clean_outcome(outcome(t, per, prev_per if prev is not None else None, digits,
+                                                         name=nodes[t.indicator].name if t.indicator in nodes else None))
+                                  for t in rectification.get(code) or []]
         models.append(unit)
 
     sections = []
@@ -360,7 +370,13 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
         indicator_sections=[_indicator_section(n, models, sections, raw_units, digits, nodes) for n in first],
         system_rows=_system_rows(system), sources=_sources(system), has_leads=has_leads,
         anonymised=anonymise, reader=reader, warnings=list(results.get("warnings") or []), locked_at=locked_at,
+        has_rectification=rectification is not None,
     )
+
+
+def _clean_outcome(o: RectificationOutcome) -> RectificationOutcome:
+    o.name, o.status, o.requirement = clean(o.name), clean(o.status), clean(o.requirement)
+    return o
 
 
 def _first_level_nodes(system: IndicatorSystem) -> list[IndicatorNode]:

@@ -544,6 +544,28 @@ def _scorecard_body(w: WordDocument, u: UnitReport, level: int, *, radar: bool =
             w.para(f"{n}. " + w.text("suggestion", name=lp.name, code=lp.code, lost=m.fmt(lp.lost),
                                      reason=lp.reason.rstrip("。"),
                                      criteria=f"“{lp.criteria}”" if lp.criteria else ""))
+    _rectification_section(w, u, level)
+
+
+def _rectification_section(w: WordDocument, u: UnitReport, level: int) -> None:
+    """上轮整改情况: the previous round's 整改任务 of the unit, their status and whether the indicator improved
+    (only when the model was given the tasks, build_model's ``rectification``)."""
+    m = w.model
+    if not m.has_rectification:
+        return
+    w.heading("上轮整改情况", level)
+    if not u.rectification:
+        w.para("上一轮没有向本单位下达整改任务。")
+        return
+    passed = sum(1 for t in u.rectification if t.status == "已通过")
+    better = sum(1 for t in u.rectification if t.improved_text == "已提升")
+    w.para(f"上一轮共向本单位下达整改任务{len(u.rectification)}项，其中整改已通过{passed}项；"
+           f"本轮得分较上轮提升的指标{better}项。")
+    previous = m.previous_round or "上轮"
+    w.table(f"{u.label}上轮整改情况", ["编码", "指标", "整改要求", "整改状态", f"{previous}得分", "本轮得分", "是否提升"],
+            [[t.indicator, t.name, t.requirement or "—", t.status, m.fmt(t.previous), m.fmt(t.current), t.improved_text]
+             for t in u.rectification],
+            widths=[1.4, 3.2, 4.6, 2.0, 1.8, 1.8, 1.4], numeric=[4, 5])
 
 
 def _rank_change(change: int | None) -> str:

@@ -76,6 +76,12 @@ ACTION_LABELS = {
     "document_download": "下载评估文档",
     "document_publish": "发布评估文档",
     "scorecard_document": "下载成绩单文档",
+    "rectification_create": "下达整改任务",
+    "rectification_answer": "提交整改情况",
+    "rectification_accept": "整改复核通过",
+    "rectification_return": "退回整改情况",
+    "rectification_close": "关闭整改任务清单",
+    "rectification_evidence_download": "下载整改佐证材料",
 }
 
 OBJECT_LABELS = {
@@ -103,6 +109,8 @@ OBJECT_LABELS = {
     "extension": "延期",
     "job": "后台任务",
     "survey": "普查",
+    "rectification_task": "整改任务",
+    "rectification_list": "整改任务清单",
 }
 
 FIELD_LABELS = {
@@ -170,6 +178,13 @@ FIELD_LABELS = {
     "map": "指标映射",
     "engine": "计算引擎",
     "info_rules": "信息报送考评办法",
+    # 整改 (rectification app)
+    "lost": "失分",
+    "requirement": "整改要求",
+    "text": "整改情况说明",
+    "files": "佐证材料",
+    "tasks": "整改任务数",
+    "accepted": "已通过数",
 }
 
 _VALUE_LABELS: dict[str, dict[str, str]] = {}

@@ -59,8 +59,12 @@ def report_model(round: Round, *, results: dict[str, Any] | None = None, anonymi
     # The changes since the previous round only mean something for the same indicator system.
     if prev_run is not None and prev_run.results and (prev_run.results.get("system") or {}).get("id") == core.id:
         previous = prev_run.results
+    from govassess.web.rectification.services import report_rows
+
+    # 上轮整改情况: the previous final round's 整改任务 (None when it has none: no section in the 成绩单).
     return build_model(results, core, previous=previous, anonymise=anonymise, reader=reader,
-                       results_file=f"轮次「{round.name}」的评分结果", locked_at=round.finalised_at)
+                       results_file=f"轮次「{round.name}」的评分结果", locked_at=round.finalised_at,
+                       rectification=report_rows(before))
 
 
 def render(model, kind: str, fmt: str, target: Path, *, unit: str | None = None) -> None:

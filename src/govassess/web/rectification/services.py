@@ -1,0 +1,307 @@
+"""Write side of 整改: the office creates tasks from a published round's lost points, units answer with a
+description and evidence, reviewers accept or return, the office closes the list. Every step is audited.
+
+The lost points are the report model's (govassess.reports.model.LostPoint, built by the documents app's
+report_model from the round's latest scoring results), so a task carries the same explanation the 成绩单
+prints. Tasks are created only on a final round, where a unit reads every explanation of its own scorecard
+(rounds.policy.readable_fields), so nothing in a task's text is withheld from the unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from govassess.errors import ProblemCollector, UserError
+from govassess.web.audit.services import audit_record
+from govassess.web.organisation.models import Unit
+from govassess.web.rectification import policy
+from govassess.web.rectification.models import EventKind, Task, TaskEvent, TaskEvidence, TaskList, TaskStatus
+from govassess.web.rounds import selectors
+from govassess.web.rounds.models import Round
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One lost point of one unit that could become a task."""
+
+    unit: str
+    unit_name: str
+    indicator: str
+    name: str
+    lost: float
+    points: float | None
+    share: float | None  # score as a percentage of the leaf's points
+    reason: str
+    lead: str
+
+
+def lost_points(round: Round) -> list[Candidate]:
+    """Every lost point of the round's latest results, with the leaf's score share."""
+    from govassess.web.documents.services import report_model
+
+    run = selectors.latest_run(round)
+    if run is None or not run.results:
+        raise UserError(f"轮次「{round.name}」尚无评分结果")
+    model = report_model(round, results=run.results)
+    raw = {str(u.get("unit")): u.get("indicators") or {} for u in run.results.get("units") or []}
+    out = []
+    for u in model.units:
+        for lp in u.lost:
+            entry = raw.get(u.code, {}).get(lp.code) or {}
+            points = entry.get("points")
+            score = entry.get("score")
+            share = (100.0 * float(score) / float(points)) if points and score is not None else None
+            out.append(Candidate(u.code, u.name, lp.code, lp.name, lp.lost, points, share, lp.reason, lp.lead or ""))
+    return out
+
+
+def _task_list(round: Round) -> TaskList:
+    task_list, _ = TaskList.objects.get_or_create(round=round)
+    return task_list
+
+
+def _parse_number(text: str | None, what: str) -> float | None:
+    text = (text or "").strip().rstrip("%％")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"「{text}」不是数字", field=what) from None
+    if value < 0:
+        raise UserError("不能为负数", field=what)
+    return value
+
+
+def _check_task_fields(requirement: str, deadline: dt.date | None) -> None:
+    if not (requirement or "").strip():
+        raise UserError("请填写整改要求", field="整改要求")
+    if deadline is None:
+        raise UserError("请填写整改期限（日期）", field="整改期限")
+    if deadline < timezone.localdate():
+        raise UserError(f"整改期限 {deadline:%Y-%m-%d} 早于今天", field="整改期限")
+
+
+def select_by_threshold(candidates: Sequence[Candidate], *, share_below: str | None, lost_at_least: str | None,
+                        units: Iterable[str] = ()) -> list[Candidate]:
+    """Lost points whose leaf's score share is below x % or whose points lost are at least y (either rule),
+    of the chosen units (none chosen: all units)."""
+    x = _parse_number(share_below, "得分率低于（%）")
+    y = _parse_number(lost_at_least, "失分不少于（分）")
+    if x is None and y is None:
+        raise UserError("请至少填写一个条件：得分率低于多少（%），或失分不少于多少分", field="条件")
+    chosen = {c for c in units if c}
+    known = {c.unit for c in candidates}
+    unknown = sorted(chosen - known - set(Unit.objects.filter(code__in=chosen).values_list("code", flat=True)))
+    if unknown:
+        raise UserError(f"没有这些单位：{'、'.join(unknown)}", field="单位")
+    return [c for c in candidates
+            if (not chosen or c.unit in chosen)
+            and ((x is not None and c.share is not None and c.share < x - 1e-9) or (y is not None and c.lost >= y - 1e-9))]
+
+
+def tasks_create(*, user, round: Round, chosen: Sequence[Candidate], requirement: str,
+                 deadline: dt.date | None) -> tuple[list[Task], int]:
+    """Create one task per chosen lost point; a (unit, indicator) that already has a task is skipped.
+    Returns the new tasks and how many were skipped as duplicates."""
+    policy.check_create(user, round)
+    _check_task_fields(requirement, deadline)
+    if not chosen:
+        raise UserError("没有符合条件的失分项，未创建整改任务")
+    units = {u.code: u for u in Unit.objects.filter(code__in={c.unit for c in chosen})}
+    with transaction.atomic():
+        task_list = _task_list(round)
+        task_list = TaskList.objects.select_for_update().get(pk=task_list.pk)
+        policy.require_open(task_list)
+        existing = set(Task.objects.filter(round=round).values_list("unit__code", "indicator"))
+        made, skipped = [], 0
+        for c in chosen:
+            if (c.unit, c.indicator) in existing:
+                skipped += 1
+                continue
+            existing.add((c.unit, c.indicator))
+            task = Task.objects.create(
+                task_list=task_list, round=round, unit=units[c.unit], indicator=c.indicator,
+                indicator_name=c.name[:200], lost=c.lost, reason=c.reason, lead=c.lead[:100],
+                requirement=requirement.strip(), deadline=deadline, created_by=user)
+            TaskEvent.objects.create(task=task, kind=EventKind.CREATE, text=task.requirement, user=user)
+            audit_record(user=user, action="rectification_create", object_type="rectification_task",
+                         object_id=task.pk, round=round, unit_code=c.unit, indicator=c.indicator,
+                         after={"lost": c.lost, "requirement": task.requirement, "deadline": deadline.isoformat()})
+            made.append(task)
+        _notify_units(round, made)
+    return made, skipped
+
+
+def _notify(unit: Unit, message: str, link: str) -> None:
+    """The unit's fillers get a 站内通知 (the rounds app's notifications)."""
+    from govassess.web.rounds.services import _unit_fillers, notification_send
+
+    notification_send(users=_unit_fillers(unit), message=message, link=link)
+
+
+def _notify_units(round: Round, tasks: Sequence[Task]) -> None:
+    from django.urls import reverse
+
+    per_unit: dict[int, list[Task]] = {}
+    for t in tasks:
+        per_unit.setdefault(t.unit_id, []).append(t)
+    for group in per_unit.values():
+        last = max(t.deadline for t in group)
+        _notify(group[0].unit, f"{round.name}：评估办下达了{len(group)}项整改任务，请于{last:%Y-%m-%d}前提交整改情况。",
+                reverse("rectification_round", args=[round.pk]))
+
+
+def tasks_create_threshold(*, user, round: Round, share_below: str | None, lost_at_least: str | None,
+                           units: Iterable[str], requirement: str, deadline: dt.date | None) -> tuple[list[Task], int]:
+    policy.check_create(user, round)
+    chosen = select_by_threshold(lost_points(round), share_below=share_below, lost_at_least=lost_at_least,
+                                 units=units)
+    return tasks_create(user=user, round=round, chosen=chosen, requirement=requirement, deadline=deadline)
+
+
+def tasks_create_picked(*, user, round: Round, unit: Unit, indicators: Iterable[str], requirement: str,
+                        deadline: dt.date | None) -> tuple[list[Task], int]:
+    policy.check_create(user, round)
+    wanted = [c for c in dict.fromkeys(indicators) if c]
+    if not wanted:
+        raise UserError("请勾选要下达整改任务的失分项", field="失分项")
+    mine = {c.indicator: c for c in lost_points(round) if c.unit == unit.code}
+    problems = ProblemCollector()
+    for code in wanted:
+        if code not in mine:
+            problems.add(f"单位 {unit.code} 在本轮没有失分项 {code}", indicator=code)
+    problems.raise_if_any()
+    return tasks_create(user=user, round=round, chosen=[mine[c] for c in wanted], requirement=requirement,
+                        deadline=deadline)
+
+
+def _evidence_dir() -> Path:
+    return Path(settings.EVIDENCE_DIR)
+
+
+def task_answer(*, user, task: Task, text: str, uploads: Sequence[Any] = ()) -> TaskEvent:
+    """The unit's answer: a description and evidence files (checked as the rounds' evidence is). Files reach
+    their place only when the answer's rows commit; a failed answer leaves no file behind."""
+    from govassess.web.rounds.services import _check_evidence_file
+
+    policy.check_answer(user, task)
+    if not (text or "").strip():
+        raise UserError("请填写整改情况说明", field="整改情况")
+    checked = [(up, *_check_evidence_file(up)) for up in uploads]
+    rel_dir = Path("rectification") / str(task.round_id) / task.unit.code
+    if checked:
+        (_evidence_dir() / rel_dir).mkdir(parents=True, exist_ok=True)
+    parts: list[tuple[Path, Path]] = []
+    try:
+        with transaction.atomic():
+            locked = Task.objects.select_for_update().select_related("task_list", "unit", "round").get(pk=task.pk)
+            policy.check_answer(user, locked)  # again under the lock: a concurrent answer or close wins once
+            event = TaskEvent.objects.create(task=locked, kind=EventKind.ANSWER, text=text.strip(), user=user)
+            files = []
+            for up, name, content_type in checked:
+                stored = rel_dir / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+                part = _evidence_dir() / f"{stored}.part"
+                digest, size = hashlib.sha256(), 0
+                with open(part, "wb") as out:
+                    for chunk in up.chunks():
+                        digest.update(chunk)
+                        size += len(chunk)
+                        out.write(chunk)
+                parts.append((part, _evidence_dir() / stored))
+                TaskEvidence.objects.create(task=locked, event=event, original_name=name[:255], stored_path=str(stored),
+                                            sha256=digest.hexdigest(), size=size, content_type=content_type,
+                                            uploaded_by=user)
+                files.append({"file": name, "sha256": digest.hexdigest(), "size": size})
+            Task.objects.filter(pk=locked.pk).update(status=TaskStatus.SUBMITTED, updated_at=timezone.now())
+            audit_record(user=user, action="rectification_answer", object_type="rectification_task", object_id=locked.pk,
+                         round=locked.round, unit_code=locked.unit.code, indicator=locked.indicator,
+                         before={"status": locked.get_status_display()},
+                         after={"status": TaskStatus.SUBMITTED.label, "text": event.text, "files": files})
+            transaction.on_commit(lambda: [os.replace(a, b) for a, b in parts])
+    except BaseException:
+        for part, _final in parts:
+            part.unlink(missing_ok=True)
+        raise
+    task.refresh_from_db()
+    return event
+
+
+def task_review(*, user, task: Task, accept: bool, reason: str = "") -> TaskEvent:
+    """A reviewer accepts the answer, or returns it with a reason (required); the unit may then answer again."""
+    policy.check_review(user, task)
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise UserError("退回时必须填写退回原因", field="退回原因")
+    to = TaskStatus.ACCEPTED if accept else TaskStatus.RETURNED
+    with transaction.atomic():
+        locked = Task.objects.select_for_update().select_related("task_list", "unit", "round").get(pk=task.pk)
+        policy.check_review(user, locked)
+        event = TaskEvent.objects.create(task=locked, kind=EventKind.ACCEPT if accept else EventKind.RETURN,
+                                         text=reason, user=user)
+        Task.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
+        audit_record(user=user, action="rectification_accept" if accept else "rectification_return",
+                     object_type="rectification_task", object_id=locked.pk, round=locked.round,
+                     unit_code=locked.unit.code, indicator=locked.indicator,
+                     before={"status": locked.get_status_display()}, after={"status": to.label, "reason": reason})
+        if not accept:
+            from django.urls import reverse
+
+            _notify(locked.unit, f"整改任务「{locked.indicator} {locked.indicator_name}」被退回：{reason}",
+                    reverse("rectification_task", args=[locked.pk]))
+    task.refresh_from_db()
+    return event
+
+
+def task_list_close(*, user, round: Round) -> TaskList:
+    """The office closes the round's task list: from then on no task of it changes."""
+    policy.require_office(user)
+    with transaction.atomic():
+        task_list = TaskList.objects.select_for_update().filter(round=round).first()
+        if task_list is None:
+            raise UserError("本轮尚未下达整改任务")
+        policy.require_open(task_list)
+        task_list.closed_at, task_list.closed_by = timezone.now(), user
+        task_list.save(update_fields=["closed_at", "closed_by"])
+        audit_record(user=user, action="rectification_close", object_type="rectification_list",
+                     object_id=task_list.pk, round=round,
+                     after={"tasks": task_list.tasks.count(),
+                            "accepted": task_list.tasks.filter(status=TaskStatus.ACCEPTED).count()})
+    return task_list
+
+
+def evidence_file(evidence: TaskEvidence) -> Path:
+    root = _evidence_dir().resolve()
+    path = (root / evidence.stored_path).resolve()
+    if root not in path.parents:
+        raise PermissionDenied("非法的文件路径")
+    return path
+
+
+def report_rows(round: Round | None, *, today: dt.date | None = None):
+    """The tasks of `round` as the core's report rows (unit code → RectificationTask list), or None when that
+    round has no task: the input build_model takes for the next round's 上轮整改情况."""
+    from govassess.reports.rectification import RectificationTask
+
+    if round is None:
+        return None
+    tasks = list(Task.objects.filter(round=round).select_related("unit").order_by("unit__code", "indicator", "id"))
+    if not tasks:
+        return None
+    out: dict[str, list[RectificationTask]] = {}
+    for t in tasks:
+        out.setdefault(t.unit.code, []).append(RectificationTask(
+            indicator=t.indicator, status=t.report_status(today), name=t.indicator_name, requirement=t.requirement,
+            lost=t.lost))
+    return out
