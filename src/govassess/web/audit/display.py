@@ -76,6 +76,15 @@ ACTION_LABELS = {
     "document_download": "下载评估文档",
     "document_publish": "发布评估文档",
     "scorecard_document": "下载成绩单文档",
+    "visit_plan_save": "保存暗访安排",
+    "visit_create": "记录暗访",
+    "visit_update": "修改暗访",
+    "visit_exclude": "排除暗访记录",
+    "visit_include": "恢复暗访记录",
+    "visit_file_add": "上传暗访证据",
+    "visit_file_download": "查看暗访证据",
+    "visit_import": "导入暗访记录",
+    "visit_push": "暗访写入本轮指标数据",
 }
 
 OBJECT_LABELS = {
@@ -103,6 +112,9 @@ OBJECT_LABELS = {
     "extension": "延期",
     "job": "后台任务",
     "survey": "普查",
+    "visit_plan": "暗访安排",
+    "visit": "暗访",
+    "visit_file": "暗访证据",
 }
 
 FIELD_LABELS = {
