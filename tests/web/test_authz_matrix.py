@@ -87,6 +87,33 @@ def _feeds(org) -> dict:
     return {"site": site.pk, "report": report.pk, "set": rs.pk, "run": run.pk}
 
 
+def _visits(org) -> dict:
+    """A visit of D01 by the matrix's reviewer with one photo (stored directly: the matrix needs one in every
+    state); the reviewer is (re-)assigned to the round's plan each time, since the office's plan POST clears it."""
+    import datetime as dt
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from govassess.web.visits.models import Visit, VisitFile, VisitPlan
+
+    plan, _ = VisitPlan.objects.get_or_create(round=org.round)
+    plan.visitors.add(org.reviewer)
+    visit = Visit.objects.filter(round=org.round).first() or Visit.objects.create(
+        round=org.round, unit=org.d1, visited_at=dt.datetime(2021, 3, 1, 1, 30, tzinfo=dt.UTC), visitor=org.reviewer,
+        channel="窗口", outcome="被推诿",
+    )
+    vf = visit.files.first()
+    if vf is None:
+        rel = Path(str(org.round.pk)) / "D01" / f"{uuid.uuid4().hex}.jpg"
+        (Path(settings.EVIDENCE_DIR) / "visits" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (Path(settings.EVIDENCE_DIR) / "visits" / rel).write_bytes(b"\xff\xd8\xff\xe0matrix")
+        vf = VisitFile.objects.create(visit=visit, original_name="m.jpg", stored_path=str(rel), sha256="0" * 64,
+                                      size=10, content_type="image/jpeg", uploaded_by=org.reviewer)
+    return {"round": org.round.pk, "visit": visit.pk, "file": vf.pk}
+
+
 def _spare_site(org) -> int:
     from govassess.web.feeds.models import UnitSite
 
@@ -534,6 +561,29 @@ def endpoints():
             lambda o, x: f"/api/v1/rounds/{r(o)}/inputs/",
             {c: {"office", "reviewer", "filler_other"}, p: {"office", "reviewer", "filler_other"}, f: set()},
         ),
+        # 暗访 (issue 14): the office and the reviewers it assigned to the round record visits; units see their
+        # own visits' outcomes only from the preliminary publication on; the office plans, excludes, imports
+        # and writes the metrics (on a final round: the lock message).
+        ("visits_index", "GET", lambda o, x: "/visits/", {"draft": ALL, c: ALL, f: ALL}),
+        ("visits_template", "GET", lambda o, x: "/visits/template.xlsx", {"draft": review, c: review}),
+        (
+            "visits_round",
+            "GET",
+            lambda o, x: f"/visits/rounds/{_visits(o)['round']}/",
+            {c: review, p: review | fillers, f: review | fillers},
+        ),
+        ("visit_new", "GET", lambda o, x: f"/visits/rounds/{_visits(o)['round']}/new/", {c: review, f: review}),
+        ("visits_plan", "POST", lambda o, x: f"/visits/rounds/{_visits(o)['round']}/plan/", {c: office, f: office}),
+        ("visits_push", "POST", lambda o, x: f"/visits/rounds/{_visits(o)['round']}/push/", {c: office, f: office}),
+        (
+            "visits_import",
+            "POST",
+            lambda o, x: f"/visits/rounds/{_visits(o)['round']}/import/",
+            {c: office, f: office},
+        ),
+        ("visit_edit", "GET", lambda o, x: f"/visits/{_visits(o)['visit']}/edit/", {c: review, p: review, f: review}),
+        ("visit_exclude", "POST", lambda o, x: f"/visits/{_visits(o)['visit']}/exclude/", {c: office, f: office}),
+        ("visit_file", "GET", lambda o, x: f"/visits/files/{_visits(o)['file']}/", {c: review, f: review}),
     ]
 
 

@@ -23,7 +23,9 @@ from .schemas import GENERIC_MESSAGES, RECORD_SETS, Column, RecordSet
 
 SUFFIXES = (".parquet", ".csv", ".xlsx")
 # Record sets other sets refer to (REFERRED) are loaded (and cleaned) first.
-ORDER = ("units", "items", "systems", "cases", "ratings", "tickets", "info_reports", "downtime", "usage")
+ORDER = (
+    "units", "items", "systems", "cases", "ratings", "tickets", "info_reports", "downtime", "usage", "visits",
+)
 REFERRED = ("units", "items", "systems")
 
 

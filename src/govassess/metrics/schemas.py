@@ -20,6 +20,9 @@ MEDIA_LEVELS = ("市级", "省级", "国家级")
 INFO_VIOLATIONS = ("瞒报", "迟报", "漏报")
 SERVICE_DAYS = ("工作日", "每日")
 SATISFACTION = RATING_LEVELS
+# 暗访: channels an evaluator tries (seed 002: 匿名电话、网络平台、实地考察) and what came of it.
+VISIT_CHANNELS = ("窗口", "电话", "网站", "自助终端", "移动端")
+VISIT_OUTCOMES = ("办成", "未办成", "被推诿", "一次告知不清", "未接通")
 
 TYPES = ("str", "int", "float", "bool", "timestamp", "date", "time")
 
@@ -297,6 +300,27 @@ USAGE = RecordSet(
     ),
 )
 
+VISITS = RecordSet(
+    name="visits",
+    label="暗访记录",
+    aliases=("暗访", "暗访记录"),
+    key=("visit_id",),
+    period_column="visited_at",
+    columns=(
+        C("visit_id", "暗访编号", required=True),
+        C("unit", "单位", required=True),
+        C("visited_at", "暗访时间", "timestamp", required=True),
+        C("visitor", "暗访人员"),
+        C("channel", "暗访渠道", choices=VISIT_CHANNELS, required=True),
+        C("matter", "办理事项"),
+        C("waiting_minutes", "等候时间", "float", min=0, doc="分钟；空 = 未等候或不适用"),
+        C("handling_minutes", "办理时间", "float", min=0, doc="分钟，从开始受理到办完或被告知结果"),
+        C("outcome", "办理结果", choices=VISIT_OUTCOMES, required=True),
+        C("note", "情况说明"),
+        C("evidence", "证据文件", doc="照片、录音的文件名，多个用“；”分隔"),
+    ),
+)
+
 UNITS = RecordSet(
     name="units",
     label="评估对象",
@@ -312,7 +336,8 @@ UNITS = RecordSet(
 )
 
 RECORD_SETS: dict[str, RecordSet] = {
-    rs.name: rs for rs in (UNITS, ITEMS, SYSTEMS, CASES, RATINGS, TICKETS, INFO_REPORTS, DOWNTIME, USAGE)
+    rs.name: rs
+    for rs in (UNITS, ITEMS, SYSTEMS, CASES, RATINGS, TICKETS, INFO_REPORTS, DOWNTIME, USAGE, VISITS)
 }
 
 # Messages of the generic rules; `{col}` is the column's Chinese label.

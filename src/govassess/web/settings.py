@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "govassess.web.ops",
     "govassess.web.documents",
     "govassess.web.rectification",
+    "govassess.web.visits",
 ]
 
 MIDDLEWARE = [

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("govassess.web.ops.urls")),
     path("", include("govassess.web.documents.urls")),
     path("", include("govassess.web.rectification.urls")),
+    path("", include("govassess.web.visits.urls")),
 ]

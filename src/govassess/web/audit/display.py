@@ -82,6 +82,15 @@ ACTION_LABELS = {
     "rectification_return": "退回整改情况",
     "rectification_close": "关闭整改任务清单",
     "rectification_evidence_download": "下载整改佐证材料",
+    "visit_plan_save": "保存暗访安排",
+    "visit_create": "记录暗访",
+    "visit_update": "修改暗访",
+    "visit_exclude": "排除暗访记录",
+    "visit_include": "恢复暗访记录",
+    "visit_file_add": "上传暗访证据",
+    "visit_file_download": "查看暗访证据",
+    "visit_import": "导入暗访记录",
+    "visit_push": "暗访写入本轮指标数据",
 }
 
 OBJECT_LABELS = {
@@ -111,6 +120,9 @@ OBJECT_LABELS = {
     "survey": "普查",
     "rectification_task": "整改任务",
     "rectification_list": "整改任务清单",
+    "visit_plan": "暗访安排",
+    "visit": "暗访",
+    "visit_file": "暗访证据",
 }
 
 FIELD_LABELS = {
