@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "django_tasks_db",  # its database backend, for GOVASSESS_JOBS=worker
     "govassess.web.ops",
     "govassess.web.documents",
+    "govassess.web.questionnaires",
 ]
 
 MIDDLEWARE = [

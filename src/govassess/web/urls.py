@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("govassess.web.weighting.urls")),
     path("", include("govassess.web.ops.urls")),
     path("", include("govassess.web.documents.urls")),
+    path("", include("govassess.web.questionnaires.urls")),
 ]

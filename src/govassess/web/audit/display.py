@@ -76,6 +76,14 @@ ACTION_LABELS = {
     "document_download": "下载评估文档",
     "document_publish": "发布评估文档",
     "scorecard_document": "下载成绩单文档",
+    "questionnaire_attach": "设置问卷",
+    "questionnaire_settings": "修改问卷设置",
+    "questionnaire_open": "开始收集问卷",
+    "questionnaire_close": "关闭问卷收集",
+    "questionnaire_codes": "生成问卷邀请码",
+    "questionnaire_replace": "同一设备的新回答替换旧回答",
+    "questionnaire_reinstate": "可疑问卷回答恢复计入",
+    "questionnaire_map": "设置问卷指数映射",
 }
 
 OBJECT_LABELS = {
@@ -103,6 +111,8 @@ OBJECT_LABELS = {
     "extension": "延期",
     "job": "后台任务",
     "survey": "普查",
+    "questionnaire": "问卷",
+    "questionnaire_response": "问卷回答",
 }
 
 FIELD_LABELS = {
