@@ -479,8 +479,9 @@ def asked(request, token):
     """Which questions are asked given the answers so far (the core's walk of 显示条件): the page shows and
     hides questions with it; the submission is checked again by check_answers."""
     link = _link(token)
-    if services.collection_closed_reason(link.questionnaire):
-        return JsonResponse({"error": "问卷暂未开放"}, status=403)
+    why = services.collection_closed_reason(link.questionnaire)
+    if why:  # nothing to show or hide; the page itself says why on the next load
+        return JsonResponse({"asked": [], "closed": why})
     if not _rate_ok(link, audit_context.request_ip(request), kind="asked"):
         return JsonResponse({"error": "请求过于频繁，请稍后再试"}, status=429)
     form = services.form_of(link.questionnaire)
