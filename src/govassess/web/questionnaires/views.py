@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -325,9 +326,17 @@ def _limit(key: str, limit: int, window: int) -> bool:
         return True
 
 
+def _setting(name: str, default: int) -> int:
+    # Django settings first (tests), then the environment (an operator: a hall's shared exit address).
+    return int(getattr(settings, name, None) or os.environ.get(name) or default)
+
+
 def _rate_ok(link: Link, ip: str | None, *, kind: str) -> bool:
-    per_link = int(getattr(settings, "QUESTIONNAIRE_LINK_PER_MINUTE", 120))
-    per_address = int(getattr(settings, "QUESTIONNAIRE_ADDRESS_PER_HOUR", 30))
+    """Fixed-window counters in Django's cache: per link (a poster's link flooded from many addresses) and per
+    address (one machine answering for many). The default cache is per process: with several gunicorn
+    workers each keeps its own counts (docs/web-questionnaire.md)."""
+    per_link = _setting("QUESTIONNAIRE_LINK_PER_MINUTE", 120)
+    per_address = _setting("QUESTIONNAIRE_ADDRESS_PER_HOUR", 30)
     factor = 20 if kind == "asked" else 1  # showing/hiding questions is cheap and frequent
     addr = services.address_hash(link.questionnaire, ip)
     ok = _limit(f"{kind}:link:{link.pk}", per_link * factor, 60)
