@@ -196,6 +196,32 @@ def _spare_account(org) -> int:
     return (spare or account_create(actor=None, username="matrix_spare", password=PASSWORD, role="leader")).pk
 
 
+def _questionnaire(org, *, fresh_limits: bool = False) -> dict:
+    """The round's questionnaire (built-in form) with one suspicious response of D01; public URLs use D03's link
+    (a unit whose name no role is barred from: the public page names its unit). `fresh_limits` clears the
+    public pages' rate-limit counters, which the matrix's many anonymous posts from one address would exhaust."""
+    from django.core.cache import cache
+
+    from govassess.web.questionnaires.models import Link, QResponse, Questionnaire
+
+    if fresh_limits:
+        cache.clear()
+    q = Questionnaire.objects.filter(round=org.round).first()
+    if q is None:
+        from govassess.questionnaire import builtin_form
+        from govassess.web.questionnaires.services import form_bytes, links_ensure
+
+        form = builtin_form("satisfaction")
+        q = Questionnaire.objects.create(round=org.round, title=form.settings.title, source="内置问卷 satisfaction",
+                                         form_xlsx=form_bytes(form), salt="matrix", open=True)
+        links_ensure(q)
+        d1 = Link.objects.get(questionnaire=q, unit=org.d1)
+        QResponse.objects.create(questionnaire=q, link=d1, unit=org.d1, answers={"总体满意度": 3},
+                                 status="suspicious", reason="矩阵测试")
+    rid = QResponse.objects.filter(questionnaire=q).first().pk
+    return {"token": Link.objects.get(questionnaire=q, unit=org.d3).token, "response": rid}
+
+
 # (name, method, url(org, ctx), {state: allowed roles}); unit in URLs is always D01 (filler1's own unit).
 def endpoints():
     r = lambda org: org.round.pk  # noqa: E731
@@ -584,6 +610,49 @@ def endpoints():
         ("visit_edit", "GET", lambda o, x: f"/visits/{_visits(o)['visit']}/edit/", {c: review, p: review, f: review}),
         ("visit_exclude", "POST", lambda o, x: f"/visits/{_visits(o)['visit']}/exclude/", {c: office, f: office}),
         ("visit_file", "GET", lambda o, x: f"/visits/files/{_visits(o)['file']}/", {c: review, f: review}),
+        # 问卷调查 (issue 14): the office's screens in every state (a final round answers POSTs with the lock
+        # message); the public answer page of a unit's link: anyone, no login, in every state (the token is the
+        # key; a closed collection is a Chinese page saying so). An unknown token is 404 (test_questionnaire_web).
+        ("questionnaire_index", "GET", lambda o, x: "/questionnaires/", {c: office}),
+        *[
+            (name, method, (lambda t: lambda o, x: f"/rounds/{r(o)}/questionnaire/{t(o)}")(tail),
+             {c: office, p: office, f: office})
+            for name, method, tail in (
+                ("questionnaire_office", "GET", lambda o: ""),
+                ("questionnaire_attach", "POST", lambda o: "attach/"),
+                ("questionnaire_form_export", "GET", lambda o: (_questionnaire(o), "form.xlsx")[1]),
+                ("questionnaire_settings", "POST", lambda o: "settings/"),
+                ("questionnaire_collection", "POST", lambda o: "collection/"),
+                ("questionnaire_codes", "POST", lambda o: (_questionnaire(o), "units/D01/codes/")[1]),
+                ("questionnaire_codes_export", "GET", lambda o: (_questionnaire(o), "units/D01/codes.xlsx")[1]),
+                ("questionnaire_poster", "GET", lambda o: (_questionnaire(o), "units/D01/poster/")[1]),
+                ("questionnaire_posters", "GET", lambda o: (_questionnaire(o), "posters/")[1]),
+                ("questionnaire_responses_export", "GET", lambda o: (_questionnaire(o), "responses.csv")[1]),
+                ("questionnaire_reinstate", "POST",
+                 lambda o: f"responses/{_questionnaire(o)['response']}/reinstate/"),
+                ("questionnaire_map", "POST", lambda o: (_questionnaire(o), "map/")[1]),
+                ("questionnaire_push", "POST", lambda o: (_questionnaire(o), "push/")[1]),
+                ("questionnaire_results", "GET", lambda o: (_questionnaire(o), "results/")[1]),
+            )
+        ],
+        (
+            "questionnaire_public",
+            "GET",
+            lambda o, x: f"/q/{_questionnaire(o)['token']}/",
+            dict.fromkeys(("draft", c, rv, p, f), everyone),
+        ),
+        (
+            "questionnaire_public_post",
+            "POST",
+            lambda o, x: f"/q/{_questionnaire(o, fresh_limits=True)['token']}/",
+            dict.fromkeys(("draft", c, rv, p, f), everyone),
+        ),
+        (
+            "questionnaire_asked",
+            "POST",
+            lambda o, x: f"/q/{_questionnaire(o, fresh_limits=True)['token']}/asked/",
+            dict.fromkeys(("draft", c, rv, p, f), everyone),
+        ),
     ]
 
 

@@ -215,6 +215,25 @@ def check_answers(form: Form, raw: Mapping[str, Any]) -> tuple[dict[str, Any], l
     return answers, problems, ignored
 
 
+def asked_questions(form: Form, raw: Mapping[str, Any]) -> list[str]:
+    """Names of the questions asked given what was typed so far: the same walk as :func:`check_answers`
+    (a question's 显示条件 sees the checked answers before it). The web page shows and hides questions
+    with this, so the browser needs no expression evaluator of its own."""
+    answers: dict[str, Any] = {}
+    asked: list[str] = []
+    for q in form.questions:
+        if q.relevant_nodes and not _relevant(q, expression_env(form, answers)):
+            continue
+        asked.append(q.name)
+        value = raw.get(q.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        cleaned, error = clean_value(form, q, value)
+        if error is None:
+            answers[q.name] = cleaned
+    return asked
+
+
 def _conditions(form: Form, q: Question) -> list[str | None]:
     """The 显示条件 texts that apply to a question: its groups' (outermost first), then its own."""
     chain: list[str | None] = []

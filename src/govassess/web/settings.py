@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "govassess.web.documents",
     "govassess.web.rectification",
     "govassess.web.visits",
+    "govassess.web.questionnaires",
 ]
 
 MIDDLEWARE = [

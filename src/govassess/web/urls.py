@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("govassess.web.documents.urls")),
     path("", include("govassess.web.rectification.urls")),
     path("", include("govassess.web.visits.urls")),
+    path("", include("govassess.web.questionnaires.urls")),
 ]

@@ -91,6 +91,14 @@ ACTION_LABELS = {
     "visit_file_download": "查看暗访证据",
     "visit_import": "导入暗访记录",
     "visit_push": "暗访写入本轮指标数据",
+    "questionnaire_attach": "设置问卷",
+    "questionnaire_settings": "修改问卷设置",
+    "questionnaire_open": "开始收集问卷",
+    "questionnaire_close": "关闭问卷收集",
+    "questionnaire_codes": "生成问卷邀请码",
+    "questionnaire_replace": "同一设备的新回答替换旧回答",
+    "questionnaire_reinstate": "可疑问卷回答恢复计入",
+    "questionnaire_map": "设置问卷指数映射",
 }
 
 OBJECT_LABELS = {
@@ -123,6 +131,8 @@ OBJECT_LABELS = {
     "visit_plan": "暗访安排",
     "visit": "暗访",
     "visit_file": "暗访证据",
+    "questionnaire": "问卷",
+    "questionnaire_response": "问卷回答",
 }
 
 FIELD_LABELS = {
