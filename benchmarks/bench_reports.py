@@ -32,7 +32,9 @@ def main() -> None:
     from govassess.scoring import score_round
 
     system = load_system("yangjiang-2021-county")
-    units = units_from_rows([{"unit": f"X{i:04d}", "name": f"测试县{i}", "class": "县(市、区)"}
+    # Indicators 19/20/22 divide by population, enterprises and staff (made-up sizes of the right order).
+    units = units_from_rows([{"unit": f"X{i:04d}", "name": f"测试县{i}", "class": "县(市、区)",
+                              "population": 20 + i % 60, "enterprises": 0.5 + (i % 30) / 10, "staff": 800 + 37 * (i % 150)}
                              for i in range(1, args.units + 1)])
     t0 = time.perf_counter()
     results = score_round(system, units, synthetic_inputs(system, units, 2021), round_name="2021年下半年").to_dict()
