@@ -13,6 +13,9 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from govassess.reports import charts
 from govassess.reports.model import ClassSection, ReportModel, UnitReport
@@ -86,6 +90,14 @@ class WordDocument:
         self.toc_entries: list[tuple[int, str]] = []
         self.charts_skipped = False
         self._sect = self.doc.element.body.sectPr
+        # The body is streamed: finished paragraphs and tables are serialised to this file as they are
+        # written (flush), so a report of thousands of pages never holds more than a page as a tree.
+        self._stream = tempfile.TemporaryFile()
+        root_ns = self.doc.element.nsmap
+        self._declared = re.compile(
+            "|".join(re.escape(f' xmlns:{k}="{v}"') for k, v in root_ns.items() if k).encode())
+        self._toc: Paragraph | None = None
+        self._toc_at = 0  # where in the stream the contents paragraph goes
         self._shape_id = 1000  # above the few ids the template and the header's logo use
         self._styles()
         section = self.doc.sections[0]
@@ -285,7 +297,7 @@ class WordDocument:
                 cm = rest
         twips = [int(w * 567) for w in cm]
         right = set(numeric)
-        parts = [f'<w:tbl {_W}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
+        parts = ['<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
                  '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" '
                  'w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
         parts += [f'<w:gridCol w:w="{t}"/>' for t in twips]
@@ -299,10 +311,10 @@ class WordDocument:
                       for i, (v, t) in enumerate(zip(values, twips, strict=True))]
             parts.append("</w:tr>")
         parts.append("</w:tbl>")
-        tbl = parse_xml("".join(parts))
-        after = self.new_paragraph()
-        after._p.addprevious(tbl)
-        return tbl
+        # Straight into the body stream (its namespace is the document root's): never parsed into a tree.
+        self.flush()
+        self._stream.write("".join(parts).encode())
+        self.new_paragraph()
 
     @property
     def text_width(self) -> float:
@@ -320,6 +332,19 @@ class WordDocument:
     def page_break(self) -> None:
         self.new_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
+    def flush(self) -> None:
+        """Serialise the body's finished blocks to the stream and drop them from the tree. The contents
+        paragraph is filled last (it lists every heading): a mark stands in for it until then."""
+        body = self.doc.element.body
+        for child in list(body):
+            if child is self._sect:
+                continue
+            body.remove(child)
+            if self._toc is not None and child is self._toc._p:
+                self._toc_at = self._stream.tell()
+                continue
+            self._stream.write(self._declared.sub(b"", etree.tostring(child, encoding="utf-8"), count=0))
+
     def contents(self) -> None:
         """A contents field; its shown text lists the headings so far unknown, so it is filled at the end."""
         heading = self.new_paragraph("TOCHeading")
@@ -329,7 +354,7 @@ class WordDocument:
         self.page_break()
 
     def _fill_contents(self) -> None:
-        toc = getattr(self, "_toc", None)
+        toc = self._toc
         if toc is None:
             return
         # The field's current result lists the headings (without page numbers); Word and WPS recompute it
@@ -337,10 +362,10 @@ class WordDocument:
         entries = [(lvl, t) for lvl, t in self.toc_entries if lvl <= 2]
         self.field(toc, 'TOC \\o "1-2" \\h \\z \\u', "")
         shown = toc.runs[-2]  # the (empty) result run between "separate" and "end"
-        for i, (lvl, text) in enumerate(entries):
-            if i:
-                shown.add_break()
-            shown.add_text(("    " if lvl == 2 else "") + text)
+        # One run of text and breaks, written as markup (python-docx adds text a character at a time).
+        texts = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(_BAD_XML.sub("", ("    " if lvl == 2 else "") + t))}</w:t>'
+                               for lvl, t in entries)
+        shown._r.getparent().replace(shown._r, parse_xml(f"<w:r {_W}>{texts}</w:r>"))
 
     def chart(self, make: Any, *args: Any) -> bytes | None:
         if charts.cjk_font() is None:
@@ -350,8 +375,42 @@ class WordDocument:
         return png
 
     def save(self, path: str | Path) -> None:
+        """The package as python-docx writes it, with the streamed body put into word/document.xml."""
         self._fill_contents()
-        self.doc.save(str(path))
+        self.flush()
+        toc = b""
+        if self._toc is not None:
+            toc = self._declared.sub(b"", etree.tostring(self._toc._p, encoding="utf-8"))
+        with tempfile.TemporaryDirectory(prefix="govassess-docx-") as tmp:
+            shell = Path(tmp) / "shell.docx"
+            self.doc.save(str(shell))
+            built = Path(tmp) / "out.docx"
+            with zipfile.ZipFile(shell) as src, zipfile.ZipFile(built, "w", zipfile.ZIP_DEFLATED) as dst:
+                for info in src.infolist():
+                    data = src.read(info)
+                    if info.filename != "word/document.xml":
+                        dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                        continue
+                    cut = data.index(b"<w:body>") + len(b"<w:body>")
+                    with dst.open(info.filename, "w", force_zip64=True) as out:
+                        out.write(data[:cut])
+                        end = self._stream.tell()
+                        self._stream.seek(0)
+                        _copy(self._stream, out, self._toc_at)
+                        out.write(toc)
+                        _copy(self._stream, out, end - self._toc_at)
+                        out.write(data[cut:])
+            shutil.copyfile(built, path)
+        self._stream.close()
+
+
+def _copy(src: Any, dst: Any, size: int, block: int = 1 << 20) -> None:
+    while size > 0:
+        chunk = src.read(min(block, size))
+        if not chunk:
+            break
+        dst.write(chunk)
+        size -= len(chunk)
 
 
 # --- shared sections -----------------------------------------------------------------------------------
