@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import io
 import re
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,12 +24,13 @@ from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from govassess.reports import charts
 from govassess.reports.model import ClassSection, ReportModel, UnitReport
@@ -86,6 +91,14 @@ class WordDocument:
         self.toc_entries: list[tuple[int, str]] = []
         self.charts_skipped = False
         self._sect = self.doc.element.body.sectPr
+        # The body is streamed: finished paragraphs and tables are serialised to this file as they are
+        # written (flush), so a report of thousands of pages never holds more than a page as a tree.
+        self._stream = tempfile.TemporaryFile()
+        root_ns = self.doc.element.nsmap
+        self._declared = re.compile(
+            "|".join(re.escape(f' xmlns:{k}="{v}"') for k, v in root_ns.items() if k).encode())
+        self._toc: Paragraph | None = None
+        self._toc_at = 0  # where in the stream the contents paragraph goes
         self._shape_id = 1000  # above the few ids the template and the header's logo use
         self._styles()
         section = self.doc.sections[0]
@@ -103,7 +116,7 @@ class WordDocument:
         update.set(qn("w:val"), "true")
         settings.append(update)
 
-    @property
+    @functools.cached_property
     def shared(self) -> dict[str, Any]:
         m = self.model
         return {
@@ -226,16 +239,25 @@ class WordDocument:
         inline = CT_Inline.new_pic_inline(self._shape_id, rid, img.filename, cx, cy)
         paragraph.add_run()._r.add_drawing(inline)
 
+    def _block(self, inner: str, style_id: str | None = None, *, indent: bool = False, align: Any = None) -> Paragraph:
+        """A paragraph written as WordprocessingML and parsed once (python-docx builds a run element by element
+        and its text a character at a time: most of a large report's time). The markup is what python-docx
+        writes for the same calls; the returned Paragraph can be changed further as usual."""
+        ppr = ""
+        if style_id or indent or align is not None:
+            ppr = ("<w:pPr>" + (f'<w:pStyle w:val="{style_id}"/>' if style_id else "")
+                   + ('<w:ind w:firstLine="480"/>' if indent else "")
+                   + (f'<w:jc w:val="{_JC[align]}"/>' if align is not None else "") + "</w:pPr>")
+        p = parse_xml(f"<w:p {_W}>{ppr}{inner}</w:p>")
+        self._sect.addprevious(p)
+        return Paragraph(p, self.doc._body)
+
     def heading(self, text: str, level: int) -> Any:
         self.toc_entries.append((level, text))
-        p = self.new_paragraph(f"Heading{level}")
-        p.add_run(text)
-        return p
+        return self._block(_run_xml(text), f"Heading{level}")
 
     def title(self, text: str) -> Any:
-        p = self.new_paragraph("Title")
-        p.add_run(text)
-        return p
+        return self._block(_run_xml(text), "Title")
 
     def locked_line(self) -> None:
         """Under the title: the lock time of the results the document is based on (when known)."""
@@ -243,15 +265,8 @@ class WordDocument:
             self.para(self.model.locked_text, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     def para(self, text: str = "", *, indent: bool = True, align: Any = None, bold: bool = False) -> Any:
-        p = self.new_paragraph()
-        if text:
-            run = p.add_run(text)
-            run.bold = bold or None
-        if indent:
-            p.paragraph_format.first_line_indent = Pt(24)  # two characters, as Chinese documents indent
-        if align is not None:
-            p.alignment = align
-        return p
+        # indent: two characters (24 pt first line), as Chinese documents indent.
+        return self._block(_run_xml(text, bold=bold) if text else "", indent=indent, align=align)
 
     def caption(self, kind: str, text: str) -> None:
         if kind == "表":
@@ -260,10 +275,8 @@ class WordDocument:
         else:
             self.figures += 1
             number = self.figures
-        p = self.new_paragraph("Caption")
-        p.add_run(f"{kind} ")
-        self.field(p, f"SEQ {kind} \\* ARABIC", str(number))
-        p.add_run(f"  {text}")
+        self._block(_run_xml(f"{kind} ") + _field_xml(f"SEQ {kind} \\* ARABIC", str(number)) + _run_xml(f"  {text}"),
+                    "Caption")
 
     def table(self, caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
               widths: Sequence[float] | None = None, numeric: Sequence[int] = ()) -> Any:
@@ -285,7 +298,7 @@ class WordDocument:
                 cm = rest
         twips = [int(w * 567) for w in cm]
         right = set(numeric)
-        parts = [f'<w:tbl {_W}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
+        parts = [f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
                  '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" '
                  'w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
         parts += [f'<w:gridCol w:w="{t}"/>' for t in twips]
@@ -299,10 +312,10 @@ class WordDocument:
                       for i, (v, t) in enumerate(zip(values, twips, strict=True))]
             parts.append("</w:tr>")
         parts.append("</w:tbl>")
-        tbl = parse_xml("".join(parts))
-        after = self.new_paragraph()
-        after._p.addprevious(tbl)
-        return tbl
+        # Straight into the body stream (its namespace is the document root's): never parsed into a tree.
+        self.flush()
+        self._stream.write("".join(parts).encode())
+        self.new_paragraph()
 
     @property
     def text_width(self) -> float:
@@ -318,7 +331,20 @@ class WordDocument:
         self.caption("图", caption)
 
     def page_break(self) -> None:
-        self.new_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self._block('<w:r><w:br w:type="page"/></w:r>')
+
+    def flush(self) -> None:
+        """Serialise the body's finished blocks to the stream and drop them from the tree. The contents
+        paragraph is filled last (it lists every heading): a mark stands in for it until then."""
+        body = self.doc.element.body
+        for child in list(body):
+            if child is self._sect:
+                continue
+            body.remove(child)
+            if self._toc is not None and child is self._toc._p:
+                self._toc_at = self._stream.tell()
+                continue
+            self._stream.write(self._declared.sub(b"", etree.tostring(child, encoding="utf-8"), count=0))
 
     def contents(self) -> None:
         """A contents field; its shown text lists the headings so far unknown, so it is filled at the end."""
@@ -329,7 +355,7 @@ class WordDocument:
         self.page_break()
 
     def _fill_contents(self) -> None:
-        toc = getattr(self, "_toc", None)
+        toc = self._toc
         if toc is None:
             return
         # The field's current result lists the headings (without page numbers); Word and WPS recompute it
@@ -337,10 +363,10 @@ class WordDocument:
         entries = [(lvl, t) for lvl, t in self.toc_entries if lvl <= 2]
         self.field(toc, 'TOC \\o "1-2" \\h \\z \\u', "")
         shown = toc.runs[-2]  # the (empty) result run between "separate" and "end"
-        for i, (lvl, text) in enumerate(entries):
-            if i:
-                shown.add_break()
-            shown.add_text(("    " if lvl == 2 else "") + text)
+        # One run of text and breaks, written as markup (python-docx adds text a character at a time).
+        texts = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(_BAD_XML.sub("", ("    " if lvl == 2 else "") + t))}</w:t>'
+                               for lvl, t in entries)
+        shown._r.getparent().replace(shown._r, parse_xml(f"<w:r {_W}>{texts}</w:r>"))
 
     def chart(self, make: Any, *args: Any) -> bytes | None:
         if charts.cjk_font() is None:
@@ -350,8 +376,42 @@ class WordDocument:
         return png
 
     def save(self, path: str | Path) -> None:
+        """The package as python-docx writes it, with the streamed body put into word/document.xml."""
         self._fill_contents()
-        self.doc.save(str(path))
+        self.flush()
+        toc = b""
+        if self._toc is not None:
+            toc = self._declared.sub(b"", etree.tostring(self._toc._p, encoding="utf-8"))
+        with tempfile.TemporaryDirectory(prefix="govassess-docx-") as tmp:
+            shell = Path(tmp) / "shell.docx"
+            self.doc.save(str(shell))
+            built = Path(tmp) / "out.docx"
+            with zipfile.ZipFile(shell) as src, zipfile.ZipFile(built, "w", zipfile.ZIP_DEFLATED) as dst:
+                for info in src.infolist():
+                    data = src.read(info)
+                    if info.filename != "word/document.xml":
+                        dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                        continue
+                    cut = data.index(b"<w:body>") + len(b"<w:body>")
+                    with dst.open(info.filename, "w", force_zip64=True) as out:
+                        out.write(data[:cut])
+                        end = self._stream.tell()
+                        self._stream.seek(0)
+                        _copy(self._stream, out, self._toc_at)
+                        out.write(toc)
+                        _copy(self._stream, out, end - self._toc_at)
+                        out.write(data[cut:])
+            shutil.copyfile(built, path)
+        self._stream.close()
+
+
+def _copy(src: Any, dst: Any, size: int, block: int = 1 << 20) -> None:
+    while size > 0:
+        chunk = src.read(min(block, size))
+        if not chunk:
+            break
+        dst.write(chunk)
+        size -= len(chunk)
 
 
 # --- shared sections -----------------------------------------------------------------------------------
@@ -359,6 +419,34 @@ class WordDocument:
 _W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 # Characters XML 1.0 forbids (a stray control character in a unit's note would make the file unreadable).
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+_JC = {WD_ALIGN_PARAGRAPH.LEFT: "left", WD_ALIGN_PARAGRAPH.CENTER: "center", WD_ALIGN_PARAGRAPH.RIGHT: "right",
+       WD_ALIGN_PARAGRAPH.JUSTIFY: "both"}
+
+
+def _text_xml(text: str) -> str:
+    """Text as python-docx's add_text writes it: a line break for \\n, a tab for \\t."""
+    out = []
+    for i, line in enumerate(_BAD_XML.sub("", text).split("\n")):
+        if i:
+            out.append("<w:br/>")
+        for j, piece in enumerate(line.split("\t")):
+            if j:
+                out.append("<w:tab/>")
+            if piece:
+                out.append(f'<w:t xml:space="preserve">{escape(piece)}</w:t>')
+    return "".join(out)
+
+
+def _run_xml(text: str, *, bold: bool = False) -> str:
+    return f"<w:r>{'<w:rPr><w:b/></w:rPr>' if bold else ''}{_text_xml(text)}</w:r>"
+
+
+def _field_xml(instruction: str, shown: str) -> str:
+    return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> '
+            f'{escape(instruction)} </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            f'{_run_xml(shown)}<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
 
 def _cell_xml(value: Any, width: int, align: str | None, *, bold: bool = False) -> str:
