@@ -4,6 +4,7 @@ GOVASSESS_JOBS=worker, as docs/deployment.md and deploy/govassess.env.example sa
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("gunicorn")
+if importlib.util.find_spec("gunicorn") is None:  # not imported here: the app refuses thread mode under gunicorn
+    pytest.skip("gunicorn 未安装", allow_module_level=True)
 
 pytestmark = pytest.mark.nodb  # gunicorn runs in its own process on its own SQLite file
 
@@ -22,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _gunicorn(tmp_path: Path, jobs: str, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GOVASSESS_ENV", "DJANGO_SETTINGS_MODULE")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "GOVASSESS_ENV", "DJANGO_SETTINGS_MODULE", "SERVER_SOFTWARE")}
     env.update(PYTHONPATH=str(ROOT / "src"), GOVASSESS_JOBS=jobs, GOVASSESS_WARM_UP="0",
                GOVASSESS_DATA_DIR=str(tmp_path / "data"))
     return subprocess.Popen(
@@ -43,6 +46,14 @@ def test_thread_mode_is_refused_under_gunicorn(tmp_path):
     assert proc.returncode != 0
     assert "GOVASSESS_JOBS=thread（默认值）不能用于 gunicorn" in err, err
     assert "请设置 GOVASSESS_JOBS=worker" in err and "Traceback" not in err, err
+
+
+def test_importing_gunicorn_is_not_running_under_it():
+    import gunicorn  # noqa: F401
+
+    from govassess.web import wsgi
+
+    wsgi._refuse_thread_jobs_under_gunicorn()  # thread mode (the test default), gunicorn imported: no refusal
 
 
 def test_worker_mode_serves_under_gunicorn(tmp_path):

@@ -1,7 +1,6 @@
 """WSGI entry point for production servers (gunicorn / uWSGI): ``govassess.web.wsgi:application``."""
 
 import os
-import sys
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
@@ -21,7 +20,9 @@ def _refuse_thread_jobs_under_gunicorn() -> None:
     # heartbeat); with several workers nothing coordinates them. The in-process default is for `govassess serve`.
     from django.conf import settings
 
-    if "gunicorn" in sys.modules and settings.GOVASSESS_JOBS == "thread":
+    # gunicorn's arbiter sets SERVER_SOFTWARE before it loads the app (in the master with --preload, else in each
+    # worker it forks); a mere import of gunicorn (a test, a tool) does not.
+    if os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/") and settings.GOVASSESS_JOBS == "thread":
         raise ThreadJobsUnderGunicorn(
             "GOVASSESS_JOBS=thread（默认值）不能用于 gunicorn：后台任务会在处理请求的工作进程里以线程运行，"
             "gunicorn 因超时、--max-requests 或重新加载而结束工作进程时任务随之中断。"
