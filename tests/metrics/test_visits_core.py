@@ -179,3 +179,26 @@ def test_template_round_trip_xlsx(tmp_path):
         read_visits(path, units={"A"}, period=H1)
     pr = e.value.problems[0]
     assert (pr.file, pr.sheet, pr.row, pr.column) == ("暗访模板.xlsx", "暗访记录", 2, "等候时间")
+
+
+def test_cli_template_check_and_records(tmp_path, capsys):
+    from govassess.cli import main
+
+    tpl = tmp_path / "模板.xlsx"
+    assert main(["metrics", "visits", "--template", str(tpl)]) == 0
+    assert tpl.is_file()
+    units = tmp_path / "units.csv"
+    units.write_text(UNITS, encoding="utf-8")
+    bad = _csv(tmp_path, "暗访编号,单位,暗访时间,暗访渠道,等候时间,办理结果\nq1,A,2021-03-01 09:00,窗口,-1,办成\n", "bad.csv")
+    rec = tmp_path / "rec"
+    code = main(["metrics", "visits", str(bad), "--units", str(units), "--from", "2021-01-01", "--to", "2021-06-30",
+                 "--records", str(rec)])
+    assert code == 2 and not rec.exists()
+    assert "「等候时间」不能为负数（-1）" in capsys.readouterr().err
+    good = _csv(tmp_path, "暗访编号,单位,暗访时间,暗访渠道,等候时间,办理结果\nq1,A,2021-03-01 09:00,窗口,30,办成\n"
+                          "q2,B,2021-03-02 09:00,窗口,10,被推诿\n", "good.csv")
+    assert main(["metrics", "visits", str(good), "--units", str(units), "--records", str(rec)]) == 0
+    (rec / "units.csv").write_text(UNITS, encoding="utf-8")
+    result = compute_metrics(DuckDBEngine(), rec, parse_period("2021-01-01", "2021-06-30"))
+    assert result.value("A", "visit_long_wait_count").value == 1  # 30 > 20
+    assert result.value("B", "visit_success_rate").value == 0

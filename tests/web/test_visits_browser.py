@@ -25,6 +25,12 @@ def planned(org, settings, tmp_path):
     return org
 
 
+def _no_serious_axe(page):
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    found = [v for v in axe.Axe().run(page).response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not found, [f"{v['id']}: {v['help']} — {v['nodes'][0]['target']}" for v in found]
+
+
 def _phone(browser, live_server, username):  # noqa: F811
     page = session(browser, live_server, username)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -39,6 +45,7 @@ def test_reviewer_records_visit_with_photo_on_phone(planned, live_server, browse
     page.goto(f"{live_server.url}/visits/")
     page.click(f"a[href='/visits/rounds/{r}/']")
     page.click("#visit-new")
+    _no_serious_axe(page)
     assert page.locator("#date").get_attribute("type") == "date"
     assert page.locator("#time").get_attribute("type") == "time"
     # Nothing wider than the phone: no horizontal scrolling on the form.
@@ -77,4 +84,5 @@ def test_reviewer_records_visit_with_photo_on_phone(planned, live_server, browse
     office = session(browser, live_server, "office")
     office.goto(f"{live_server.url}/visits/rounds/{r}/")
     office_card = office.locator(".visit-card").first.inner_text()
+    _no_serious_axe(office)
     assert "reviewer" in office_card and "窗口.jpg" in office_card

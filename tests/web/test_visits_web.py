@@ -263,3 +263,23 @@ def test_office_imports_offline_file_and_downloads_template(org):
     assert sorted(Visit.objects.values_list("unit__code", "visitor_label", "outcome")) == [
         ("D01", "王五", "办成"), ("D02", "王五", "未接通")]
     assert AuditEntry.objects.get(action="visit_import").after == {"file": "暗访.csv", "visits": 2}
+
+
+def test_pushed_values_stay_hidden_from_the_unit_until_publication(org):
+    """Mapped to an indicator the unit does not fill (here the provider's 数据挂接), the visit figures and the
+    note naming the visits reach the unit's pages only with the preliminary publication."""
+    m = ("inputs:\n  - {metric: visit_success_rate, indicator: '3', input: 挂接目录数, part: num}\n"
+         "  - {metric: visit_success_rate, indicator: '3', input: 目录总数, part: den}\n")
+    _plan(org, map_text=m)
+    _record(org, outcome="办成")
+    _record(org, outcome="被推诿", date="2021-03-02")
+    services.visits_push(user=org.office, round=org.round)
+    assert InputValue.objects.get(unit=org.d1, indicator="3", input="目录总数").value == "2"
+    filler = _client(org.filler1)
+    page = filler.get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
+    assert "依据暗访" not in page and "暗访" not in page.split("<main>")[1]
+    api = filler.get(f"/api/v1/rounds/{org.round.pk}/inputs/").content.decode()
+    assert "暗访" not in api
+    Round.objects.filter(pk=org.round.pk).update(state="preliminary")
+    page = filler.get(f"/rounds/{org.round.pk}/units/D01/").content.decode()
+    assert "依据暗访 2 次" in page

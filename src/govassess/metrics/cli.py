@@ -82,6 +82,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     m.set_defaults(handler=cmd_monitor)
 
+    v = msub.add_parser("visits", help="暗访记录：下载模板，或检查离线填写的暗访文件并写成记录目录中的 visits.csv")
+    v.add_argument("file", nargs="?", type=Path, help="离线填写的暗访文件（.xlsx 或 .csv）；省略时配合 --template")
+    v.add_argument("--template", type=Path, help="写出空白暗访记录模板（.xlsx）")
+    v.add_argument("--units", type=Path, help="评估对象文件（unit 列）；给出时检查单位")
+    v.add_argument("--from", dest="start", help="暗访期间开始日期；与 --to 一起给出时检查暗访时间")
+    v.add_argument("--to", dest="end", help="暗访期间结束日期（含）")
+    v.add_argument("--records", type=Path, help="记录目录：检查通过后写入其中的 visits.csv（供 metrics compute 使用）")
+    v.set_defaults(handler=cmd_visits)
+
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
 
 
@@ -174,6 +183,44 @@ def cmd_compute(args: argparse.Namespace) -> int:
     print(f"已写出 {len(rows)} 行输入到 {args.out}（{len(result.units)} 个评估对象）")
     if result.rule_results:
         print(f"无效记录报告：{problems}")
+    return 0
+
+
+def cmd_visits(args: argparse.Namespace) -> int:
+    import csv
+
+    from govassess.errors import UserError
+    from govassess.outputs import OutputSet
+
+    from .definitions import parse_period
+    from .visits import read_visits, template_workbook, write_csv
+
+    if args.template is None and args.file is None:
+        raise UserError("请给出暗访文件，或用 --template 写出模板")
+    if args.template is not None:
+        with OutputSet() as out:
+            template_workbook(out.file(args.template, option="--template"))
+        print(f"已写出暗访记录模板：{args.template}")
+    if args.file is None:
+        return 0
+    units = None
+    if args.units is not None:
+        try:
+            with args.units.open(encoding="utf-8-sig", newline="") as fh:
+                units = [str(r.get("unit") or r.get("单位") or "").strip() for r in csv.DictReader(fh)]
+        except OSError:
+            raise UserError(f"无法读取评估对象文件：{args.units}") from None
+    period = None
+    if args.start or args.end:
+        pr = parse_period(args.start or "", args.end or "")
+        period = (pr.start, pr.end)
+    visits = read_visits(args.file, units=units, period=period)
+    print(f"{args.file.name}：暗访记录 {len(visits)} 条，检查通过")
+    if args.records is not None:
+        with OutputSet() as out:
+            folder = out.folder(args.records, option="--records")
+            write_csv(visits, out.file(folder / "visits.csv", option="--records"))
+        print(f"已写入 {args.records / 'visits.csv'}")
     return 0
 
 

@@ -217,7 +217,10 @@ def read_visits(
 
 def write_records(visits: Iterable[Visit], folder: Path) -> Path:
     """``visits.csv`` in a records folder (the file the metrics layer reads)."""
-    path = folder / "visits.csv"
+    return write_csv(visits, folder / "visits.csv")
+
+
+def write_csv(visits: Iterable[Visit], path: Path) -> Path:
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(VISITS.names)
