@@ -207,6 +207,14 @@ FIELD_LABELS = {
     "files": "佐证材料",
     "tasks": "整改任务数",
     "accepted": "已通过数",
+    # questionnaires
+    "title": "标题",
+    "questions": "题目数",
+    "min_seconds": "最短作答时间（秒）",
+    "office_name": "评估办名称",
+    "open": "正在收集",
+    "count": "数量",
+    "replaced_by": "替换为回答编号",
 }
 
 _VALUE_LABELS: dict[str, dict[str, str]] = {}
@@ -216,9 +224,10 @@ def _value_labels() -> dict[str, dict[str, str]]:
     """Stored codes → their Chinese labels, for the fields whose values are choices."""
     if not _VALUE_LABELS:
         from govassess.web.accounts.models import Role
+        from govassess.web.questionnaires.models import ResponseStatus
         from govassess.web.rounds.models import AppealStatus, RoundState, SubmissionStatus
 
-        statuses = {**dict(SubmissionStatus.choices), **dict(AppealStatus.choices)}
+        statuses = {**dict(SubmissionStatus.choices), **dict(AppealStatus.choices), **dict(ResponseStatus.choices)}
         _VALUE_LABELS.update(
             state=dict(RoundState.choices),
             status=statuses,
