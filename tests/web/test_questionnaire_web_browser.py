@@ -84,3 +84,34 @@ def test_phone_answers_replaces_and_is_rate_limited(org, questionnaire, live_ser
     phone.wait_for_selector("text=提交过于频繁")
     assert "请稍后再试" in phone.content()
     phone_ctx.close()
+
+
+def test_public_page_at_360_px_is_accessible_and_keyboard_usable(org, questionnaire, live_server, browser):  # noqa: F811
+    # Issue 14: usable on a 360 px wide screen, accessible (labels, keyboard, contrast); issue 15: axe-core on
+    # the questionnaire page with zero serious violations — the office's page too.
+    from test_accessibility import serious
+
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    phone = ctx.new_page()
+    phone.set_default_timeout(20000)
+    phone.goto(f"{live_server.url}/q/{questionnaire}/")
+    phone.wait_for_selector("#qform[data-ready='1']")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert serious(phone) == []
+    # Every visible choice has a label a screen reader announces
+    unlabeled = phone.evaluate("""[...document.querySelectorAll('#qform input:not([type=hidden])')]
+        .filter(i => i.offsetParent && !(i.labels && i.labels.length) && !i.getAttribute('aria-label')).length""")
+    assert unlabeled == 0
+    # Keyboard only: Tab reaches a choice of the first question and Space selects it
+    for _ in range(40):
+        phone.keyboard.press("Tab")
+        if phone.evaluate("document.activeElement.name") == "办理渠道":
+            break
+    assert phone.evaluate("document.activeElement.name") == "办理渠道"
+    phone.keyboard.press("Space")
+    assert phone.evaluate("document.activeElement.checked") is True
+    ctx.close()
+
+    office = session(browser, live_server, "office")
+    office.goto(f"{live_server.url}/rounds/{org.round.pk}/questionnaire/")
+    assert serious(office) == []
