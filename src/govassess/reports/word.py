@@ -653,7 +653,7 @@ def _rectification_section(w: WordDocument, u: UnitReport, level: int) -> None:
     w.table(f"{u.label}上轮整改情况", ["编码", "指标", "整改要求", "整改状态", f"{previous}得分", "本轮得分", "是否提升"],
             [[t.indicator, t.name, t.requirement or "—", t.status, m.fmt(t.previous), m.fmt(t.current), t.improved_text]
              for t in u.rectification],
-            widths=[1.4, 3.2, 4.6, 2.0, 1.8, 1.8, 1.4], numeric=[4, 5])
+            widths=[1.2, 2.8, 4.0, 2.6, 1.8, 1.8, 2.0], numeric=[4, 5])
 
 
 def _rank_change(change: int | None) -> str:
