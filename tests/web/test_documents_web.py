@@ -150,6 +150,18 @@ def test_a_unit_downloads_its_own_scorecard_anonymised(final):
     assert AuditEntry.objects.filter(action="scorecard_document", unit_code="D01").count() == 1
 
 
+def test_the_scorecard_page_links_the_document_once_final(final):
+    # Issue 12: the unit finds its 成绩单 document on its scorecard page too, not only on the round page.
+    filler = login("filler1")
+    page = filler.get(f"/rounds/{final.round.pk}/units/D01/scorecard/").content.decode()
+    for fmt in ("docx", "pdf"):
+        assert f'href="/rounds/{final.round.pk}/units/D01/documents/scorecard.{fmt}"' in page
+    final.round.state = "preliminary"
+    final.round.save(update_fields=["state"])
+    page = filler.get(f"/rounds/{final.round.pk}/units/D01/scorecard/").content.decode()
+    assert "documents/scorecard." not in page and "下载成绩单" not in page
+
+
 def test_another_units_scorecard_is_the_same_403(final):
     filler = login("filler1")
     resp = filler.get(f"/rounds/{final.round.pk}/units/D02/documents/scorecard.docx")
