@@ -10,7 +10,11 @@ import pytest
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govassess.web.settings")
 # Threads of the live server and of scoring jobs must not keep connections past the test database.
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
-os.environ.setdefault("GOVASSESS_DATA_DIR", tempfile.mkdtemp(prefix="govassess-web-test-"))
+# Every process gets its own data folder (evidence, documents, job lock files), always: a value inherited from
+# the xdist controller (which imports this conftest when run on tests/web) would make both workers share one,
+# and their job locks collide ("already running elsewhere"); an operator's real GOVASSESS_DATA_DIR is never used.
+os.environ["GOVASSESS_DATA_DIR"] = tempfile.mkdtemp(
+    prefix=f"govassess-web-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-")
 
 # pytest-django reads DJANGO_SETTINGS_MODULE before this conftest is imported; load the apps now so test
 # modules can import models at collection time.
@@ -19,6 +23,15 @@ import django  # noqa: E402
 django.setup()
 
 from webtools import Org  # noqa: E402
+
+
+def pytest_configure(config):
+    # The xdist controller imports this conftest when run on tests/web and would hand its environment to the
+    # workers, whose pytest-django then starts Django with the controller's data folder before this module runs
+    # there: both workers would share one folder. Workers start clean instead and choose their own.
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        for name in ("GOVASSESS_DATA_DIR", "DJANGO_SETTINGS_MODULE"):
+            os.environ.pop(name, None)
 
 
 def pytest_collection_modifyitems(config, items):
