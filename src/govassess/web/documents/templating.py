@@ -29,7 +29,7 @@ TEXT_MAX_BYTES = 256 * 1024  # the default template is about 3 KB
 
 
 def logo_max_bytes() -> int:
-    return int(getattr(settings, "DOCUMENT_LOGO_MAX_BYTES", 2 * 1024 * 1024))
+    return int(settings.DOCUMENT_LOGO_MAX_BYTES)
 
 
 def _root() -> Path:
