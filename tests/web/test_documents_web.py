@@ -414,6 +414,9 @@ def test_editing_a_template_leaves_finished_documents_as_they_were(final):
     entry = AuditEntry.objects.get(action="document_template_update")
     assert entry.before["name"] == "阳江模板" and entry.before["template_text"] == f"office: {OFFICE_NAME}\nbulletin_title: {TITLE}\n"
     assert entry.after["name"] == "阳江模板（新）" and entry.after["logo"] == "新标志.png"
+    page = office.get(f"/documents/templates/{t.pk}/").content.decode()
+    history = page[page.index('id="template-history"'):]
+    assert "修改文档模板" in history and "新建文档模板" in history and "名称：阳江模板 → 阳江模板（新）" in history
     # Removing the logo.
     office.post(f"/documents/templates/{t.pk}/", {"name": "阳江模板（新）", "text": t.text, "remove_logo": "1"})
     t.refresh_from_db()
@@ -513,7 +516,10 @@ def test_a_published_report_per_role(final_with_reason):
     d2 = _text(_docx(_download("filler2", doc)))
     assert NAMES["D02"] in d2 and NAMES["D01"] not in d2 and NAMES["D03"] not in d2 and D02_REASON in d2
     for who in ("reviewer", "provider"):
-        assert _download(who, doc).status_code == 403, who
+        resp = _download(who, doc)
+        assert resp.status_code == 403 and "您无权下载该文档" in resp.content.decode(), who
+    assert f"/documents/{doc.pk}/download/" in login("leader").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
+    assert f"/documents/{doc.pk}/download/" not in login("reviewer").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
     assert f"/documents/{doc.pk}/download/" in login("filler1").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
     entries = AuditEntry.objects.filter(action="document_publish").order_by("pk")
     assert [e.after["audience"] for e in entries] == ["评估办和领导", "评估办、领导和各被评估单位（其他单位以代码显示）"]

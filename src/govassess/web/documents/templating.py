@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from govassess.errors import UserError
 from govassess.reports.template import ReportTemplate, load_template, template_from_text
@@ -164,7 +164,11 @@ def template_save(*, user, instance: DocumentTemplate | None, name: str, text: s
                 t.logo_path, t.logo_name, t.logo_sha256 = str(final.relative_to(root)), checked[0][:255], digest
             elif remove_logo:
                 t.logo_path = t.logo_name = t.logo_sha256 = ""
-            t.save()
+            try:
+                with transaction.atomic():
+                    t.save()
+            except IntegrityError:  # the same name saved by someone else a moment ago
+                raise UserError(f"已有名为「{name}」的模板", field="模板名称") from None
             audit_record(user=user, action="document_template_update" if instance is not None else "document_template_create",
                          object_type="document_template", object_id=t.pk, before=before, after=_snapshot(t))
             if part is not None and final is not None:

@@ -157,8 +157,16 @@ def _form(request, instance: DocumentTemplate | None):
         else:
             messages.success(request, f"已保存模板「{t.name}」。")
             return redirect("document_template_list")
+    history = []
+    if instance is not None:
+        from govassess.web.audit.display import audit_rows
+        from govassess.web.audit.models import AuditEntry
+
+        # The template is in no round, so its audit trail is shown here rather than on a round's audit page.
+        history = audit_rows(AuditEntry.objects.filter(object_type="document_template", object_id=str(instance.pk))
+                             .select_related("user").order_by("-at", "-id")[:50])
     return render(request, "documents/template_form.html", {
-        "instance": instance, "values": values, "errors": errors,
+        "instance": instance, "values": values, "errors": errors, "history": history,
         "logo_limit": f"{templating.logo_max_bytes() / 1024 / 1024:g}",
     }, status=400 if errors else 200)
 
