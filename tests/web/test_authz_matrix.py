@@ -140,8 +140,9 @@ def _weighting(org) -> dict:
     return {"task": task.pk, "objective": ow.pk}
 
 
-def _document(org, *, published: bool = False, fresh: bool = False) -> int:
-    """A finished 通报 of the round (stored directly, a small PDF: the matrix needs one in every state)."""
+def _document(org, *, published: bool = False, fresh: bool = False, kind: str = "bulletin", units: bool = False) -> int:
+    """A finished document of the round (stored directly, a small PDF: the matrix needs one in every state);
+    a 评估报告 also published to the units with ``units``."""
     import uuid
     from pathlib import Path
 
@@ -150,16 +151,40 @@ def _document(org, *, published: bool = False, fresh: bool = False) -> int:
     from govassess.web.documents.models import Document
     from govassess.web.documents.services import documents_dir
 
-    found = Document.objects.filter(published_at__isnull=not published).first()
+    found = Document.objects.filter(published_at__isnull=not published, kind=kind,
+                                    units_published_at__isnull=not units).first()
     if found is not None and not fresh:
         return found.pk
     rel = Path(str(org.round.pk)) / f"{uuid.uuid4().hex}.pdf"
     (documents_dir() / rel).parent.mkdir(parents=True, exist_ok=True)
     (documents_dir() / rel).write_bytes(PDF)
     return Document.objects.create(
-        round=org.round, kind="bulletin", format="pdf", status="done", file_path=str(rel), size=len(PDF),
-        published_at=timezone.now() if published else None,
+        round=org.round, kind=kind, format="pdf", status="done", file_path=str(rel), size=len(PDF),
+        published_at=timezone.now() if published else None, units_published_at=timezone.now() if units else None,
     ).pk
+
+
+def _template(org) -> int:
+    """An office 文档模板 without logo (the matrix needs one to edit, download and delete)."""
+    import struct
+    import zlib
+
+    from govassess.web.documents.models import DocumentTemplate
+    from govassess.web.documents.services import documents_dir
+
+    found = DocumentTemplate.objects.filter(name="矩阵模板").first()
+    if found is not None:
+        return found.pk
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00\xa6\x1b\x1b")) + chunk(b"IEND", b""))
+    (documents_dir() / "templates").mkdir(parents=True, exist_ok=True)
+    (documents_dir() / "templates" / "matrix.png").write_bytes(png)
+    return DocumentTemplate.objects.create(name="矩阵模板", text="office: 矩阵办", logo_path="templates/matrix.png",
+                                           logo_name="标志.png").pk
 
 
 def _rectification(org) -> dict:
@@ -483,6 +508,39 @@ def endpoints():
             lambda o, x: f"/documents/{_document(o, fresh=True)}/publish/",
             {c: office, f: office},
         ),
+        # A published 评估报告: the office and the leaders; the units once it is also published to them (each
+        # gets its own version, other units as codes). The stored file here is a stand-in PDF: soffice renders
+        # the reader's version only where installed, and without results it answers with a message (allow).
+        (
+            "document_download_full_published",
+            "GET",
+            lambda o, x: f"/documents/{_document(o, published=True, kind='full')}/download/",
+            {c: office, f: office | {"leader"}},
+        ),
+        (
+            "document_download_full_units",
+            "GET",
+            lambda o, x: f"/documents/{_document(o, published=True, kind='full', units=True)}/download/",
+            {c: office, f: office | {"leader"} | fillers},
+        ),
+        (
+            "document_publish_units",
+            "POST",
+            lambda o, x: f"/documents/{_document(o, fresh=True, kind='full')}/publish/?audience=units",
+            {c: office, f: office},
+        ),
+        ("scorecard_template_set", "POST", lambda o, x: f"/rounds/{r(o)}/documents/scorecard-template/",
+         {c: office, f: office}),
+        # 文档模板: the office's, in no round (checked in collecting only).
+        ("document_template_list", "GET", lambda o, x: "/documents/templates/", {c: office}),
+        ("document_template_create", "GET", lambda o, x: "/documents/templates/new/", {c: office}),
+        ("document_template_default", "GET", lambda o, x: "/documents/templates/default.yaml", {c: office}),
+        ("document_template_edit", "GET", lambda o, x: f"/documents/templates/{_template(o)}/", {c: office}),
+        ("document_template_yaml", "GET", lambda o, x: f"/documents/templates/{_template(o)}/template.yaml",
+         {c: office}),
+        ("document_template_logo", "GET", lambda o, x: f"/documents/templates/{_template(o)}/logo/", {c: office}),
+        ("document_template_delete", "POST", lambda o, x: f"/documents/templates/{_template(o)}/delete/",
+         {c: office}),
         (
             "scorecard_document",
             "GET",
@@ -661,7 +719,8 @@ def endpoints():
 NOT_ROUND = {
     "dashboard", "notifications", "password_change", "round_create", "annual_list", "annual_detail", "annual_export",
     "login", "notifications_read", "admin", "api_schema", "api_rounds", "api_units", "otp_setup",
-    "rectification_index",
+    "rectification_index", "document_template_list", "document_template_create", "document_template_default",
+    "document_template_edit", "document_template_yaml", "document_template_logo", "document_template_delete",
 }  # fmt: skip
 # URL names that have no row, and why.
 EXEMPT = {"logout": "ends the session the matrix's clients share; logging out is tested in test_first_login"}

@@ -30,14 +30,22 @@ LINE = "本文件依据 2026-12-03 17:00 定稿的评估结果"
 NAMES = {"D01": "市委办公室(市档案局)", "D02": "市委宣传部(新闻出版局)", "D03": "市委统战部(民宗、侨务)"}
 
 
+@pytest.fixture(autouse=True)
+def _own_documents_folder(settings, tmp_path):
+    # Each test its own documents folder: files left by another test (a logo, a generated file) must not be seen.
+    settings.DOCUMENTS_DIR = tmp_path / "documents"
+
+
 def login(username: str) -> Client:
     c = Client()
     assert c.login(username=username, password=PASSWORD)
     return c
 
 
-def _finalise(org, state: str = "final"):
+def _finalise(org, state: str = "final", then=None):
     fill_all(org, d3=("88%", "是", "9", "10", "8"))
+    if then is not None:
+        then(org)
     rounds.round_transition(user=org.office, round=org.round, to_state="reviewing")
     rounds.scoring_start(user=org.office, round=org.round, background=False)
     rounds.round_transition(user=org.office, round=org.round, to_state="preliminary")
@@ -100,11 +108,10 @@ def test_full_report_has_the_lock_time_on_its_cover_and_stays_with_the_office(fi
     d = _docx(office.get(f"/documents/{doc.pk}/download/"))
     paras = [p.text for p in d.paragraphs if p.text.strip()]
     assert paras[1] == LINE
-    resp = office.post(f"/documents/{doc.pk}/publish/", follow=True)
-    assert "只有通报可以发布给各单位" in resp.content.decode()
-    doc.refresh_from_db()
-    assert doc.published_at is None
-    assert login("filler1").get(f"/documents/{doc.pk}/download/").status_code == 403
+    # Unpublished: the office's alone.
+    for who in ("leader", "filler1", "reviewer", "provider"):
+        resp = login(who).get(f"/documents/{doc.pk}/download/")
+        assert resp.status_code == 403 and "您无权下载该文档" in resp.content.decode(), who
 
 
 def test_refused_before_the_round_is_final(org, settings):
@@ -223,3 +230,313 @@ def test_report_pdf_job_prints_the_lock_time(final, tmp_path):
     path.write_bytes(b"".join(resp.streaming_content))
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert LINE in text and NAMES["D03"] in text
+
+
+# ---- 文档模板 (issue 12, templates on the web) ------------------------------------------------------------
+
+TITLE = "关于{round}全市数字政府评估结果的通报"
+OFFICE_NAME = "阳江市政务服务数据管理局"
+
+
+def png(size: int = 32) -> bytes:
+    """A real PNG (red square) made here: python-docx reads it, as it must for the logo."""
+    import struct
+    import zlib
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    raw = b"".join(b"\x00" + b"\xa6\x1b\x1b" * size for _ in range(size))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+def _create_template(client, name="阳江模板", text=f"office: {OFFICE_NAME}\nbulletin_title: {TITLE}\n", logo=True):
+    data = {"name": name, "text": text}
+    if logo:
+        data["logo"] = upload("标志.png", png())
+    return client.post("/documents/templates/new/", data)
+
+
+def _template_files() -> list[str]:
+    from govassess.web.documents.services import documents_dir
+
+    folder = documents_dir() / "templates"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def _header_has_image(d) -> bool:
+    return any("image" in rel.reltype for rel in d.sections[0].header.part.rels.values())
+
+
+def test_default_template_download_is_the_documented_yaml(org):
+    import yaml
+
+    from govassess.reports.template import DEFAULT_TEXTS
+
+    resp = login("office").get("/documents/templates/default.yaml")
+    assert resp.status_code == 200 and "默认模板.yaml" in unquote(resp["Content-Disposition"])
+    text = resp.content.decode("utf-8")
+    data = yaml.safe_load(text)
+    # Every wording key with the built-in text, plus the three keys without wording (office, 文号, date).
+    assert {k: data[k] for k in DEFAULT_TEXTS} == {k: v for k, (v, _) in DEFAULT_TEXTS.items()}
+    assert data["office"] == "评估办公室" and data["document_number"] == "" and data["date"] == ""
+    assert "logo" not in data  # on the web the logo is uploaded apart
+    assert "# 通报标题\nbulletin_title:" in text and "# 成绩单标题；另可用：{unit}" in text
+    assert login("filler1").get("/documents/templates/default.yaml").status_code == 403
+
+
+def test_office_creates_a_template_and_the_bulletin_uses_it(final):
+    office = login("office")
+    resp = _create_template(office)
+    assert resp.status_code == 302 and resp["Location"] == "/documents/templates/"
+    from govassess.web.documents.models import DocumentTemplate
+
+    t = DocumentTemplate.objects.get()
+    assert t.logo_name == "标志.png" and t.logo_path.endswith(".png")
+    assert _template_files() == [t.logo_path.split("/")[-1]]  # no .part left
+    page = office.get("/documents/templates/").content.decode()
+    assert "阳江模板" in page and f"/documents/templates/{t.pk}/logo/" in page
+    assert b"".join(office.get(f"/documents/templates/{t.pk}/logo/").streaming_content) == png()
+    created = AuditEntry.objects.get(action="document_template_create")
+    assert created.after["name"] == "阳江模板" and created.after["template_text"] == t.text
+
+    resp = office.post(f"/rounds/{final.round.pk}/documents/generate/",
+                       {"kind": "bulletin", "format": "docx", "template": str(t.pk)})
+    assert resp.status_code == 302
+    worker_main(once=True)
+    doc = Document.objects.get()
+    assert doc.status == "done", doc.message
+    assert (doc.template_name, doc.template_text) == ("阳江模板", t.text)
+    d = _docx(office.get(f"/documents/{doc.pk}/download/"))
+    paras = [p.text for p in d.paragraphs if p.text.strip()]
+    assert paras[0] == "关于2021年上半年全市数字政府评估结果的通报"
+    assert OFFICE_NAME in paras and _header_has_image(d)
+    generate = AuditEntry.objects.get(action="document_generate")
+    assert generate.after["template"] == "阳江模板" and generate.after["template_sha256"] == doc.template_sha256
+    assert "阳江模板" in office.get(f"/rounds/{final.round.pk}/").content.decode()
+    office.post(f"/documents/{doc.pk}/publish/")
+    assert AuditEntry.objects.get(action="document_publish").after["template"] == "阳江模板"
+
+
+def test_the_default_template_is_what_a_document_without_choice_uses(final):
+    doc = _generate(login("office"), final, "bulletin")
+    assert doc.template_id is None and doc.template_name == "默认模板"
+    paras = [p.text for p in _docx(login("office").get(f"/documents/{doc.pk}/download/")).paragraphs if p.text.strip()]
+    # The built-in bulletin_title "关于{system}（{round}）结果的通报" with web-mini's name, and the built-in office.
+    assert paras[0] == "关于网页测试体系（2021年上半年）结果的通报" and "评估办公室" in paras
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("bulletin_title: 关于{foo}的通报\n",
+     "文件 模板「甲」，字段 bulletin_title：不认识的占位符 {foo}，此处可用："),
+    ("titel: 通报\n", "文件 模板「甲」，字段 titel：不认识的模板键「titel」"),
+    ("bulletin_title: 关于{round的通报\n", "字段 bulletin_title：花括号不成对"),
+    ("logo: 标志.png\n", "字段 logo：标志图片请单独上传，模板文字中不要写 logo"),
+    ("bulletin_title: [\n", "文件 模板「甲」，第 2 行：YAML 格式错误"),  # the list is still open at the end
+    ("- 一\n- 二\n", "模板文件应为"),
+])
+def test_a_bad_template_is_refused_on_the_form_and_nothing_is_saved(org, text, message):
+    from govassess.web.documents.models import DocumentTemplate
+
+    resp = _create_template(login("office"), name="甲", text=text)
+    page = resp.content.decode()
+    assert resp.status_code == 400 and "模板未保存" in page
+    assert message in page.replace("&quot;", '"').replace("&#x27;", "'"), page[page.find("模板未保存"):][:600]
+    assert not DocumentTemplate.objects.exists() and _template_files() == []
+    assert not AuditEntry.objects.filter(object_type="document_template").exists()
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("标志.png", b"GIF89a not a png", "标志图片「标志.png」应为 PNG 或 JPEG 图片（按文件内容判断）"),
+    ("标志.png", b"\x89PNG\r\n\x1a\n" + b"broken", "标志图片「标志.png」已损坏，无法读取"),
+    ("标志.png", png(200), "标志图片「标志.png」超过大小上限"),
+    ("空.jpg", b"", "文件「空.jpg」是空文件"),
+])
+def test_a_bad_logo_is_refused(org, settings, name, data, message):
+    from govassess.web.documents.models import DocumentTemplate
+
+    settings.DOCUMENT_LOGO_MAX_BYTES = len(png(200)) - 1  # one byte too many
+    resp = login("office").post("/documents/templates/new/", {"name": "乙", "text": "office: 乙办",
+                                                              "logo": upload(name, data)})
+    assert resp.status_code == 400 and message in resp.content.decode()
+    assert not DocumentTemplate.objects.exists() and _template_files() == []
+
+
+def test_name_rules_and_yaml_file_upload(org):
+    from govassess.web.documents.models import DocumentTemplate
+
+    office = login("office")
+    assert "「默认模板」是内置模板的名称" in _create_template(office, name="默认模板", logo=False).content.decode()
+    assert "请填写模板名称" in _create_template(office, name="  ", logo=False).content.decode()
+    # A .yaml file replaces the textarea; GBK is named as such.
+    resp = office.post("/documents/templates/new/", {"name": "丙", "text": "office: 不用",
+                                                     "yaml_file": upload("丙.yaml", "office: 丙办\n".encode())})
+    assert resp.status_code == 302 and DocumentTemplate.objects.get().text == "office: 丙办\n"
+    assert "已有名为「丙」的模板" in _create_template(office, name="丙", logo=False).content.decode()
+    resp = office.post("/documents/templates/new/", {"name": "丁", "yaml_file": upload("丁.yaml", "office: 丁办".encode("gbk"))})
+    assert resp.status_code == 400 and "GBK" in resp.content.decode()
+    resp = office.post("/documents/templates/new/", {"name": "丁", "yaml_file": upload("丁.txt", b"office: x")})
+    assert "不是 YAML 文件" in resp.content.decode()
+    assert DocumentTemplate.objects.count() == 1
+    assert login("filler1").get("/documents/templates/").status_code == 403
+    assert "只有评估办可以管理文档模板" in login("leader").get("/documents/templates/new/").content.decode()
+
+
+def test_editing_a_template_leaves_finished_documents_as_they_were(final):
+    from govassess.web.documents.models import DocumentTemplate
+
+    office = login("office")
+    _create_template(office)
+    t = DocumentTemplate.objects.get()
+    old_logo = t.logo_path
+    office.post(f"/rounds/{final.round.pk}/documents/generate/", {"kind": "bulletin", "format": "docx",
+                                                                  "template": str(t.pk)})
+    worker_main(once=True)
+    doc = Document.objects.get()
+    before = (doc.template_text, doc.template_sha256, doc.template_logo)
+    resp = office.post(f"/documents/templates/{t.pk}/", {"name": "阳江模板（新）", "text": "bulletin_title: 新标题\n",
+                                                        "logo": upload("新标志.png", png(16))})
+    assert resp.status_code == 302
+    t.refresh_from_db()
+    assert t.logo_name == "新标志.png" and t.logo_path != old_logo
+    assert _template_files() == [t.logo_path.split("/")[-1]]  # the replaced logo is gone; the document has its copy
+    doc.refresh_from_db()
+    assert (doc.template_text, doc.template_sha256, doc.template_logo) == before and doc.template_name == "阳江模板"
+    d = _docx(office.get(f"/documents/{doc.pk}/download/"))
+    assert d.paragraphs[0].text == "关于2021年上半年全市数字政府评估结果的通报"
+    entry = AuditEntry.objects.get(action="document_template_update")
+    assert entry.before["name"] == "阳江模板" and entry.before["template_text"] == f"office: {OFFICE_NAME}\nbulletin_title: {TITLE}\n"
+    assert entry.after["name"] == "阳江模板（新）" and entry.after["logo"] == "新标志.png"
+    page = office.get(f"/documents/templates/{t.pk}/").content.decode()
+    history = page[page.index('id="template-history"'):]
+    assert "修改文档模板" in history and "新建文档模板" in history and "名称：阳江模板 → 阳江模板（新）" in history
+    # Removing the logo.
+    office.post(f"/documents/templates/{t.pk}/", {"name": "阳江模板（新）", "text": t.text, "remove_logo": "1"})
+    t.refresh_from_db()
+    assert t.logo_path == "" and _template_files() == []
+
+
+def test_delete_refused_while_a_document_is_queued_or_a_round_uses_it(final):
+    from govassess.web.documents.models import DocumentTemplate
+
+    office = login("office")
+    _create_template(office, logo=False)
+    t = DocumentTemplate.objects.get()
+    office.post(f"/rounds/{final.round.pk}/documents/generate/", {"kind": "full", "format": "docx", "template": str(t.pk)})
+    resp = office.post(f"/documents/templates/{t.pk}/delete/", follow=True)
+    assert "模板「阳江模板」正在使用，不能删除：轮次「2021年上半年」的评估报告正在用该模板生成" in resp.content.decode()
+    worker_main(once=True)
+    office.post(f"/rounds/{final.round.pk}/documents/scorecard-template/", {"template": str(t.pk)})
+    resp = office.post(f"/documents/templates/{t.pk}/delete/", follow=True)
+    assert "轮次「2021年上半年」的成绩单模板是该模板" in resp.content.decode()
+    assert DocumentTemplate.objects.filter(pk=t.pk).exists()
+    office.post(f"/rounds/{final.round.pk}/documents/scorecard-template/", {"template": ""})
+    resp = office.post(f"/documents/templates/{t.pk}/delete/", follow=True)
+    assert "已删除模板「阳江模板」" in resp.content.decode() and not DocumentTemplate.objects.exists()
+    doc = Document.objects.get()
+    assert doc.template_id is None and doc.template_name == "阳江模板"  # the finished document still says so
+    assert AuditEntry.objects.get(action="document_template_delete").before["name"] == "阳江模板"
+    settings_entries = AuditEntry.objects.filter(action="document_scorecard_template").order_by("pk")
+    assert [(e.before, e.after) for e in settings_entries] == [
+        ({"scorecard_template": "默认模板"}, {"scorecard_template": "阳江模板"}),
+        ({"scorecard_template": "阳江模板"}, {"scorecard_template": "默认模板"}),
+    ]
+
+
+def test_the_rounds_scorecard_template_is_what_units_download(final):
+    office = login("office")
+    # Quoted: a YAML value that begins with a brace would be read as a mapping.
+    _create_template(office, text='scorecard_title: "{unit}成绩通知单"\n', logo=False)
+    from govassess.web.documents.models import DocumentTemplate
+
+    t = DocumentTemplate.objects.get()
+    assert login("filler1").post(f"/rounds/{final.round.pk}/documents/scorecard-template/",
+                                 {"template": str(t.pk)}).status_code == 403
+    office.post(f"/rounds/{final.round.pk}/documents/scorecard-template/", {"template": str(t.pk)})
+    resp = login("filler1").get(f"/rounds/{final.round.pk}/units/D01/documents/scorecard.docx")
+    d = _docx(resp)
+    assert d.paragraphs[0].text == f"{NAMES['D01']}成绩通知单"
+    entry = AuditEntry.objects.get(action="scorecard_document")
+    assert entry.after["template"] == "阳江模板"
+
+
+# ---- who reads a published 评估报告 ------------------------------------------------------------------------
+
+D02_REASON = "部门说明：宣传部目录挂接不全"
+
+
+@pytest.fixture
+def final_with_reason(org, settings):
+    """As `final`, with the data provider's note beside D02's 挂接目录数 (5 of 10: 5 points lost, the note quoted
+    in the lost point's explanation): the office, reviewers and D02 itself may read it, leaders and D01 not."""
+    from govassess.web.rounds.services import input_value_set
+
+    settings.GOVASSESS_JOBS = "worker"
+    return _finalise(org, then=lambda o: input_value_set(user=o.provider, round=o.round, unit=o.d2, indicator="3",
+                                                         input="挂接目录数", value="5", note=D02_REASON))
+
+
+def _download(who: str, doc: Document):
+    return login(who).get(f"/documents/{doc.pk}/download/")
+
+
+def test_a_published_report_per_role(final_with_reason):
+    office = login("office")
+    doc = _generate(office, final_with_reason, "full")
+    office_text = _text(_docx(office.get(f"/documents/{doc.pk}/download/")))
+    assert all(n in office_text for n in NAMES.values()) and D02_REASON in office_text
+    office.post(f"/documents/{doc.pk}/publish/")
+    doc.refresh_from_db()
+    assert doc.published and not doc.units_published
+    # Published: the leaders too (without the notes they may not read); nobody else yet.
+    leader = _download("leader", doc)
+    assert leader.status_code == 200
+    leader_text = _text(_docx(leader))
+    assert all(n in leader_text for n in NAMES.values()) and D02_REASON not in leader_text
+    for who in ("filler1", "filler2", "reviewer", "provider"):
+        resp = _download(who, doc)
+        assert resp.status_code == 403 and "您无权下载该文档" in resp.content.decode(), who
+    assert f"/documents/{doc.pk}/download/" not in login("filler1").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
+
+    resp = office.post(f"/documents/{doc.pk}/publish/", {"audience": "units"}, follow=True)
+    assert "已向被评估单位公开评估报告" in resp.content.decode()
+    doc.refresh_from_db()
+    assert doc.units_published
+    # Each unit: its own name, the others as codes; its own expert reason yes, another's no.
+    d1 = _text(_docx(_download("filler1", doc)))
+    assert NAMES["D01"] in d1 and NAMES["D02"] not in d1 and NAMES["D03"] not in d1
+    assert "D02" in d1 and "D03" in d1 and D02_REASON not in d1
+    d2 = _text(_docx(_download("filler2", doc)))
+    assert NAMES["D02"] in d2 and NAMES["D01"] not in d2 and NAMES["D03"] not in d2 and D02_REASON in d2
+    for who in ("reviewer", "provider"):
+        resp = _download(who, doc)
+        assert resp.status_code == 403 and "您无权下载该文档" in resp.content.decode(), who
+    assert f"/documents/{doc.pk}/download/" in login("leader").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
+    assert f"/documents/{doc.pk}/download/" not in login("reviewer").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
+    assert f"/documents/{doc.pk}/download/" in login("filler1").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
+    entries = AuditEntry.objects.filter(action="document_publish").order_by("pk")
+    assert [e.after["audience"] for e in entries] == ["评估办和领导", "评估办、领导和各被评估单位（其他单位以代码显示）"]
+    versions = sorted(e.after["version"] for e in AuditEntry.objects.filter(action="document_download"))
+    assert versions == sorted(["原件", "领导版（不含说明原文）", "单位版（其他单位以代码显示）", "单位版（其他单位以代码显示）"])
+
+
+def test_publishing_to_units_is_for_the_report_only(final):
+    office = login("office")
+    doc = _generate(office, final, "bulletin")
+    resp = office.post(f"/documents/{doc.pk}/publish/", {"audience": "units"}, follow=True)
+    assert "通报发布后各单位即可下载，无需另行向被评估单位公开" in resp.content.decode()
+    doc.refresh_from_db()
+    assert not doc.published and not doc.units_published
+    full = Document.objects.create(round=final.round, kind="full", format="docx", status="done", file_path="x.docx")
+    office.post(f"/documents/{full.pk}/publish/", {"audience": "units"})
+    full.refresh_from_db()
+    assert full.published and full.units_published  # straight to the units: published to the leaders as well
+    resp = office.post(f"/documents/{full.pk}/publish/", follow=True)
+    assert "该文档已发布" in resp.content.decode()

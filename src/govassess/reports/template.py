@@ -9,7 +9,7 @@ before anything is written.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,4 +141,81 @@ def template_keys() -> list[tuple[str, str, tuple[str, ...]]]:
     return [(k, v, tuple(SHARED) + extra) for k, (v, extra) in DEFAULT_TEXTS.items()]
 
 
-__all__ = ["ReportTemplate", "load_template", "template_keys"]
+# What each key is for (the comments of default_template_yaml; the table in docs/reports.md says the same).
+KEY_NOTES: dict[str, str] = {
+    "office": "发文单位（落款、页眉、封面）",
+    "document_number": "通报文号（标题下方；默认不写）",
+    "date": "落款日期（默认生成当天）",
+    "bulletin_title": "通报标题",
+    "bulletin_recipients": "通报主送单位",
+    "bulletin_intro": "通报开头段落",
+    "method": "评估方法段落（通报与评估报告）",
+    "ranking_intro": "每个类别排名表前的一句话",
+    "leading_lagging": "领先与靠后单位段落",
+    "bulletin_closing": "通报“有关要求”段落",
+    "scorecard_title": "成绩单标题",
+    "scorecard_intro": "成绩单开头段落",
+    "suggestion": "每条整改建议",
+    "report_title": "评估报告标题（封面）",
+    "report_overview": "评估报告总体情况开头段落",
+    "indicator_intro": "分项分析每个一级指标的开头",
+    "header": "页眉",
+    "footer": "页脚（页码之前）",
+    "internal_header": "内部资料版本页眉的标注",
+    "watermark": "内部资料版本的水印文字",
+}
+
+
+def template_from_text(text: str, *, name: str, logo: Path | None = None) -> ReportTemplate:
+    """A template kept as text (the web platform's 文档模板), checked exactly as load_template checks a file;
+    problems name ``name`` instead of a file path. The logo is given apart (an uploaded image), so a ``logo``
+    key in the text is refused."""
+    import tempfile
+
+    from govassess.safe_yaml import load_yaml
+
+    data = load_yaml(text, file=name)
+    if isinstance(data, dict) and "logo" in data:
+        raise UserError("标志图片请单独上传，模板文字中不要写 logo", file=name, field="logo")
+    with tempfile.TemporaryDirectory(prefix="govassess-template-") as tmp:
+        path = Path(tmp) / "template.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            tpl = load_template(path)
+        except UserError as err:
+            raise UserError(problems=[replace(p, file=name) if p.file == str(path) else p
+                                      for p in err.problems]) from None
+    tpl.file = name
+    tpl.logo = logo
+    return tpl
+
+
+def _yaml_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def default_template_yaml() -> str:
+    """The built-in wording as a template file to start from: every key with its default and, in comments,
+    what it is for and which placeholders it may use."""
+    lines = [
+        "# govassess 文档模板（通报、成绩单、评估报告的文字）",
+        "# 只需保留要修改的键；删去的键使用内置默认文字。文字中可用花括号引用占位符，",
+        "# 文字本身需要花括号时写成 {{ 和 }}。",
+        "# 所有文字都可用的占位符：",
+        "#   {office} 发文单位、{system} 体系名称、{round} 轮次、{previous_round} 上一轮、",
+        "#   {date} 日期（未设置时为生成当天）、{units} 单位数、{classes} 类别",
+        "",
+    ]
+    for key, default in OTHER_KEYS.items():
+        if key == "logo":
+            continue
+        lines += [f"# {KEY_NOTES[key]}", f"{key}: {_yaml_quote(str(default))}", ""]
+    for key, (default, extra) in DEFAULT_TEXTS.items():
+        note = KEY_NOTES.get(key, key)
+        if extra:
+            note += "；另可用：" + "、".join("{" + e + "}" for e in extra)
+        lines += [f"# {note}", f"{key}: {_yaml_quote(default)}", ""]
+    return "\n".join(lines)
+
+
+__all__ = ["ReportTemplate", "default_template_yaml", "load_template", "template_from_text", "template_keys"]

@@ -205,6 +205,8 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 EVIDENCE_MAX_BYTES = int(float(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024)
+# The logo of a 文档模板 (PNG / JPEG printed in the header and on the cover).
+DOCUMENT_LOGO_MAX_BYTES = int(float(os.environ.get("DOCUMENT_LOGO_MAX_MB", "2")) * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The login throttle (accounts/throttle.py, docs/web.md): exponential back-off, by account and by address.

@@ -19,6 +19,48 @@ class DocumentFormat(models.TextChoices):
     PDF = "pdf", "PDF"
 
 
+DEFAULT_TEMPLATE_NAME = "默认模板"
+
+
+class DocumentTemplate(models.Model):
+    """One of the office's wordings of the documents (core govassess.reports.template): the YAML text and an
+    optional logo. Kept per office, not per indicator system: the issuing office, its logo and its wording are
+    the office's, and the text names the system through {system}. The built-in 默认模板 is no row (None)."""
+
+    name = models.CharField("模板名称", max_length=100, unique=True)
+    text = models.TextField("模板文字（YAML）", blank=True)
+    logo_path = models.CharField("标志图片", max_length=300, blank=True)  # relative to documents_dir()
+    logo_name = models.CharField("标志原文件名", max_length=255, blank=True)
+    logo_sha256 = models.CharField("标志 SHA-256", max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "文档模板"
+        verbose_name_plural = "文档模板"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoundDocumentSettings(models.Model):
+    """The round's 成绩单模板 (units' 成绩单 downloads); no row, or no template: 默认模板."""
+
+    round = models.OneToOneField("rounds.Round", verbose_name="评估轮次", on_delete=models.CASCADE,
+                                 related_name="document_settings")
+    scorecard_template = models.ForeignKey(DocumentTemplate, verbose_name="成绩单模板", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "轮次文档设置"
+        verbose_name_plural = "轮次文档设置"
+
+
 class Document(models.Model):
     round = models.ForeignKey("rounds.Round", verbose_name="评估轮次", on_delete=models.CASCADE,
                               related_name="documents")
@@ -36,6 +78,18 @@ class Document(models.Model):
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
+    # 评估报告 only: also published to the evaluated units, who then get a version where other units are codes.
+    units_published_at = models.DateTimeField("向被评估单位公开时间", null=True, blank=True)
+    units_published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="公开人", null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
+    # What the document was made with, copied when it was asked for: a later edit or deletion of the template
+    # changes neither what it says it used nor the versions made later for other readers.
+    template = models.ForeignKey(DocumentTemplate, verbose_name="模板", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="documents")
+    template_name = models.CharField("模板名称", max_length=100, default=DEFAULT_TEMPLATE_NAME)
+    template_text = models.TextField("模板文字", blank=True)
+    template_logo = models.CharField("模板标志（副本）", max_length=300, blank=True)  # relative to documents_dir()
+    template_sha256 = models.CharField("模板 SHA-256", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "评估文档"
@@ -48,3 +102,7 @@ class Document(models.Model):
     @property
     def published(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def units_published(self) -> bool:
+        return self.units_published_at is not None

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from govassess.errors import UserError
+from govassess.web.accounts.models import Role
+from govassess.web.accounts.selectors import user_role, user_unit_id
 from govassess.web.rounds import policy
 from govassess.web.rounds.models import JobStatus, Round, RoundState
 
@@ -23,14 +25,26 @@ def require_final(round: Round) -> None:
         raise UserError(NOT_FINAL)
 
 
+def reader_is_unit(user) -> bool:
+    return user_role(user=user) == Role.FILLER and user_unit_id(user=user) is not None
+
+
 def can_download(user, document) -> bool:
-    """The office: every finished document. Anyone who may read the round's published results: a published 通报."""
+    """The office: every finished document, published or not. A published 通报: anyone who may read the
+    round's published results. A published 评估报告: the leaders; the evaluated units only once it is also
+    published to them (向被评估单位公开), and then in their own anonymised version (services.reader_file)."""
     if document.status != JobStatus.DONE or not document.file_path:
         return False
     if policy.can_manage(user):
         return True
-    return (document.published and document.kind == "bulletin" and document.round.state == RoundState.FINAL
-            and policy.can_view_results(user, document.round))
+    if not document.published or document.round.state != RoundState.FINAL:
+        return False
+    if document.kind == "bulletin":
+        return policy.can_view_results(user, document.round)
+    role = user_role(user=user)
+    if role == Role.LEADER:
+        return True
+    return document.units_published and reader_is_unit(user)
 
 
 def require_scorecard_document(user, round: Round, unit) -> None:

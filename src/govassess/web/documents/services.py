@@ -18,8 +18,8 @@ from django.utils import timezone
 from govassess.errors import UserError
 from govassess.outputs import OutputSet
 from govassess.web.audit.services import audit_record
-from govassess.web.documents import policy
-from govassess.web.documents.models import Document, DocumentFormat, DocumentKind
+from govassess.web.documents import policy, templating
+from govassess.web.documents.models import Document, DocumentFormat, DocumentKind, DocumentTemplate
 from govassess.web.rounds import selectors
 from govassess.web.rounds.models import JobStatus, Round
 from govassess.web.systems.selectors import system_core
@@ -67,13 +67,13 @@ def report_model(round: Round, *, results: dict[str, Any] | None = None, anonymi
                        rectification=report_rows(before))
 
 
-def render(model, kind: str, fmt: str, target: Path, *, unit: str | None = None) -> None:
+def render(model, kind: str, fmt: str, target: Path, *, unit: str | None = None, template=None) -> None:
     """Write one document (kind bulletin / full / scorecard) to `target` through the one output writer."""
     from govassess.reports import pdf
     from govassess.reports.template import load_template
     from govassess.reports.word import write_bulletin, write_full_report, write_scorecard
 
-    tpl = load_template(None)
+    tpl = template or load_template(None)
     with OutputSet() as outs, tempfile.TemporaryDirectory(prefix="govassess-doc-") as tmp:
         out = outs.file(target)
         docx_path = Path(tmp) / "document.docx" if fmt == "pdf" else out
@@ -97,12 +97,24 @@ def _check_choice(kind: str, fmt: str) -> None:
         raise UserError("请选择文档格式：Word（.docx）或 PDF", field="格式")
 
 
-def document_start(*, user, round: Round, kind: str, fmt: str, background: bool = True) -> Document:
+def document_template(doc: Document):
+    """The core template a document was asked for with (its own copy of text and logo)."""
+    return templating.core_template(doc.template_text, doc.template_name, doc.template_logo)
+
+
+def _template_audit(doc: Document) -> dict:
+    return {"template": doc.template_name, "template_sha256": doc.template_sha256}
+
+
+def document_start(*, user, round: Round, kind: str, fmt: str, background: bool = True,
+                   template: str | None = None) -> Document:
+    """Queue one document. ``template``: the chosen 文档模板's id ("" or None: 默认模板)."""
     from govassess.web.jobs import job_submit
 
     policy.require_office(user)
     policy.require_final(round)
     _check_choice(kind, fmt)
+    chosen = templating.get_template_choice(template)
     if fmt == "pdf":
         from govassess.reports import pdf
 
@@ -113,9 +125,18 @@ def document_start(*, user, round: Round, kind: str, fmt: str, background: bool 
     with transaction.atomic():
         if round.documents.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
             raise UserError("已有文档正在生成，请稍候。")
-        doc = Document.objects.create(round=round, kind=kind, format=fmt, created_by=user)
-        audit_record(user=user, action="document_generate", object_type="document", object_id=doc.pk, round=round,
-                     after={"kind": doc.get_kind_display(), "format": fmt, "scoring_run": run.pk})
+        if chosen is not None:
+            chosen = DocumentTemplate.objects.select_for_update().get(pk=chosen.pk)  # not deleted meanwhile
+        copy = templating.copy_for_document(chosen, round)
+        try:
+            doc = Document.objects.create(round=round, kind=kind, format=fmt, created_by=user, **copy)
+            audit_record(user=user, action="document_generate", object_type="document", object_id=doc.pk, round=round,
+                         after={"kind": doc.get_kind_display(), "format": fmt, "scoring_run": run.pk,
+                                **_template_audit(doc)})
+        except BaseException:
+            if copy["template_logo"]:
+                templating.stored_path(copy["template_logo"]).unlink(missing_ok=True)
+            raise
     job_submit("documents", doc.pk, background)
     if not background:
         doc.refresh_from_db()
@@ -134,7 +155,7 @@ def document_execute(pk: int, *, own_thread: bool = False) -> None:
         rel = Path(str(doc.round.pk)) / f"{uuid.uuid4().hex}.{doc.format}"
         target = documents_dir() / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        render(model, doc.kind, doc.format, target)
+        render(model, doc.kind, doc.format, target, template=document_template(doc))
         rows.update(status=JobStatus.DONE, progress=1.0, message="完成", file_path=str(rel),
                     size=target.stat().st_size, finished_at=timezone.now())
     except UserError as err:
@@ -149,25 +170,71 @@ def document_execute(pk: int, *, own_thread: bool = False) -> None:
             close_old_connections()
 
 
-def document_publish(*, user, document: Document) -> Document:
-    """The office publishes a finished 通报: every account that reads the round's results may then download it."""
+def document_publish(*, user, document: Document, to_units: bool = False) -> Document:
+    """The office publishes a finished document. A 通报: every account that reads the round's results may then
+    download it. A 评估报告: the office and the leaders; with ``to_units`` (向被评估单位公开, possibly later) also
+    every evaluated unit, each in a version where the other units' names are replaced by their codes."""
     policy.require_office(user)
     policy.require_final(document.round)
-    if document.kind != DocumentKind.BULLETIN:
-        # The 评估报告 carries every unit's scorecard and lost points: it stays with the office.
-        raise UserError("只有通报可以发布给各单位；评估报告含各单位成绩单，仅供评估办使用。")
     if document.status != JobStatus.DONE:
         raise UserError("文档尚未生成完成，不能发布。")
-    if document.published:
+    if to_units and document.kind != DocumentKind.FULL:
+        raise UserError("通报发布后各单位即可下载，无需另行向被评估单位公开。")
+    if document.units_published or (document.published and not to_units):
         raise UserError("该文档已发布。")
+    now = timezone.now()
     with transaction.atomic():
-        n = Document.objects.filter(pk=document.pk, published_at__isnull=True).update(
-            published_at=timezone.now(), published_by=user)
-        if n == 1:
+        changes: dict[str, Any] = {}
+        if not document.published:
+            changes.update(published_at=now, published_by=user)
+        if to_units:
+            changes.update(units_published_at=now, units_published_by=user)
+        rows = Document.objects.filter(pk=document.pk, units_published_at__isnull=True)
+        if not to_units:
+            rows = rows.filter(published_at__isnull=True)
+        if rows.update(**changes) == 1:
+            audience = "评估办、领导和各被评估单位（其他单位以代码显示）" if to_units else (
+                "评估办和领导" if document.kind == DocumentKind.FULL else "可查看本轮结果的全部账号")
             audit_record(user=user, action="document_publish", object_type="document", object_id=document.pk,
-                         round=document.round, after={"kind": document.get_kind_display(), "format": document.format})
+                         round=document.round,
+                         before={"published": document.published, "units_published": document.units_published},
+                         after={"kind": document.get_kind_display(), "format": document.format, "audience": audience,
+                                **_template_audit(document)})
     document.refresh_from_db()
     return document
+
+
+def reader_file(*, user, document: Document) -> Path:
+    """The file this reader downloads (policy.can_download already checked). The office: the document as made.
+    Anyone else reading a 评估报告: a version made for them on first request and kept beside it, from the same
+    results and template, with the notes they may not read taken out and, for a unit, every other unit's name
+    replaced by its code (the reader's own stays)."""
+    if policy.policy.can_manage(user) or document.kind != DocumentKind.FULL:
+        return document_file(document)
+    from govassess.web.accounts.selectors import user_unit_id
+    from govassess.web.organisation.models import Unit
+
+    unit = Unit.objects.filter(pk=user_unit_id(user=user)).first() if policy.reader_is_unit(user) else None
+    key = unit.code if unit is not None else "leader"
+    target = documents_dir() / str(document.round_id) / f"{document.pk}-{key}.{document.format}"
+    if target.is_file():
+        return target
+    if document.format == "pdf":
+        from govassess.reports import pdf
+
+        pdf.require_soffice()
+    rnd = document.round
+    run = selectors.latest_run(rnd)
+    if run is None or not run.results:
+        raise UserError(f"轮次「{rnd.name}」尚无评分结果")
+    results = selectors.redact(run.results, selectors.withheld_notes_round(user=user, round=rnd))
+    if unit is not None and selectors.unit_result(results, unit.code) is None:
+        raise UserError(f"轮次「{rnd.name}」的评分结果中没有单位 {unit.code}")
+    model = report_model(rnd, results=results, anonymise=unit is not None,
+                         reader=unit.code if unit is not None else None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    render(model, document.kind, document.format, target, template=document_template(document))
+    return target
 
 
 def scorecard_document(*, user, round: Round, unit, fmt: str) -> tuple[bytes, str]:
@@ -187,10 +254,16 @@ def scorecard_document(*, user, round: Round, unit, fmt: str) -> tuple[bytes, st
         raise UserError(f"轮次「{round.name}」的评分结果中没有单位 {unit.code}")
     results = selectors.redact(run.results, selectors.withheld_notes(user=user, round=round, unit=unit))
     model = report_model(round, results=results, anonymise=True, reader=unit.code)
+    chosen = templating.scorecard_template(round)  # the round's 成绩单模板, as it reads now
+    copy = {"text": chosen.text, "logo": chosen.logo_path, "name": chosen.name} if chosen is not None else None
+    tpl = templating.core_template(copy["text"], copy["name"], copy["logo"]) if copy is not None else None
     with tempfile.TemporaryDirectory(prefix="govassess-card-") as tmp:
         target = Path(tmp) / f"card.{fmt}"
-        render(model, "scorecard", fmt, target, unit=unit.code)
+        render(model, "scorecard", fmt, target, unit=unit.code, template=tpl)
         data = target.read_bytes()
     audit_record(user=user, action="scorecard_document", object_type="unit", object_id=unit.code, round=round,
-                 unit_code=unit.code, after={"format": fmt})
+                 unit_code=unit.code,
+                 after={"format": fmt, "template": templating.template_label(chosen),
+                        "template_sha256": templating.template_hash(chosen.text, chosen.logo_sha256)
+                        if chosen is not None else templating.template_hash("")})
     return data, download_name(round, f"{unit.code}-{unit.name}-成绩单", fmt)
