@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from govassess.errors import UserError
@@ -21,6 +23,7 @@ from govassess.web.audit.services import audit_record
 from govassess.web.common import back, get_round, get_unit, user_errors_to_messages
 from govassess.web.rectification import excel, policy, selectors, services
 from govassess.web.rectification.models import Task, TaskEvidence, TaskList, TaskStatus
+from govassess.web.rounds import selectors as rounds_selectors
 from govassess.web.rounds.models import Round, RoundState
 from govassess.web.tables import table_page
 
@@ -95,17 +98,25 @@ def round_tasks(request, pk):
     visible = selectors.visible_tasks(request.user, rnd)
     # A unit's open list leaves its withdrawn tasks out (listed apart, with the reason on the task's page).
     base = visible if every else visible.exclude(status=TaskStatus.WITHDRAWN)
-    rows = list(selectors.filtered_tasks(base, flt, today=today).order_by("unit__code", "indicator", "id"))
-    for t in rows:
-        t.days = t.days_overdue(today)
+    # Sorting and search run over light rows (3,000 units × several tasks); only the shown page is loaded as
+    # tasks with their units.
+    rows = [SimpleNamespace(pk=pk, code=code, name=name, indicator=ind, indicator_name=ind_name, lead=lead,
+                            status=status, lost=lost, deadline=deadline)
+            for pk, code, name, ind, ind_name, lead, status, lost, deadline in
+            selectors.filtered_tasks(base, flt, today=today).order_by("unit__code", "indicator", "id").values_list(
+                "pk", "unit__code", "unit__name", "indicator", "indicator_name", "lead", "status", "lost", "deadline")]
+    labels = dict(TaskStatus.choices)
     table = table_page(
         request, rows,
-        columns=[("unit", "单位", lambda t: t.unit.code), ("indicator", "指标", lambda t: t.indicator),
-                 ("lost", "失分", lambda t: t.lost), ("lead", "牵头科室", lambda t: t.lead),
-                 ("deadline", "整改期限", lambda t: t.deadline),
-                 ("status", "状态", lambda t: STATUS_ORDER.get(t.status, 9)), ("open", "", None)],
-        text=lambda t: " ".join([t.unit.code, t.unit.name, t.indicator, t.indicator_name, t.lead,
-                                 t.get_status_display()]))
+        columns=[("unit", "单位", lambda r: r.code), ("indicator", "指标", lambda r: r.indicator),
+                 ("lost", "失分", lambda r: r.lost), ("lead", "牵头科室", lambda r: r.lead),
+                 ("deadline", "整改期限", lambda r: r.deadline),
+                 ("status", "状态", lambda r: STATUS_ORDER.get(r.status, 9)), ("open", "", None)],
+        text=lambda r: " ".join([r.code, r.name, r.indicator, r.indicator_name, r.lead, labels.get(r.status, "")]))
+    loaded = Task.objects.select_related("unit").in_bulk([r.pk for r in table.rows])
+    shown = [loaded[r.pk] for r in table.rows]
+    for t in shown:
+        t.days = t.days_overdue(today)
     overdue_qs = base.filter(selectors.overdue_q(today)).order_by("deadline", "unit__code", "indicator")
     overdue = list(overdue_qs[:OVERDUE_SHOWN])
     for t in overdue:
@@ -113,15 +124,19 @@ def round_tasks(request, pk):
     task_list = TaskList.objects.filter(round=rnd).first()
     units = []
     if office and final:
-        units = sorted({(c.unit, c.unit_name) for c in _candidates(request, rnd)})
+        # The round's units, not the candidates: the page then never reads the results JSON (60 MB at 3,000
+        # units); a unit without lost points shows "本轮没有失分项" on its pick page.
+        units = list(rounds_selectors.round_units(rnd).order_by("code").values_list("code", "name"))
+    # The same <option>s in two selects, 3,000 of them: escaped once here rather than twice in the template loop.
+    unit_options = format_html_join("", '<option value="{}">{} {}</option>', ((c, c, n) for c, n in units))
     statuses = [(v, label) for v, label in TaskStatus.choices if every or v != TaskStatus.WITHDRAWN]
     return render(request, "rectification/round.html", {
-        "round": rnd, "tasks": table.rows, "t": table, "overdue": overdue,
+        "round": rnd, "tasks": shown, "t": table, "overdue": overdue,
         "overdue_count": overdue_qs.count() if len(overdue) == OVERDUE_SHOWN else len(overdue),
         "withdrawn": [] if every else list(visible.filter(status=TaskStatus.WITHDRAWN)),
         "filter": flt, "statuses": statuses, "every": every,
         "task_list": task_list, "closed": bool(task_list and task_list.closed), "office": office,
-        "final": final, "units": units, "default_deadline": (today + dt.timedelta(days=30)).isoformat(),
+        "final": final, "units": units, "unit_options": unit_options, "default_deadline": (today + dt.timedelta(days=30)).isoformat(),
     })
 
 
