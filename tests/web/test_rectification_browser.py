@@ -106,6 +106,9 @@ def test_office_withdraws_a_task_and_the_unit_sees_it_withdrawn(final, live_serv
     office = sized_session(browser, live_server, "office", 1280, 900)
     office.on("dialog", lambda d: d.accept())
     office.goto(f"{live_server.url}/rectification/tasks/{task.pk}/")
+    assert office.input_value("#edit-requirement") == "一个月内完成整改"
+    office.screenshot(path=str(SHOTS / "rectification-edit.png"), full_page=True)
+    _accessible(office)
     office.click("#withdraw-submit")  # no reason: refused
     office.wait_for_selector("text=撤销整改任务时必须填写撤销原因")
     office.fill("#withdraw-reason", "该指标本轮对本单位不适用")
