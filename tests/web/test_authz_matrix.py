@@ -584,6 +584,26 @@ def endpoints():
             {c: review | {"filler_own"}, f: review | {"filler_own"}},
         ),
         ("rectification_close", "POST", lambda o, x: f"/rounds/{r(o)}/rectification/close/", {c: office, f: office}),
+        # The task list as Excel: whoever sees the page, a unit its own tasks only (searched for others' data).
+        (
+            "rectification_export",
+            "GET",
+            lambda o, x: f"/rounds/{r(o)}/rectification/tasks.xlsx",
+            {c: review | fillers, f: review | fillers},
+        ),
+        # Editing / withdrawing one task: the office only (the empty POST is refused with a message).
+        (
+            "rectification_edit",
+            "POST",
+            lambda o, x: f"/rectification/tasks/{_rectification(o)['task']}/edit/",
+            {c: office, f: office},
+        ),
+        (
+            "rectification_withdraw",
+            "POST",
+            lambda o, x: f"/rectification/tasks/{_rectification(o)['task']}/withdraw/",
+            {c: office, f: office},
+        ),
         # 账号管理 (office only; actions on a spare account so the matrix's own logins keep working).
         ("account_manage", "GET", lambda o, x: "/accounts/manage/", {c: office}),
         ("account_new", "GET", lambda o, x: "/accounts/manage/new/", {c: office}),

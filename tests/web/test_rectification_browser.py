@@ -89,3 +89,42 @@ def test_threshold_tasks_answer_with_evidence_return_then_accept(final, live_ser
     _accessible(reviewer)
     task.refresh_from_db()
     assert task.status == "accepted"
+
+
+def test_office_withdraws_a_task_and_the_unit_sees_it_withdrawn(final, live_server, browser):  # noqa: F811
+    """撤销 in the browser: the confirm dialog, the required reason, the unit's list without the task."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from govassess.web.rectification import services
+
+    made, _ = services.tasks_create_picked(user=final.office, round=final.round, unit=final.d2, indicators=["1", "2"],
+                                           requirement="一个月内完成整改",
+                                           deadline=timezone.localdate() + timedelta(days=10))
+    task, kept = sorted(made, key=lambda t: t.indicator)
+    office = sized_session(browser, live_server, "office", 1280, 900)
+    office.on("dialog", lambda d: d.accept())
+    office.goto(f"{live_server.url}/rectification/tasks/{task.pk}/")
+    assert office.input_value("#edit-requirement") == "一个月内完成整改"
+    office.screenshot(path=str(SHOTS / "rectification-edit.png"), full_page=True)
+    _accessible(office)
+    office.click("#withdraw-submit")  # no reason: refused
+    office.wait_for_selector("text=撤销整改任务时必须填写撤销原因")
+    office.fill("#withdraw-reason", "该指标本轮对本单位不适用")
+    office.click("#withdraw-submit")
+    office.wait_for_selector("text=已撤销该整改任务")
+    assert office.inner_text("#task-status") == "已撤销"
+    assert "该指标本轮对本单位不适用" in office.inner_text("#task-history")
+    assert office.locator("#task-change").count() == 0
+    office.screenshot(path=str(SHOTS / "rectification-withdrawn.png"), full_page=True)
+
+    unit = sized_session(browser, live_server, "filler2", 1280, 900)
+    unit.goto(f"{live_server.url}/rounds/{final.round.pk}/rectification/")
+    assert unit.locator(f'#tasks-table tr[data-task="{task.pk}"]').count() == 0
+    assert unit.locator(f'#tasks-table tr[data-task="{kept.pk}"]').count() == 1
+    assert "1 网上办理率" in unit.inner_text("#rectification-withdrawn")
+    unit.click("#rectification-withdrawn a")
+    assert "该整改任务已被评估办撤销" in unit.inner_text("#task-withdrawn")
+    assert unit.locator("#answer-submit").count() == 0
+    _accessible(unit)

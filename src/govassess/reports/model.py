@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -316,6 +317,8 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
             stats[(cls, code)] = _avg_best(values, digits)
 
     prev_units = {str(u.get("unit")): u for u in (previous or {}).get("units") or []}
+    # How many units of a class share a rank (a tie): counted once, not per unit (3,000 units in one class).
+    rank_counts = Counter((clean(u.get("class") or "未分类"), u.get("rank")) for u in raw_units)
     models: list[UnitReport] = []
     for u in raw_units:
         cls = clean(u.get("class") or "未分类")
@@ -325,7 +328,7 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
         prev = prev_units.get(code)
         prev_per = (prev or {}).get("indicators") or {}
         level1 = [_indicator(n, per, prev_per, stats, cls, digits, listed) for n in first]
-        lost = [_lost(item, nodes) for item in u.get("lost") or []]
+        lost = [lost_point(item, nodes) for item in u.get("lost") or []]
         rank = u.get("rank")
         label = clean(u.get("name") or code)
         if anonymise and code != reader:
@@ -333,7 +336,7 @@ def build_model(results: dict[str, Any], system: IndicatorSystem, *, previous: d
         unit = UnitReport(
             code=code, name=clean(u.get("name") or code), label=label, cls=cls,
             score=u.get("score"), weighted=u.get("weighted"), bonus=u.get("bonus"), penalty=u.get("penalty"),
-            rank=rank, tied=rank is not None and sum(1 for p in peers if p.get("rank") == rank) > 1,
+            rank=rank, tied=rank is not None and rank_counts[(cls, rank)] > 1,
             class_size=len(peers), grade=u.get("grade"), vetoed=bool(u.get("vetoed")),
             first_level=level1, lost=lost, suggestions=_suggestions(lost, has_leads), missing=list(u.get("missing") or []),
         )
@@ -416,7 +419,9 @@ def _indicator(node: IndicatorNode, per: dict[str, Any], prev_per: dict[str, Any
     return item
 
 
-def _lost(item: dict[str, Any], nodes: dict[str, IndicatorNode]) -> LostPoint:
+def lost_point(item: dict[str, Any], nodes: dict[str, IndicatorNode]) -> LostPoint:
+    """One entry of a results unit's ``lost`` as the 成绩单 prints it (``nodes``: the system's nodes by code);
+    the web platform's 整改 candidates are made with it too, without building the whole model."""
     code = str(item.get("indicator"))
     node = nodes.get(code)
     top = node

@@ -85,6 +85,8 @@ ACTION_LABELS = {
     "rectification_accept": "整改复核通过",
     "rectification_return": "退回整改情况",
     "rectification_close": "关闭整改任务清单",
+    "rectification_edit": "修改整改任务",
+    "rectification_withdraw": "撤销整改任务",
     "rectification_evidence_download": "下载整改佐证材料",
     "visit_plan_save": "保存暗访安排",
     "visit_create": "记录暗访",
@@ -222,6 +224,8 @@ FIELD_LABELS = {
     "published": "已发布",
     "units_published": "已向被评估单位公开",
     "scorecard_template": "成绩单模板",
+    "withdrawn": "已撤销数",
+    "lead": "牵头科室",
     # questionnaires
     "title": "标题",
     "questions": "题目数",

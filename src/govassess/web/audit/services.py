@@ -8,7 +8,7 @@ from govassess.web.audit.middleware import current_ip
 from govassess.web.audit.models import AuditEntry
 
 
-def audit_record(
+def audit_entry(
     *,
     user,
     action: str,
@@ -22,8 +22,9 @@ def audit_record(
     username: str | None = None,
     ip: str | None = None,
 ) -> AuditEntry:
+    """An unsaved entry, for a service that writes many at once (bulk_create in its transaction)."""
     authenticated = user is not None and getattr(user, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         user=user if authenticated else None,
         username=username if username is not None else (user.get_username() if authenticated else ""),
         ip=ip or current_ip(),
@@ -36,3 +37,9 @@ def audit_record(
         before=before,
         after=after,
     )
+
+
+def audit_record(**kwargs: Any) -> AuditEntry:
+    entry = audit_entry(**kwargs)
+    entry.save()
+    return entry

@@ -15,6 +15,12 @@ class TaskStatus(models.TextChoices):
     SUBMITTED = "submitted", "待复核"
     RETURNED = "returned", "已退回"
     ACCEPTED = "accepted", "已通过"
+    # Withdrawn by the office (a task given by mistake): kept in the history, never overdue, not "not rectified".
+    WITHDRAWN = "withdrawn", "已撤销"
+
+
+# No further step on these: not answered, reviewed, edited or withdrawn any more.
+FINISHED = (TaskStatus.ACCEPTED, TaskStatus.WITHDRAWN)
 
 
 class TaskList(models.Model):
@@ -67,8 +73,9 @@ class Task(models.Model):
         return f"{self.unit.code} {self.indicator} {self.indicator_name}"
 
     def days_overdue(self, today: dt.date | None = None) -> int:
-        """Days past the deadline while not accepted (0: not overdue). Dates are the office's (Beijing) dates."""
-        if self.status == TaskStatus.ACCEPTED:
+        """Days past the deadline while not accepted or withdrawn (0: not overdue). Dates are the office's
+        (Beijing) dates."""
+        if self.status in FINISHED:
             return 0
         today = today or timezone.localdate()
         return max(0, (today - self.deadline).days)
@@ -78,9 +85,12 @@ class Task(models.Model):
         return self.days_overdue() > 0
 
     def report_status(self, today: dt.date | None = None) -> str:
-        """The status the next round's 成绩单 prints (govassess.reports.rectification.STATUSES)."""
+        """The status the next round's 成绩单 prints (govassess.reports.rectification.STATUSES). A withdrawn
+        task is left out of the 成绩单 (services.report_rows); "已撤销" is what the pages and the export say."""
         if self.status == TaskStatus.ACCEPTED:
             return "已通过"
+        if self.status == TaskStatus.WITHDRAWN:
+            return "已撤销"
         if self.days_overdue(today) > 0:
             return "逾期未整改"
         return {TaskStatus.RETURNED: "未通过", TaskStatus.SUBMITTED: "待复核"}.get(self.status, "整改中")
@@ -91,6 +101,8 @@ class EventKind(models.TextChoices):
     ANSWER = "answer", "提交整改情况"
     ACCEPT = "accept", "复核通过"
     RETURN = "return", "退回"
+    EDIT = "edit", "修改任务"
+    WITHDRAW = "withdraw", "撤销任务"
 
 
 class TaskEvent(models.Model):

@@ -83,3 +83,24 @@ def can_review(user, task) -> bool:
     except (PermissionDenied, UserError):
         return False
     return True
+
+
+def check_change(user, task) -> None:
+    """Editing or withdrawing one task: the office, while the list is open, on a task not yet accepted (an
+    accepted task is a closed case) nor withdrawn."""
+    from govassess.web.rectification.models import TaskStatus
+
+    policy.require(policy.can_manage(user), "只有评估办可以修改或撤销整改任务。")
+    require_open(task.task_list)
+    if task.status == TaskStatus.ACCEPTED:
+        raise UserError("该整改任务已复核通过，不能再修改或撤销。")
+    if task.status == TaskStatus.WITHDRAWN:
+        raise UserError("该整改任务已撤销，不能再修改或撤销。")
+
+
+def can_change(user, task) -> bool:
+    try:
+        check_change(user, task)
+    except (PermissionDenied, UserError):
+        return False
+    return True

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from govassess.errors import ProblemCollector, UserError
-from govassess.web.audit.services import audit_record
+from govassess.web.audit.models import AuditEntry
+from govassess.web.audit.services import audit_entry, audit_record
 from govassess.web.organisation.models import Unit
 from govassess.web.rectification import policy
 from govassess.web.rectification.models import EventKind, Task, TaskEvent, TaskEvidence, TaskList, TaskStatus
@@ -31,7 +34,7 @@ from govassess.web.rounds import selectors
 from govassess.web.rounds.models import Round
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: ~94,000 of them are cached for a 3,000-unit round
 class Candidate:
     """One lost point of one unit that could become a task."""
 
@@ -46,23 +49,56 @@ class Candidate:
     lead: str
 
 
+# Candidates per scoring run: the office's task page, the pick page and task creation all need every lost
+# point of the round, which for 3,000 units means reading a 60 MB results JSON. A final round's results do not
+# change (a new scoring run has a new key), so they are kept per process for the last two rounds (about 45 MB
+# for a round of 3,000 units: the explanations' text).
+_CANDIDATES: OrderedDict[tuple, list[Candidate]] = OrderedDict()
+_CANDIDATES_KEEP = 2
+_CANDIDATES_LOCK = threading.Lock()
+
+
 def lost_points(round: Round) -> list[Candidate]:
-    """Every lost point of the round's latest results, with the leaf's score share."""
-    from govassess.web.documents.services import report_model
+    """Every lost point of the round's latest results, with the leaf's score share (the report model's
+    LostPoint of each, so a task carries the 成绩单's explanation)."""
+    from govassess.web.rounds.models import JobStatus
+
+    head = (round.runs.filter(status=JobStatus.DONE).order_by("-created_at", "-id")
+            .values("pk", "finished_at").first())
+    if head is None:
+        raise UserError(f"轮次「{round.name}」尚无评分结果")
+    key = (round.pk, round.system_id, round.finalised_at, head["pk"], head["finished_at"])
+    with _CANDIDATES_LOCK:
+        if key in _CANDIDATES:
+            _CANDIDATES.move_to_end(key)
+            return _CANDIDATES[key]
+    found = _compute_lost_points(round)
+    with _CANDIDATES_LOCK:
+        _CANDIDATES[key] = found
+        while len(_CANDIDATES) > _CANDIDATES_KEEP:
+            _CANDIDATES.popitem(last=False)
+    return found
+
+
+def _compute_lost_points(round: Round) -> list[Candidate]:
+    from govassess.reports.model import clean, lost_point
+    from govassess.web.systems.selectors import system_core
 
     run = selectors.latest_run(round)
     if run is None or not run.results:
         raise UserError(f"轮次「{round.name}」尚无评分结果")
-    model = report_model(round, results=run.results)
-    raw = {str(u.get("unit")): u.get("indicators") or {} for u in run.results.get("units") or []}
+    nodes = {n.code: n for n in system_core(round.system).nodes() if n.code}
     out = []
-    for u in model.units:
-        for lp in u.lost:
-            entry = raw.get(u.code, {}).get(lp.code) or {}
-            points = entry.get("points")
-            score = entry.get("score")
+    for u in run.results.get("units") or []:
+        code = str(u.get("unit"))
+        name = clean(u.get("name") or code)
+        per = u.get("indicators") or {}
+        for item in u.get("lost") or []:
+            lp = lost_point(item, nodes)
+            entry = per.get(lp.code) or {}
+            points, score = entry.get("points"), entry.get("score")
             share = (100.0 * float(score) / float(points)) if points and score is not None else None
-            out.append(Candidate(u.code, u.name, lp.code, lp.name, lp.lost, points, share, lp.reason, lp.lead or ""))
+            out.append(Candidate(code, name, lp.code, lp.name, lp.lost, points, share, lp.reason, lp.lead or ""))
     return out
 
 
@@ -125,21 +161,26 @@ def tasks_create(*, user, round: Round, chosen: Sequence[Candidate], requirement
         task_list = TaskList.objects.select_for_update().get(pk=task_list.pk)
         policy.require_open(task_list)
         existing = set(Task.objects.filter(round=round).values_list("unit__code", "indicator"))
-        made, skipped = [], 0
+        fresh, skipped = [], 0
         for c in chosen:
             if (c.unit, c.indicator) in existing:
                 skipped += 1
                 continue
             existing.add((c.unit, c.indicator))
-            task = Task.objects.create(
+            fresh.append(Task(
                 task_list=task_list, round=round, unit=units[c.unit], indicator=c.indicator,
                 indicator_name=c.name[:200], lost=c.lost, reason=c.reason, lead=c.lead[:100],
-                requirement=requirement.strip(), deadline=deadline, created_by=user)
-            TaskEvent.objects.create(task=task, kind=EventKind.CREATE, text=task.requirement, user=user)
-            audit_record(user=user, action="rectification_create", object_type="rectification_task",
-                         object_id=task.pk, round=round, unit_code=c.unit, indicator=c.indicator,
-                         after={"lost": c.lost, "requirement": task.requirement, "deadline": deadline.isoformat()})
-            made.append(task)
+                requirement=requirement.strip(), deadline=deadline, created_by=user))
+        # In bulk: a threshold over 3,000 units makes thousands of tasks in one office action (see
+        # docs/performance.md); each still gets its history step and its own audit entry.
+        made = Task.objects.bulk_create(fresh, batch_size=500)
+        TaskEvent.objects.bulk_create(
+            [TaskEvent(task=t, kind=EventKind.CREATE, text=t.requirement, user=user) for t in made], batch_size=500)
+        AuditEntry.objects.bulk_create([
+            audit_entry(user=user, action="rectification_create", object_type="rectification_task", object_id=t.pk,
+                        round=round, unit_code=t.unit.code, indicator=t.indicator,
+                        after={"lost": t.lost, "requirement": t.requirement, "deadline": deadline.isoformat()})
+            for t in made], batch_size=500)
         _notify_units(round, made)
     return made, skipped
 
@@ -152,15 +193,25 @@ def _notify(unit: Unit, message: str, link: str) -> None:
 
 
 def _notify_units(round: Round, tasks: Sequence[Task]) -> None:
+    """One 站内通知 per unit with new tasks, to each of its fillers (one query for all units' fillers)."""
     from django.urls import reverse
+
+    from govassess.web.accounts.models import Profile, Role
+    from govassess.web.rounds.models import Notification
 
     per_unit: dict[int, list[Task]] = {}
     for t in tasks:
         per_unit.setdefault(t.unit_id, []).append(t)
-    for group in per_unit.values():
+    fillers: dict[int, list[Any]] = {}
+    for p in Profile.objects.filter(role=Role.FILLER, unit_id__in=per_unit).select_related("user"):
+        fillers.setdefault(p.unit_id, []).append(p.user)
+    link = reverse("rectification_round", args=[round.pk])
+    notes = []
+    for unit_id, group in per_unit.items():
         last = max(t.deadline for t in group)
-        _notify(group[0].unit, f"{round.name}：评估办下达了{len(group)}项整改任务，请于{last:%Y-%m-%d}前提交整改情况。",
-                reverse("rectification_round", args=[round.pk]))
+        message = f"{round.name}：评估办下达了{len(group)}项整改任务，请于{last:%Y-%m-%d}前提交整改情况。"
+        notes += [Notification(user=u, message=message[:500], link=link) for u in fillers.get(unit_id, [])]
+    Notification.objects.bulk_create(notes, batch_size=500)
 
 
 def tasks_create_threshold(*, user, round: Round, share_below: str | None, lost_at_least: str | None,
@@ -264,6 +315,83 @@ def task_review(*, user, task: Task, accept: bool, reason: str = "") -> TaskEven
     return event
 
 
+def _task_name(task: Task) -> str:
+    return f"{task.indicator} {task.indicator_name}"
+
+
+def task_update(*, user, task: Task, requirement: str, deadline: dt.date | None, lead: str) -> Task:
+    """The office changes a task's requirement, deadline or 牵头科室 (not an accepted or withdrawn task, not
+    on a closed list). A new deadline may not be in the past; an unchanged one may (only the text changed).
+    Audited with before/after of what changed; the unit's fillers get a 站内通知."""
+    from django.urls import reverse
+
+    policy.check_change(user, task)
+    requirement, lead = (requirement or "").strip(), (lead or "").strip()
+    if not requirement:
+        raise UserError("请填写整改要求", field="整改要求")
+    if deadline is None:
+        raise UserError("请填写整改期限（日期）", field="整改期限")
+    if len(lead) > 100:
+        raise UserError(f"牵头科室最多 100 个字（现有 {len(lead)} 个字）", field="牵头科室")
+    with transaction.atomic():
+        locked = Task.objects.select_for_update().select_related("task_list", "unit", "round").get(pk=task.pk)
+        policy.check_change(user, locked)  # again under the lock: a concurrent accept, withdraw or close wins
+        new = {"requirement": requirement, "deadline": deadline, "lead": lead}
+        changed = {k: v for k, v in new.items() if getattr(locked, k) != v}
+        if not changed:
+            raise UserError("未作任何修改")
+        if "deadline" in changed and deadline < timezone.localdate():
+            raise UserError(f"整改期限 {deadline:%Y-%m-%d} 早于今天", field="整改期限")
+
+        def plain(v):
+            return v.isoformat() if isinstance(v, dt.date) else v
+
+        before = {k: plain(getattr(locked, k)) for k in changed}
+        after = {k: plain(v) for k, v in changed.items()}
+        for k, v in changed.items():
+            setattr(locked, k, v)
+        locked.save(update_fields=[*changed, "updated_at"])
+        labels = {"requirement": "整改要求", "deadline": "整改期限", "lead": "牵头科室"}
+        summary = "；".join(
+            f"{labels[k]}：{before[k] or '（空）'} → {after[k] or '（空）'}" for k in ("requirement", "deadline", "lead")
+            if k in changed)
+        TaskEvent.objects.create(task=locked, kind=EventKind.EDIT, text=summary, user=user)
+        audit_record(user=user, action="rectification_edit", object_type="rectification_task", object_id=locked.pk,
+                     round=locked.round, unit_code=locked.unit.code, indicator=locked.indicator,
+                     before=before, after=after)
+        what = "、".join(labels[k] for k in ("requirement", "deadline", "lead") if k in changed)
+        message = f"整改任务「{_task_name(locked)}」的{what}已修改"
+        if "deadline" in changed:
+            message += f"，整改期限现为{deadline:%Y-%m-%d}"
+        _notify(locked.unit, message + "。", reverse("rectification_task", args=[locked.pk]))
+    task.refresh_from_db()
+    return task
+
+
+def task_withdraw(*, user, task: Task, reason: str) -> TaskEvent:
+    """The office withdraws (撤销) a task with a reason (required): it stays in the history as 已撤销, leaves the
+    unit's open list, is never overdue and is left out of the next round's 上轮整改情况 (report_rows)."""
+    from django.urls import reverse
+
+    policy.check_change(user, task)
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("撤销整改任务时必须填写撤销原因", field="撤销原因")
+    with transaction.atomic():
+        locked = Task.objects.select_for_update().select_related("task_list", "unit", "round").get(pk=task.pk)
+        policy.check_change(user, locked)
+        event = TaskEvent.objects.create(task=locked, kind=EventKind.WITHDRAW, text=reason, user=user)
+        Task.objects.filter(pk=locked.pk).update(status=TaskStatus.WITHDRAWN, updated_at=timezone.now())
+        audit_record(user=user, action="rectification_withdraw", object_type="rectification_task",
+                     object_id=locked.pk, round=locked.round, unit_code=locked.unit.code, indicator=locked.indicator,
+                     before={"status": locked.get_status_display()},
+                     after={"status": TaskStatus.WITHDRAWN.label, "reason": reason})
+        _notify(locked.unit, f"整改任务「{_task_name(locked)}」已被评估办撤销：{reason}",
+                reverse("rectification_task", args=[locked.pk]))
+    task.refresh_from_db()
+    return event
+
+
 def task_list_close(*, user, round: Round) -> TaskList:
     """The office closes the round's task list: from then on no task of it changes."""
     policy.require_office(user)
@@ -277,7 +405,8 @@ def task_list_close(*, user, round: Round) -> TaskList:
         audit_record(user=user, action="rectification_close", object_type="rectification_list",
                      object_id=task_list.pk, round=round,
                      after={"tasks": task_list.tasks.count(),
-                            "accepted": task_list.tasks.filter(status=TaskStatus.ACCEPTED).count()})
+                            "accepted": task_list.tasks.filter(status=TaskStatus.ACCEPTED).count(),
+                            "withdrawn": task_list.tasks.filter(status=TaskStatus.WITHDRAWN).count()})
     return task_list
 
 
@@ -291,7 +420,8 @@ def evidence_file(evidence: TaskEvidence) -> Path:
 
 def report_rows(round: Round | None, *, today: dt.date | None = None):
     """The tasks of `round` as the core's report rows (unit code → RectificationTask list), or None when that
-    round has no task: the input build_model takes for the next round's 上轮整改情况."""
+    round has no task: the input build_model takes for the next round's 上轮整改情况. Withdrawn tasks are left
+    out (a unit whose only tasks were withdrawn reads "上一轮没有向本单位下达整改任务")."""
     from govassess.reports.rectification import RectificationTask
 
     if round is None:
@@ -301,6 +431,8 @@ def report_rows(round: Round | None, *, today: dt.date | None = None):
         return None
     out: dict[str, list[RectificationTask]] = {}
     for t in tasks:
+        if t.status == TaskStatus.WITHDRAWN:
+            continue  # given by mistake and taken back: neither done nor "not rectified"
         out.setdefault(t.unit.code, []).append(RectificationTask(
             indicator=t.indicator, status=t.report_status(today), name=t.indicator_name, requirement=t.requirement,
             lost=t.lost))

@@ -8,8 +8,11 @@ urlpatterns = [
     path("rounds/<int:pk>/rectification/create/", views.create, name="rectification_create"),
     path("rounds/<int:pk>/rectification/units/<str:code>/", views.pick, name="rectification_pick"),
     path("rounds/<int:pk>/rectification/close/", views.close, name="rectification_close"),
+    path("rounds/<int:pk>/rectification/tasks.xlsx", views.export, name="rectification_export"),
     path("rectification/tasks/<int:pk>/", views.task_detail, name="rectification_task"),
     path("rectification/tasks/<int:pk>/answer/", views.answer, name="rectification_answer"),
     path("rectification/tasks/<int:pk>/review/", views.review, name="rectification_review"),
+    path("rectification/tasks/<int:pk>/edit/", views.edit, name="rectification_edit"),
+    path("rectification/tasks/<int:pk>/withdraw/", views.withdraw, name="rectification_withdraw"),
     path("rectification/evidence/<int:pk>/", views.evidence_download, name="rectification_evidence"),
 ]

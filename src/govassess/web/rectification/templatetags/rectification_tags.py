@@ -22,7 +22,7 @@ def rectification_link(context, round):
     role = user_role(user=user) if user is not None else None
     if role not in (Role.OFFICE, Role.REVIEWER, Role.FILLER) or round.state != "final":
         return {"shown": False}
-    tasks = Task.objects.filter(round=round)
+    tasks = Task.objects.filter(round=round).exclude(status="withdrawn")
     if role == Role.FILLER:
         tasks = tasks.filter(unit_id=user_unit_id(user=user))
     return {"shown": True, "round": round, "count": tasks.count(), "office": role == Role.OFFICE}
