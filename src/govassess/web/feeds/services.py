@@ -312,7 +312,7 @@ def inspect_due(*, every_days: int = 7, probe: bool = True, as_of: dt.date | Non
 # ---- pushing inputs into a round -----------------------------------------------------------------------
 
 
-def _push_rows(*, user, round: Round, rows: list[dict[str, str]], source: str, **link) -> FeedPush:
+def push_rows(*, user, round: Round, rows: list[dict[str, str]], source: str, **link) -> FeedPush:
     """All-or-nothing: the core validates every value (located errors), then the round's import checks each
     row's permission and stores it with optimistic locking and one audit entry per value."""
     import polars as pl
@@ -370,7 +370,7 @@ def report_push(*, user, report: InspectionReport, round: Round, map_text: str =
     # A value the report could not determine (e.g. too little availability monitoring) is left blank:
     # pushing it would erase what an inspector entered by hand.
     rows = [r for r in report_to_rows(report.report, mapping, unit=report.unit.code) if r["value"] != ""]
-    return _push_rows(user=user, round=round, rows=rows, source=SOURCE_WEB, report=report)
+    return push_rows(user=user, round=round, rows=rows, source=SOURCE_WEB, report=report)
 
 
 def _inspection_map(map_text: str) -> dict[str, Any]:
@@ -527,7 +527,7 @@ def metrics_start(
     if map_ref == "upload":
         if not map_text.strip():
             raise UserError("请上传映射文件（YAML）", field="映射")
-        _load_metric_map(map_text, load_definitions(), load_map)  # located errors now, not in the job
+        load_metric_map(map_text, load_definitions(), load_map)  # located errors now, not in the job
     elif map_ref and map_ref not in builtin_maps():
         raise UserError(f"未知的内置映射「{map_ref}」", field="映射")
     jobs_recover(kinds=("metrics",))  # a crashed process's run must not block this one
@@ -563,7 +563,7 @@ def metrics_start(
     return run
 
 
-def _load_metric_map(text: str, defs, load_map):
+def load_metric_map(text: str, defs, load_map):
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -602,7 +602,7 @@ def metrics_execute(run_id: int, *, own_thread: bool = False) -> None:
         MetricsRun.objects.filter(pk=run_id).update(status=JobStatus.RUNNING, message="计算中")
         defs = load_definitions()
         if run.map_ref == "upload":
-            mmap = _load_metric_map(run.map_text, defs, load_map)
+            mmap = load_metric_map(run.map_text, defs, load_map)
         elif run.map_ref:
             mmap = load_map(run.map_ref, defs)
         else:
@@ -674,4 +674,4 @@ def run_push(*, user, run: MetricsRun, round: Round) -> FeedPush:
     policy.require_unlocked(round)
     if run.status != JobStatus.DONE:
         raise UserError("该计算尚未完成，不能导入。")
-    return _push_rows(user=user, round=round, rows=list(run.rows), source=SOURCE_STATS, run=run)
+    return push_rows(user=user, round=round, rows=list(run.rows), source=SOURCE_STATS, run=run)

@@ -342,7 +342,7 @@ def push_indices(*, user, q: Questionnaire, overwrite: bool = False):
     """The indices become the round's inputs of the mapped leaves (the feeds' all-or-nothing push, source
     问卷调查, each note naming the sample size). A value entered by hand (another source) is not overwritten
     unless the office confirms it: the refusal lists every such value."""
-    from govassess.web.feeds.services import _push_rows
+    from govassess.web.feeds.services import push_rows
     from govassess.web.questionnaires.selectors import rows_for_round
     from govassess.web.rounds.models import InputValue
 
@@ -365,4 +365,4 @@ def push_indices(*, user, q: Questionnaire, overwrite: bool = False):
                 f"单位 {v.unit.code} 指标 {v.indicator}「{v.input}」已有{v.source or '人工'}录入的值「{v.value}」，"
                 "写入会覆盖它；确认覆盖请勾选「覆盖已有的值」后再写入", indicator=v.indicator, field=v.input)
                 for v in clash])
-    return _push_rows(user=user, round=q.round, rows=rows, source=SOURCE)
+    return push_rows(user=user, round=q.round, rows=rows, source=SOURCE)

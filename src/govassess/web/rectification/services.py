@@ -187,9 +187,9 @@ def tasks_create(*, user, round: Round, chosen: Sequence[Candidate], requirement
 
 def _notify(unit: Unit, message: str, link: str) -> None:
     """The unit's fillers get a 站内通知 (the rounds app's notifications)."""
-    from govassess.web.rounds.services import _unit_fillers, notification_send
+    from govassess.web.rounds.services import notification_send, unit_fillers
 
-    notification_send(users=_unit_fillers(unit), message=message, link=link)
+    notification_send(users=unit_fillers(unit), message=message, link=link)
 
 
 def _notify_units(round: Round, tasks: Sequence[Task]) -> None:
@@ -245,12 +245,12 @@ def _evidence_dir() -> Path:
 def task_answer(*, user, task: Task, text: str, uploads: Sequence[Any] = ()) -> TaskEvent:
     """The unit's answer: a description and evidence files (checked as the rounds' evidence is). Files reach
     their place only when the answer's rows commit; a failed answer leaves no file behind."""
-    from govassess.web.rounds.services import _check_evidence_file
+    from govassess.web.rounds.services import check_evidence_file
 
     policy.check_answer(user, task)
     if not (text or "").strip():
         raise UserError("请填写整改情况说明", field="整改情况")
-    checked = [(up, *_check_evidence_file(up)) for up in uploads]
+    checked = [(up, *check_evidence_file(up)) for up in uploads]
     rel_dir = Path("rectification") / str(task.round_id) / task.unit.code
     if checked:
         (_evidence_dir() / rel_dir).mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,7 @@ def notification_send(*, users, message: str, link: str = "") -> None:
     Notification.objects.bulk_create([Notification(user=u, message=message[:500], link=link) for u in users])
 
 
-def _unit_fillers(unit):
+def unit_fillers(unit):
     return [p.user for p in Profile.objects.filter(role=Role.FILLER, unit=unit).select_related("user")]
 
 
@@ -270,7 +270,7 @@ def extension_set(*, user, round: Round, unit: Unit, deadline: datetime, reason:
             after={"deadline": _iso(deadline), "reason": reason},
         )
         notification_send(
-            users=_unit_fillers(unit),
+            users=unit_fillers(unit),
             message=f"「{round.name}」填报截止时间已延期至 {timezone.localtime(deadline):%Y-%m-%d %H:%M}。",
             link=f"/rounds/{round.pk}/",
         )
@@ -643,7 +643,7 @@ ALLOWED_EVIDENCE = {
 }
 
 
-def _check_evidence_file(upload) -> tuple[str, str]:
+def check_evidence_file(upload) -> tuple[str, str]:
     name = Path(upload.name or "").name
     ext = Path(name).suffix.lower()
     if ext not in ALLOWED_EVIDENCE:
@@ -673,7 +673,7 @@ def evidence_add(
     kind = policy.check_add_evidence(user, round, unit) if appeal is None else EvidenceKind.UNIT
     if not any(f.indicator == indicator for f in system_fields(round.system)):
         raise UserError("指标体系中没有该指标", indicator=indicator)
-    name, content_type = _check_evidence_file(upload)
+    name, content_type = check_evidence_file(upload)
     digest = hashlib.sha256()
     rel_dir = Path(str(round.pk)) / unit.code
     target_dir = Path(settings.EVIDENCE_DIR) / rel_dir
@@ -868,7 +868,7 @@ def submission_review(
             else f"「{round.name}」的报送被退回，原因：{reason}。请修改后重新提交。"
         )
         notification_send(
-            users=_unit_fillers(unit), message=msg, link=f"/rounds/{round.pk}/units/{unit.code}/"
+            users=unit_fillers(unit), message=msg, link=f"/rounds/{round.pk}/units/{unit.code}/"
         )
     return sub
 
@@ -889,7 +889,7 @@ def appeal_file(*, user, round: Round, unit: Unit, indicator: str, reason: str, 
     if not any(f.indicator == indicator for f in system_fields(round.system)):
         raise UserError("指标体系中没有该指标", indicator=indicator)
     for up in uploads:
-        _check_evidence_file(up)
+        check_evidence_file(up)
     with transaction.atomic():
         appeal = Appeal.objects.create(
             round=round, unit=unit, indicator=indicator, reason=reason, created_by=user
@@ -978,7 +978,7 @@ def appeal_decide(
         if run is not None:
             message += "已按更正后的数据重新评分，请查看评分卡。"
         notification_send(
-            users=_unit_fillers(ap.unit),
+            users=unit_fillers(ap.unit),
             message=message,
             link=f"/rounds/{rnd.pk}/units/{ap.unit.code}/scorecard/",
         )

@@ -89,9 +89,9 @@ def plan_of(round: Round) -> VisitPlan | None:
 def _load_map(text: str):
     from govassess.metrics import load_definitions
     from govassess.metrics.output import load_map
-    from govassess.web.feeds.services import _load_metric_map
+    from govassess.web.feeds.services import load_metric_map
 
-    return _load_metric_map(text, load_definitions(), load_map)
+    return load_metric_map(text, load_definitions(), load_map)
 
 
 def plan_save(*, user, round: Round, period_from, period_to, map_text: str, visitor_ids) -> VisitPlan:
@@ -342,7 +342,7 @@ def push_rows(*, round: Round) -> tuple[list[dict[str, str]], list[str], dict[st
 def visits_push(*, user, round: Round, overwrite: bool = False):
     """写入本轮指标数据: the visit metrics → the mapped leaves' inputs (source 暗访). A value someone entered
     by hand (any other source) is never replaced unless the office confirms `overwrite`."""
-    from govassess.web.feeds.services import _push_rows
+    from govassess.web.feeds.services import push_rows
 
     policy.require_manage(user)
     round_policy.require_unlocked(round)
@@ -367,7 +367,7 @@ def visits_push(*, user, round: Round, overwrite: bool = False):
         if clashes:
             raise UserError(problems=clashes)
     with transaction.atomic():
-        push = _push_rows(user=user, round=round, rows=rows, source=SOURCE)
+        push = push_rows(user=user, round=round, rows=rows, source=SOURCE)
         audit_record(user=user, action="visit_push", object_type="round", object_id=round.pk, round=round,
                      after={"visits": sum(per_unit.values()), "units": len(per_unit), "rows": len(rows),
                             "overwrite": overwrite, "left_out": left_out[:20]})
