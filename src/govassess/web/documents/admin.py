@@ -1,0 +1,40 @@
+"""Django admin for the documents: to look things up, not to change them. Templates are checked by the core
+loader, their logos stored beside them and every change audited by the template pages (documents.templating);
+documents are made, published and opened to units by their own services. An admin edit would skip all that."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from govassess.web.documents.models import Document, DocumentTemplate, RoundDocumentSettings
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(ReadOnlyAdmin):
+    list_display = ["name", "logo_name", "updated_at", "updated_by"]
+    search_fields = ["name"]
+
+
+@admin.register(RoundDocumentSettings)
+class RoundDocumentSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["round", "scorecard_template"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["round", "kind", "format", "status", "template_name", "created_at", "published_at",
+                    "units_published_at"]
+    list_filter = ["kind", "format", "status"]
