@@ -37,3 +37,15 @@ def test_account_and_audit_fields_are_chinese():
         for field in model._meta.concrete_fields:
             if not field.auto_created:
                 assert CJK.search(str(field.verbose_name)), f"{model.__name__}.{field.name}"
+
+
+def test_every_admin_list_opens(org):
+    # A column or filter naming a field that is not there fails only when the page is opened.
+    from django.contrib import admin
+
+    client = Client()
+    client.force_login(org.office)
+    for model in admin.site._registry:
+        meta = model._meta
+        resp = client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        assert resp.status_code == 200, meta.label
