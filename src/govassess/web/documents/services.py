@@ -5,7 +5,6 @@ round's lock time printed under the title; these functions only decide who, when
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -68,26 +67,23 @@ def report_model(round: Round, *, results: dict[str, Any] | None = None, anonymi
 
 
 def render(model, kind: str, fmt: str, target: Path, *, unit: str | None = None) -> None:
-    """Write one document (kind bulletin / full / scorecard) to `target` through the one output writer."""
-    from govassess.reports import pdf
+    """Write one document (kind bulletin / full / scorecard) to `target` through the one output writer.
+
+    PDF is typeset directly (reports/typeset.py: Typst, fonts embedded), not converted from the Word file."""
     from govassess.reports.template import load_template
-    from govassess.reports.word import write_bulletin, write_full_report, write_scorecard
+    from govassess.reports.typeset import PdfDocument
+    from govassess.reports.word import WordDocument, write_bulletin, write_full_report, write_scorecard
 
     tpl = load_template(None)
-    with OutputSet() as outs, tempfile.TemporaryDirectory(prefix="govassess-doc-") as tmp:
+    document = PdfDocument if fmt == "pdf" else WordDocument
+    with OutputSet() as outs:
         out = outs.file(target)
-        docx_path = Path(tmp) / "document.docx" if fmt == "pdf" else out
         if kind == "scorecard":
-            write_scorecard(model, tpl, str(unit), docx_path)
+            write_scorecard(model, tpl, str(unit), out, document=document)
         elif kind == "bulletin":
-            write_bulletin(model, tpl, docx_path)
+            write_bulletin(model, tpl, out, document=document)
         else:
-            write_full_report(model, tpl, docx_path)
-        if fmt == "pdf":
-            pdf_dir = Path(tmp) / "pdf"
-            pdf_dir.mkdir()
-            made = pdf.convert_to_pdf([docx_path], pdf_dir)[0]
-            shutil.copyfile(made, out)
+            write_full_report(model, tpl, out, document=document)
 
 
 def _check_choice(kind: str, fmt: str) -> None:
