@@ -44,6 +44,7 @@ TEMPLATES = Path(__file__).with_name("typst")
 # enough for a worker's memory (~500 MB), large enough that starting workers (0.2 s each) costs little.
 PART_CHARS = 600_000
 CHROME_PAGES = 2000
+HEADER_CHAR_CM = 0.34  # a 9 pt character with a little air
 FOLD_ROWS = 6  # a two-column table of this many rows or more is set as two pairs of columns  # chrome pages per compile
 WORKERS = 2
 MARGIN_TOP_CM = MARGIN_BOTTOM_CM = 2.5
@@ -70,8 +71,12 @@ def require_fonts() -> None:
 
 
 def _clean(value: Any) -> str:
-    # Control characters are not text (the Word writer drops the same ones).
-    return "" if value is None else _BAD_XML.sub("", str(value))
+    # Control characters are not text (the Word writer drops the same ones); most values have none, and
+    # isprintable() says so faster than the substitution would.
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return text if text.isprintable() else _BAD_XML.sub("", text)
 
 
 class PdfDocument(ReportDocument):
@@ -123,8 +128,7 @@ class PdfDocument(ReportDocument):
               widths: Sequence[float] | None = None, numeric: Sequence[int] = ()) -> None:
         number = self.next_number("表")
         cm = column_widths(headers, rows, widths, self.text_width)
-        if sum(cm) > self.text_width:  # never past the margins (Word lets a table stick out; a PDF cannot)
-            cm = [w * self.text_width / sum(cm) for w in cm]
+        cm = _fit(cm, headers, self.text_width)
         head = [_clean(h) for h in headers]
         body = [[_clean(v) for v in row] for row in rows]
         if len(headers) == 2 and len(rows) >= FOLD_ROWS:
@@ -169,12 +173,23 @@ class PdfDocument(ReportDocument):
         return name
 
     def page_break(self) -> None:
+        # Headings just before the break go with it to the new page (三、各单位成绩单 is followed by a page break
+        # and the first unit: Word leaves the heading alone at the foot of the page, the PDF does not).
+        moved = 0
+        while self._blocks and self._blocks[-1].startswith('["h",'):
+            moved += 1
+            self._blocks.pop()
+        carried = self._headings[len(self._headings) - moved:] if moved else []
+        del self._headings[len(self._headings) - moved:]
         # Between units of a long report (after its contents): the place to start a new part, whose first page
         # is a new page anyway.
         if self._size >= PART_CHARS and self._front is not None:
             self._cut()
         else:
             self._add("pb")
+        for level, text in carried:
+            self._headings.append((level, text))
+            self._add("h", level, text)
 
     def contents(self) -> None:
         """The contents: everything so far (the cover) and the contents are the front part, typeset last, when
@@ -247,29 +262,15 @@ class PdfDocument(ReportDocument):
         self.pages = total
         chrome = self._chrome(total)
         with pikepdf.new() as out:
-            sources = []
+            sources: list[Any] = []
             names = (["front"] if self._front is not None else []) + [name for name, _, _ in self._parts]
             for name in names:
-                src = pikepdf.open(self.root / f"{name}.pdf")
-                sources.append(src)
-                out.pages.extend(src.pages)
-            n = 0
-            for name in chrome:
-                src = pikepdf.open(self.root / f"{name}.pdf")
-                sources.append(src)
-                for under in src.pages:
-                    out.pages[n].add_underlay(under, rect=None)
-                    n += 1
-            with out.open_outline() as outline:
-                outline.root.clear()
-                stack: list[tuple[int, Any]] = [(0, outline.root)]
-                for level, text, page in headings:
-                    item = pikepdf.OutlineItem(text, front_pages + page - 1)
-                    while stack[-1][0] >= level:
-                        stack.pop()
-                    stack[-1][1].append(item)
-                    item.is_closed = level >= 2
-                    stack.append((level, item.children))
+                out.pages.extend(_open(self.root / f"{name}.pdf", sources).pages)
+            # Iterated, not indexed: pikepdf finds pages[n] by walking the page tree.
+            unders = (under for name in chrome for under in _open(self.root / f"{name}.pdf", sources).pages)
+            for page, under in zip(out.pages, unders, strict=True):
+                page.add_underlay(under, rect=None)
+            _outline(out, [(level, text, front_pages + page - 1) for level, text, page in headings])
             out.docinfo["/Title"] = self._title
             out.docinfo["/Creator"] = "govassess"
             out.Root.Lang = pikepdf.String("zh-CN")
@@ -305,6 +306,72 @@ class PdfDocument(ReportDocument):
         for name, future in zip(names, futures, strict=True):
             self._result(name, future, "chrome.typ")
         return names
+
+
+def _fit(cm: list[float], headers: Sequence[str], text_width: float) -> list[float]:
+    """Column widths that stay within the margins (Word lets a table stick out; a PDF cannot) and give each header
+    room for two characters a line (名次 set as 名/次 reads badly), taken from the widest columns."""
+    total = min(sum(cm), text_width)
+    least = [min(len(str(h)), 2) * HEADER_CHAR_CM + 0.3 for h in headers]
+    if sum(least) >= total:
+        return [w * total / sum(least) for w in least]
+    short = [max(w, m) for w, m in zip(cm, least, strict=True)]
+    # What the raised columns took comes off the others, in proportion to what they have above their minimum.
+    spare = [s - m for s, m in zip(short, least, strict=True)]
+    excess = sum(short) - total
+    if excess > 0:
+        short = [s - excess * sp / sum(spare) for s, sp in zip(short, spare, strict=True)]
+    return short
+
+
+def _open(path: Path, opened: list[Any]) -> Any:
+    import pikepdf
+
+    pdf = pikepdf.open(path)
+    opened.append(pdf)
+    return pdf
+
+
+def _outline(pdf: Any, headings: Sequence[tuple[int, str, int]]) -> None:
+    """The bookmarks: one per heading (level, text, 0-based page), nested by level, below level 1 closed.
+
+    Written as the outline dictionaries themselves: pikepdf's Outline model looks each page up anew and costs
+    about 2 ms a bookmark, a minute for a national round's report."""
+    import pikepdf
+
+    if not headings:
+        return
+    pages = [p.obj for p in pdf.pages]
+    root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
+    stack: list[tuple[int, Any, list[Any]]] = [(0, root, [])]  # (level, item, its children so far)
+
+    def close(level: int) -> None:
+        while stack[-1][0] >= level:
+            _, item, children = stack.pop()
+            _link(item, children, open_=False)
+
+    for level, text, page in headings:
+        close(level)
+        item = pdf.make_indirect(pikepdf.Dictionary(
+            Title=pikepdf.String(text), Parent=stack[-1][1],
+            Dest=pikepdf.Array([pages[page], pikepdf.Name.XYZ, None, None, None])))
+        stack[-1][2].append(item)
+        stack.append((level, item, []))
+    close(1)
+    _, _, top = stack.pop()
+    _link(root, top, open_=True)
+    pdf.Root.Outlines = root
+    pdf.Root.PageMode = pikepdf.Name.UseOutlines
+
+
+def _link(parent: Any, children: list[Any], *, open_: bool) -> None:
+    if not children:
+        return
+    for before, after in zip(children, children[1:], strict=False):
+        before.Next, after.Prev = after, before
+    parent.First, parent.Last = children[0], children[-1]
+    # /Count: positive shows the children (the top level), negative keeps them folded.
+    parent.Count = len(children) if open_ else -len(children)
 
 
 def _first_line(e: BaseException) -> str:
