@@ -283,3 +283,25 @@ def test_pdf_without_chinese_fonts_is_refused_before_any_work(files, tmp_path, c
     err = capsys.readouterr().err
     assert "未找到中文字体" in err and "fonts-noto-cjk" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_scorecards_typeset_in_two_threads_at_once(rounds, tmp_path):
+    # The web server typesets 成绩单 in request threads: two at the same time must both come out whole.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reporttools import system
+
+    from govassess.reports.model import build_model
+    from govassess.reports.template import load_template
+    from govassess.reports.typeset import PdfDocument
+    from govassess.reports.word import write_scorecard
+
+    current, previous = rounds
+    model = build_model(current, system(), previous=previous)
+    names = {"U1": "单位甲", "U2": "单位乙", "U3": "单位丙", "U4": "单位丁"}
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda code: write_scorecard(model, load_template(None), code, tmp_path / f"{code}.pdf",
+                                                   document=PdfDocument), names))
+    for code, name in names.items():
+        body = text(tmp_path / f"{code}.pdf", layout=False)
+        assert f"{name}2021年下半年评估成绩单" in body.replace("\n", "")

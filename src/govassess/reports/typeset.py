@@ -257,7 +257,8 @@ class PdfDocument(ReportDocument):
         if self._front is not None:
             self._blocks = self._front
             self._write("front", [(level, text, page) for level, text, page in headings if level <= 2])
-            front_pages = self._result("front", None)
+            # In a worker when there are workers: what Typst lays out stays in its process's memory.
+            front_pages = self._result("front", self._submit("front") if self._pool is not None else None)
         total = front_pages + body_pages
         self.pages = total
         chrome = self._chrome(total)
