@@ -256,22 +256,60 @@ def test_unwritable_output_is_refused_with_nothing_written(files, tmp_path, caps
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-def test_a_typesetting_failure_leaves_no_file_and_no_work_folder(files, tmp_path, capsys):
-    # A logo that is not a picture at all: Typst cannot decode it, so the PDF cannot be made.
-    logo = tmp_path / "logo.png"
-    logo.write_bytes(b"not a png")
-    tpl = tmp_path / "t.yaml"
-    tpl.write_text("logo: logo.png\n", encoding="utf-8")
+def test_a_typesetting_failure_leaves_no_file_and_no_work_folder(files, tmp_path, capsys, monkeypatch):
+    # Typst failing half-way (here: the body part compiled, then an error for the header/footer pages).
+    from govassess.reports import typeset
+
+    real = typeset.typeset
+    monkeypatch.setattr(typeset, "typeset", lambda root, template, name: "模拟的排版错误" if template == "chrome.typ"
+                        else real(root, template, name))
     out = tmp_path / "报告.pdf"
     out.write_bytes(b"old")
     before = sorted(p.name for p in tmp_path.iterdir())
     leftovers = _leftovers()
-    assert run("report", "full", files["h2"], "--system", files["system"], "--template", tpl, "--out", out) == 2
+    assert run("report", "full", files["h2"], "--system", files["system"], "--out", out) == 2
     err = capsys.readouterr().err
-    assert err.startswith("错误：") and "排版 PDF 失败" in err, err
+    assert err.startswith("错误：") and "排版 PDF 失败：模拟的排版错误" in err, err
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before and out.read_bytes() == b"old"
     assert _leftovers() == leftovers
+
+
+@pytest.mark.parametrize("suffix", ["docx", "pdf"])
+def test_a_logo_that_is_no_picture_is_refused_with_the_template_named(files, tmp_path, capsys, suffix):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"not a png")
+    tpl = tmp_path / "t.yaml"
+    tpl.write_text("logo: logo.png\n", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert run("report", "full", files["h2"], "--system", files["system"], "--template", tpl,
+               "--out", tmp_path / f"报告.{suffix}") == 2
+    err = capsys.readouterr().err
+    assert "t.yaml" in err and "logo" in err and "不是有效的图片" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_template_wording_header_footer_and_logo_are_honoured(files, tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (120, 60), (180, 20, 20)).save(tmp_path / "logo.png")
+    tpl = tmp_path / "t.yaml"
+    tpl.write_text("office: 阳江市政务服务数据管理局\nlogo: logo.png\nheader: 阳江市数字政府评估（页眉）\n"
+                   "footer: 阳江页脚文字\nreport_title: 阳江专用评估报告标题\ninternal_header: 仅限内部传阅\n"
+                   "watermark: 绝密水印\n", encoding="utf-8")
+    out = tmp_path / "报告.pdf"
+    assert run("report", "full", files["h2"], "--system", files["system"], "--template", tpl, "--internal",
+               "--out", out) == 0
+    body = text(out, layout=False)
+    total = pages(out)
+    assert body.count("阳江市数字政府评估（页眉）") == total
+    assert body.count("仅限内部传阅") == total + 1  # every page's header, and the cover under the date
+    assert "阳江页脚文字" in text(out, page=total) and "阳江专用评估报告标题" in text(out, page=1)
+    assert "阳江市政务服务数据管理局" in text(out, page=1)
+    assert "绝密水印" not in body and "水印" not in body
+    images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True).stdout
+    logos = [line for line in images.splitlines()[2:] if line.split()[3:5] == ["120", "60"]]
+    assert len(logos) >= total + 1  # in every page's header and on the cover
 
 
 def test_pdf_without_chinese_fonts_is_refused_before_any_work(files, tmp_path, capsys, monkeypatch):
