@@ -2,8 +2,8 @@
 # Set up govassess on a fresh Debian/Ubuntu machine.
 #   bash scripts/setup.sh          Python environment only (enough for the CLI, the demo and the web platform on SQLite)
 #   bash scripts/setup.sh --full   also the system packages the whole test suite needs: PostgreSQL, Chromium,
-#                                  LibreOffice Calc (WPS/Excel stand-in) and Writer (report PDFs), poppler-utils,
-#                                  CJK fonts, Java (Spark local mode)
+#                                  LibreOffice Calc (WPS/Excel stand-in) and Writer (--pdf-engine libreoffice), poppler-utils,
+#                                  CJK fonts (Noto Serif/Sans CJK SC: charts and PDF documents), Java (Spark local mode)
 # Idempotent: what is already there is not installed again. Needs root (or sudo) for --full.
 set -euo pipefail
 cd "$(dirname "$0")/.."

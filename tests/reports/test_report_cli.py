@@ -117,10 +117,11 @@ def test_bad_input_exit_2_located_chinese_nothing_written(files, tmp_path, capsy
     _nothing_written(tmp_path, before)
 
 
-def test_pdf_without_libreoffice_is_refused_before_any_work(files, tmp_path, capsys, monkeypatch):
+def test_pdf_through_libreoffice_without_it_is_refused_before_any_work(files, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("GOVASSESS_SOFFICE", str(tmp_path / "no-soffice"))
     before = sorted(p.name for p in tmp_path.iterdir())
-    assert run("report", "bulletin", files["h2"], "--system", files["system"], "--out", tmp_path / "b.pdf") == 2
+    assert run("report", "bulletin", files["h2"], "--system", files["system"], "--pdf-engine", "libreoffice",
+               "--out", tmp_path / "b.pdf") == 2
     err = capsys.readouterr().err
     assert "未找到 LibreOffice" in err and "libreoffice-writer-nogui" in err
     _nothing_written(tmp_path, before)
@@ -133,17 +134,19 @@ def test_existing_output_is_kept_when_the_run_fails(files, tmp_path):
     assert out.read_bytes() == b"old"
 
 
-needs_pdf_tools = pytest.mark.skipif(
+needs_libreoffice = pytest.mark.skipif(
     not (shutil.which("soffice") and shutil.which("pdftotext") and shutil.which("pdffonts")),
     reason="LibreOffice Writer and poppler-utils are installed by scripts/setup.sh --full")
+needs_pdf_tools = pytest.mark.skipif(not (shutil.which("pdftotext") and shutil.which("pdftoppm")),
+                                     reason="poppler-utils are installed by scripts/setup.sh --full")
 
 
 @pytest.mark.slow
-@needs_pdf_tools
-def test_bulletin_pdf_has_chinese_text_and_embedded_fonts(files, tmp_path):
+@needs_libreoffice
+def test_bulletin_pdf_through_libreoffice_has_chinese_text_and_embedded_fonts(files, tmp_path):
     out = tmp_path / "b.pdf"
     assert run("report", "bulletin", files["h2"], "--system", files["system"], "--previous", files["h1"],
-               "--internal", "--out", out) == 0
+               "--internal", "--pdf-engine", "libreoffice", "--out", out) == 0
     text = subprocess.run(["pdftotext", "-layout", out, "-"], capture_output=True, text=True, check=True).stdout
     for name in ("单位甲", "单位乙", "单位丙", "单位丁", "评估方法", "内部资料"):
         assert name in text

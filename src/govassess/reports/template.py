@@ -111,6 +111,8 @@ def load_template(path: str | Path | None) -> ReportTemplate:
                 problems.append(Problem(f"标志图片 {logo} 不存在", file=where, field="logo"))
             elif logo.suffix.lower() not in (".png", ".jpg", ".jpeg", ".gif", ".bmp"):
                 problems.append(Problem("标志图片应为 PNG、JPG、GIF 或 BMP 文件", file=where, field="logo"))
+            elif not _decodes(logo):
+                problems.append(Problem(f"标志图片 {logo} 无法读取：文件内容不是有效的图片", file=where, field="logo"))
             else:
                 tpl.logo = logo
             continue
@@ -134,6 +136,18 @@ def load_template(path: str | Path | None) -> ReportTemplate:
         raise UserError(problems=problems)
     tpl.file = where
     return tpl
+
+
+def _decodes(path: Path) -> bool:
+    """The logo is a picture both writers can place (a renamed or truncated file fails in Word and in the PDF)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+        return False
+    return True
 
 
 def template_keys() -> list[tuple[str, str, tuple[str, ...]]]:

@@ -78,18 +78,114 @@ def _fonts(rpr_owner: Any, east_asian: str, size: float | None = None, bold: boo
     lang.set(qn("w:eastAsia"), "zh-CN")
 
 
-class WordDocument:
-    """A python-docx document with the project's styles and the few helpers every document needs."""
+class ReportDocument:
+    """What the section functions below write to: the Word document here, the PDF in typeset.py.
 
-    def __init__(self, model: ReportModel, tpl: ReportTemplate, *, internal: bool = False,
-                 landscape: bool = False) -> None:
+    One set of section functions writes both formats, so the two say the same thing in the same words;
+    a format implements the content helpers (heading, para, table, picture …) its own way."""
+
+    def __init__(self, model: ReportModel, tpl: ReportTemplate, *, internal: bool = False) -> None:
         self.model = model
         self.tpl = tpl
-        self.doc = Document()
+        self.internal = internal
         self.tables = 0
         self.figures = 0
         self.toc_entries: list[tuple[int, str]] = []
         self.charts_skipped = False
+
+    @functools.cached_property
+    def shared(self) -> dict[str, Any]:
+        m = self.model
+        return {
+            "office": self.tpl.office, "system": m.system_name, "round": m.round,
+            "previous_round": m.previous_round or "", "date": self.date,
+            "units": len(m.units), "classes": "、".join(c.name for c in m.classes),
+        }
+
+    @property
+    def date(self) -> str:
+        if self.tpl.date:
+            return self.tpl.date
+        today = dt.date.today()
+        return f"{today.year}年{today.month}月{today.day}日"
+
+    def text(self, key: str, **values: Any) -> str:
+        return self.tpl.text(key, **{**self.shared, **values})
+
+    def chart(self, make: Any, *args: Any) -> bytes | None:
+        if charts.cjk_font() is None:
+            self.charts_skipped = True
+            return None
+        png: bytes = make(*args)
+        return png
+
+    def next_number(self, kind: str) -> int:
+        """The next 表 / 图 number (captions count tables and figures separately)."""
+        if kind == "表":
+            self.tables += 1
+            return self.tables
+        self.figures += 1
+        return self.figures
+
+    def locked_line(self) -> None:
+        """Under the title: the lock time of the results the document is based on (when known)."""
+        if self.model.locked_text:
+            self.para(self.model.locked_text, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    # --- what each format writes its own way ---------------------------------------------------------
+
+    def title(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def heading(self, text: str, level: int) -> Any:
+        raise NotImplementedError
+
+    def para(self, text: str = "", *, indent: bool = True, align: Any = None, bold: bool = False) -> Any:
+        raise NotImplementedError
+
+    def table(self, caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+              widths: Sequence[float] | None = None, numeric: Sequence[int] = ()) -> Any:
+        raise NotImplementedError
+
+    def picture(self, png: bytes | None, caption: str, width_cm: float = 15.5) -> None:
+        raise NotImplementedError
+
+    def logo(self, height_cm: float) -> None:
+        """The template's logo, centred on a line of its own (the cover)."""
+        raise NotImplementedError
+
+    def page_break(self) -> None:
+        raise NotImplementedError
+
+    def contents(self) -> None:
+        raise NotImplementedError
+
+    def save(self, path: str | Path) -> None:
+        raise NotImplementedError
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float] | None,
+                  text_width: float) -> list[float]:
+    """Column widths in cm: the given ones cover the fixed columns; optional trailing ones (较上轮 …) take what
+    their headers need, and the whole is scaled to the text width."""
+    cm = list(widths or [])[: len(headers)]
+    if len(cm) < len(headers):
+        rest = _auto_widths(headers, rows, text_width)
+        if cm:
+            cm += rest[len(cm):]
+            cm = [w * text_width / sum(cm) for w in cm]
+        else:
+            cm = rest
+    return cm
+
+
+class WordDocument(ReportDocument):
+    """A python-docx document with the project's styles and the few helpers every document needs."""
+
+    def __init__(self, model: ReportModel, tpl: ReportTemplate, *, internal: bool = False,
+                 landscape: bool = False) -> None:
+        super().__init__(model, tpl, internal=internal)
+        self.doc = Document()
         self._sect = self.doc.element.body.sectPr
         # The body is streamed: finished paragraphs and tables are serialised to this file as they are
         # written (flush), so a report of thousands of pages never holds more than a page as a tree.
@@ -115,25 +211,6 @@ class WordDocument:
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
         settings.append(update)
-
-    @functools.cached_property
-    def shared(self) -> dict[str, Any]:
-        m = self.model
-        return {
-            "office": self.tpl.office, "system": m.system_name, "round": m.round,
-            "previous_round": m.previous_round or "", "date": self.date,
-            "units": len(m.units), "classes": "、".join(c.name for c in m.classes),
-        }
-
-    @property
-    def date(self) -> str:
-        if self.tpl.date:
-            return self.tpl.date
-        today = dt.date.today()
-        return f"{today.year}年{today.month}月{today.day}日"
-
-    def text(self, key: str, **values: Any) -> str:
-        return self.tpl.text(key, **{**self.shared, **values})
 
     def _styles(self) -> None:
         styles = self.doc.styles
@@ -259,22 +336,12 @@ class WordDocument:
     def title(self, text: str) -> Any:
         return self._block(_run_xml(text), "Title")
 
-    def locked_line(self) -> None:
-        """Under the title: the lock time of the results the document is based on (when known)."""
-        if self.model.locked_text:
-            self.para(self.model.locked_text, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
-
     def para(self, text: str = "", *, indent: bool = True, align: Any = None, bold: bool = False) -> Any:
         # indent: two characters (24 pt first line), as Chinese documents indent.
         return self._block(_run_xml(text, bold=bold) if text else "", indent=indent, align=align)
 
     def caption(self, kind: str, text: str) -> None:
-        if kind == "表":
-            self.tables += 1
-            number = self.tables
-        else:
-            self.figures += 1
-            number = self.figures
+        number = self.next_number(kind)
         self._block(_run_xml(f"{kind} ") + _field_xml(f"SEQ {kind} \\* ARABIC", str(number)) + _run_xml(f"  {text}"),
                     "Caption")
 
@@ -287,15 +354,7 @@ class WordDocument:
         thousands of cells. The markup is what python-docx itself writes (Table Grid style, fixed layout,
         grid and cell widths — LibreOffice reads the grid, Word the cells)."""
         self.caption("表", caption)
-        # Given widths cover the fixed columns; optional trailing ones (较上轮 …) take what their headers need.
-        cm = list(widths or [])[: len(headers)]
-        if len(cm) < len(headers):
-            rest = _auto_widths(headers, rows, self.text_width)
-            if cm:
-                cm += rest[len(cm):]
-                cm = [w * self.text_width / sum(cm) for w in cm]
-            else:
-                cm = rest
+        cm = column_widths(headers, rows, widths, self.text_width)
         twips = [int(w * 567) for w in cm]
         right = set(numeric)
         parts = [f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
@@ -329,6 +388,11 @@ class WordDocument:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         self.add_picture(p, io.BytesIO(png), width=Cm(width_cm))
         self.caption("图", caption)
+
+    def logo(self, height_cm: float) -> None:
+        if self.tpl.logo is not None:
+            p = self.para(indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+            self.add_picture(p, str(self.tpl.logo), height=Cm(height_cm))
 
     def page_break(self) -> None:
         self._block('<w:r><w:br w:type="page"/></w:r>')
@@ -367,13 +431,6 @@ class WordDocument:
         texts = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(_BAD_XML.sub("", ("    " if lvl == 2 else "") + t))}</w:t>'
                                for lvl, t in entries)
         shown._r.getparent().replace(shown._r, parse_xml(f"<w:r {_W}>{texts}</w:r>"))
-
-    def chart(self, make: Any, *args: Any) -> bytes | None:
-        if charts.cjk_font() is None:
-            self.charts_skipped = True
-            return None
-        png: bytes = make(*args)
-        return png
 
     def save(self, path: str | Path) -> None:
         """The package as python-docx writes it, with the streamed body put into word/document.xml."""
@@ -480,7 +537,7 @@ def _ends_for_chart(units: Sequence[UnitReport], top: str = "前", bottom: str =
     return [*units[:half], *units[-half:]], f"（{top}最大与{bottom}最大的各{half}个单位）"
 
 
-def _ranking_table(w: WordDocument, section: ClassSection) -> None:
+def _ranking_table(w: ReportDocument, section: ClassSection) -> None:
     m = w.model
     headers = ["名次", "单位", "总分"] + [name if points is None else f"{name}（{points:g}分）"
                                          for _, name, points, _ in m.first_levels]
@@ -516,7 +573,7 @@ def _names(units: Sequence[UnitReport]) -> str:
     return "、".join(u.label for u in units) or "无"
 
 
-def _leading_lagging(w: WordDocument, section: ClassSection) -> None:
+def _leading_lagging(w: ReportDocument, section: ClassSection) -> None:
     if not section.leading:
         return
     if not section.lagging:
@@ -526,7 +583,7 @@ def _leading_lagging(w: WordDocument, section: ClassSection) -> None:
                   leading=_names(section.leading), lagging=_names(section.lagging)))
 
 
-def _method(w: WordDocument) -> None:
+def _method(w: ReportDocument) -> None:
     m = w.model
     w.para(w.text("method", scale=f"{_scale(m)}", sources="、".join(m.sources) or "各单位自报材料"))
 
@@ -539,8 +596,9 @@ def _scale(m: ReportModel) -> str:
 
 # --- 通报 ---------------------------------------------------------------------------------------------
 
-def write_bulletin(model: ReportModel, tpl: ReportTemplate, path: str | Path, *, internal: bool = False) -> WordDocument:
-    w = WordDocument(model, tpl, internal=internal)
+def write_bulletin(model: ReportModel, tpl: ReportTemplate, path: str | Path, *, internal: bool = False,
+                   document: type[ReportDocument] = WordDocument) -> ReportDocument:
+    w = document(model, tpl, internal=internal)
     w.title(w.text("bulletin_title"))
     w.locked_line()
     if tpl.document_number:
@@ -566,7 +624,7 @@ def write_bulletin(model: ReportModel, tpl: ReportTemplate, path: str | Path, *,
 
 # --- 成绩单 -------------------------------------------------------------------------------------------
 
-def _scorecard_body(w: WordDocument, u: UnitReport, level: int, *, radar: bool = True) -> None:
+def _scorecard_body(w: ReportDocument, u: UnitReport, level: int, *, radar: bool = True) -> None:
     m = w.model
     grade_text = f"，等次为{u.grade}" if u.grade else ""
     w.para(w.text("scorecard_intro", unit=u.label, score=m.fmt(u.score), class_name=u.cls, count=u.class_size,
@@ -635,7 +693,7 @@ def _scorecard_body(w: WordDocument, u: UnitReport, level: int, *, radar: bool =
     _rectification_section(w, u, level)
 
 
-def _rectification_section(w: WordDocument, u: UnitReport, level: int) -> None:
+def _rectification_section(w: ReportDocument, u: UnitReport, level: int) -> None:
     """上轮整改情况: the previous round's 整改任务 of the unit, their status and whether the indicator improved
     (only when the model was given the tasks, build_model's ``rectification``)."""
     m = w.model
@@ -671,11 +729,11 @@ def _num(points: float | None) -> str:
 
 
 def write_scorecard(model: ReportModel, tpl: ReportTemplate, unit: str, path: str | Path, *,
-                    internal: bool = False) -> WordDocument:
+                    internal: bool = False, document: type[ReportDocument] = WordDocument) -> ReportDocument:
     # A 成绩单 is its unit's own document: it names that unit even when the round's documents are anonymised
     # (it names no other unit: class average and best are figures, not names).
     u = dataclasses.replace(model.unit(unit), label=model.unit(unit).name)
-    w = WordDocument(model, tpl, internal=internal)
+    w = document(model, tpl, internal=internal)
     w.title(w.text("scorecard_title", unit=u.label))
     w.locked_line()
     w.para(f"{tpl.office}    {w.date}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -686,16 +744,14 @@ def write_scorecard(model: ReportModel, tpl: ReportTemplate, unit: str, path: st
 
 # --- 评估报告 -----------------------------------------------------------------------------------------
 
-def write_full_report(model: ReportModel, tpl: ReportTemplate, path: str | Path, *,
-                      internal: bool = False) -> WordDocument:
+def write_full_report(model: ReportModel, tpl: ReportTemplate, path: str | Path, *, internal: bool = False,
+                      document: type[ReportDocument] = WordDocument) -> ReportDocument:
     m = model
-    w = WordDocument(m, tpl, internal=internal)
+    w = document(m, tpl, internal=internal)
     # Cover.
     for _ in range(6):
         w.para(indent=False)
-    if tpl.logo is not None:
-        p = w.para(indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
-        w.add_picture(p, str(tpl.logo), height=Cm(2.5))
+    w.logo(2.5)
     w.title(w.text("report_title"))
     w.locked_line()
     for _ in range(8):

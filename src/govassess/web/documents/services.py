@@ -5,7 +5,6 @@ round's lock time printed under the title; these functions only decide who, when
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -68,26 +67,23 @@ def report_model(round: Round, *, results: dict[str, Any] | None = None, anonymi
 
 
 def render(model, kind: str, fmt: str, target: Path, *, unit: str | None = None, template=None) -> None:
-    """Write one document (kind bulletin / full / scorecard) to `target` through the one output writer."""
-    from govassess.reports import pdf
+    """Write one document (kind bulletin / full / scorecard) to `target` through the one output writer.
+
+    PDF is typeset directly (reports/typeset.py: Typst, fonts embedded), not converted from the Word file."""
     from govassess.reports.template import load_template
-    from govassess.reports.word import write_bulletin, write_full_report, write_scorecard
+    from govassess.reports.typeset import PdfDocument
+    from govassess.reports.word import WordDocument, write_bulletin, write_full_report, write_scorecard
 
     tpl = template or load_template(None)
-    with OutputSet() as outs, tempfile.TemporaryDirectory(prefix="govassess-doc-") as tmp:
+    document = PdfDocument if fmt == "pdf" else WordDocument
+    with OutputSet() as outs:
         out = outs.file(target)
-        docx_path = Path(tmp) / "document.docx" if fmt == "pdf" else out
         if kind == "scorecard":
-            write_scorecard(model, tpl, str(unit), docx_path)
+            write_scorecard(model, tpl, str(unit), out, document=document)
         elif kind == "bulletin":
-            write_bulletin(model, tpl, docx_path)
+            write_bulletin(model, tpl, out, document=document)
         else:
-            write_full_report(model, tpl, docx_path)
-        if fmt == "pdf":
-            pdf_dir = Path(tmp) / "pdf"
-            pdf_dir.mkdir()
-            made = pdf.convert_to_pdf([docx_path], pdf_dir)[0]
-            shutil.copyfile(made, out)
+            write_full_report(model, tpl, out, document=document)
 
 
 def _check_choice(kind: str, fmt: str) -> None:
@@ -116,9 +112,9 @@ def document_start(*, user, round: Round, kind: str, fmt: str, background: bool 
     _check_choice(kind, fmt)
     chosen = templating.get_template_choice(template)
     if fmt == "pdf":
-        from govassess.reports import pdf
+        from govassess.reports.typeset import require_fonts
 
-        pdf.require_soffice()  # refused at once, not as a failed job
+        require_fonts()  # refused at once, not as a failed job
     run = selectors.latest_run(round)
     if run is None or not run.results:
         raise UserError(f"轮次「{round.name}」尚无评分结果：请先运行评分")
@@ -220,9 +216,9 @@ def reader_file(*, user, document: Document) -> Path:
     if target.is_file():
         return target
     if document.format == "pdf":
-        from govassess.reports import pdf
+        from govassess.reports.typeset import require_fonts
 
-        pdf.require_soffice()
+        require_fonts()
     rnd = document.round
     run = selectors.latest_run(rnd)
     if run is None or not run.results:
@@ -244,9 +240,9 @@ def scorecard_document(*, user, round: Round, unit, fmt: str) -> tuple[bytes, st
     if fmt not in DocumentFormat.values:
         raise UserError("成绩单格式应为 docx 或 pdf")
     if fmt == "pdf":
-        from govassess.reports import pdf
+        from govassess.reports.typeset import require_fonts
 
-        pdf.require_soffice()
+        require_fonts()
     run = selectors.latest_run(round)
     if run is None or not run.results:
         raise UserError(f"轮次「{round.name}」尚无评分结果")
