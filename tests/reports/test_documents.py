@@ -263,3 +263,18 @@ def test_markup_like_names_and_control_characters_stay_text(tmp_path, rounds):
     write_scorecard(m, load_template(None), "U4", card)
     lost = find_table(docx.Document(str(card)), ["编码", "指标", "失分", "原因"])
     assert lost[1][3] == "签发率 50%"
+
+
+def test_missing_inputs_are_named_as_the_user_reads_them(tmp_path, rounds):
+    # The results name a missing reviewer score by its identifier "score" with the label 评分 beside it (the
+    # engine adds the label only where the two differ): the 成绩单 shows the label, never the identifier.
+    import copy
+
+    current, previous = copy.deepcopy(rounds)
+    u4 = next(u for u in current["units"] if u["unit"] == "U4")
+    u4["missing"] = [{"indicator": "2", "input": "score", "label": "评分"}, {"indicator": "1", "input": "签发率"}]
+    path = tmp_path / "u4.docx"
+    write_scorecard(build_model(current, system(), previous=previous), load_template(None), "U4", path)
+    text = all_text(docx.Document(str(path)))
+    assert "以下输入缺少数据，已按 0 分计：指标 2 的「评分」；指标 1 的「签发率」。" in text
+    assert "score" not in text

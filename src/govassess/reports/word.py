@@ -678,7 +678,7 @@ def _scorecard_body(w: ReportDocument, u: UnitReport, level: int, *, radar: bool
     else:
         w.para("本轮没有失分项。")
     if u.missing:
-        w.para("以下输入缺少数据，已按 0 分计：" + "；".join(f"指标 {x.get('indicator')} 的「{x.get('input')}」"
+        w.para("以下输入缺少数据，已按 0 分计：" + "；".join(f"指标 {x.get('indicator')} 的「{x.get('label') or x.get('input')}」"
                                                        for x in u.missing) + "。")
 
     w.heading("整改建议", level)
