@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from pathlib import Path
 
 import pytest
+
+# Every SparkSession the tests start (the shared test session, the engine a web test starts, the subprocess of
+# tests/metrics/test_spark_without_pandas.py) reads the suite's Spark settings; see tests/spark-conf.
+os.environ.setdefault("SPARK_CONF_DIR", str(Path(__file__).with_name("spark-conf")))
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -13,6 +19,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     repeated = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
     if repeated:
         raise pytest.UsageError("several tests share one node id (give each its own id): " + ", ".join(repeated))
+    unlisted = sorted({i.nodeid.split("::", 1)[0] for i in items if i.get_closest_marker("spark")
+                       and not i.get_closest_marker("separate")} - set(SPARK_FILES))
+    if unlisted:
+        raise pytest.UsageError("Spark tests outside tests/conftest.py's SPARK_FILES: " + ", ".join(unlisted))
     # Tests marked `separate` (minutes each, e.g. a second JVM) run in their own job, scripts/test-slow.sh, so the
     # default command stays under 10 minutes; they run whenever the -m expression names them.
     if "separate" not in (config.option.markexpr or ""):
@@ -20,3 +30,68 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if left_out:
             config.hook.pytest_deselected(items=left_out)
             items[:] = [i for i in items if not i.get_closest_marker("separate")]
+
+
+# ---- scheduling on pytest-xdist workers (scripts/test.sh runs `-n 2 --dist loadfile`) --------------------------
+# Files whose tests start Spark. They form one work unit, so one worker starts one JVM for all of them (each JVM
+# start and warm-up costs tens of seconds of CPU). A collection check below keeps the list complete.
+SPARK_FILES = (
+    "tests/metrics/test_spark_rows.py",
+    "tests/metrics/test_spark_engine.py",
+    "tests/web/test_feeds_web.py",
+)
+# Seconds per file measured on the shared machine (docs/performance.md, "The test command"); the slowest work
+# units start first so both workers finish together. A stale figure only changes the order, never what runs;
+# files not listed count 0.3 s per test.
+FILE_SECONDS = {
+    "spark": 400,
+    "tests/web/test_kill9.py": 125,
+    "tests/web/test_survey_web.py": 100,
+    "tests/core/test_demo.py": 82,
+    "tests/web/test_browser.py": 81,
+    "tests/web/test_authz_matrix.py": 75,
+    "tests/reports/test_demo_documents.py": 60,
+    "tests/web/test_account_admin.py": 45,
+    "tests/web/test_weighting_browser.py": 40,
+    "tests/regressions/test_input_classes.py": 39,
+    "tests/web/test_accessibility.py": 38,
+    "tests/web/test_documents_web.py": 37,
+    "tests/web/test_browser_screens_f17.py": 36,
+    "tests/web/test_serve_signals.py": 34,
+    "tests/core/test_outputs_kill9.py": 32,
+    "tests/web/test_authz_defects.py": 30,
+    "tests/inspection/test_runs_and_hostile.py": 29,
+    "tests/web/test_documents_browser.py": 26,
+    "tests/web/test_questionnaire_web_browser.py": 24,
+    "tests/web/test_damaged_uploads.py": 24,
+    "tests/metrics/test_cli_and_formats.py": 24,
+}
+
+
+def _work_unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return "spark" if path in SPARK_FILES else path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SlowestFirstFileScheduling(LoadFileScheduling):
+        """--dist loadfile (one file on one worker, so module fixtures are built once), with the Spark files as
+        one unit and the units handed out slowest first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid)
+
+        def _assign_work_unit(self, node) -> None:  # noqa: ANN001
+            # The base class pops the first unit of its queue; put the heaviest one there first.
+            def weight(unit: str) -> float:
+                return FILE_SECONDS.get(unit, 0.3 * len(self.workqueue[unit]))
+
+            self.workqueue.move_to_end(max(self.workqueue, key=weight), last=False)
+            super()._assign_work_unit(node)
+
+    return SlowestFirstFileScheduling(config, log)

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
+from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from govassess.cli import main
 from govassess.demo import NO_LICENSE
 
 
-def test_demo_end_to_end(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, str]:
+    """One demo run (folder, what it printed) for the tests that only read it: each run costs several seconds."""
+    out = tmp_path_factory.mktemp("demo")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--out", str(out)]) == 0
+    return out, printed.getvalue()
+
+
+def test_demo_end_to_end(demo):
+    tmp_path, out = demo
     assert "市级部门" in out and "县(市、区)" in out
     dept = json.loads((tmp_path / "yangjiang-2021-dept-annual.json").read_text(encoding="utf-8"))
     county = json.loads((tmp_path / "yangjiang-2021-county-annual.json").read_text(encoding="utf-8"))
@@ -35,17 +48,16 @@ def test_demo_end_to_end(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 5000
 
 
-def test_demo_is_deterministic(tmp_path):
-    assert main(["demo", "--out", str(tmp_path / "a")]) == 0
+def test_demo_is_deterministic(demo, tmp_path):
     assert main(["demo", "--out", str(tmp_path / "b")]) == 0
-    a = (tmp_path / "a" / "yangjiang-2021-county-annual.json").read_text(encoding="utf-8")
+    a = (demo[0] / "yangjiang-2021-county-annual.json").read_text(encoding="utf-8")
     b = (tmp_path / "b" / "yangjiang-2021-county-annual.json").read_text(encoding="utf-8")
     assert a == b
 
 
-def test_demo_reasons_agree_with_scores(tmp_path):
+def test_demo_reasons_agree_with_scores(demo):
     # an office rejects a full-mark manual score whose reason says points were lost
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    tmp_path = demo[0]
     for stem in ("yangjiang-2021-dept-h1", "yangjiang-2021-dept-h2", "yangjiang-2021-county-h1", "yangjiang-2021-county-h2"):
         result = json.loads((tmp_path / f"{stem}.json").read_text(encoding="utf-8"))
         assert not [w for w in result["warnings"] if "人工评分为满分" in w]
@@ -76,8 +88,8 @@ def _texts(obj, key=None):
         yield obj
 
 
-def test_demo_outputs_show_no_english_identifiers(tmp_path):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+def test_demo_outputs_show_no_english_identifiers(demo):
+    tmp_path = demo[0]
     leaks = set()
     for path in tmp_path.glob("*.json"):
         for text in _texts(json.loads(path.read_text(encoding="utf-8"))):
@@ -93,9 +105,8 @@ def test_demo_outputs_show_no_english_identifiers(tmp_path):
     assert checked > 1000 and not leaks, sorted(leaks)[:20]
 
 
-def test_demo_other_systems_units_are_an_information_line(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+def test_demo_other_systems_units_are_an_information_line(demo):
+    tmp_path, out = demo
     h1 = json.loads((tmp_path / "yangjiang-2021-dept-h1.json").read_text(encoding="utf-8"))
     # the 7 县(市、区) belong to the other system: said as information, not listed among the problems
     assert "本体系只评市级部门；单位文件中另有 7 个县(市、区)单位，按其所属体系另行评分，不在本结果中" in h1["notices"]

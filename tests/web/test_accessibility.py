@@ -17,12 +17,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.sqlite_only,  # rendering checks: the database adds nothing here (docs/performance.md)
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
+    # One Chromium per test module (each test opens its own context, so no cookie or storage is shared).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 

@@ -28,8 +28,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
+    # One Chromium per test module (each test opens its own context, so no cookie or storage is shared).
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still sequential.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright

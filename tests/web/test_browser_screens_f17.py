@@ -12,7 +12,12 @@ from webtools import fill_all
 
 from govassess.web.rounds import services
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium")]
+# sqlite_only: what the browser shows is checked; the database adds nothing (docs/performance.md)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.sqlite_only,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium"),
+]
 
 
 def _page(browser, live_server, username, size, *, locale="zh-CN"):  # noqa: F811

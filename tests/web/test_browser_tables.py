@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from test_browser import CHROMIUM, browser, field_index, session  # noqa: F401  (browser: fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium")]
+# sqlite_only: what the browser shows is checked; the database adds nothing (docs/performance.md)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.sqlite_only,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium"),
+]
 
 
 def test_section_link_jumps_to_the_first_missing_field(org, live_server, browser):  # noqa: F811

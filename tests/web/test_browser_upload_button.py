@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 from test_browser import CHROMIUM, PASSWORD, browser  # noqa: F401  (browser: fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium")]
+# sqlite_only: what the browser shows is checked; the database adds nothing (docs/performance.md)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.sqlite_only,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium"),
+]
 
 
 def _session(browser, live_server, username):  # noqa: F811

@@ -86,6 +86,7 @@ def test_phone_answers_replaces_and_is_rate_limited(org, questionnaire, live_ser
     phone_ctx.close()
 
 
+@pytest.mark.sqlite_only  # layout, axe-core and keyboard: the database adds nothing (docs/performance.md)
 def test_public_page_at_360_px_is_accessible_and_keyboard_usable(org, questionnaire, live_server, browser):  # noqa: F811
     # Issue 14: usable on a 360 px wide screen, accessible (labels, keyboard, contrast); issue 15: axe-core on
     # the questionnaire page with zero serious violations — the office's page too.
