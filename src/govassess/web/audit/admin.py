@@ -1,20 +1,12 @@
 from django.contrib import admin
 
+from govassess.web.admin_readonly import ReadOnlyAdmin
 from govassess.web.audit.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "username", "ip", "action", "object_type", "object_id", "unit_code", "indicator"]
     list_filter = ["action", "object_type"]
     search_fields = ["username", "unit_code", "indicator", "object_id"]
-
-    # The audit log is append-only, also for administrators.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # The audit log is append-only, also for administrators (ReadOnlyAdmin).

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from govassess.web.admin_readonly import ReadOnlyAdmin
 from govassess.web.audit.services import audit_record
 from govassess.web.organisation.models import Unit, UnitProfileChange
 
@@ -48,17 +49,8 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnitProfileChange)
-class UnitProfileChangeAdmin(admin.ModelAdmin):
+class UnitProfileChangeAdmin(ReadOnlyAdmin):
     """History of the 一表通 master data, read-only (edits go through the unit's 单位信息 page)."""
 
     list_display = ["unit", "at", "username"]
     list_filter = ["unit"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

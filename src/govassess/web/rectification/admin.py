@@ -7,20 +7,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from govassess.web.admin_readonly import ReadOnlyAdmin
 from govassess.web.rectification.models import Task, TaskEvent, TaskEvidence, TaskList
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TaskEventInline(admin.TabularInline):
