@@ -302,7 +302,7 @@ def _core(v: Visit) -> CoreVisit:
     )
 
 
-def push_rows(*, round: Round) -> tuple[list[dict[str, str]], list[str], dict[str, int]]:
+def visit_input_rows(*, round: Round) -> tuple[list[dict[str, str]], list[str], dict[str, int]]:
     """(input rows, notes about rows left out, counted visits per unit) from the plan's map."""
     from govassess.metrics import DuckDBEngine, compute_metrics, input_rows, load_definitions, parse_period
     from govassess.web.feeds.services import write_units_file
@@ -342,11 +342,11 @@ def push_rows(*, round: Round) -> tuple[list[dict[str, str]], list[str], dict[st
 def visits_push(*, user, round: Round, overwrite: bool = False):
     """写入本轮指标数据: the visit metrics → the mapped leaves' inputs (source 暗访). A value someone entered
     by hand (any other source) is never replaced unless the office confirms `overwrite`."""
-    from govassess.web.feeds.services import push_rows
+    from govassess.web.feeds import services as feeds
 
     policy.require_manage(user)
     round_policy.require_unlocked(round)
-    rows, left_out, per_unit = push_rows(round=round)
+    rows, left_out, per_unit = visit_input_rows(round=round)
     if not rows:
         raise UserError("映射中的暗访指标没有可写入的值" + (f"：{'；'.join(left_out)}" if left_out else "。"))
     if not overwrite:
@@ -367,7 +367,7 @@ def visits_push(*, user, round: Round, overwrite: bool = False):
         if clashes:
             raise UserError(problems=clashes)
     with transaction.atomic():
-        push = push_rows(user=user, round=round, rows=rows, source=SOURCE)
+        push = feeds.push_rows(user=user, round=round, rows=rows, source=SOURCE)
         audit_record(user=user, action="visit_push", object_type="round", object_id=round.pk, round=round,
                      after={"visits": sum(per_unit.values()), "units": len(per_unit), "rows": len(rows),
                             "overwrite": overwrite, "left_out": left_out[:20]})
