@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from survey_helpers import fill_template, run, system_row, unit_row, write_book
 
 from govassess.forms.summary import survey_summary
@@ -52,12 +53,17 @@ def test_template_structure(form, tmp_path):
     lists = {dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
     assert '"办公系统,门户网站,业务系统"' in lists
     assert '"电子政务内网,电子政务外网,电子政务专网,其他自建网络,单机运行"' in lists
-    amount_col = headers.index("*硬件投入（万元）") + 1
-    assert ws.cell(row=2, column=amount_col).number_format == "0.00"
-    date_col = headers.index("项目立项审批日期") + 1
-    assert ws.cell(row=2, column=date_col).number_format == "yyyy-mm-dd"
-    code_col = [c.value for c in wb["单位基本情况"][1]].index("*统一社会信用代码") + 1
-    assert wb["单位基本情况"].cell(row=2, column=code_col).number_format == "@"
+    # Formats are the columns' own (a cell typed there takes it in Excel and WPS), and no row below the
+    # header exists until the clerk types into it.
+    column_format = {ws.title: {get_column_letter(i): ws.column_dimensions[get_column_letter(i)].number_format
+                                for i in range(1, ws.max_column + 1)} for ws in wb.worksheets[1:]}
+    amount_col = get_column_letter(headers.index("*硬件投入（万元）") + 1)
+    assert column_format[ws.title][amount_col] == "0.00"
+    date_col = get_column_letter(headers.index("项目立项审批日期") + 1)
+    assert column_format[ws.title][date_col] == "yyyy-mm-dd"
+    code_col = get_column_letter([c.value for c in wb["单位基本情况"][1]].index("*统一社会信用代码") + 1)
+    assert column_format["单位基本情况"][code_col] == "@"
+    assert ws.max_row == 1
 
 
 def test_filled_template_validates(form, tmp_path):

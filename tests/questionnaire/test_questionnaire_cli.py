@@ -197,6 +197,7 @@ def test_entry_template_reads_back_once_filled(files, capsys):
     assert "服务态度" in ws["C1"].comment.text and "1=非常不满意" in ws["C1"].comment.text
     kinds = {str(dv.sqref).split(":")[0]: (dv.type, dv.formula1) for dv in ws.data_validations.dataValidation}
     assert kinds["A2"] == ("list", '"A,B"') and kinds["B2"] == ("list", '"是,否"') and kinds["C2"] == ("whole", "1")
+    assert ws.column_dimensions["G"].number_format == "@" and ws.max_row == 1  # 意见 (text) kept as typed
     for r, row in enumerate(ROWS[5:], 2):  # unit B's two responses typed in
         for c, v in enumerate(row, 1):
             ws.cell(row=r, column=c, value=v)

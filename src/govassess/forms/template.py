@@ -121,15 +121,18 @@ def write_template(
             rows = (prefill or {}).get(sheet.id, [])
             last = max(TEMPLATE_ROWS, len(rows)) + 1
             if number_format:
-                for r in range(2, last + 1):
-                    ws.cell(row=r, column=c).number_format = number_format
+                # The column's own format (what Excel and WPS write for "format the whole column"): a cell
+                # typed into it takes the format, without 1,000 empty styled cells per column to write and read.
+                ws.column_dimensions[letter].number_format = number_format
             dv = _validation(f, form)
             if dv is not None:
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}{last}")
             for r, row in enumerate(rows, 2):
                 if row.get(f.name) is not None:
-                    ws.cell(row=r, column=c, value=row[f.name])
+                    cell = ws.cell(row=r, column=c, value=row[f.name])
+                    if number_format:  # a cell that exists keeps its own format, not the column's
+                        cell.number_format = number_format
         ws.freeze_panes = "A2"
         ws.row_dimensions[1].height = 36
     path = Path(path)

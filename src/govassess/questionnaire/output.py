@@ -307,8 +307,7 @@ def write_response_template(form: Form, target: Path, *, units: list[str] | None
             dv = DataValidation(type="date", operator="greaterThan", formula1="DATE(1990,1,1)", allow_blank=True)
             dv.error = "日期格式应为 2026-03-01"
         elif q.type == "text":
-            for r in range(2, last + 1):
-                ws.cell(row=r, column=c).number_format = "@"
+            ws.column_dimensions[letter].number_format = "@"  # the column's own format, as forms/template.py
         if dv is not None:
             dv.errorTitle, dv.showErrorMessage = q.name, True
             ws.add_data_validation(dv)
