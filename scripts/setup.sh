@@ -18,9 +18,13 @@ if [ "$full" = 1 ]; then
   for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    echo "== 安装系统软件包：${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    echo "== 安装系统软件包（与 Python 软件包同时安装）：${missing[*]}"
+    # The system packages and the Python packages download at the same time (pip needs none of them); the
+    # apt output goes to a log shown only if it fails.
+    apt_log=$(mktemp)
+    ( $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}" ) >"$apt_log" 2>&1 &
+    apt_pid=$!
   fi
 fi
 
@@ -34,3 +38,11 @@ extras="postgres"
 echo "== 安装 govassess[$extras]"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+if [ -n "${apt_pid:-}" ]; then
+  if ! wait "$apt_pid"; then
+    cat "$apt_log" >&2
+    echo "系统软件包安装失败（见上方 apt-get 的输出）" >&2
+    exit 1
+  fi
+  rm -f "$apt_log"
+fi
