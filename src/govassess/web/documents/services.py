@@ -33,8 +33,10 @@ from govassess.web.systems.selectors import system_core
 
 log = logging.getLogger(__name__)
 CRASH = "文档生成出现内部错误，请查看服务器日志。"
-# 向被评估单位公开 above this many units is refused (settings GOVASSESS_REPORT_READER_MAX_UNITS): each unit's
-# version carries the whole ranking (~5 s Word / ~25 s PDF at 1,000 units), and every unit may ask for one.
+# 向被评估单位公开 above this many units is refused (settings GOVASSESS_REPORT_READER_MAX_UNITS). One unit's
+# version is small (own pages only: 36 pages, ~5 s Word or PDF at 1,000 units; 68 pages, ~5.5 s at 3,000;
+# docs/performance.md), but every unit may ask for one and each carries the whole ranking, so the worker's total
+# grows with the square of the round: ~1.5 h of one worker if all 1,000 units ask. No 阳江-like round comes near.
 DEFAULT_READER_MAX_UNITS = 1000
 
 
@@ -339,7 +341,7 @@ def reader_version_start(*, document: Document, key: str, unit: Unit | None, bac
 
     _check_reader_start(document, unit)
     version, created = ReaderVersion.objects.get_or_create(document=document, reader=key,
-                                                           defaults={"unit": unit, "message": "排队中"})
+                                                           defaults={"unit": unit})
     if created:
         job_submit("reader", version.pk, background)
         version.refresh_from_db()
@@ -358,7 +360,7 @@ def reader_version_retry(*, user, document: Document, background: bool = True) -
         return version
     _check_reader_start(document, unit)
     again = ReaderVersion.objects.filter(pk=version.pk, status=JobStatus.FAILED).update(
-        status=JobStatus.QUEUED, progress=0, message="排队中", file_path="", size=0, finished_at=None,
+        status=JobStatus.QUEUED, progress=0, message="", file_path="", size=0, finished_at=None,
         heartbeat_at=None, created_at=timezone.now())
     if again == 1:
         job_submit("reader", version.pk, background)
