@@ -680,6 +680,25 @@ def test_a_failed_unit_version_says_why_and_can_be_built_again(final):
     assert NAMES["D01"] in text and NAMES["D02"] not in text
 
 
+def test_a_build_left_running_by_a_dead_process_is_failed_and_can_be_retried(final):
+    # A process killed while building (kill -9, a restart) holds no owner lock: the unit's next visit marks the
+    # build failed with the jobs' stale message instead of showing 正在生成 forever; no file is served.
+    from govassess.web.documents.models import ReaderVersion
+    from govassess.web.jobs import STALE_MESSAGE
+
+    office, filler = login("office"), login("filler1")
+    doc = _generate(office, final, "full")
+    office.post(f"/documents/{doc.pk}/publish/", {"audience": "units"})
+    filler.get(f"/documents/{doc.pk}/download/")
+    ReaderVersion.objects.filter(reader="D01").update(status="running", message="生成本单位版本")
+    page = filler.get(f"/documents/{doc.pk}/download/").content.decode()
+    assert f"生成失败：{STALE_MESSAGE}" in page and "重新生成" in page
+    filler.post(f"/documents/{doc.pk}/version/retry/")
+    worker_main(once=True)  # the first task row was taken by nobody: it finds the row queued again
+    assert ReaderVersion.objects.get(reader="D01").status == "done"
+    assert NAMES["D01"] in _text(_docx(filler.get(f"/documents/{doc.pk}/download/")))
+
+
 def test_a_missing_version_file_is_built_again(final):
     from govassess.web.documents import services
     from govassess.web.documents.models import ReaderVersion
