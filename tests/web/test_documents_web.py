@@ -748,3 +748,16 @@ def test_publishing_to_units_is_for_the_report_only(final):
     assert full.published and full.units_published  # straight to the units: published to the leaders as well
     resp = office.post(f"/documents/{full.pk}/publish/", follow=True)
     assert "该文档已发布" in resp.content.decode()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "一千", "1e3", "²"])
+def test_a_wrong_reader_limit_stops_the_start_with_a_chinese_message(monkeypatch, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from govassess.web import settings as web_settings
+
+    monkeypatch.setenv("GOVASSESS_REPORT_READER_MAX_UNITS", value)
+    with pytest.raises(ImproperlyConfigured, match=f"环境变量 GOVASSESS_REPORT_READER_MAX_UNITS 应为正整数，现在是「{value}」"):
+        web_settings._positive_int("GOVASSESS_REPORT_READER_MAX_UNITS", "1000")
+    monkeypatch.setenv("GOVASSESS_REPORT_READER_MAX_UNITS", " 250 ")
+    assert web_settings._positive_int("GOVASSESS_REPORT_READER_MAX_UNITS", "1000") == 250

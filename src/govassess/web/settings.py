@@ -212,7 +212,7 @@ DOCUMENT_LOGO_MAX_BYTES = int(float(os.environ.get("DOCUMENT_LOGO_MAX_MB", "2"))
 
 def _positive_int(name: str, default: str) -> int:
     text = os.environ.get(name, default).strip()
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdecimal() or int(text) < 1:
         raise ImproperlyConfigured(f"环境变量 {name} 应为正整数，现在是「{text}」")
     return int(text)
 
