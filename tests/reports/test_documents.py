@@ -239,6 +239,36 @@ def test_full_report_structure(tmp_path, rounds):
     assert len(d.inline_shapes) == len(figures) >= 4
 
 
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+def test_full_report_with_only_the_readers_own_pages(tmp_path, rounds, fmt):
+    # A unit's published version (web): others as codes, and only its own per-unit page; the overview and
+    # rankings still list every unit (by code). The default (own_pages None) is test_full_report_structure.
+    import subprocess
+
+    from govassess.reports.typeset import PdfDocument, require_fonts
+
+    m = model(rounds, anonymise=True, reader="U2")
+    path = tmp_path / f"u2.{fmt}"
+    if fmt == "docx":
+        write_full_report(m, load_template(None), path, own_pages=["U2"])
+        d = docx.Document(str(path))
+        level2 = [t for s, t in headings(d) if s == "Heading 2"]
+        assert level2[-1] == "单位乙（市级部门）" and "U1（市级部门）" not in level2 and "U3（市级部门）" not in level2
+        text = all_text(d)
+    else:
+        try:
+            require_fonts()
+        except UserError:
+            pytest.skip("CJK fonts missing")
+        write_full_report(m, load_template(None), path, own_pages=["U2"], document=PdfDocument)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        assert "单位乙（市级部门）" in text and "U1（市级部门）" not in text and "U4（市级部门）" not in text
+    assert "本版本只收录本单位的成绩单" in text
+    assert "单位甲" not in text and "单位丙" not in text and "单位丁" not in text
+    ranking = [line for line in text.splitlines() if line.strip() in ("U1", "U3", "U4")]
+    assert ranking  # the others are still in the ranking, as codes
+
+
 def test_docs_list_every_template_key():
     from govassess.reports.template import DEFAULT_TEXTS, OTHER_KEYS
 

@@ -509,8 +509,8 @@ def endpoints():
             {c: office, f: office},
         ),
         # A published 评估报告: the office and the leaders; the units once it is also published to them (each
-        # gets its own version, other units as codes). The stored file here is a stand-in PDF: soffice renders
-        # the reader's version only where installed, and without results it answers with a message (allow).
+        # gets its own version, other units as codes). The stored file here is a stand-in PDF; a reader without
+        # a built version gets the 正在生成 page (its build queued, not rendered in the request): allowed.
         (
             "document_download_full_published",
             "GET",
@@ -522,6 +522,19 @@ def endpoints():
             "GET",
             lambda o, x: f"/documents/{_document(o, published=True, kind='full', units=True)}/download/",
             {c: office, f: office | {"leader"} | fillers},
+        ),
+        # The 正在生成 page's poll and 重新生成 of a reader's own version (the office reads the document as made).
+        (
+            "document_version_status",
+            "GET",
+            lambda o, x: f"/documents/{_document(o, published=True, kind='full', units=True)}/version/status/",
+            {c: set(), f: {"leader"} | fillers},
+        ),
+        (
+            "document_version_retry",
+            "POST",
+            lambda o, x: f"/documents/{_document(o, published=True, kind='full', units=True)}/version/retry/",
+            {c: set(), f: {"leader"} | fillers},
         ),
         (
             "document_publish_units",

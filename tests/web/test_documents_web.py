@@ -487,17 +487,65 @@ def _download(who: str, doc: Document):
     return login(who).get(f"/documents/{doc.pk}/download/")
 
 
-def test_a_published_report_per_role(final_with_reason):
+@pytest.fixture
+def no_render_in_requests(monkeypatch):
+    """From the first call of the returned function on, services.render raises unless a job runs it (the
+    function runs the queued jobs as `govassess web worker` does): a download that renders fails."""
+    from govassess.web.documents import services
+
+    real = services.render
+    state = {"job": True}
+
+    def render(*args, **kwargs):
+        if not state["job"]:
+            raise AssertionError("rendered inside a request")
+        return real(*args, **kwargs)
+
+    def run_jobs(jobs: bool = True):
+        state["job"] = True
+        try:
+            if jobs:
+                assert worker_main(once=True) == 0
+        finally:
+            state["job"] = False
+
+    monkeypatch.setattr(services, "render", render)
+    return run_jobs
+
+
+def _unit_pages(d) -> list[str]:
+    """The level-2 headings of 三、各单位成绩单 (one per unit page), up to the appendix."""
+    out, inside = [], False
+    for p in d.paragraphs:
+        if p.style.name == "Heading 1":
+            inside = p.text == "三、各单位成绩单"
+        elif inside and p.style.name == "Heading 2":
+            out.append(p.text)
+    return out
+
+
+WAIT = "正在生成，请稍候"
+
+
+def test_a_published_report_per_role(final_with_reason, no_render_in_requests):
+    from govassess.web.documents.models import ReaderVersion
+
     office = login("office")
     doc = _generate(office, final_with_reason, "full")
-    office_text = _text(_docx(office.get(f"/documents/{doc.pk}/download/")))
+    # The generation job made the leaders' version too; nothing else.
+    assert list(ReaderVersion.objects.values_list("reader", "status")) == [("leader", "done")]
+    no_render_in_requests(jobs=False)  # from here on, only the jobs render
+    office_doc = _docx(office.get(f"/documents/{doc.pk}/download/"))
+    office_text = _text(office_doc)
     assert all(n in office_text for n in NAMES.values()) and D02_REASON in office_text
+    # Ranking order D03, D01, D02 (module docstring): every unit's page in the office's file.
+    assert _unit_pages(office_doc) == [f"{NAMES[c]}（市级部门）" for c in ("D03", "D01", "D02")]
     office.post(f"/documents/{doc.pk}/publish/")
     doc.refresh_from_db()
     assert doc.published and not doc.units_published
-    # Published: the leaders too (without the notes they may not read); nobody else yet.
+    # Published: the leaders too (without the notes they may not read), a plain file: nothing rendered now.
     leader = _download("leader", doc)
-    assert leader.status_code == 200
+    assert leader.status_code == 200 and leader["Content-Type"].startswith("application/vnd.openxml")
     leader_text = _text(_docx(leader))
     assert all(n in leader_text for n in NAMES.values()) and D02_REASON not in leader_text
     for who in ("filler1", "filler2", "reviewer", "provider"):
@@ -509,22 +557,182 @@ def test_a_published_report_per_role(final_with_reason):
     assert "已向被评估单位公开评估报告" in resp.content.decode()
     doc.refresh_from_db()
     assert doc.units_published
-    # Each unit: its own name, the others as codes; its own expert reason yes, another's no.
-    d1 = _text(_docx(_download("filler1", doc)))
+    assert ReaderVersion.objects.count() == 1  # no unit's version is built before the unit asks
+    # A unit's first download: the 正在生成 page, its build queued; a second click starts no second build.
+    filler1 = login("filler1")
+    for _ in range(2):
+        resp = filler1.get(f"/documents/{doc.pk}/download/")
+        page = resp.content.decode()
+        assert resp.status_code == 200 and WAIT in page and "其他单位以代码显示" in page
+    assert ReaderVersion.objects.filter(reader="D01").get().status == "queued"
+    assert filler1.get(f"/documents/{doc.pk}/version/status/").json()["status"] == "queued"
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.filter(args_kwargs__args=["reader", ReaderVersion.objects.get(reader="D01").pk]).count() == 1
+    no_render_in_requests()
+    assert filler1.get(f"/documents/{doc.pk}/version/status/").json() == {
+        "status": "done", "status_label": "已完成", "progress": 1.0, "message": "完成"}
+    # Then the file: its own name, the others as codes, only its own page; its own expert reason yes, another's no.
+    d1_doc = _docx(filler1.get(f"/documents/{doc.pk}/download/"))
+    d1 = _text(d1_doc)
     assert NAMES["D01"] in d1 and NAMES["D02"] not in d1 and NAMES["D03"] not in d1
     assert "D02" in d1 and "D03" in d1 and D02_REASON not in d1
-    d2 = _text(_docx(_download("filler2", doc)))
+    assert _unit_pages(d1_doc) == [f"{NAMES['D01']}（市级部门）"]
+    # D02 asks later: its own version (its own reason in it), never D01's.
+    assert WAIT in _download("filler2", doc).content.decode()
+    no_render_in_requests()
+    d2_doc = _docx(_download("filler2", doc))
+    d2 = _text(d2_doc)
     assert NAMES["D02"] in d2 and NAMES["D01"] not in d2 and NAMES["D03"] not in d2 and D02_REASON in d2
+    assert _unit_pages(d2_doc) == [f"{NAMES['D02']}（市级部门）"]
     for who in ("reviewer", "provider"):
         resp = _download(who, doc)
         assert resp.status_code == 403 and "您无权下载该文档" in resp.content.decode(), who
+        assert login(who).get(f"/documents/{doc.pk}/version/status/").status_code == 403
     assert f"/documents/{doc.pk}/download/" in login("leader").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
     assert f"/documents/{doc.pk}/download/" not in login("reviewer").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
     assert f"/documents/{doc.pk}/download/" in login("filler1").get(f"/rounds/{final_with_reason.round.pk}/").content.decode()
     entries = AuditEntry.objects.filter(action="document_publish").order_by("pk")
     assert [e.after["audience"] for e in entries] == ["评估办和领导", "评估办、领导和各被评估单位（其他单位以代码显示）"]
+    # Downloads audited as before; the builds are system work: no entry of their own, none by a user.
     versions = sorted(e.after["version"] for e in AuditEntry.objects.filter(action="document_download"))
     assert versions == sorted(["原件", "领导版（不含说明原文）", "单位版（其他单位以代码显示）", "单位版（其他单位以代码显示）"])
+    claims = AuditEntry.objects.filter(object_type="document_version")
+    assert {(e.action, e.user_id) for e in claims} == {("job_claim", None)}
+
+
+def test_reader_notes_match_the_per_account_rule(final_with_reason):
+    """The job's user-free rule (no request user in a build) equals readable_fields for real accounts."""
+    from govassess.web.rounds.selectors import withheld_notes_reader, withheld_notes_round
+
+    o = final_with_reason
+    # Notes: the reviewer's "材料完整" beside every unit's score (fill_all), D02's provider note D02_REASON.
+    # Leaders read none; a unit its own, but the same text is another unit's too, so it is still taken out.
+    both = {"材料完整", D02_REASON}
+    assert withheld_notes_reader(round=o.round) == withheld_notes_round(user=o.leader, round=o.round) == both
+    assert withheld_notes_reader(round=o.round, unit=o.d1) == withheld_notes_round(user=o.filler1, round=o.round) == both
+    assert (withheld_notes_reader(round=o.round, unit=o.d2) == withheld_notes_round(user=o.filler2, round=o.round)
+            == {"材料完整"})
+
+
+def test_the_leaders_version_fails_the_job_and_leaves_no_file(final, monkeypatch):
+    from govassess.web.documents import services
+    from govassess.web.documents.models import ReaderVersion
+
+    real = services.reader_model
+
+    def broken(round, unit):
+        raise RuntimeError("leader version broke")
+
+    monkeypatch.setattr(services, "reader_model", broken)
+    office = login("office")
+    office.post(f"/rounds/{final.round.pk}/documents/generate/", {"kind": "full", "format": "docx"})
+    worker_main(once=True)
+    doc = Document.objects.get()
+    assert (doc.status, doc.message, doc.file_path) == ("failed", services.CRASH, "")
+    assert not ReaderVersion.objects.exists()
+    folder = services.documents_dir() / str(final.round.pk)
+    assert sorted(p.name for p in folder.iterdir()) == []  # neither the office's file nor a temporary one
+    monkeypatch.setattr(services, "reader_model", real)
+
+
+def test_the_reader_limit_refuses_publication_to_units_and_changes_nothing(final, settings):
+    settings.GOVASSESS_REPORT_READER_MAX_UNITS = 2  # web-mini evaluates 市级部门 only: D01, D02, D03
+    office = login("office")
+    doc = _generate(office, final, "full")
+    before = AuditEntry.objects.count()
+    resp = office.post(f"/documents/{doc.pk}/publish/", {"audience": "units"}, follow=True)
+    page = resp.content.decode()
+    assert "本轮共有 3 个被评估单位，超过评估报告向被评估单位公开的上限 2 个" in page
+    assert "GOVASSESS_REPORT_READER_MAX_UNITS" in page and "请发布通报，各单位下载本单位的成绩单" in page
+    doc.refresh_from_db()
+    assert doc.published_at is None and doc.units_published_at is None
+    assert AuditEntry.objects.count() == before
+    settings.GOVASSESS_REPORT_READER_MAX_UNITS = 3  # at the limit: allowed
+    office.post(f"/documents/{doc.pk}/publish/", {"audience": "units"})
+    doc.refresh_from_db()
+    assert doc.units_published
+
+
+def test_a_failed_unit_version_says_why_and_can_be_built_again(final):
+    from govassess.web.documents.models import ReaderVersion
+    from govassess.web.rounds.models import ScoringRun
+
+    office, filler = login("office"), login("filler1")
+    doc = _generate(office, final, "full")
+    office.post(f"/documents/{doc.pk}/publish/", {"audience": "units"})
+    assert WAIT in filler.get(f"/documents/{doc.pk}/download/").content.decode()
+    run = ScoringRun.objects.get(round=final.round)
+    kept = run.results
+    ScoringRun.objects.filter(pk=run.pk).update(results=None)  # the results gone before the build runs
+    worker_main(once=True)
+    resp = filler.get(f"/documents/{doc.pk}/download/")
+    page = resp.content.decode()
+    assert resp.status_code == 200 and "生成失败：轮次「2021年上半年」尚无评分结果" in page and "重新生成" in page
+    assert filler.get(f"/documents/{doc.pk}/version/status/").json()["status"] == "failed"
+    ScoringRun.objects.filter(pk=run.pk).update(results=kept)
+    resp = filler.post(f"/documents/{doc.pk}/version/retry/")
+    assert resp.status_code == 302 and resp["Location"] == f"/documents/{doc.pk}/download/"
+    filler.post(f"/documents/{doc.pk}/version/retry/")  # a second click: still the one queued build
+    assert ReaderVersion.objects.get(reader="D01").status == "queued"
+    worker_main(once=True)
+    text = _text(_docx(filler.get(f"/documents/{doc.pk}/download/")))
+    assert NAMES["D01"] in text and NAMES["D02"] not in text
+
+
+def test_a_build_left_running_by_a_dead_process_is_failed_and_can_be_retried(final):
+    # A process killed while building (kill -9, a restart) holds no owner lock: the unit's next visit marks the
+    # build failed with the jobs' stale message instead of showing 正在生成 forever; no file is served.
+    from govassess.web.documents.models import ReaderVersion
+    from govassess.web.jobs import STALE_MESSAGE
+
+    office, filler = login("office"), login("filler1")
+    doc = _generate(office, final, "full")
+    office.post(f"/documents/{doc.pk}/publish/", {"audience": "units"})
+    filler.get(f"/documents/{doc.pk}/download/")
+    ReaderVersion.objects.filter(reader="D01").update(status="running", message="生成本单位版本")
+    page = filler.get(f"/documents/{doc.pk}/download/").content.decode()
+    assert f"生成失败：{STALE_MESSAGE}" in page and "重新生成" in page
+    filler.post(f"/documents/{doc.pk}/version/retry/")
+    worker_main(once=True)  # the first task row was taken by nobody: it finds the row queued again
+    assert ReaderVersion.objects.get(reader="D01").status == "done"
+    assert NAMES["D01"] in _text(_docx(filler.get(f"/documents/{doc.pk}/download/")))
+
+
+def test_a_missing_version_file_is_built_again(final):
+    from govassess.web.documents import services
+    from govassess.web.documents.models import ReaderVersion
+
+    doc = _generate(login("office"), final, "full")
+    login("office").post(f"/documents/{doc.pk}/publish/")
+    leader = ReaderVersion.objects.get(reader="leader")
+    (services.documents_dir() / leader.file_path).unlink()  # e.g. a restore without the documents folder
+    assert WAIT in _download("leader", doc).content.decode()
+    worker_main(once=True)
+    assert NAMES["D01"] in _text(_docx(_download("leader", doc)))
+
+
+def test_a_killed_logo_upload_is_swept_by_the_next_template_save(org):
+    import os
+    import time
+
+    from govassess.web.documents.services import documents_dir
+    from govassess.web.rounds.services import EVIDENCE_LEFTOVER_AGE
+
+    office = login("office")
+    _create_template(office, name="甲")
+    folder = documents_dir() / "templates"
+    kept = _template_files()
+    old = time.time() - EVIDENCE_LEFTOVER_AGE - 60
+    stale = folder / ".0123456789abcdef0123456789abcdef.png.part"  # killed while receiving
+    orphan = folder / "fedcba9876543210fedcba9876543210.png"  # killed between the rename and the commit
+    fresh = folder / ".00000000000000000000000000000000.png.part"  # another upload under way
+    for path in (stale, orphan, fresh):
+        path.write_bytes(png())
+    for path in (stale, orphan, folder / kept[0]):
+        os.utime(path, (old, old))
+    _create_template(office, name="乙", logo=False)
+    assert _template_files() == sorted([*kept, fresh.name])
 
 
 def test_publishing_to_units_is_for_the_report_only(final):
@@ -540,3 +748,16 @@ def test_publishing_to_units_is_for_the_report_only(final):
     assert full.published and full.units_published  # straight to the units: published to the leaders as well
     resp = office.post(f"/documents/{full.pk}/publish/", follow=True)
     assert "该文档已发布" in resp.content.decode()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "一千", "1e3", "²"])
+def test_a_wrong_reader_limit_stops_the_start_with_a_chinese_message(monkeypatch, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from govassess.web import settings as web_settings
+
+    monkeypatch.setenv("GOVASSESS_REPORT_READER_MAX_UNITS", value)
+    with pytest.raises(ImproperlyConfigured, match=f"环境变量 GOVASSESS_REPORT_READER_MAX_UNITS 应为正整数，现在是「{value}」"):
+        web_settings._positive_int("GOVASSESS_REPORT_READER_MAX_UNITS", "1000")
+    monkeypatch.setenv("GOVASSESS_REPORT_READER_MAX_UNITS", " 250 ")
+    assert web_settings._positive_int("GOVASSESS_REPORT_READER_MAX_UNITS", "1000") == 250

@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -745,7 +745,12 @@ def write_scorecard(model: ReportModel, tpl: ReportTemplate, unit: str, path: st
 # --- 评估报告 -----------------------------------------------------------------------------------------
 
 def write_full_report(model: ReportModel, tpl: ReportTemplate, path: str | Path, *, internal: bool = False,
-                      document: type[ReportDocument] = WordDocument) -> ReportDocument:
+                      document: type[ReportDocument] = WordDocument,
+                      own_pages: Collection[str] | None = None) -> ReportDocument:
+    """The 评估报告. ``own_pages``: unit codes whose per-unit pages (成绩单) are printed; None (default) prints
+    every unit's. A unit's published version passes its own code: the overview, rankings and sections already
+    show every unit (others as codes when anonymised), so the other units' pages would only make the file
+    ~N times larger without telling the reader anything it may read."""
     m = model
     w = document(m, tpl, internal=internal)
     # Cover.
@@ -826,12 +831,15 @@ def write_full_report(model: ReportModel, tpl: ReportTemplate, path: str | Path,
             w.para(f"{s.name}下没有单位失分。")
 
     w.heading("三、各单位成绩单", 1)
+    pages = [u for u in m.units_in_ranking_order() if own_pages is None or u.code in own_pages]
+    if own_pages is not None:
+        w.para("本版本只收录本单位的成绩单；其他单位的得分和排名见上文，其成绩单不在本版本中。")
     # A radar image costs ~0.1 s to draw: past RADAR_LIMIT units the report's per-unit pages leave it out
     # (each unit's own 成绩单 file keeps it), so a national round stays within minutes.
-    radar = len(m.units) <= RADAR_LIMIT
+    radar = len(pages) <= RADAR_LIMIT
     if not radar:
         w.para(f"本轮评估单位较多（{len(m.units)}个），各单位雷达图见单独印发的成绩单。")
-    for u in m.units_in_ranking_order():
+    for u in pages:
         w.page_break()
         w.heading(f"{u.label}（{u.cls}）", 2)
         _scorecard_body(w, u, 3, radar=radar)

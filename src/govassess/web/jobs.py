@@ -117,6 +117,13 @@ KINDS = (
         "govassess.web.documents.services:document_execute",
         "document",
     ),
+    JobKind(
+        "reader",
+        "评估报告阅读版本生成",
+        "documents.ReaderVersion",
+        "govassess.web.documents.services:reader_version_execute",
+        "document_version",
+    ),
 )
 
 
@@ -179,7 +186,7 @@ def run_job(context: TaskContext, kind_name: str, pk: int) -> str:
 
 def job_submit(kind_name: str, pk: int, background: bool) -> None:
     """Called by the start functions once the QUEUED row exists (inside or after their transaction), with
-    the job's kind ("scoring", "metrics", "inspection", "sensitivity").
+    the job's kind ("scoring", "metrics", "inspection", "sensitivity", "documents", "reader").
 
     `background=False` runs the job now, in this thread (tests, the CLI, scheduled jobs). Otherwise the job
     is enqueued on django-tasks: a thread of this process once the transaction commits (GOVASSESS_JOBS=thread),

@@ -9,7 +9,8 @@ Environment variables:
 - ``DB_CONN_MAX_AGE``: seconds a database connection is kept open (default 60).
 - ``GOVASSESS_JOBS``: ``thread`` (default: long jobs in a thread of the web process) or ``worker``
   (jobs wait in django-tasks-db's table for `govassess web worker`; for several processes, see docs/web.md).
-- ``SESSION_HOURS`` (default 8), ``EVIDENCE_MAX_MB`` (default 20).
+- ``SESSION_HOURS`` (default 8), ``EVIDENCE_MAX_MB`` (default 20), ``DOCUMENT_LOGO_MAX_MB`` (default 2),
+  ``GOVASSESS_REPORT_READER_MAX_UNITS`` (default 1000: above it a 评估报告 is not published to the units).
 - The login throttle (see accounts/throttle.py): ``LOGIN_MAX_FAILURES`` (5, per account),
   ``LOGIN_MAX_FAILURES_PER_IP`` (20 different accounts from one address), ``LOGIN_BACKOFF_SECONDS`` (30, the
   first wait, doubled each failure), ``LOGIN_LOCK_MINUTES`` (15, the longest wait), ``LOGIN_ACCOUNT_WINDOW_HOURS``
@@ -207,6 +208,18 @@ if PRODUCTION:
 EVIDENCE_MAX_BYTES = int(float(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024)
 # The logo of a 文档模板 (PNG / JPEG printed in the header and on the cover).
 DOCUMENT_LOGO_MAX_BYTES = int(float(os.environ.get("DOCUMENT_LOGO_MAX_MB", "2")) * 1024 * 1024)
+
+
+def _positive_int(name: str, default: str) -> int:
+    text = os.environ.get(name, default).strip()
+    if not text.isdecimal() or int(text) < 1:
+        raise ImproperlyConfigured(f"环境变量 {name} 应为正整数，现在是「{text}」")
+    return int(text)
+
+
+# 评估报告 向被评估单位公开 is refused above this many units (documents/services.py: each unit's version is
+# built by a job and carries the whole ranking; past it, 通报 and each unit's 成绩单 are the units' documents).
+GOVASSESS_REPORT_READER_MAX_UNITS = _positive_int("GOVASSESS_REPORT_READER_MAX_UNITS", "1000")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The login throttle (accounts/throttle.py, docs/web.md): exponential back-off, by account and by address.

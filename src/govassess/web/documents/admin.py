@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from govassess.web.admin_readonly import ReadOnlyAdmin
-from govassess.web.documents.models import Document, DocumentTemplate, RoundDocumentSettings
+from govassess.web.documents.models import Document, DocumentTemplate, ReaderVersion, RoundDocumentSettings
 
 
 @admin.register(DocumentTemplate)
@@ -26,3 +26,10 @@ class DocumentAdmin(ReadOnlyAdmin):
     list_display = ["round", "kind", "format", "status", "template_name", "created_at", "published_at",
                     "units_published_at"]
     list_filter = ["kind", "format", "status"]
+
+
+@admin.register(ReaderVersion)
+class ReaderVersionAdmin(ReadOnlyAdmin):
+    list_display = ["document", "reader", "status", "message", "size", "created_at", "finished_at"]
+    list_filter = ["status"]
+    search_fields = ["reader"]

@@ -106,3 +106,43 @@ class Document(models.Model):
     @property
     def units_published(self) -> bool:
         return self.units_published_at is not None
+
+
+LEADER_READER = "leader"
+
+
+class ReaderVersion(models.Model):
+    """A reader's version of a 评估报告, built by a background job (govassess.web.jobs kind "reader"), never in a
+    download request: at 3,000 units one version takes longer than a web worker may answer.
+
+    ``reader`` "leader": the leaders' version (notes they may not read taken out), made by the generation job
+    itself right after the office's file. A unit code: that unit's version (its own name, other units as codes,
+    only its own per-unit pages), made on the unit's first download after 向被评估单位公开. One row per
+    (document, reader): two clicks find the same row and start one build."""
+
+    document = models.ForeignKey(Document, verbose_name="评估文档", on_delete=models.CASCADE, related_name="versions")
+    reader = models.CharField("读者", max_length=64)  # LEADER_READER or the unit's code
+    unit = models.ForeignKey("organisation.Unit", verbose_name="被评估单位", null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    status = models.CharField("状态", max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.FloatField("进度", default=0)
+    message = models.TextField("说明", blank=True)
+    file_path = models.CharField("文件", max_length=300, blank=True)  # relative to settings' documents folder
+    size = models.BigIntegerField("大小（字节）", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "评估报告阅读版本"
+        verbose_name_plural = "评估报告阅读版本"
+        ordering = ["document", "reader"]
+        constraints = [models.UniqueConstraint(fields=["document", "reader"], name="documents_one_version_per_reader")]
+
+    def __str__(self) -> str:
+        who = "领导版" if self.reader == LEADER_READER else f"{self.reader} 单位版"
+        return f"{self.document} {who}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)

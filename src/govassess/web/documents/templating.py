@@ -131,6 +131,11 @@ def template_save(*, user, instance: DocumentTemplate | None, name: str, text: s
     root = _root()
     folder = root / "templates"
     folder.mkdir(parents=True, exist_ok=True)
+    from govassess.web.rounds.services import sweep_upload_leftovers
+
+    # What a killed logo upload left (a .part file, or a renamed logo whose row never committed).
+    sweep_upload_leftovers(folder, {Path(p).name for p in DocumentTemplate.objects.exclude(logo_path="")
+                                    .values_list("logo_path", flat=True)})
     part = final = None
     digest = ""
     if checked is not None:

@@ -19,6 +19,7 @@ from govassess.web.documents.models import (
     DEFAULT_TEMPLATE_NAME,
     Document,
     DocumentTemplate,
+    ReaderVersion,
     RoundDocumentSettings,
 )
 
@@ -58,26 +59,77 @@ def document_status(request, pk):
                          "progress": round(doc.progress, 3), "message": doc.message})
 
 
-@login_required
-def document_download(request, pk):
+def _readable(request, pk) -> Document:
     doc = _document(request, pk)
     if not policy.can_download(request.user, doc):
         raise PermissionDenied("您无权下载该文档。")
+    return doc
+
+
+VERSION_LABELS = {True: "单位版（其他单位以代码显示）", False: "领导版（不含说明原文）"}
+
+
+@login_required
+def document_download(request, pk):
+    """The file as a plain response, or, for a reader whose version of the 评估报告 is not built yet, the
+    正在生成 page (its build started by services.reader_file). Nothing is rendered here."""
+    doc = _readable(request, pk)
     try:
-        path = services.reader_file(user=request.user, document=doc)
+        found = services.reader_file(user=request.user, document=doc)
     except UserError as err:
         show_user_error(request, err)
         return redirect(_round_url(request, doc.round_id))
-    if not path.is_file():
+    if isinstance(found, ReaderVersion):
+        return _version_page(request, doc, found)
+    if not found.is_file():
         messages.error(request, "文档文件已不存在，请重新生成。")
         return redirect(_round_url(request, doc.round_id))
-    version = "原件" if path == services.document_file(doc) else (
-        "单位版（其他单位以代码显示）" if policy.reader_is_unit(request.user) else "领导版（不含说明原文）")
+    version = "原件" if found == services.document_file(doc) else VERSION_LABELS[policy.reader_is_unit(request.user)]
     audit_record(user=request.user, action="document_download", object_type="document", object_id=doc.pk,
                  round=doc.round, after={"kind": doc.get_kind_display(), "format": doc.format, "version": version,
                                          "template": doc.template_name})
     name = services.download_name(doc.round, doc.get_kind_display(), doc.format)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=CONTENT_TYPES[doc.format])
+    return FileResponse(found.open("rb"), as_attachment=True, filename=name, content_type=CONTENT_TYPES[doc.format])
+
+
+def _version_page(request, doc: Document, version: ReaderVersion):
+    return render(request, "documents/version.html", {
+        "doc": doc, "version": version, "unit_version": version.unit_id is not None,
+        "back": _round_url(request, doc.round_id),
+    })
+
+
+def _own_version(request, pk) -> tuple[Document, ReaderVersion | None]:
+    doc = _readable(request, pk)
+    if policy.policy.can_manage(request.user):
+        raise PermissionDenied("评估办下载的是文档原件，没有阅读版本。")
+    if doc.kind != "full":
+        raise Http404("该文档没有阅读版本")  # every 通报 is downloaded as made
+    key, _ = services.reader_key(request.user)
+    return doc, ReaderVersion.objects.filter(document=doc, reader=key).first()
+
+
+@login_required
+def document_version_status(request, pk):
+    """The 正在生成 page's poll: this reader's own version only."""
+    _, version = _own_version(request, pk)
+    if version is None:
+        return JsonResponse({"status": "none", "status_label": "尚未开始", "progress": 0, "message": ""})
+    return JsonResponse({"status": version.status, "status_label": version.get_status_display(),
+                         "progress": round(version.progress, 3), "message": version.message})
+
+
+@login_required
+@require_POST
+def document_version_retry(request, pk):
+    """生成失败后「重新生成」: this reader's version queued again (a second click finds it queued)."""
+    doc, _ = _own_version(request, pk)
+    try:
+        services.reader_version_retry(user=request.user, document=doc)
+    except UserError as err:
+        show_user_error(request, err)
+        return redirect(_round_url(request, doc.round_id))
+    return redirect("document_download", pk=doc.pk)
 
 
 @login_required

@@ -321,6 +321,25 @@ def withheld_notes_round(*, user, round: Round) -> set[str]:
     return out
 
 
+def withheld_notes_reader(*, round: Round, unit: Unit | None = None) -> set[str]:
+    """withheld_notes_round for a reader who is not one account: the leaders (``unit`` None) or the fillers of
+    ``unit``. The reader versions of a 评估报告 are built by a job, with no request user, and each version
+    serves every account of that kind alike. Mirrors policy.readable_fields (a test checks it against
+    withheld_notes_round for real accounts): leaders read no note; a unit's fillers read the notes of their
+    own unit's fields (the provider and reviewer fields from the preliminary publication on) and no other's."""
+    fields = {(f.indicator, f.input): f for f in system_fields(round.system)}
+    published = policy.state_at_least(round, RoundState.PRELIMINARY)
+    out = set()
+    for unit_id, ind, inp, note in (InputValue.objects.filter(round=round).exclude(note="")
+                                    .values_list("unit_id", "indicator", "input", "note")):
+        f = fields.get((ind, inp))
+        readable = (unit is not None and unit_id == unit.pk and f is not None
+                    and (f.owner == "unit" or published))
+        if not readable:
+            out.add(note)
+    return out
+
+
 def redact(value: Any, notes: set[str]) -> Any:
     """`value` (a unit's result, nested dicts / lists) with every occurrence of these notes replaced."""
     if not notes:

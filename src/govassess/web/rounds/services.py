@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -678,12 +679,13 @@ def evidence_add(
     rel_dir = Path(str(round.pk)) / unit.code
     target_dir = Path(settings.EVIDENCE_DIR) / rel_dir
     target_dir.mkdir(parents=True, exist_ok=True)
-    _sweep_evidence_leftovers(round, unit, target_dir)
+    sweep_upload_leftovers(target_dir, {Path(p).name for p in Evidence.objects.filter(round=round, unit=unit)
+                                        .values_list("stored_path", flat=True)})
     stored = rel_dir / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
     final = Path(settings.EVIDENCE_DIR) / stored
     # The bytes go to a .part file first and get their final name only as the last step of the transaction that
     # stores the row: an error removes them, and a kill -9 leaves at most a .part file (or, in the instant of the
-    # commit, an unreferenced file) that the next upload into the folder sweeps (_sweep_evidence_leftovers).
+    # commit, an unreferenced file) that the next upload into the folder sweeps (sweep_upload_leftovers).
     part = final.with_name(f".{final.name}.part")
     size = 0
     try:
@@ -726,21 +728,21 @@ def evidence_add(
 
 # A file younger than this may belong to an upload still in progress in another process.
 EVIDENCE_LEFTOVER_AGE = 3600
-_EVIDENCE_NAME = re.compile(r"^\.?[0-9a-f]{32}\.[a-z0-9]+(\.part)?$")
+_UPLOAD_NAME = re.compile(r"^\.?[0-9a-f]{32}\.[a-z0-9]+(\.part)?$")
 
 
-def _sweep_evidence_leftovers(round: Round, unit: Unit, folder: Path) -> list[Path]:
-    """Remove what a killed upload left in one unit's evidence folder, older than EVIDENCE_LEFTOVER_AGE: .part
-    files, and stored files no evidence row refers to (the kill came between the rename and the commit).
-    Returns the files removed. Only names evidence_add gives are touched."""
-    referenced = set(Evidence.objects.filter(round=round, unit=unit).values_list("stored_path", flat=True))
+def sweep_upload_leftovers(folder: Path, referenced: Collection[str]) -> list[Path]:
+    """Remove what a killed upload left in `folder`, older than EVIDENCE_LEFTOVER_AGE: .part files, and stored
+    files whose name is not in `referenced` (the kill came between the rename and the commit). Returns the
+    files removed. Only the names such uploads get are touched: `<32 hex>.<ext>`, written first as
+    `.<that>.part` and renamed as the last step of the transaction storing the row. The one sweep of uploaded
+    files: evidence (evidence_add) and 文档模板 logos (documents.templating.template_save)."""
     cutoff = time.time() - EVIDENCE_LEFTOVER_AGE
     removed = []
     for path in folder.iterdir():
-        if not path.is_file() or not _EVIDENCE_NAME.match(path.name):
+        if not path.is_file() or not _UPLOAD_NAME.match(path.name):
             continue
-        rel = str(Path(str(round.pk)) / unit.code / path.name)
-        if (path.name.endswith(".part") or rel not in referenced) and path.stat().st_mtime < cutoff:
+        if (path.name.endswith(".part") or path.name not in referenced) and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
