@@ -9,6 +9,7 @@ files/make_files.py).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
@@ -215,25 +216,21 @@ def _child(workdir: Path, argv: tuple[str, ...], out: Path, err: Path) -> None:
         os._exit(code)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _imported_once():
-    """What the commands import, imported here once, so that each forked child starts with it."""
-    import importlib
-
-    for name in ("govassess.cli", "govassess.metrics.cli", "govassess.inspection.cli", "govassess.forms.cli",
-                 "govassess.questionnaire.cli", "govassess.reports.cli", "govassess.methods.cli", "openpyxl",
-                 "polars", "duckdb"):
-        importlib.import_module(name)
+# Children are forked from a fork server: a clean single-threaded process started once, with the commands'
+# modules imported. Forking the test process itself would copy whatever thread pools earlier tests started
+# (polars, DuckDB) in a state where the child can deadlock.
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["govassess.cli", "govassess.metrics.cli", "govassess.inspection.cli",
+                                 "govassess.forms.cli", "govassess.questionnaire.cli", "govassess.reports.cli",
+                                 "govassess.methods.cli", "openpyxl", "polars", "duckdb"])
 
 
 def run_cli(workdir: Path, argv: tuple[str, ...]) -> Finished:
-    """The command in a forked child of this test process: the same main() as `python -m govassess`, without
-    starting an interpreter and importing every library 44 times (~1 s of CPU each). Killed at the time bound."""
-    import multiprocessing
-
+    """The command in a child of the fork server: the same main() as `python -m govassess`, without starting
+    an interpreter and importing every library 44 times (~1 s of CPU each). Killed at the time bound."""
     (workdir.parent / "tmp").mkdir(exist_ok=True)
     out, err = workdir.parent / "stdout.txt", workdir.parent / "stderr.txt"
-    child = multiprocessing.get_context("fork").Process(target=_child, args=(workdir, argv, out, err))
+    child = _CONTEXT.Process(target=_child, args=(workdir, argv, out, err))
     child.start()
     child.join(TIMEOUT)
     if child.is_alive():

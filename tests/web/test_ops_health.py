@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
@@ -56,3 +60,13 @@ def test_an_unwritable_evidence_folder_is_reported(org, settings, tmp_path):
     media = resp.json()["checks"]["media"]
     assert media["ok"] is False and media["detail"].startswith("佐证材料目录不可写")
     assert str(tmp_path) not in resp.content.decode()  # no paths in a public answer
+
+
+def test_the_migrations_describe_the_models(org):
+    # A model changed without its migration would leave installed databases behind the code (the squashed
+    # migrations of each app were made from the models, so they must stay in step with them as well).
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as stop:
+        pytest.fail(f"models changed without a migration (exit {stop.code}):\n{out.getvalue()}")
